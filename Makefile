@@ -1,0 +1,54 @@
+# Abonent: `make run` (set-up plus the app with demo data) and `make test`.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app run.py
+HOST ?= 127.0.0.1
+PORT ?= 8080
+DEMO_CUSTOMERS ?= 300
+
+.PHONY: run test install translations setup lint pytest babel-extract babel-update bench
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+translations: install
+	$(BIN)/pybabel compile -f -d translations
+
+setup: translations
+	$(FLASK) setup
+
+run: setup
+	$(FLASK) demo seed --customers $(DEMO_CUSTOMERS)
+	@echo "Abonent on http://$(HOST):$(PORT)/ (Ctrl-C stops the web app and the scheduler)"
+	@$(FLASK) scheduler run & sched=$$!; \
+	trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - run:app
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/check_translations.py
+
+pytest: translations
+	env -u TEST_DATABASE_URL $(BIN)/pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL"; $(BIN)/pytest; fi
+
+test: lint pytest
+
+babel-extract: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+
+babel-update: babel-extract
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+
+bench: translations
+	$(BIN)/python bench/bench_crm.py

@@ -1,0 +1,118 @@
+"""The application factory."""
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.extensions import appbuilder, csrf, db, migrate
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """SQLite: WAL so readers never block the writer, a busy timeout, enforced foreign keys."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object("config")
+    app.config.update(overrides or {})
+
+    from app.security import password_policy
+
+    app.config["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = password_policy
+
+    from app import models  # noqa: F401  (complete metadata for Alembic and FAB)
+    from app.services import audit
+
+    audit.install()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.config["BASE_DIR"] / "migrations"))
+    csrf.init_app(app)
+
+    with app.app_context():
+        appbuilder.init_app(app, db.session)
+        _register_views()
+
+    from app.cli import register as register_cli
+    from app.views import formatting
+    from app.views.health import health
+
+    formatting.register(app)
+    app.register_blueprint(health)
+    register_cli(app)
+    app.after_request(_security_headers)
+    return app
+
+
+def _security_headers(response):
+    if response.mimetype == "text/html":
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+    else:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
+def _register_views() -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from app.api.crm import AccountApi, CustomerApi, ServiceApi
+    from app.security import ADMIN_MENU, CRM_MENU
+    from app.views.admin import AuditLogView, ImportBatchView, ImportRejectView
+    from app.views.crm import AccountView, ContactView, CustomerView, RegionView, ServiceView
+
+    crm = CRM_MENU
+    appbuilder.add_view(
+        CustomerView,
+        "Customers",
+        label=_l("Customers"),
+        icon="fa-users",
+        category=crm,
+        category_label=_l("CRM"),
+        category_icon="fa-address-book",
+    )
+    appbuilder.add_view(
+        AccountView, "Accounts", label=_l("Billing accounts"), icon="fa-book", category=crm
+    )
+    appbuilder.add_view(
+        ServiceView, "Services", label=_l("Services"), icon="fa-phone", category=crm
+    )
+    appbuilder.add_view(
+        ContactView, "Contacts", label=_l("Contact persons"), icon="fa-id-card", category=crm
+    )
+    appbuilder.add_view(
+        RegionView,
+        "Regions",
+        label=_l("Regions"),
+        icon="fa-globe",
+        category=ADMIN_MENU,
+        category_label=_l("Administration"),
+        category_icon="fa-cogs",
+    )
+    appbuilder.add_view(
+        ImportBatchView, "Imports", label=_l("Imports"), icon="fa-upload", category=ADMIN_MENU
+    )
+    appbuilder.add_view_no_menu(ImportRejectView)
+    appbuilder.add_view(
+        AuditLogView, "AuditLog", label=_l("Audit trail"), icon="fa-history", category=ADMIN_MENU
+    )
+    appbuilder.add_api(CustomerApi)
+    appbuilder.add_api(AccountApi)
+    appbuilder.add_api(ServiceApi)

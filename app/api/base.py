@@ -1,0 +1,29 @@
+"""What every Abonent REST resource shares: JWT only, read/write permissions, region scope."""
+
+from flask_appbuilder.api import ModelRestApi
+
+from app.extensions import db
+from app.security import API_METHOD_PERMISSIONS
+from app.services.errors import DomainError
+from app.views.base import RegionScope
+
+
+class ScopedModelRestApi(ModelRestApi):
+    # A session cookie alone never authorises a call: mutating requests need the JWT.
+    allow_browser_login = False
+    method_permission_name = API_METHOD_PERMISSIONS
+    base_filters = [["id", RegionScope, None]]
+    page_size = 50
+
+    def _rule_errors(self, handler):
+        try:
+            return handler()
+        except DomainError as exc:
+            db.session.rollback()
+            return self.response_422(message={exc.field or "_schema": [exc.message]})
+
+    def post_headless(self):
+        return self._rule_errors(super().post_headless)
+
+    def put_headless(self, pk):
+        return self._rule_errors(lambda: super(ScopedModelRestApi, self).put_headless(pk))

@@ -1,0 +1,87 @@
+"""REST resources customer, account and service (CONTRACT.md §7)."""
+
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from app.api.base import ScopedModelRestApi
+from app.models.crm import BillingAccount, Customer, Service
+from app.security import ACCOUNTS, CUSTOMERS, SERVICES
+from app.services import customers
+from app.services.scoping import current_region_ids
+
+CUSTOMER_FIELDS = [
+    "ref",
+    "kind",
+    "name",
+    "parent",
+    "region",
+    "language",
+    "status",
+    "email",
+    "phone",
+    "street",
+    "city",
+    "postcode",
+    "birth_date",
+    "document_type",
+    "document_number",
+    "tax_number",
+]
+
+
+class CustomerApi(ScopedModelRestApi):
+    resource_name = "customer"
+    datamodel = SQLAInterface(Customer)
+    class_permission_name = CUSTOMERS
+    list_columns = ["id", *CUSTOMER_FIELDS, "created_at", "updated_at"]
+    show_columns = list_columns
+    add_columns = edit_columns = CUSTOMER_FIELDS
+    search_columns = ["ref", "name", "kind", "status", "region", "email", "phone"]
+    order_columns = ["ref", "name", "created_at"]
+
+    def pre_add(self, item):
+        customers.prepare_customer(item, None, current_region_ids())
+
+    pre_update = pre_add
+
+
+class AccountApi(ScopedModelRestApi):
+    resource_name = "account"
+    datamodel = SQLAInterface(BillingAccount)
+    class_permission_name = ACCOUNTS
+    fields = [
+        "ref",
+        "customer",
+        "payment_mode",
+        "currency",
+        "bill_day",
+        "bill_to",
+        "delivery_channel",
+        "language",
+        "credit_limit",
+    ]
+    list_columns = show_columns = ["id", *fields]
+    add_columns = edit_columns = fields
+    search_columns = ["ref", "payment_mode", "currency", "bill_day", "customer"]
+    order_columns = ["ref", "bill_day"]
+
+    def pre_add(self, item):
+        customers.prepare_account(item, None, None, current_region_ids())
+        customers.check_bill_to(item, item.bill_to)
+
+    pre_update = pre_add
+
+
+class ServiceApi(ScopedModelRestApi):
+    resource_name = "service"
+    datamodel = SQLAInterface(Service)
+    class_permission_name = SERVICES
+    fields = ["service_id", "account", "product_code", "status", "activated_on", "terminated_on"]
+    list_columns = show_columns = ["id", *fields]
+    add_columns = edit_columns = fields
+    search_columns = ["service_id", "product_code", "status", "account"]
+    order_columns = ["service_id", "activated_on"]
+
+    def pre_add(self, item):
+        customers.prepare_service(item, None, current_region_ids())
+
+    pre_update = pre_add

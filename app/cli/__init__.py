@@ -1,0 +1,13 @@
+"""`flask` command groups; each command parses its input and calls one service."""
+
+
+def register(app) -> None:
+    from app.cli.data import data
+    from app.cli.demo import demo
+    from app.cli.scheduler import scheduler
+    from app.cli.setup import setup_command
+
+    app.cli.add_command(setup_command)
+    app.cli.add_command(demo)
+    app.cli.add_command(data)
+    app.cli.add_command(scheduler)

@@ -1,0 +1,40 @@
+import sys
+
+import click
+
+from app.services import csv_import, exports, imports
+from app.services.actor import acting_as
+from app.services.errors import DomainError
+
+
+@click.group("data")
+def data():
+    """Import and export data files (CONTRACT.md §2 and §6)."""
+
+
+@data.command("import")
+@click.argument("kind", type=click.Choice(sorted(imports.IMPORTERS)))
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", default="csv", show_default=True, help="File format.")
+@click.option("--rejects", type=click.Path(dir_okay=False), help="Write rejected rows here (CSV).")
+def import_command(kind, file, fmt, rejects):
+    """Import FILE of KIND; prints `read N, accepted A, rejected R, duplicates D`."""
+    with acting_as():
+        try:
+            summary = imports.run(kind, file, fmt)
+        except DomainError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            sys.exit(1)
+        if rejects:
+            csv_import.write_rejects(summary.batch_id, rejects)
+    click.echo(summary.line())
+
+
+@data.command("export")
+@click.argument("kind", type=click.Choice(sorted(exports.EXPORTS)))
+@click.argument("file", type=click.Path(dir_okay=False))
+def export_command(kind, file):
+    """Export KIND to FILE."""
+    with acting_as(), open(file, "w", newline="", encoding="utf-8") as out:
+        count = exports.write_export(kind, out, region_ids=None)
+    click.echo(f"exported {count}")

@@ -1,0 +1,168 @@
+"""CRM core: regions, customers, contact persons, billing accounts, services."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from flask_appbuilder import Model
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.types import ExactDecimal, UTCDateTime, utcnow
+
+
+class CustomerKind(StrEnum):
+    INDIVIDUAL = "individual"
+    COMPANY = "company"
+
+
+class CustomerStatus(StrEnum):
+    PROSPECT = "prospect"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    TERMINATED = "terminated"
+
+
+class PaymentMode(StrEnum):
+    PREPAID = "prepaid"
+    POSTPAID = "postpaid"
+
+
+class DeliveryChannel(StrEnum):
+    EMAIL = "email"
+    POST = "post"
+    PORTAL = "portal"
+
+
+class ServiceStatus(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    BARRED = "barred"
+    SUSPENDED = "suspended"
+    TERMINATED = "terminated"
+
+
+LANGUAGE_CODES = ("en", "it", "ko", "ru")
+
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Region(Timestamped, Model):
+    __tablename__ = "region"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    country: Mapped[str] = mapped_column(String(2))
+    timezone: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(3))
+    vat_rate: Mapped[Decimal] = mapped_column(ExactDecimal(4))
+    language: Mapped[str] = mapped_column(String(5))
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.name}"
+
+
+class Customer(Timestamped, Model):
+    __tablename__ = "customer"
+    __audited__ = True
+    __table_args__ = (
+        Index("ix_customer_region_name", "region_id", "name"),
+        CheckConstraint("kind in ('individual', 'company')", name="ck_customer_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default=CustomerKind.INDIVIDUAL)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    language: Mapped[str] = mapped_column(String(5))
+    status: Mapped[str] = mapped_column(String(16), default=CustomerStatus.PROSPECT, index=True)
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    street: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(16))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    document_type: Mapped[str | None] = mapped_column(String(32))
+    document_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    tax_number: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    region: Mapped[Region] = relationship()
+    parent: Mapped[Customer | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Customer]] = relationship(back_populates="parent")
+    accounts: Mapped[list[BillingAccount]] = relationship(back_populates="customer")
+    contacts: Mapped[list[Contact]] = relationship(back_populates="customer")
+
+    def __str__(self) -> str:
+        return f"{self.ref} · {self.name}"
+
+
+class Contact(Timestamped, Model):
+    __tablename__ = "contact"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    is_primary: Mapped[bool] = mapped_column(default=False)
+
+    customer: Mapped[Customer] = relationship(back_populates="contacts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BillingAccount(Timestamped, Model):
+    __tablename__ = "billing_account"
+    __audited__ = True
+    __table_args__ = (
+        CheckConstraint("bill_day between 1 and 28", name="ck_account_bill_day"),
+        CheckConstraint("payment_mode in ('prepaid', 'postpaid')", name="ck_account_mode"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    payment_mode: Mapped[str] = mapped_column(String(16), default=PaymentMode.POSTPAID)
+    currency: Mapped[str] = mapped_column(String(3))
+    bill_day: Mapped[int] = mapped_column(index=True)
+    bill_to_id: Mapped[int | None] = mapped_column(ForeignKey("billing_account.id"), index=True)
+    delivery_channel: Mapped[str] = mapped_column(String(16), default=DeliveryChannel.EMAIL)
+    language: Mapped[str | None] = mapped_column(String(5))
+    credit_limit: Mapped[Decimal | None] = mapped_column(ExactDecimal(4))
+
+    customer: Mapped[Customer] = relationship(back_populates="accounts")
+    bill_to: Mapped[BillingAccount | None] = relationship(remote_side=[id])
+    services: Mapped[list[Service]] = relationship(back_populates="account")
+
+    def __str__(self) -> str:
+        return self.ref
+
+
+class Service(Timestamped, Model):
+    __tablename__ = "service"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(32), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("billing_account.id"), index=True)
+    product_code: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default=ServiceStatus.PENDING, index=True)
+    activated_on: Mapped[date | None] = mapped_column(Date)
+    terminated_on: Mapped[date | None] = mapped_column(Date)
+
+    account: Mapped[BillingAccount] = relationship(back_populates="services")
+
+    def __str__(self) -> str:
+        return self.service_id

@@ -1,0 +1,25 @@
+"""Staff and portal users: FAB's user, extended with region scope and the portal customer."""
+
+from __future__ import annotations
+
+from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import Column, ForeignKey, Integer, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.crm import Customer, Region
+
+user_region = Table(
+    "user_region",
+    Model.metadata,
+    Column("user_id", Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_id", Integer, ForeignKey("region.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class AbonentUser(User):
+    __tablename__ = "ab_user"
+
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), nullable=True)
+    regions: Mapped[list[Region]] = relationship(secondary=user_region)
+    customer: Mapped[Customer | None] = relationship()

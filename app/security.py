@@ -1,0 +1,157 @@
+"""Roles, permissions and the password policy.
+
+Permissions are (action, resource) pairs. Every Abonent screen and API maps its methods
+onto two actions, `can_read` and `can_write`, so the role matrix below reads like a table.
+Region scope (which customers a user sees) lives in app/services/scoping.py.
+"""
+
+from flask import current_app
+from flask_appbuilder.exceptions import PasswordComplexityValidationError
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_babel import lazy_gettext as _l
+
+from app.models.security import AbonentUser
+from app.views.users import AbonentUserDBModelView
+
+READ, WRITE = "can_read", "can_write"
+
+VIEW_METHOD_PERMISSIONS = {
+    "list": "read",
+    "show": "read",
+    "download": "read",
+    "api": "read",
+    "api_read": "read",
+    "api_get": "read",
+    "api_column_add": "write",
+    "api_column_edit": "write",
+    "api_readvalues": "read",
+    "add": "write",
+    "edit": "write",
+    "delete": "write",
+    "api_create": "write",
+    "api_update": "write",
+    "api_delete": "write",
+    "action": "write",
+    "action_post": "write",
+    "export": "read",
+    "lookup": "read",
+}
+API_METHOD_PERMISSIONS = {
+    "get": "read",
+    "get_list": "read",
+    "info": "read",
+    "related": "read",
+    "distinct": "read",
+    "post": "write",
+    "put": "write",
+    "delete": "write",
+}
+
+REGIONS, CUSTOMERS, CONTACTS = "Regions", "Customers", "Contacts"
+ACCOUNTS, SERVICES = "Accounts", "Services"
+AUDIT, IMPORTS, USERS = "AuditLog", "Imports", "Users"
+CRM_MENU, ADMIN_MENU = "CRM", "Administration"
+
+
+def _reads(*resources):
+    return [(READ, r) for r in resources]
+
+
+def _writes(*resources):
+    return [(WRITE, r) for r in resources]
+
+
+def _menus(*names):
+    return [("menu_access", n) for n in names]
+
+
+SELF_SERVICE = [
+    ("can_userinfo", USERS),
+    ("resetmypassword", USERS),
+    ("userinfoedit", USERS),
+    ("can_this_form_get", "ResetMyPasswordView"),
+    ("can_this_form_post", "ResetMyPasswordView"),
+    ("can_this_form_get", "UserInfoEditView"),
+    ("can_this_form_post", "UserInfoEditView"),
+]
+STAFF = (
+    SELF_SERVICE
+    + _reads(REGIONS, CUSTOMERS, CONTACTS, ACCOUNTS, SERVICES)
+    + _menus(CRM_MENU, CUSTOMERS, ACCOUNTS, SERVICES)
+)
+CSR = STAFF + _writes(CUSTOMERS, CONTACTS, ACCOUNTS, SERVICES) + _menus(CONTACTS)
+BILLING = STAFF + _writes(ACCOUNTS) + _reads(IMPORTS)
+BILLING += _menus(ADMIN_MENU, IMPORTS)
+TECHNICIAN = STAFF + _writes(SERVICES)
+USER_ADMIN = [
+    ("can_list", USERS),
+    ("can_show", USERS),
+    ("can_add", USERS),
+    ("can_edit", USERS),
+    ("can_delete", USERS),
+    ("resetpasswords", USERS),
+    ("can_this_form_get", "ResetPasswordView"),
+    ("can_this_form_post", "ResetPasswordView"),
+    ("can_list", "RoleModelView"),
+    ("can_show", "RoleModelView"),
+    ("can_add", "RoleModelView"),
+    ("can_edit", "RoleModelView"),
+    ("can_delete", "RoleModelView"),
+    ("copyrole", "RoleModelView"),
+    ("can_list", "PermissionModelView"),
+    ("can_list", "ViewMenuModelView"),
+    ("can_list", "PermissionViewModelView"),
+    ("can_chart", "UserStatsChartView"),
+    ("menu_access", "Security"),
+    ("menu_access", "List Users"),
+    ("menu_access", "List Roles"),
+    ("menu_access", "User's Statistics"),
+]
+SUPERVISOR = CSR + BILLING + USER_ADMIN + _writes(REGIONS) + _reads(AUDIT) + _menus(REGIONS, AUDIT)
+
+ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
+    "Supervisor": SUPERVISOR,
+    "CSR": CSR,
+    "Billing": BILLING,
+    "Technician": TECHNICIAN,
+    "Customer": [],
+}
+STAFF_ROLES = ("Admin", "Supervisor", "CSR", "Billing", "Technician")
+
+
+def password_policy(password: str) -> None:
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password or "") < minimum:
+        raise PasswordComplexityValidationError(
+            _l("The password must have at least %(n)d characters.", n=minimum)
+        )
+
+
+class AbonentSecurityManager(SecurityManager):
+    user_model = AbonentUser
+    userdbmodelview = AbonentUserDBModelView
+
+    def ensure_roles(self) -> None:
+        """Create the roles; FAB grants new permissions to Admin, so it must exist first."""
+        for name in (current_app.config["AUTH_ROLE_ADMIN"], *ROLE_PERMISSIONS):
+            if self.find_role(name) is None:
+                self.add_role(name)
+
+    def sync_roles(self) -> None:
+        """Make each role hold exactly its permissions; Admin gets every permission."""
+        admin = self.find_role(current_app.config["AUTH_ROLE_ADMIN"])
+        admin.permissions = self.get_all_permissions_views_objects()
+        for name, pairs in ROLE_PERMISSIONS.items():
+            role = self.find_role(name)
+            wanted = []
+            for action, resource in pairs:
+                permission = self.find_permission_view_menu(action, resource)
+                if permission is None:
+                    raise LookupError(f"role {name}: no permission {action} on {resource}")
+                if permission not in wanted:
+                    wanted.append(permission)
+            role.permissions = wanted
+        self.session.commit()
+
+    def get_all_permissions_views_objects(self):
+        return self.session.query(self.permissionview_model).all()

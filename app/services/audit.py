@@ -1,0 +1,91 @@
+"""The audit trail: every insert, update and delete of an audited model, with who and when.
+
+Written in the same transaction as the change itself, so a rolled-back change leaves
+no audit row and a committed one always has its row.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from app.models.audit import AuditLog
+from app.models.types import utcnow
+from app.services.actor import current_username
+
+_IGNORED = {"created_at", "updated_at"}
+
+
+def _plain(value):
+    if isinstance(value, Decimal | date | datetime):
+        return str(value)
+    return value
+
+
+def _changes(obj, action: str) -> dict:
+    state = inspect(obj)
+    changes = {}
+    for attr in state.mapper.column_attrs:
+        if attr.key in _IGNORED:
+            continue
+        history = state.attrs[attr.key].history
+        if action == "insert":
+            if history.added and history.added[0] is not None:
+                changes[attr.key] = _plain(history.added[0])
+        elif action == "update" and history.has_changes():
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            changes[attr.key] = [_plain(old), _plain(new)]
+    return changes
+
+
+def _after_flush(session: Session, _context) -> None:
+    rows = []
+    now = utcnow()
+    username = current_username()
+    for action, objects in (
+        ("insert", session.new),
+        ("update", session.dirty),
+        ("delete", session.deleted),
+    ):
+        for obj in objects:
+            if not getattr(obj, "__audited__", False):
+                continue
+            changes = _changes(obj, action)
+            if action == "update" and not changes:
+                continue
+            rows.append(
+                {
+                    "at": now,
+                    "username": username,
+                    "action": action,
+                    "table_name": obj.__tablename__,
+                    "row_id": inspect(obj).mapper.primary_key_from_instance(obj)[0],
+                    "changes": changes,
+                }
+            )
+    if rows:
+        session.connection().execute(AuditLog.__table__.insert(), rows)
+
+
+def install() -> None:
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
+
+
+def record_bulk(session: Session, table_name: str, count: int, note: str) -> None:
+    """One audit row for a bulk operation (demo seeding) that bypasses the ORM."""
+    session.execute(
+        AuditLog.__table__.insert(),
+        [
+            {
+                "at": utcnow(),
+                "username": current_username(),
+                "action": "bulk",
+                "table_name": table_name,
+                "row_id": 0,
+                "changes": {"rows": count, "note": note},
+            }
+        ],
+    )

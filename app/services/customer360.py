@@ -1,0 +1,70 @@
+"""Everything about one customer in one place, for the 360° page."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models.audit import AuditLog
+from app.models.crm import BillingAccount, Customer
+from app.services.errors import NotFound
+from app.services.scoping import scoped
+
+MAX_TREE_NODES = 500
+
+
+@dataclass
+class TreeNode:
+    customer: Customer
+    children: list["TreeNode"] = field(default_factory=list)
+
+
+@dataclass
+class Customer360:
+    customer: Customer
+    accounts: list[BillingAccount]
+    hierarchy: TreeNode | None
+    history: list[AuditLog]
+
+
+def _hierarchy(customer: Customer, region_ids) -> TreeNode | None:
+    """The company tree holding the customer, from its top parent down (visible nodes only)."""
+    root = customer
+    while root.parent is not None:
+        root = root.parent
+    if root is customer and not customer.children:
+        return None
+    top = TreeNode(root)
+    level = [top]
+    seen = 1
+    while level and seen < MAX_TREE_NODES:
+        by_id = {node.customer.id: node for node in level}
+        query = db.select(Customer).where(Customer.parent_id.in_(by_id)).order_by(Customer.name)
+        next_level = []
+        for child in db.session.scalars(scoped(query, Customer, region_ids)):
+            node = TreeNode(child)
+            by_id[child.parent_id].children.append(node)
+            next_level.append(node)
+        seen += len(next_level)
+        level = next_level
+    return top
+
+
+def load(customer_id: int, region_ids) -> Customer360:
+    query = db.select(Customer).where(Customer.id == customer_id)
+    customer = db.session.scalar(scoped(query, Customer, region_ids))
+    if customer is None:
+        raise NotFound("customer not found")
+    accounts = db.session.scalars(
+        db.select(BillingAccount)
+        .where(BillingAccount.customer_id == customer.id)
+        .options(selectinload(BillingAccount.services), selectinload(BillingAccount.bill_to))
+        .order_by(BillingAccount.ref)
+    ).all()
+    history = db.session.scalars(
+        db.select(AuditLog)
+        .where(AuditLog.table_name == "customer", AuditLog.row_id == customer.id)
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+        .limit(20)
+    ).all()
+    return Customer360(customer, list(accounts), _hierarchy(customer, region_ids), list(history))

@@ -1,0 +1,308 @@
+"""`flask demo seed`: three regions of believable customers, accounts, lines and users.
+
+Idempotent: customers are numbered (DEMO-IT-000001 …); a second run adds only the
+missing ones. Rows go in with set-based inserts in chunks, which keeps 10,000
+customers well under a minute; the audit trail gets one entry per bulk insert.
+"""
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from faker import Faker
+from flask import current_app
+from sqlalchemy import func, insert, update
+
+from app.extensions import db
+from app.models.crm import (
+    BillingAccount,
+    Contact,
+    Customer,
+    CustomerKind,
+    CustomerStatus,
+    PaymentMode,
+    Region,
+    Service,
+    ServiceStatus,
+)
+from app.services import regions as region_service
+from app.services.audit import record_bulk
+from app.services.users import ensure_user
+
+CHUNK = 1000
+GROUP_EVERY = 40  # every 40th customer heads a company group with subsidiaries
+COMPANY_EVERY = 8
+
+
+@dataclass(frozen=True)
+class DemoRegion:
+    code: str
+    name: str
+    country: str
+    timezone: str
+    currency: str
+    vat_rate: str
+    language: str
+    faker_locale: str
+    number_prefix: str
+    product_codes: tuple[str, ...]
+
+
+DEMO_REGIONS = (
+    DemoRegion(
+        "IT-C",
+        "Italia Centro",
+        "IT",
+        "Europe/Rome",
+        "EUR",
+        "22",
+        "it",
+        "it_IT",
+        "3933",
+        ("SMART", "FIBRA", "BUSINESS"),
+    ),
+    DemoRegion(
+        "KR-SEL",
+        "서울",
+        "KR",
+        "Asia/Seoul",
+        "KRW",
+        "10",
+        "ko",
+        "ko_KR",
+        "8210",
+        ("5G-BASIC", "HOME-FIBER", "BIZ"),
+    ),
+    DemoRegion(
+        "RU-MOW",
+        "Москва",
+        "RU",
+        "Europe/Moscow",
+        "RUB",
+        "20",
+        "ru",
+        "ru_RU",
+        "7916",
+        ("SMART-RU", "DOM", "BIZNES"),
+    ),
+)
+
+STAFF = (
+    ("admin", ["Admin"], None, "Ada", "Admin"),
+    ("supervisor", ["Supervisor"], None, "Sergio", "Supervisor"),
+    ("csr", ["CSR"], ("IT-C",), "Chiara", "Rossi"),
+    ("billing", ["Billing"], ("IT-C", "KR-SEL", "RU-MOW"), "Bill", "Keeper"),
+    ("technician", ["Technician"], ("RU-MOW",), "Ivan", "Tekhnik"),
+)
+PORTAL = {
+    "IT-C": "customer.it@example.com",
+    "KR-SEL": "customer.ko@example.com",
+    "RU-MOW": "customer.ru@example.com",
+}
+
+
+def demo_password() -> str:
+    """DEMO_PASSWORD, or one generated once and kept in instance/ so runs agree."""
+    configured = current_app.config.get("DEMO_PASSWORD")
+    if configured:
+        return configured
+    path = Path(current_app.config["INSTANCE_DIR"]) / "demo_password"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(12))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def seed_regions() -> dict[str, Region]:
+    for demo in DEMO_REGIONS:
+        row = {c: getattr(demo, c) for c in region_service.REGION_COLUMNS}
+        region_service.upsert_region(region_service.parse_region(row))
+    db.session.commit()
+    codes = [d.code for d in DEMO_REGIONS]
+    return {r.code: r for r in db.session.scalars(db.select(Region).where(Region.code.in_(codes)))}
+
+
+def _ref(demo: DemoRegion, n: int) -> str:
+    return f"DEMO-{demo.code.split('-')[0]}-{n:06d}"
+
+
+def _customer_rows(demo: DemoRegion, region: Region, numbers: range, today: date):
+    fake = Faker(demo.faker_locale)
+    fake.seed_instance(f"{demo.code}-{numbers.start}")
+    rnd = random.Random(f"{demo.code}-{numbers.start}")
+    customers, accounts, services, contacts, parents = [], [], [], [], {}
+    for n in numbers:
+        ref = _ref(demo, n)
+        head = n % GROUP_EVERY == 1
+        subsidiary = not head and n % GROUP_EVERY in (2, 3, 4) and n > 1
+        company = head or subsidiary or n % COMPANY_EVERY == 0
+        since = today - timedelta(days=rnd.randint(20, 720))
+        customers.append(
+            {
+                "ref": ref,
+                "kind": CustomerKind.COMPANY if company else CustomerKind.INDIVIDUAL,
+                "name": fake.company() if company else fake.name(),
+                "region_id": region.id,
+                "language": demo.language,
+                "status": CustomerStatus.ACTIVE,
+                "email": fake.company_email() if company else fake.free_email(),
+                "phone": f"+{demo.number_prefix}{n:07d}",
+                "street": fake.street_address(),
+                "city": fake.city(),
+                "postcode": fake.postcode(),
+                "birth_date": None
+                if company
+                else fake.date_of_birth(minimum_age=18, maximum_age=90),
+            }
+        )
+        if subsidiary:
+            parents[ref] = _ref(demo, n - n % GROUP_EVERY + 1)
+        postpaid = company or rnd.random() < 0.75
+        accounts.append(
+            {
+                "customer_ref": ref,
+                "ref": f"{ref}-A",
+                "payment_mode": PaymentMode.POSTPAID if postpaid else PaymentMode.PREPAID,
+                "currency": demo.currency,
+                "bill_day": 1 + n % 28,
+                "language": demo.language,
+                "pays_to": f"{parents[ref]}-A" if subsidiary else None,
+            }
+        )
+        for line in range(1 + (n % 3 == 0) + company):
+            services.append(
+                {
+                    "account_ref": f"{ref}-A",
+                    "service_id": f"{demo.number_prefix}{line}{n:07d}",
+                    "product_code": demo.product_codes[2 if company else line % 2],
+                    "status": ServiceStatus.ACTIVE,
+                    "activated_on": since,
+                }
+            )
+        if company:
+            contacts.append(
+                {
+                    "customer_ref": ref,
+                    "name": fake.name(),
+                    "role": fake.job()[:100],
+                    "email": fake.email(),
+                    "phone": f"+{demo.number_prefix}9{n:06d}",
+                    "is_primary": True,
+                }
+            )
+    return customers, accounts, services, contacts, parents
+
+
+def _ids(model, refs) -> dict[str, int]:
+    rows = db.session.execute(db.select(model.ref, model.id).where(model.ref.in_(refs)))
+    return dict(rows.all())
+
+
+def _insert_chunk(demo: DemoRegion, region: Region, numbers: range, today: date) -> None:
+    customers, accounts, services, contacts, parents = _customer_rows(demo, region, numbers, today)
+    db.session.execute(insert(Customer), customers)
+    customer_ids = _ids(Customer, [c["ref"] for c in customers] + list(parents.values()))
+    if parents:
+        db.session.execute(
+            update(Customer),
+            [
+                {"id": customer_ids[child], "parent_id": customer_ids[head]}
+                for child, head in parents.items()
+            ],
+        )
+    account_rows = [
+        {k: v for k, v in a.items() if k not in ("customer_ref", "pays_to")}
+        | {"customer_id": customer_ids[a["customer_ref"]]}
+        for a in accounts
+    ]
+    db.session.execute(insert(BillingAccount), account_rows)
+    payer_refs = [a["pays_to"] for a in accounts if a["pays_to"]]
+    account_ids = _ids(BillingAccount, [a["ref"] for a in accounts] + payer_refs)
+    if payer_refs:
+        db.session.execute(
+            update(BillingAccount),
+            [
+                {"id": account_ids[a["ref"]], "bill_to_id": account_ids[a["pays_to"]]}
+                for a in accounts
+                if a["pays_to"]
+            ],
+        )
+    db.session.execute(
+        insert(Service),
+        [
+            {k: v for k, v in s.items() if k != "account_ref"}
+            | {"account_id": account_ids[s["account_ref"]]}
+            for s in services
+        ],
+    )
+    if contacts:
+        db.session.execute(
+            insert(Contact),
+            [
+                {k: v for k, v in c.items() if k != "customer_ref"}
+                | {"customer_id": customer_ids[c["customer_ref"]]}
+                for c in contacts
+            ],
+        )
+    db.session.commit()
+
+
+def seed_customers(regions: dict[str, Region], total: int, today: date) -> int:
+    """Top each demo region up to its share of `total` customers; returns how many were added."""
+    added = 0
+    for index, demo in enumerate(DEMO_REGIONS):
+        share = total // len(DEMO_REGIONS) + (index < total % len(DEMO_REGIONS))
+        region = regions[demo.code]
+        existing = db.session.scalar(
+            db.select(func.count(Customer.id)).where(Customer.ref.like(f"{_ref(demo, 0)[:-6]}%"))
+        )
+        start = existing + 1
+        # whole company groups go in one chunk, so parents are always present
+        for chunk_start in range(start, share + 1, CHUNK):
+            numbers = range(chunk_start, min(chunk_start + CHUNK, share + 1))
+            _insert_chunk(demo, region, numbers, today)
+            added += len(numbers)
+    if added:
+        record_bulk(db.session, "customer", added, "demo seed")
+        db.session.commit()
+    return added
+
+
+def seed_users(regions: dict[str, Region], password: str) -> None:
+    for username, roles, region_codes, first, last in STAFF:
+        ensure_user(
+            username,
+            roles,
+            password,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@abonent.example",
+            regions=[regions[c] for c in region_codes or ()],
+        )
+    for code, email in PORTAL.items():
+        demo = next(d for d in DEMO_REGIONS if d.code == code)
+        customer = db.session.scalar(db.select(Customer).where(Customer.ref == _ref(demo, 5)))
+        if customer is None:
+            continue
+        customer.email = email
+        ensure_user(
+            email,
+            ["Customer"],
+            password,
+            first_name=customer.name[:64],
+            last_name="-",
+            email=email,
+            customer=customer,
+        )
+
+
+def seed(customers: int = 300, today: date | None = None) -> dict:
+    today = today or date.today()
+    regions = seed_regions()
+    added = seed_customers(regions, customers, today)
+    password = demo_password()
+    seed_users(regions, password)
+    return {"customers_added": added, "password": password}

@@ -1,0 +1,64 @@
+"""Exports of CONTRACT.md §6, streamed in chunks and limited to the caller's regions."""
+
+import csv
+from collections.abc import Iterator
+from typing import TextIO
+
+from app.extensions import db
+from app.models.crm import BillingAccount, Service
+from app.services.scoping import scoped
+
+SERVICE_COLUMNS = (
+    "service_id",
+    "account_ref",
+    "product_code",
+    "status",
+    "activated_on",
+    "terminated_on",
+)
+CHUNK = 2000
+
+
+def service_rows(region_ids: list[int] | None) -> Iterator[tuple]:
+    query = (
+        db.select(
+            Service.service_id,
+            BillingAccount.ref,
+            Service.product_code,
+            Service.status,
+            Service.activated_on,
+            Service.terminated_on,
+        )
+        .join(BillingAccount, Service.account_id == BillingAccount.id)
+        .order_by(Service.service_id)
+    )
+    result = db.session.execute(
+        scoped(query, Service, region_ids), execution_options={"yield_per": CHUNK}
+    )
+    for row in result:
+        yield tuple("" if value is None else str(value) for value in row)
+
+
+EXPORTS = {"services": (SERVICE_COLUMNS, service_rows)}
+
+
+class _Line:
+    def write(self, text: str) -> str:
+        return text
+
+
+def csv_lines(kind: str, region_ids: list[int] | None) -> Iterator[str]:
+    """The export as CSV text, a line at a time, so a web response can stream it."""
+    columns, rows = EXPORTS[kind]
+    writer = csv.writer(_Line(), lineterminator="\n")
+    yield writer.writerow(columns)
+    for row in rows(region_ids):
+        yield writer.writerow(row)
+
+
+def write_export(kind: str, out: TextIO, region_ids: list[int] | None) -> int:
+    """Write the export to a file; returns the number of data rows."""
+    count = -1
+    for count, line in enumerate(csv_lines(kind, region_ids)):  # noqa: B007
+        out.write(line)
+    return count

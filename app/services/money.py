@@ -1,0 +1,36 @@
+"""Money: the one place that rounds and formats amounts.
+
+Rated amounts keep 4 decimals; invoice lines and totals are rounded once, to the
+currency's minor unit (EUR/RUB 2, KRW 0), half up.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.numbers import format_currency, get_currency_precision, list_currencies
+
+RATED_PLACES = 4
+_CURRENCIES = frozenset(list_currencies())
+
+
+def is_currency(code: str) -> bool:
+    return code in _CURRENCIES
+
+
+def minor_units(currency: str) -> int:
+    return get_currency_precision(currency)
+
+
+def quantize(amount: Decimal, places: int) -> Decimal:
+    return Decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def round_rated(amount: Decimal) -> Decimal:
+    return quantize(amount, RATED_PLACES)
+
+
+def round_money(amount: Decimal, currency: str) -> Decimal:
+    return quantize(amount, minor_units(currency))
+
+
+def format_money(amount: Decimal, currency: str, locale: str) -> str:
+    return format_currency(amount, currency, locale=locale)

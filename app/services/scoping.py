@@ -1,0 +1,58 @@
+"""Region scope: staff see only customers of their regions, everywhere.
+
+One function answers "which regions may this user see" and one turns that into a SQL
+condition per model; list views, show pages, the REST API and exports all use them.
+"""
+
+from flask import has_request_context
+from sqlalchemy import false, select
+
+from app.models.crm import BillingAccount, Contact, Customer, Service
+from app.services.actor import current_user_obj
+
+ALL_REGION_ROLES = frozenset({"Admin", "Supervisor"})
+
+
+def region_ids_for(user) -> list[int] | None:
+    """The region ids a user may see; None means every region."""
+    if any(role.name in ALL_REGION_ROLES for role in user.roles):
+        return None
+    return [region.id for region in user.regions]
+
+
+def current_region_ids() -> list[int] | None:
+    """Scope of whoever is acting: the request's user, or everything for CLI and jobs."""
+    if not has_request_context():
+        return None
+    user = current_user_obj()
+    if user is None:
+        return []
+    return region_ids_for(user)
+
+
+def _customer_ids(region_ids: list[int]):
+    return select(Customer.id).where(Customer.region_id.in_(region_ids))
+
+
+def scope_condition(model, region_ids: list[int] | None):
+    """A WHERE condition limiting `model` rows to the regions; None when unrestricted."""
+    if region_ids is None:
+        return None
+    if not region_ids:
+        return false()
+    if model is Customer:
+        return Customer.region_id.in_(region_ids)
+    if model in (BillingAccount, Contact):
+        return model.customer_id.in_(_customer_ids(region_ids))
+    if model is Service:
+        accounts = select(BillingAccount.id).where(
+            BillingAccount.customer_id.in_(_customer_ids(region_ids))
+        )
+        return Service.account_id.in_(accounts)
+    raise TypeError(f"no region scope for {model.__name__}")
+
+
+def scoped(query, model, region_ids: list[int] | None):
+    """Apply the scope to a Select or a legacy Query."""
+    condition = scope_condition(model, region_ids)
+    return query if condition is None else query.where(condition)

@@ -1,0 +1,54 @@
+"""Users: the system user that jobs act as, and staff or portal users by name."""
+
+import secrets
+
+from flask import current_app
+
+from app.extensions import appbuilder, db
+from app.models.crm import Customer, Region
+from app.models.security import AbonentUser
+from app.services.actor import SYSTEM_USERNAME
+from app.services.errors import DomainError
+
+
+def ensure_user(
+    username: str,
+    role_names: list[str],
+    password: str,
+    *,
+    first_name: str,
+    last_name: str,
+    email: str,
+    regions: list[Region] | None = None,
+    customer: Customer | None = None,
+    active: bool = True,
+) -> AbonentUser:
+    """Create the user once; an existing user keeps its password and settings."""
+    sm = appbuilder.sm
+    user = sm.find_user(username=username)
+    if user is not None:
+        return user
+    roles = [sm.find_role(name) for name in role_names]
+    if None in roles:
+        raise DomainError(f"unknown role in {role_names}; run `flask setup` first", "roles")
+    user = sm.add_user(username, first_name, last_name, email, roles, password=password)
+    if not user:
+        raise DomainError(f"could not create user {username}", "username")
+    user.regions = list(regions or [])
+    user.customer = customer
+    user.active = active
+    db.session.commit()
+    return user
+
+
+def ensure_system_user() -> AbonentUser:
+    """The user CLI commands and jobs act as; it cannot sign in."""
+    return ensure_user(
+        SYSTEM_USERNAME,
+        [current_app.config["AUTH_ROLE_ADMIN"]],
+        secrets.token_urlsafe(32),
+        first_name="Abonent",
+        last_name="System",
+        email="system@abonent.invalid",
+        active=False,
+    )

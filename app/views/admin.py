@@ -1,0 +1,70 @@
+"""Read-only screens: the audit trail and the import batches with their rejected rows."""
+
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+
+from app.models.audit import AuditLog
+from app.models.imports import ImportBatch, ImportReject
+from app.security import AUDIT, IMPORTS
+from app.views.base import AbonentModelView
+
+
+class AuditLogView(AbonentModelView):
+    datamodel = SQLAInterface(AuditLog)
+    class_permission_name = AUDIT
+    base_permissions = ["can_read"]
+    list_title = show_title = _l("Audit trail")
+    label_columns = {
+        "at": _l("When"),
+        "username": _l("User"),
+        "action": _l("Action"),
+        "table_name": _l("Record type"),
+        "row_id": _l("Record id"),
+        "changes": _l("Changes"),
+    }
+    list_columns = ["at", "username", "action", "table_name", "row_id", "changes"]
+    show_columns = list_columns
+    search_columns = ["at", "username", "table_name", "row_id"]
+    base_order = ("id", "desc")
+
+
+class ImportRejectView(AbonentModelView):
+    datamodel = SQLAInterface(ImportReject)
+    class_permission_name = IMPORTS
+    base_permissions = ["can_read"]
+    list_title = show_title = _l("Rejected rows")
+    label_columns = {"line": _l("Line"), "reason": _l("Reason"), "raw": _l("Row")}
+    list_columns = ["line", "reason", "raw"]
+    show_columns = list_columns
+    base_order = ("line", "asc")
+
+
+class ImportBatchView(AbonentModelView):
+    datamodel = SQLAInterface(ImportBatch)
+    class_permission_name = IMPORTS
+    base_permissions = ["can_read"]
+    related_views = [ImportRejectView]
+    list_title = show_title = _l("Imports")
+    label_columns = {
+        "kind": _l("Kind"),
+        "filename": _l("File"),
+        "username": _l("User"),
+        "started_at": _l("Started"),
+        "read": _l("Read"),
+        "accepted": _l("Accepted"),
+        "rejected": _l("Rejected"),
+        "duplicates": _l("Duplicates"),
+    }
+    list_columns = [
+        "started_at",
+        "kind",
+        "filename",
+        "username",
+        "read",
+        "accepted",
+        "rejected",
+        "duplicates",
+    ]
+    show_columns = list_columns
+    search_columns = ["kind", "started_at", "username"]
+    base_order = ("id", "desc")

@@ -1,0 +1,341 @@
+"""Admin screens of the CRM core. Rules live in app/services/customers.py."""
+
+from flask import Response, abort, stream_with_context
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField, StringField
+from wtforms.validators import Optional
+
+from app.models.crm import (
+    LANGUAGE_CODES,
+    BillingAccount,
+    Contact,
+    Customer,
+    CustomerKind,
+    CustomerStatus,
+    DeliveryChannel,
+    PaymentMode,
+    Region,
+    Service,
+    ServiceStatus,
+)
+from app.security import ACCOUNTS, CONTACTS, CUSTOMERS, REGIONS, SERVICES
+from app.services import customer360, customers, exports, regions
+from app.services.errors import NotFound
+from app.services.identity import DOCUMENT_TYPES
+from app.services.scoping import current_region_ids
+from app.views.base import AbonentModelView, RegionScope, ScopedModelView
+
+LANGUAGE_NAMES = {"en": "English", "it": "Italiano", "ko": "한국어", "ru": "Русский"}
+
+
+def _choices(values, labels=None):
+    return [(v, (labels or {}).get(v, v)) for v in values]
+
+
+def _select(label, values, labels=None, required=True):
+    choices = _choices(values, labels)
+    if not required:
+        choices = [("", "—"), *choices]
+    return SelectField(label, choices=choices, widget=Select2Widget())
+
+
+def _ref(label, description):
+    return StringField(
+        label, description=description, validators=[Optional()], widget=BS3TextFieldWidget()
+    )
+
+
+KIND_LABELS = {"individual": _l("Individual"), "company": _l("Company")}
+STATUS_LABELS = {
+    "prospect": _l("Prospect"),
+    "active": _l("Active"),
+    "suspended": _l("Suspended"),
+    "terminated": _l("Terminated"),
+    "pending": _l("Pending"),
+    "barred": _l("Barred"),
+}
+MODE_LABELS = {"prepaid": _l("Prepaid"), "postpaid": _l("Postpaid")}
+CHANNEL_LABELS = {"email": _l("Email"), "post": _l("Post"), "portal": _l("Portal")}
+
+COMMON_LABELS = {
+    "ref": _l("Reference"),
+    "name": _l("Name"),
+    "code": _l("Code"),
+    "kind": _l("Kind"),
+    "status": _l("Status"),
+    "region": _l("Region"),
+    "language": _l("Language"),
+    "email": _l("Email"),
+    "phone": _l("Phone"),
+    "street": _l("Street"),
+    "city": _l("City"),
+    "postcode": _l("Postcode"),
+    "birth_date": _l("Birth date"),
+    "document_type": _l("Document type"),
+    "document_number": _l("Document number"),
+    "tax_number": _l("Tax number"),
+    "parent": _l("Parent company"),
+    "parent_ref": _l("Parent company"),
+    "customer": _l("Customer"),
+    "customer_ref": _l("Customer"),
+    "payment_mode": _l("Payment mode"),
+    "currency": _l("Currency"),
+    "bill_day": _l("Bill day"),
+    "bill_to": _l("Bill to"),
+    "bill_to_ref": _l("Bill to"),
+    "delivery_channel": _l("Delivery channel"),
+    "credit_limit": _l("Credit limit"),
+    "service_id": _l("Number"),
+    "account": _l("Account"),
+    "account_ref": _l("Account"),
+    "product_code": _l("Product"),
+    "activated_on": _l("Activated on"),
+    "terminated_on": _l("Terminated on"),
+    "country": _l("Country"),
+    "timezone": _l("Timezone"),
+    "vat_rate": _l("VAT rate (%)"),
+    "role": _l("Role"),
+    "is_primary": _l("Primary contact"),
+    "created_at": _l("Created"),
+    "updated_at": _l("Updated"),
+}
+
+
+class RegionView(AbonentModelView):
+    datamodel = SQLAInterface(Region)
+    class_permission_name = REGIONS
+    list_title = show_title = _l("Regions")
+    add_title = _l("Add region")
+    edit_title = _l("Edit region")
+    label_columns = COMMON_LABELS
+    list_columns = ["code", "name", "country", "timezone", "currency", "vat_rate", "language"]
+    add_columns = edit_columns = show_columns = list_columns
+    search_columns = ["code", "name", "country", "currency"]
+    add_form_extra_fields = edit_form_extra_fields = {
+        "language": _select(_l("Language"), LANGUAGE_CODES, LANGUAGE_NAMES),
+    }
+    base_order = ("code", "asc")
+
+    def pre_add(self, item):
+        row = {c: str(getattr(item, c) or "") for c in regions.REGION_COLUMNS}
+        for key, value in regions.parse_region(row).items():
+            setattr(item, key, value)
+
+    pre_update = pre_add
+
+
+class CustomerView(ScopedModelView):
+    datamodel = SQLAInterface(Customer)
+    class_permission_name = CUSTOMERS
+    list_title = _l("Customers")
+    show_title = _l("Customer")
+    add_title = _l("Add customer")
+    edit_title = _l("Edit customer")
+    label_columns = COMMON_LABELS
+    list_columns = ["ref", "name", "kind", "region", "status", "email", "phone"]
+    search_columns = [
+        "ref",
+        "name",
+        "kind",
+        "status",
+        "region",
+        "email",
+        "phone",
+        "document_number",
+        "tax_number",
+    ]
+    add_columns = [
+        "ref",
+        "kind",
+        "name",
+        "parent_ref",
+        "region",
+        "language",
+        "status",
+        "email",
+        "phone",
+        "street",
+        "city",
+        "postcode",
+        "birth_date",
+        "document_type",
+        "document_number",
+        "tax_number",
+    ]
+    edit_columns = add_columns
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": _select(_l("Kind"), list(CustomerKind), KIND_LABELS),
+        "status": _select(_l("Status"), list(CustomerStatus), STATUS_LABELS),
+        "language": _select(_l("Language"), LANGUAGE_CODES, LANGUAGE_NAMES, required=False),
+        "document_type": _select(_l("Document type"), DOCUMENT_TYPES, required=False),
+        "parent_ref": _ref(_l("Parent company"), _l("Reference of the parent company, if any")),
+    }
+    add_form_query_rel_fields = edit_form_query_rel_fields = {
+        "region": [["id", RegionScope, None]],
+    }
+    base_order = ("name", "asc")
+
+    def prefill_form(self, form, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        form.parent_ref.data = item.parent.ref if item.parent else ""
+
+    def pre_add(self, item):
+        item.document_type = item.document_type or None
+        customers.prepare_customer(item, getattr(item, "parent_ref", ""), current_region_ids())
+
+    pre_update = pre_add
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        try:
+            view = customer360.load(int(pk), current_region_ids())
+        except (NotFound, ValueError):
+            abort(404)
+        return self.render_template(
+            "customer360.html", view=view, title=view.customer.name, appbuilder=self.appbuilder
+        )
+
+
+class AccountView(ScopedModelView):
+    datamodel = SQLAInterface(BillingAccount)
+    class_permission_name = ACCOUNTS
+    list_title = _l("Billing accounts")
+    show_title = _l("Billing account")
+    add_title = _l("Add billing account")
+    edit_title = _l("Edit billing account")
+    label_columns = COMMON_LABELS
+    list_columns = ["ref", "customer", "payment_mode", "currency", "bill_day", "bill_to"]
+    show_columns = [
+        "ref",
+        "customer",
+        "payment_mode",
+        "currency",
+        "bill_day",
+        "bill_to",
+        "delivery_channel",
+        "language",
+        "credit_limit",
+    ]
+    search_columns = ["ref", "payment_mode", "currency", "bill_day", "delivery_channel"]
+    add_columns = [
+        "ref",
+        "customer_ref",
+        "payment_mode",
+        "currency",
+        "bill_day",
+        "bill_to_ref",
+        "delivery_channel",
+        "language",
+        "credit_limit",
+    ]
+    edit_columns = add_columns
+    add_form_extra_fields = edit_form_extra_fields = {
+        "customer_ref": _ref(_l("Customer"), _l("Reference of the customer")),
+        "bill_to_ref": _ref(_l("Bill to"), _l("Account that pays this account's charges")),
+        "payment_mode": _select(_l("Payment mode"), list(PaymentMode), MODE_LABELS),
+        "delivery_channel": _select(_l("Delivery channel"), list(DeliveryChannel), CHANNEL_LABELS),
+        "language": _select(_l("Language"), LANGUAGE_CODES, LANGUAGE_NAMES, required=False),
+    }
+    base_order = ("ref", "asc")
+
+    def prefill_form(self, form, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        form.customer_ref.data = item.customer.ref
+        form.bill_to_ref.data = item.bill_to.ref if item.bill_to else ""
+
+    def pre_add(self, item):
+        item.language = item.language or None
+        customers.prepare_account(
+            item,
+            getattr(item, "customer_ref", None),
+            getattr(item, "bill_to_ref", ""),
+            current_region_ids(),
+        )
+
+    pre_update = pre_add
+
+
+class ServiceView(ScopedModelView):
+    datamodel = SQLAInterface(Service)
+    class_permission_name = SERVICES
+    list_title = _l("Services")
+    show_title = _l("Service")
+    add_title = _l("Add service")
+    edit_title = _l("Edit service")
+    label_columns = COMMON_LABELS
+    list_columns = ["service_id", "account", "product_code", "status", "activated_on"]
+    show_columns = [
+        "service_id",
+        "account",
+        "product_code",
+        "status",
+        "activated_on",
+        "terminated_on",
+    ]
+    search_columns = ["service_id", "product_code", "status", "activated_on", "terminated_on"]
+    add_columns = [
+        "service_id",
+        "account_ref",
+        "product_code",
+        "status",
+        "activated_on",
+        "terminated_on",
+    ]
+    edit_columns = add_columns
+    add_form_extra_fields = edit_form_extra_fields = {
+        "account_ref": _ref(_l("Account"), _l("Reference of the billing account")),
+        "status": _select(_l("Status"), list(ServiceStatus), STATUS_LABELS),
+    }
+    base_order = ("service_id", "asc")
+    list_template = "service_list.html"
+
+    def prefill_form(self, form, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        form.account_ref.data = item.account.ref
+
+    def pre_add(self, item):
+        customers.prepare_service(item, getattr(item, "account_ref", None), current_region_ids())
+
+    pre_update = pre_add
+
+    @expose("/export.csv")
+    @has_access
+    def export(self):
+        region_ids = current_region_ids()
+
+        return Response(
+            stream_with_context(exports.csv_lines("services", region_ids)),
+            mimetype="text/csv",
+            headers={"Content-Disposition": "attachment; filename=services.csv"},
+        )
+
+
+class ContactView(ScopedModelView):
+    datamodel = SQLAInterface(Contact)
+    class_permission_name = CONTACTS
+    list_title = _l("Contact persons")
+    show_title = _l("Contact person")
+    add_title = _l("Add contact person")
+    edit_title = _l("Edit contact person")
+    label_columns = COMMON_LABELS
+    list_columns = ["name", "customer", "role", "email", "phone", "is_primary"]
+    show_columns = list_columns
+    search_columns = ["name", "email", "phone"]
+    add_columns = ["customer_ref", "name", "role", "email", "phone", "is_primary"]
+    edit_columns = add_columns
+    add_form_extra_fields = edit_form_extra_fields = {
+        "customer_ref": _ref(_l("Customer"), _l("Reference of the customer")),
+    }
+
+    def prefill_form(self, form, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        form.customer_ref.data = item.customer.ref
+
+    def pre_add(self, item):
+        customers.prepare_contact(item, getattr(item, "customer_ref", None), current_region_ids())
+
+    pre_update = pre_add

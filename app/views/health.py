@@ -1,0 +1,13 @@
+"""GET /health: 200 when the database answers, 503 when it does not."""
+
+from flask import Blueprint, jsonify
+
+from app.services import health as health_service
+
+health = Blueprint("health", __name__)
+
+
+@health.get("/health")
+def check():
+    ok, detail = health_service.check()
+    return jsonify(status="ok" if ok else "error", database=detail), 200 if ok else 503

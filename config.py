@@ -1,0 +1,80 @@
+"""Settings, read from environment variables.
+
+Everything an operator may change lives here; nothing else reads os.environ.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask_appbuilder.const import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("ABONENT_INSTANCE", BASE_DIR / "instance"))
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _flag(name: str, default: bool) -> bool:
+    return os.environ.get(name, str(default)).lower() in {"1", "true", "yes", "on"}
+
+
+APP_NAME = "Abonent"
+SECRET_KEY = _secret_key()
+SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'abonent.db'}")
+SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+# Alembic owns the schema; permissions are synchronised by `flask setup`, not per worker.
+FAB_CREATE_DB = False
+FAB_UPDATE_PERMS = False
+FAB_SECURITY_MANAGER_CLASS = "app.security.AbonentSecurityManager"
+FAB_INDEX_VIEW = "app.views.home.HomeView"
+FAB_API_SWAGGER_UI = True
+FAB_ADD_SECURITY_API = True
+
+AUTH_TYPE = AUTH_DB
+AUTH_ROLE_ADMIN = "Admin"
+AUTH_ROLE_PUBLIC = "Public"
+AUTH_RATE_LIMITED = True
+AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
+RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+FAB_PASSWORD_COMPLEXITY_ENABLED = True
+
+PASSWORD_MIN_LENGTH = 12
+
+WTF_CSRF_ENABLED = True
+SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", True)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+PERMANENT_SESSION_LIFETIME = 8 * 3600
+
+BABEL_DEFAULT_LOCALE = "en"
+LANGUAGES = {
+    "en": {"flag": "gb", "name": "English"},
+    "it": {"flag": "it", "name": "Italiano"},
+    "ko": {"flag": "kr", "name": "한국어"},
+    "ru": {"flag": "ru", "name": "Русский"},
+}
+
+MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+MAIL_USE_TLS = _flag("MAIL_USE_TLS", False)
+MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "billing@abonent.example")
+
+DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "")
+BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
