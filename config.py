@@ -46,6 +46,7 @@ AUTH_TYPE = AUTH_DB
 AUTH_ROLE_ADMIN = "Admin"
 AUTH_ROLE_PUBLIC = "Public"
 AUTH_RATE_LIMITED = True
+RATELIMIT_ENABLED = True  # FAB defaults it off, which would disable AUTH_RATE_LIMITED
 AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
 RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
 FAB_PASSWORD_COMPLEXITY_ENABLED = True

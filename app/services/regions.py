@@ -3,7 +3,7 @@
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from babel import Locale
+import phonenumbers
 
 from app.extensions import db
 from app.models.crm import Region
@@ -13,7 +13,8 @@ from app.services.language import is_language
 from app.services.money import is_currency
 
 REGION_COLUMNS = ("code", "name", "country", "timezone", "currency", "vat_rate", "language")
-_COUNTRIES = frozenset(code for code in Locale("en").territories if code.isalpha())
+# ISO 3166 alpha-2 codes of the countries with a telephone numbering plan
+_COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS)
 
 
 def parse_region(row: dict) -> dict:

@@ -7,7 +7,7 @@ condition per model; list views, show pages, the REST API and exports all use th
 from flask import has_request_context
 from sqlalchemy import false, select
 
-from app.models.crm import BillingAccount, Contact, Customer, Service
+from app.models.crm import BillingAccount, Contact, Customer, Region, Service
 from app.services.actor import current_user_obj
 
 ALL_REGION_ROLES = frozenset({"Admin", "Supervisor"})
@@ -40,6 +40,8 @@ def scope_condition(model, region_ids: list[int] | None):
         return None
     if not region_ids:
         return false()
+    if model is Region:
+        return Region.id.in_(region_ids)
     if model is Customer:
         return Customer.region_id.in_(region_ids)
     if model in (BillingAccount, Contact):
