@@ -40,7 +40,8 @@ FAB_UPDATE_PERMS = False
 FAB_SECURITY_MANAGER_CLASS = "app.security.AbonentSecurityManager"
 FAB_INDEX_VIEW = "app.views.home.HomeView"
 FAB_API_SWAGGER_UI = True
-FAB_ADD_SECURITY_API = True
+# users and roles are managed in the admin UI; the REST security CRUD stays off
+FAB_ADD_SECURITY_API = False
 
 AUTH_TYPE = AUTH_DB
 AUTH_ROLE_ADMIN = "Admin"

@@ -74,8 +74,10 @@ SELF_SERVICE = [
     ("can_this_form_get", "UserInfoEditView"),
     ("can_this_form_post", "UserInfoEditView"),
 ]
+API_DOCS = [("can_get", "OpenApi"), ("can_show", "SwaggerView"), ("can_get", "MenuApi")]
 STAFF = (
     SELF_SERVICE
+    + API_DOCS
     + _reads(REGIONS, CUSTOMERS, CONTACTS, ACCOUNTS, SERVICES)
     + _menus(CRM_MENU, CUSTOMERS, ACCOUNTS, SERVICES)
 )

@@ -138,7 +138,7 @@ class Browser:
     def csrf(self, url: str) -> str:
         page = self.client.get(url).get_data(as_text=True)
         match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
-        assert match, f"no CSRF token on {url}"
+        assert match, f"no CSRF token on {url}: {page[:300]}"
         return match.group(1)
 
     def login(self, username: str, password: str = PASSWORD):

@@ -95,7 +95,7 @@ def test_login_is_rate_limited(browser):
     assert 429 in codes
 
 
-def test_password_policy_needs_twelve_characters(login):
+def test_password_policy_needs_twelve_characters(login, app):
     supervisor = login("supervisor")
     response = supervisor.submit(
         "/users/add",
@@ -111,7 +111,8 @@ def test_password_policy_needs_twelve_characters(login):
         },
     )
     assert "at least 12 characters" in response.get_data(as_text=True)
-    assert appbuilder.sm.find_user(username="shortpass") is None
+    with app.app_context():
+        assert appbuilder.sm.find_user(username="shortpass") is None
 
 
 def test_session_cookie_is_secure_httponly_samesite(browser):

@@ -66,7 +66,6 @@ class AccountApi(ScopedModelRestApi):
 
     def pre_add(self, item):
         customers.prepare_account(item, None, None, current_region_ids())
-        customers.check_bill_to(item, item.bill_to)
 
     pre_update = pre_add
 

@@ -1,13 +1,14 @@
 import sys
 
 import click
+from flask.cli import AppGroup
 
 from app.services import csv_import, exports, imports
 from app.services.actor import acting_as
 from app.services.errors import DomainError
 
 
-@click.group("data")
+@click.group("data", cls=AppGroup)
 def data():
     """Import and export data files (CONTRACT.md §2 and §6)."""
 

@@ -1,12 +1,13 @@
 import time
 
 import click
+from flask.cli import AppGroup
 
 from app.services import demo as demo_service
 from app.services.actor import acting_as
 
 
-@click.group("demo")
+@click.group("demo", cls=AppGroup)
 def demo():
     """Demo data."""
 

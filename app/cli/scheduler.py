@@ -2,12 +2,13 @@ import logging
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from app.jobs import JOBS
 from app.services import scheduler as scheduler_service
 
 
-@click.group("scheduler")
+@click.group("scheduler", cls=AppGroup)
 def scheduler():
     """The job scheduler."""
 

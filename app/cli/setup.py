@@ -1,10 +1,12 @@
 import click
+from flask.cli import with_appcontext
 
 from app.services.actor import acting_as
 from app.services.setup import setup
 
 
 @click.command("setup")
+@with_appcontext
 def setup_command():
     """Create or upgrade the schema, roles, permissions and the system user."""
     with acting_as():

@@ -83,7 +83,8 @@ class Customer(Timestamped, Model):
     name: Mapped[str] = mapped_column(String(200), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
-    language: Mapped[str] = mapped_column(String(5))
+    # blank means "the region's language", filled in by services.customers
+    language: Mapped[str] = mapped_column(String(5), default="")
     status: Mapped[str] = mapped_column(String(16), default=CustomerStatus.PROSPECT, index=True)
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     phone: Mapped[str | None] = mapped_column(String(32), index=True)

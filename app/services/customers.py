@@ -1,5 +1,6 @@
 """Customers, billing accounts and services: the rules that hold whatever the entry point."""
 
+import functools
 import re
 from datetime import date
 
@@ -275,6 +276,15 @@ def _check_region(region: Region | None, region_ids: list[int] | None) -> None:
         raise DomainError(f"region: {region.code} is not one of your regions", "region")
 
 
+def _check_visible(record, region_ids: list[int] | None, field: str) -> None:
+    """A record named by id (API) must be one the user may see, as a reference must."""
+    if record is None or region_ids is None:
+        return
+    customer = record if isinstance(record, Customer) else record.customer
+    if customer.region_id not in region_ids:
+        raise DomainError(f"{field}: unknown reference {record.ref!r}", field)
+
+
 def _check_phone(phone: str | None, country: str) -> str | None:
     if not phone:
         return None
@@ -287,6 +297,18 @@ def _check_phone(phone: str | None, country: str) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _without_autoflush(rule):
+    """Form and API rules query while the new record is still half set up: no autoflush."""
+
+    @functools.wraps(rule)
+    def wrapper(*args, **kwargs):
+        with db.session.no_autoflush:
+            return rule(*args, **kwargs)
+
+    return wrapper
+
+
+@_without_autoflush
 def prepare_customer(customer: Customer, parent_ref: str | None, region_ids) -> None:
     """Check and complete a customer entered on a form or through the API."""
     _check_region(customer.region, region_ids)
@@ -299,10 +321,12 @@ def prepare_customer(customer: Customer, parent_ref: str | None, region_ids) -> 
         raise DomainError(
             f"language: {customer.language!r} is not one of en, it, ko, ru", "language"
         )
+    parent = customer.parent
     if parent_ref is not None:
         parent = resolve_ref(Customer, parent_ref, region_ids, "parent")
-        check_parent(customer, parent)
-        customer.parent = parent
+    _check_visible(parent, region_ids, "parent")
+    check_parent(customer, parent)
+    customer.parent = parent
     customer.phone = _check_phone(customer.phone, customer.region.country)
     if customer.document_number:
         customer.document_number = normalize_document(
@@ -310,6 +334,7 @@ def prepare_customer(customer: Customer, parent_ref: str | None, region_ids) -> 
         )
 
 
+@_without_autoflush
 def prepare_account(account: BillingAccount, customer_ref, bill_to_ref, region_ids) -> None:
     if customer_ref is not None:
         account.customer = resolve_ref(Customer, customer_ref, region_ids, "customer")
@@ -320,12 +345,15 @@ def prepare_account(account: BillingAccount, customer_ref, bill_to_ref, region_i
     account.currency = (account.currency or account.customer.region.currency).upper()
     if not is_currency(account.currency):
         raise DomainError(f"currency: {account.currency!r} is not an ISO 4217 code", "currency")
+    payer = account.bill_to
     if bill_to_ref is not None:
         payer = resolve_ref(BillingAccount, bill_to_ref, region_ids, "bill_to")
-        check_bill_to(account, payer)
-        account.bill_to = payer
+    _check_visible(payer, region_ids, "bill_to")
+    check_bill_to(account, payer)
+    account.bill_to = payer
 
 
+@_without_autoflush
 def prepare_service(service: Service, account_ref, region_ids) -> None:
     if account_ref is not None:
         service.account = resolve_ref(BillingAccount, account_ref, region_ids, "account")
@@ -350,6 +378,7 @@ def prepare_service(service: Service, account_ref, region_ids) -> None:
         raise DomainError("terminated_on: before activated_on", "terminated_on")
 
 
+@_without_autoflush
 def prepare_contact(contact: Contact, customer_ref, region_ids) -> None:
     if customer_ref is not None:
         contact.customer = resolve_ref(Customer, customer_ref, region_ids, "customer")

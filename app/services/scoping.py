@@ -4,9 +4,10 @@ One function answers "which regions may this user see" and one turns that into a
 condition per model; list views, show pages, the REST API and exports all use them.
 """
 
-from flask import has_request_context
+from flask import g, has_request_context
 from sqlalchemy import false, select
 
+from app.extensions import db
 from app.models.crm import BillingAccount, Contact, Customer, Region, Service
 from app.services.actor import current_user_obj
 
@@ -24,10 +25,12 @@ def current_region_ids() -> list[int] | None:
     """Scope of whoever is acting: the request's user, or everything for CLI and jobs."""
     if not has_request_context():
         return None
-    user = current_user_obj()
-    if user is None:
-        return []
-    return region_ids_for(user)
+    if "region_ids" not in g:
+        user = current_user_obj()
+        # may run while a new record is half built in the session: never autoflush it
+        with db.session.no_autoflush:
+            g.region_ids = [] if user is None else region_ids_for(user)
+    return g.region_ids
 
 
 def _customer_ids(region_ids: list[int]):

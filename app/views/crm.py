@@ -39,7 +39,8 @@ def _select(label, values, labels=None, required=True):
     choices = _choices(values, labels)
     if not required:
         choices = [("", "—"), *choices]
-    return SelectField(label, choices=choices, widget=Select2Widget())
+    # an optional choice left out is blank; the service validates the value itself
+    return SelectField(label, choices=choices, widget=Select2Widget(), validate_choice=required)
 
 
 def _ref(label, description):

@@ -1,0 +1,170 @@
+"""REST resources customer, account, service: JWT, permissions, region scope, 422s."""
+
+import pytest
+
+from app.extensions import db
+from app.models.crm import BillingAccount, Customer, Region
+from app.services.actor import acting_as
+from tests.helpers import import_rows
+
+
+@pytest.fixture
+def ids(app, tmp_path):
+    with app.app_context(), acting_as():
+        import_rows(tmp_path)
+        found = {
+            "customer": dict(db.session.execute(db.select(Customer.ref, Customer.id)).all()),
+            "account": dict(
+                db.session.execute(db.select(BillingAccount.ref, BillingAccount.id)).all()
+            ),
+            "region": dict(db.session.execute(db.select(Region.code, Region.id)).all()),
+        }
+        db.session.remove()
+    return found
+
+
+@pytest.fixture
+def api(app, jwt):
+    def call(username, method, url, **kwargs):
+        client = app.test_client()
+        return client.open(url, method=method, headers=jwt(username), **kwargs)
+
+    return call
+
+
+def test_list_is_scoped_to_the_users_regions(ids, api):
+    result = api("csr", "GET", "/api/v1/customer/").get_json()
+    assert {row["ref"] for row in result["result"]} == {"IT1", "ITG", "ITS"}
+    result = api("supervisor", "GET", "/api/v1/customer/?q=(page_size:100)").get_json()
+    assert result["count"] == 5
+
+
+def test_other_regions_record_is_404(ids, api):
+    assert api("csr", "GET", f"/api/v1/customer/{ids['customer']['KR1']}").status_code == 404
+    assert api("csr", "GET", f"/api/v1/customer/{ids['customer']['IT1']}").status_code == 200
+    response = api("csr", "PUT", f"/api/v1/customer/{ids['customer']['KR1']}", json={"name": "X"})
+    assert response.status_code == 404
+
+
+def test_create_customer_account_and_service(ids, api):
+    region = ids["region"]["IT-C"]
+    response = api(
+        "csr",
+        "POST",
+        "/api/v1/customer/",
+        json={
+            "ref": "API1",
+            "kind": "company",
+            "name": "Api Srl",
+            "region": region,
+            "parent": ids["customer"]["ITG"],
+            "status": "prospect",
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    customer_id = response.get_json()["id"]
+    response = api(
+        "csr",
+        "POST",
+        "/api/v1/account/",
+        json={
+            "ref": "API1-A",
+            "customer": customer_id,
+            "payment_mode": "postpaid",
+            "currency": "EUR",
+            "bill_day": 7,
+            "bill_to": ids["account"]["ITG-A"],
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    account_id = response.get_json()["id"]
+    response = api(
+        "csr",
+        "POST",
+        "/api/v1/service/",
+        json={
+            "service_id": "393339999999",
+            "account": account_id,
+            "product_code": "SMART",
+            "status": "pending",
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    shown = api("csr", "GET", f"/api/v1/customer/{customer_id}").get_json()["result"]
+    assert shown["parent"]["id"] == ids["customer"]["ITG"]
+    assert shown["language"] == "it"
+
+
+@pytest.mark.parametrize(
+    ("resource", "body", "field", "message"),
+    [
+        (
+            "customer",
+            {"ref": "B1", "kind": "robot", "name": "R", "region": "IT-C"},
+            "kind",
+            "kind: 'robot' is not individual or company",
+        ),
+        (
+            "customer",
+            {"ref": "B1", "kind": "individual", "name": "R", "region": "KR-SEL"},
+            "region",
+            "region: KR-SEL is not one of your regions",
+        ),
+        (
+            "customer",
+            {"ref": "B1", "kind": "individual", "name": "R", "region": "IT-C", "parent": "IT1"},
+            "parent",
+            "parent_ref: IT1 is not a company",
+        ),
+        (
+            "account",
+            {
+                "ref": "B1-A",
+                "customer": "IT1",
+                "payment_mode": "postpaid",
+                "currency": "EUR",
+                "bill_day": 29,
+            },
+            "bill_day",
+            "bill_day: 29 is not between 1 and 28",
+        ),
+        (
+            "service",
+            {"service_id": "393330000001", "account": "IT1-A", "product_code": "X"},
+            "service_id",
+            "service_id: 393330000001 is already in use",
+        ),
+    ],
+)
+def test_bad_input_gets_422_naming_the_field(ids, api, resource, body, field, message):
+    for key, lookup in (
+        ("region", "region"),
+        ("parent", "customer"),
+        ("customer", "customer"),
+        ("account", "account"),
+    ):
+        if key in body:
+            body[key] = ids[lookup][body[key]]
+    response = api("csr", "POST", f"/api/v1/{resource}/", json=body)
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["message"] == {field: [message]}
+
+
+def test_malformed_json_field_gets_422(ids, api):
+    response = api("csr", "POST", "/api/v1/account/", json={"ref": "X", "bill_day": "soon"})
+    assert response.status_code == 422
+    assert "bill_day" in response.get_json()["message"]
+
+
+def test_write_needs_the_write_permission(ids, api):
+    response = api("billing", "POST", "/api/v1/customer/", json={"ref": "NO", "name": "No"})
+    assert response.status_code == 403
+
+
+def test_openapi_spec_lists_the_resources(ids, api):
+    response = api("technician", "GET", "/api/v1/_openapi")
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    spec = response.get_json()
+    paths = spec["paths"]
+    for resource in ("customer", "account", "service"):
+        assert f"/api/v1/{resource}/" in paths

@@ -1,0 +1,190 @@
+"""The admin screens as staff use them: scoped lists, the 360° page, forms, languages."""
+
+import pytest
+
+from app.extensions import db
+from app.models.audit import AuditLog
+from app.models.crm import BillingAccount, Customer
+from app.services.actor import acting_as
+from tests.helpers import import_rows
+
+
+@pytest.fixture
+def data(app, tmp_path):
+    with app.app_context(), acting_as():
+        import_rows(tmp_path)
+        ids = dict(db.session.execute(db.select(Customer.ref, Customer.id)).all())
+        db.session.remove()
+    return ids
+
+
+def test_lists_show_only_the_users_regions(data, login):
+    page = login("csr").get("/customerview/list/").get_data(as_text=True)
+    assert "Anna Neri" in page and "Gruppo Verdi" in page
+    assert "김민준" not in page and "Иван Петров" not in page
+    everything = login("supervisor").get("/customerview/list/").get_data(as_text=True)
+    assert all(name in everything for name in ("Anna Neri", "김민준", "Иван Петров"))
+
+
+@pytest.mark.parametrize("url", ["/accountview/list/", "/serviceview/list/"])
+def test_account_and_service_lists_are_scoped_too(data, login, url):
+    page = login("technician").get(url).get_data(as_text=True)  # technician: RU-MOW only
+    assert ("RU1-A" in page or "79160000001" in page) and "IT1-A" not in page
+    assert "393330000001" not in page
+
+
+def test_other_regions_records_answer_404(data, login):
+    csr = login("csr")
+    assert csr.get(f"/customerview/show/{data['KR1']}").status_code == 404
+    assert csr.get(f"/customerview/edit/{data['KR1']}").status_code == 404
+    assert csr.get(f"/customerview/show/{data['IT1']}").status_code == 200
+
+
+def test_360_page_shows_accounts_services_hierarchy_and_history(data, login):
+    page = login("csr").get(f"/customerview/show/{data['ITS']}").get_data(as_text=True)
+    assert "Verdi Sud" in page and "ITS-A" in page and "393330000003" in page
+    assert "Gruppo Verdi" in page  # the parent, in the hierarchy tree
+    assert 'class="hierarchy"' in page
+    assert "ITG-A" in page  # bill-to account
+    assert "system" in page  # history: created by the import, as the system user
+
+
+def test_services_export_from_the_ui_is_scoped(data, login):
+    response = login("csr").get("/serviceview/export.csv")
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[0] == "service_id,account_ref,product_code,status,activated_on,terminated_on"
+    assert {line.split(",")[0] for line in lines[1:]} == {
+        "393330000001",
+        "393330000002",
+        "393330000003",
+    }
+
+
+def _customer_form(**fields):
+    base = {"ref": "NEW1", "kind": "individual", "name": "Nuova Cliente", "region": "1"}
+    base.update(fields)
+    base["status"] = base.get("status", "prospect")
+    return base
+
+
+def test_add_customer_through_the_form_is_audited_with_the_user(data, login, app):
+    csr = login("csr")
+    region_id = _region_id(app, "IT-C")
+    response = csr.submit(
+        "/customerview/add",
+        _customer_form(region=str(region_id), phone="06 1234 5678", parent_ref="ITG"),
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    with app.app_context():
+        customer = db.session.scalar(db.select(Customer).where(Customer.ref == "NEW1"))
+        assert customer.parent.ref == "ITG"
+        assert customer.phone == "+390612345678"
+        entry = db.session.scalar(
+            db.select(AuditLog).where(
+                AuditLog.table_name == "customer", AuditLog.row_id == customer.id
+            )
+        )
+        assert entry.username == "csr" and entry.action == "insert"
+        assert entry.changes["name"] == "Nuova Cliente"
+
+
+def _region_id(app, code):
+    from app.models.crm import Region
+
+    with app.app_context():
+        return db.session.scalar(db.select(Region.id).where(Region.code == code))
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"parent_ref": "IT1"}, "parent_ref: IT1 is not a company"),
+        ({"parent_ref": "NOPE"}, "parent: unknown reference &#39;NOPE&#39;"),
+        ({"parent_ref": "KR1"}, "parent: unknown reference &#39;KR1&#39;"),  # other region
+        ({"phone": "12"}, "phone: &#39;12&#39; is not a phone number"),
+        (
+            {"document_type": "codice_fiscale", "document_number": "RSSMRA85T10A562X"},
+            "document_number: not a valid codice_fiscale",
+        ),
+    ],
+)
+def test_form_errors_name_the_field(data, login, app, fields, message):
+    region_id = _region_id(app, "IT-C")
+    response = login("csr").submit(
+        "/customerview/add", _customer_form(region=str(region_id), **fields), follow_redirects=True
+    )
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(Customer).where(Customer.ref == "NEW1")) is None
+
+
+def test_region_outside_the_users_scope_is_not_offered(data, login, app):
+    kr = _region_id(app, "KR-SEL")
+    page = login("csr").get("/customerview/add").get_data(as_text=True)
+    assert f'value="{kr}"' not in page
+    response = login("csr").submit(
+        "/customerview/add", _customer_form(region=str(kr)), follow_redirects=True
+    )
+    text = response.get_data(as_text=True)
+    assert "This field is required" in text  # FAB's wording for a choice not offered
+    with app.app_context():
+        assert db.session.scalar(db.select(Customer).where(Customer.ref == "NEW1")) is None
+
+
+def test_required_fields_show_field_errors(data, login):
+    response = login("csr").submit(
+        "/customerview/add", {"kind": "individual", "status": "prospect"}
+    )
+    assert "This field is required" in response.get_data(as_text=True)
+
+
+def test_account_form_resolves_references_and_checks_bill_to(data, login, app):
+    csr = login("csr")
+    response = csr.submit(
+        "/accountview/add",
+        {
+            "ref": "IT1-B",
+            "customer_ref": "IT1",
+            "payment_mode": "postpaid",
+            "currency": "EUR",
+            "bill_day": "40",
+            "delivery_channel": "email",
+        },
+        follow_redirects=True,
+    )
+    assert "bill_day: 40 is not between 1 and 28" in response.get_data(as_text=True)
+    response = csr.submit(
+        "/accountview/add",
+        {
+            "ref": "IT1-B",
+            "customer_ref": "IT1",
+            "payment_mode": "postpaid",
+            "currency": "EUR",
+            "bill_day": "12",
+            "bill_to_ref": "ITG-A",
+            "delivery_channel": "email",
+        },
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    with app.app_context():
+        account = db.session.scalar(db.select(BillingAccount).where(BillingAccount.ref == "IT1-B"))
+        assert account.customer.ref == "IT1" and account.bill_to.ref == "ITG-A"
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("it", ["Clienti", "Conto di fatturazione"]),
+        ("ko", ["고객", "청구 계정"]),
+        ("ru", ["Клиенты", "Лицевой счёт"]),
+    ],
+)
+def test_language_menu_switches_the_screens(data, login, language, words):
+    csr = login("csr")
+    csr.get(f"/lang/{language}")
+    page = csr.get(f"/customerview/show/{data['IT1']}").get_data(as_text=True)
+    menu = csr.get("/customerview/list/").get_data(as_text=True)
+    assert words[0] in menu
+    assert any(word in page for word in words[1:]) or words[0] in page
