@@ -19,7 +19,7 @@ from app.services.actor import acting_as
 SAMPLES = Path(__file__).parent / "samples"
 PASSWORD = "correct-horse-battery"
 BASE_REGIONS = ("IT-C", "KR-SEL", "RU-MOW")
-KEEP_TABLES = {"region", "user_region", "process_lock", "alembic_version"}
+KEEP_TABLES = {"region", "user_region", "alembic_version"}
 
 
 def _fresh_database():

@@ -7,8 +7,9 @@ no audit row and a committed one always has its row.
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_appbuilder import Model
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapper, Session
 
 from app.models.audit import AuditLog
 from app.models.types import utcnow
@@ -69,9 +70,20 @@ def _after_flush(session: Session, _context) -> None:
         session.connection().execute(AuditLog.__table__.insert(), rows)
 
 
+def _load_old_values(mapper, cls) -> None:
+    """Audited columns load their old value before a change, even when it was expired."""
+    if getattr(cls, "__audited__", False):
+        for prop in mapper.column_attrs:
+            prop.class_attribute.impl.active_history = True
+
+
 def install() -> None:
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
+        event.listen(Mapper, "mapper_configured", _load_old_values)
+        for mapper in Model.registry.mappers:
+            if mapper.configured:
+                _load_old_values(mapper, mapper.class_)
 
 
 def record_bulk(session: Session, table_name: str, count: int, note: str) -> None:

@@ -288,7 +288,7 @@ def seed_users(regions: dict[str, Region], password: str) -> None:
         if customer is None:
             continue
         customer.email = email
-        ensure_user(
+        user = ensure_user(
             email,
             ["Customer"],
             password,
@@ -297,6 +297,8 @@ def seed_users(regions: dict[str, Region], password: str) -> None:
             email=email,
             customer=customer,
         )
+        user.customer = customer  # an existing portal user follows its demo customer
+    db.session.commit()
 
 
 def seed(customers: int = 300, today: date | None = None) -> dict:

@@ -1,0 +1,53 @@
+"""`flask demo seed`: three regions, hierarchies, users; idempotent."""
+
+from datetime import date
+
+from app.extensions import appbuilder, db
+from app.models.crm import BillingAccount, Customer, Region, Service
+from app.services import demo
+
+
+def _count(model):
+    return db.session.scalar(db.select(db.func.count()).select_from(model))
+
+
+def test_seed_is_idempotent_and_complete(ctx):
+    first = demo.seed(customers=90, today=date(2026, 3, 1))
+    assert first["customers_added"] == 90
+    again = demo.seed(customers=90, today=date(2026, 3, 1))
+    assert again["customers_added"] == 0
+    assert _count(Customer) == 90
+    regions = {r.code: r for r in db.session.scalars(db.select(Region))}
+    assert {"IT-C", "KR-SEL", "RU-MOW"} <= set(regions)
+    per_region = dict(
+        db.session.execute(
+            db.select(Region.code, db.func.count(Customer.id)).join(Customer).group_by(Region.code)
+        ).all()
+    )
+    assert per_region == {"IT-C": 30, "KR-SEL": 30, "RU-MOW": 30}
+    assert _count(Service) >= 90
+    # company groups: subsidiaries with their parent, billed to the parent's account
+    child = db.session.scalar(db.select(Customer).where(Customer.ref == "DEMO-IT-000002"))
+    assert child.kind == "company" and child.parent.ref == "DEMO-IT-000001"
+    account = db.session.scalar(db.select(BillingAccount).where(BillingAccount.customer == child))
+    assert account.bill_to.ref == "DEMO-IT-000001-A"
+    # localised names
+    korean = db.session.scalar(db.select(Customer).where(Customer.ref == "DEMO-KR-000005"))
+    assert any("\uac00" <= ch <= "\ud7a3" for ch in korean.name)
+
+
+def test_seed_grows_to_a_larger_size(ctx):
+    demo.seed(customers=30)
+    assert demo.seed(customers=60)["customers_added"] == 30
+    assert _count(Customer) == 60
+
+
+def test_demo_users_and_portal_customers(ctx):
+    demo.seed(customers=30)
+    sm = appbuilder.sm
+    for username in ("admin", "supervisor", "csr", "billing", "technician"):
+        assert sm.find_user(username=username) is not None
+    portal = sm.find_user(username="customer.ko@example.com")
+    assert [r.name for r in portal.roles] == ["Customer"]
+    assert portal.customer.region.code == "KR-SEL"
+    assert portal.customer.email == "customer.ko@example.com"
