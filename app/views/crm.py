@@ -27,8 +27,14 @@ from app.services.errors import NotFound
 from app.services.identity import DOCUMENT_TYPES
 from app.services.scoping import current_region_ids
 from app.views.base import AbonentModelView, RegionScope, ScopedModelView
-
-LANGUAGE_NAMES = {"en": "English", "it": "Italiano", "ko": "한국어", "ru": "Русский"}
+from app.views.labels import (
+    CHANNEL_LABELS,
+    ENUM_FORMATTERS,
+    KIND_LABELS,
+    LANGUAGE_NAMES,
+    MODE_LABELS,
+    STATUS_LABELS,
+)
 
 
 def _choices(values, labels=None):
@@ -48,18 +54,6 @@ def _ref(label, description):
         label, description=description, validators=[Optional()], widget=BS3TextFieldWidget()
     )
 
-
-KIND_LABELS = {"individual": _l("Individual"), "company": _l("Company")}
-STATUS_LABELS = {
-    "prospect": _l("Prospect"),
-    "active": _l("Active"),
-    "suspended": _l("Suspended"),
-    "terminated": _l("Terminated"),
-    "pending": _l("Pending"),
-    "barred": _l("Barred"),
-}
-MODE_LABELS = {"prepaid": _l("Prepaid"), "postpaid": _l("Postpaid")}
-CHANNEL_LABELS = {"email": _l("Email"), "post": _l("Post"), "portal": _l("Portal")}
 
 COMMON_LABELS = {
     "ref": _l("Reference"),
@@ -112,6 +106,7 @@ class RegionView(AbonentModelView):
     add_title = _l("Add region")
     edit_title = _l("Edit region")
     label_columns = COMMON_LABELS
+    formatters_columns = ENUM_FORMATTERS
     list_columns = ["code", "name", "country", "timezone", "currency", "vat_rate", "language"]
     add_columns = edit_columns = show_columns = list_columns
     search_columns = ["code", "name", "country", "currency"]
@@ -136,6 +131,7 @@ class CustomerView(ScopedModelView):
     add_title = _l("Add customer")
     edit_title = _l("Edit customer")
     label_columns = COMMON_LABELS
+    formatters_columns = ENUM_FORMATTERS
     list_columns = ["ref", "name", "kind", "region", "status", "email", "phone"]
     search_columns = [
         "ref",
@@ -209,6 +205,7 @@ class AccountView(ScopedModelView):
     add_title = _l("Add billing account")
     edit_title = _l("Edit billing account")
     label_columns = COMMON_LABELS
+    formatters_columns = ENUM_FORMATTERS
     list_columns = ["ref", "customer", "payment_mode", "currency", "bill_day", "bill_to"]
     show_columns = [
         "ref",
@@ -268,6 +265,7 @@ class ServiceView(ScopedModelView):
     add_title = _l("Add service")
     edit_title = _l("Edit service")
     label_columns = COMMON_LABELS
+    formatters_columns = ENUM_FORMATTERS
     list_columns = ["service_id", "account", "product_code", "status", "activated_on"]
     show_columns = [
         "service_id",
@@ -323,6 +321,7 @@ class ContactView(ScopedModelView):
     add_title = _l("Add contact person")
     edit_title = _l("Edit contact person")
     label_columns = COMMON_LABELS
+    formatters_columns = ENUM_FORMATTERS
     list_columns = ["name", "customer", "role", "email", "phone", "is_primary"]
     show_columns = list_columns
     search_columns = ["name", "email", "phone"]

@@ -3,11 +3,7 @@
 from flask_babel import format_date, format_datetime, format_decimal
 
 from app.services.money import format_money
-from app.views.crm import CHANNEL_LABELS, KIND_LABELS, LANGUAGE_NAMES, MODE_LABELS, STATUS_LABELS
-
-
-def _label(labels):
-    return lambda value: labels.get(value, value) if value else "—"
+from app.views.labels import ENUM_FORMATTERS
 
 
 def register(app) -> None:
@@ -20,10 +16,10 @@ def register(app) -> None:
         from flask_babel import get_locale
 
         return {
-            "kind_label": _label(KIND_LABELS),
-            "status_label": _label(STATUS_LABELS),
-            "mode_label": _label(MODE_LABELS),
-            "channel_label": _label(CHANNEL_LABELS),
-            "language_name": _label(LANGUAGE_NAMES),
+            "kind_label": ENUM_FORMATTERS["kind"],
+            "status_label": ENUM_FORMATTERS["status"],
+            "mode_label": ENUM_FORMATTERS["payment_mode"],
+            "channel_label": ENUM_FORMATTERS["delivery_channel"],
+            "language_name": ENUM_FORMATTERS["language"],
             "money": lambda amount, currency: format_money(amount, currency, str(get_locale())),
         }
