@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 DEMO_CUSTOMERS ?= 300
 
-.PHONY: run test install translations setup lint pytest babel-extract babel-update bench
+.PHONY: run test install translations setup lint pytest chromium babel-extract babel-update bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -37,7 +37,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/python scripts/check_translations.py
 
-pytest: translations
+# The browser tests drive Debian's chromium (Playwright's own browser download is not used).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+pytest: translations chromium
 	env -u TEST_DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL"; $(BIN)/pytest; fi

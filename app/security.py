@@ -5,7 +5,7 @@ onto two actions, `can_read` and `can_write`, so the role matrix below reads lik
 Region scope (which customers a user sees) lives in app/services/scoping.py.
 """
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_babel import lazy_gettext as _l
@@ -132,6 +132,19 @@ def password_policy(password: str) -> None:
 class AbonentSecurityManager(SecurityManager):
     user_model = AbonentUser
     userdbmodelview = AbonentUserDBModelView
+
+    def _has_view_access(self, user, permission_name: str, view_name: str) -> bool:
+        """Answer from the user's permissions, loaded once per request.
+
+        FAB asks the database once per menu item and button; a page has dozens.
+        """
+        if not has_request_context() or not user.is_authenticated:
+            return super()._has_view_access(user, permission_name, view_name)
+        cached = g.get("abonent_permissions")
+        if cached is None or cached[0] != user.id:
+            cached = (user.id, self.get_user_permissions(user))
+            g.abonent_permissions = cached
+        return (permission_name, view_name) in cached[1]
 
     def ensure_roles(self) -> None:
         """Create the roles; FAB grants new permissions to Admin, so it must exist first."""

@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from flask_appbuilder import Model
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.types import ExactDecimal, UTCDateTime, utcnow
@@ -45,6 +45,7 @@ class ServiceStatus(StrEnum):
 
 
 LANGUAGE_CODES = ("en", "it", "ko", "ru")
+SEARCHED_TEXT = ("ref", "name", "email", "phone")
 
 
 class Timestamped:
@@ -74,20 +75,38 @@ class Customer(Timestamped, Model):
     __audited__ = True
     __table_args__ = (
         Index("ix_customer_region_name", "region_id", "name"),
+        Index("ix_customer_name_id", "name", "id"),  # the list's order, page by page
+        # list searches are case-insensitive LIKEs: trigram indexes on PostgreSQL,
+        # NOCASE indexes on SQLite (its LIKE optimisation needs them)
+        *(
+            Index(
+                f"ix_customer_{column}_trgm",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            ).ddl_if(dialect="postgresql")
+            for column in SEARCHED_TEXT
+        ),
+        *(
+            Index(f"ix_customer_{column}_nocase", text(f"{column} COLLATE NOCASE")).ddl_if(
+                dialect="sqlite"
+            )
+            for column in SEARCHED_TEXT
+        ),
         CheckConstraint("kind in ('individual', 'company')", name="ck_customer_kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(16), default=CustomerKind.INDIVIDUAL)
-    name: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(200))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
     # blank means "the region's language", filled in by services.customers
     language: Mapped[str] = mapped_column(String(5), default="")
     status: Mapped[str] = mapped_column(String(16), default=CustomerStatus.PROSPECT, index=True)
-    email: Mapped[str | None] = mapped_column(String(320), index=True)
-    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(32))
     street: Mapped[str | None] = mapped_column(String(200))
     city: Mapped[str | None] = mapped_column(String(100))
     postcode: Mapped[str | None] = mapped_column(String(16))
