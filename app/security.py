@@ -121,6 +121,11 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
 STAFF_ROLES = ("Admin", "Supervisor", "CSR", "Billing", "Technician")
 
 
+def is_staff(user) -> bool:
+    """Whether the user works in the admin screens (customers use the portal)."""
+    return any(role.name in STAFF_ROLES for role in user.roles)
+
+
 def password_policy(password: str) -> None:
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password or "") < minimum:

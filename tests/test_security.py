@@ -127,3 +127,24 @@ def test_security_headers_on_html_pages(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_customer_role_sees_no_admin_screen(app, login):
+    from app.services.actor import acting_as
+    from app.services.users import ensure_user
+    from tests.conftest import PASSWORD
+
+    with app.app_context(), acting_as():
+        ensure_user(
+            "portal.user@test.example",
+            ["Customer"],
+            PASSWORD,
+            first_name="Portal",
+            last_name="User",
+            email="portal.user@test.example",
+        )
+    customer = login("portal.user@test.example")
+    home = customer.get("/").get_data(as_text=True)
+    assert 'id="not-staff"' in home and 'id="overview"' not in home
+    for url in ("/customerview/list/", "/accountview/list/", "/regionview/list/", "/users/list/"):
+        assert customer.get(url).status_code in (302, 403)  # access denied

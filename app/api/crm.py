@@ -8,33 +8,14 @@ from app.security import ACCOUNTS, CUSTOMERS, SERVICES
 from app.services import customers
 from app.services.scoping import current_region_ids
 
-CUSTOMER_FIELDS = [
-    "ref",
-    "kind",
-    "name",
-    "parent",
-    "region",
-    "language",
-    "status",
-    "email",
-    "phone",
-    "street",
-    "city",
-    "postcode",
-    "birth_date",
-    "document_type",
-    "document_number",
-    "tax_number",
-]
-
 
 class CustomerApi(ScopedModelRestApi):
     resource_name = "customer"
     datamodel = SQLAInterface(Customer)
     class_permission_name = CUSTOMERS
-    list_columns = ["id", *CUSTOMER_FIELDS, "created_at", "updated_at"]
+    list_columns = ["id", *customers.CUSTOMER_FIELDS, "created_at", "updated_at"]
     show_columns = list_columns
-    add_columns = edit_columns = CUSTOMER_FIELDS
+    add_columns = edit_columns = list(customers.CUSTOMER_FIELDS)
     search_columns = ["ref", "name", "kind", "status", "region", "email", "phone"]
     order_columns = ["ref", "name", "created_at"]
 

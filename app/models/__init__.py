@@ -1,5 +1,6 @@
 """All mapped classes, imported so that the metadata Alembic sees is complete."""
 
+from app.models import sqlite  # noqa: F401  (ILIKE that can use SQLite's indexes)
 from app.models.audit import AuditLog
 from app.models.crm import BillingAccount, Contact, Customer, Region, Service
 from app.models.imports import ImportBatch, ImportReject

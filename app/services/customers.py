@@ -41,7 +41,36 @@ CUSTOMER_COLUMNS = (
     "service_id",
     "activated_on",
 )
+# what staff may set on a customer, in form order (views and the API)
+CUSTOMER_FIELDS = (
+    "ref",
+    "kind",
+    "name",
+    "parent",
+    "region",
+    "language",
+    "status",
+    "email",
+    "phone",
+    "street",
+    "city",
+    "postcode",
+    "birth_date",
+    "document_type",
+    "document_number",
+    "tax_number",
+)
 SERVICE_ID = re.compile(r"^[1-9][0-9]{4,14}$")
+
+
+def _reaches(start, target, link: str) -> bool:
+    """Whether following `link` from `start` (itself included) arrives at `target`."""
+    node = start
+    while node is not None:
+        if node is target or (target.id is not None and node.id == target.id):
+            return True
+        node = getattr(node, link)
+    return False
 
 
 def check_parent(customer: Customer, parent: Customer | None) -> None:
@@ -50,11 +79,8 @@ def check_parent(customer: Customer, parent: Customer | None) -> None:
         return
     if parent.kind != CustomerKind.COMPANY:
         raise DomainError(f"parent_ref: {parent.ref} is not a company", "parent")
-    node = parent
-    while node is not None:
-        if node is customer or (customer.id is not None and node.id == customer.id):
-            raise DomainError(f"parent_ref: {parent.ref} would make a cycle", "parent")
-        node = node.parent
+    if _reaches(parent, customer, "parent"):
+        raise DomainError(f"parent_ref: {parent.ref} would make a cycle", "parent")
 
 
 def check_bill_to(account: BillingAccount, payer: BillingAccount | None) -> None:
@@ -65,11 +91,8 @@ def check_bill_to(account: BillingAccount, payer: BillingAccount | None) -> None
         raise DomainError(f"bill_to: {payer.ref} is not a postpaid account", "bill_to")
     if payer.currency != account.currency:
         raise DomainError(f"bill_to: {payer.ref} bills in {payer.currency}", "bill_to")
-    node = payer
-    while node is not None:
-        if node is account or (account.id is not None and node.id == account.id):
-            raise DomainError(f"bill_to: {payer.ref} would make a cycle", "bill_to")
-        node = node.bill_to
+    if _reaches(payer, account, "bill_to"):
+        raise DomainError(f"bill_to: {payer.ref} would make a cycle", "bill_to")
 
 
 def check_bill_day(bill_day) -> int:

@@ -144,24 +144,8 @@ class CustomerView(ScopedModelView):
         "document_number",
         "tax_number",
     ]
-    add_columns = [
-        "ref",
-        "kind",
-        "name",
-        "parent_ref",
-        "region",
-        "language",
-        "status",
-        "email",
-        "phone",
-        "street",
-        "city",
-        "postcode",
-        "birth_date",
-        "document_type",
-        "document_number",
-        "tax_number",
-    ]
+    # references are typed as business refs, so no form loads a whole table
+    add_columns = [f if f != "parent" else "parent_ref" for f in customers.CUSTOMER_FIELDS]
     edit_columns = add_columns
     add_form_extra_fields = edit_form_extra_fields = {
         "kind": _select(_l("Kind"), list(CustomerKind), KIND_LABELS),

@@ -3,6 +3,7 @@
 from flask import g
 from flask_appbuilder import IndexView, expose
 
+from app.security import is_staff
 from app.services import overview
 from app.services.scoping import current_region_ids
 
@@ -12,9 +13,11 @@ class HomeView(IndexView):
 
     @expose("/")
     def index(self):
-        figures = None
+        figures, staff = None, False
         if g.user is not None and g.user.is_authenticated:
-            figures = overview.figures(current_region_ids())
+            staff = is_staff(g.user)
+            if staff:
+                figures = overview.figures(current_region_ids())
         return self.render_template(
-            self.index_template, appbuilder=self.appbuilder, figures=figures
+            self.index_template, appbuilder=self.appbuilder, figures=figures, staff=staff
         )

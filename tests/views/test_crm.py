@@ -49,6 +49,12 @@ def test_360_page_shows_accounts_services_hierarchy_and_history(data, login):
     assert "system" in page  # history: created by the import, as the system user
 
 
+def test_360_page_offers_edit_only_with_the_write_permission(data, login):
+    url = f"/customerview/show/{data['IT1']}"
+    assert "/customerview/edit/" in login("csr").get(url).get_data(as_text=True)
+    assert "/customerview/edit/" not in login("billing").get(url).get_data(as_text=True)
+
+
 def test_services_export_from_the_ui_is_scoped(data, login):
     response = login("csr").get("/serviceview/export.csv")
     lines = response.get_data(as_text=True).splitlines()
