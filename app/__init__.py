@@ -51,10 +51,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         _register_views()
 
     from app.cli import register as register_cli
-    from app.views import formatting
+    from app.views import display
     from app.views.health import health
 
-    formatting.register(app)
+    display.register(app)
     app.register_blueprint(health)
     register_cli(app)
     app.after_request(_security_headers)

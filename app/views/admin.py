@@ -7,6 +7,7 @@ from app.models.audit import AuditLog
 from app.models.imports import ImportBatch, ImportReject
 from app.security import AUDIT, IMPORTS
 from app.views.base import AbonentModelView
+from app.views.display import AUDIT_FORMATTERS, local_datetime
 
 
 class AuditLogView(AbonentModelView):
@@ -23,6 +24,7 @@ class AuditLogView(AbonentModelView):
         "changes": _l("Changes"),
     }
     list_columns = ["at", "username", "action", "table_name", "row_id", "changes"]
+    formatters_columns = AUDIT_FORMATTERS
     show_columns = list_columns
     search_columns = ["at", "username", "table_name", "row_id"]
     base_order = ("id", "desc")
@@ -67,4 +69,5 @@ class ImportBatchView(AbonentModelView):
     ]
     show_columns = list_columns
     search_columns = ["kind", "started_at", "username"]
+    formatters_columns = {"started_at": local_datetime}
     base_order = ("id", "desc")

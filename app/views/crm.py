@@ -27,7 +27,7 @@ from app.services.errors import NotFound
 from app.services.identity import DOCUMENT_TYPES
 from app.services.scoping import current_region_ids
 from app.views.base import AbonentModelView, RegionScope, ScopedModelView
-from app.views.labels import (
+from app.views.display import (
     CHANNEL_LABELS,
     ENUM_FORMATTERS,
     KIND_LABELS,

@@ -1,0 +1,92 @@
+"""How values are shown: translated labels of stored codes, dates and amounts by locale."""
+
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+
+from app.services.money import format_money
+
+LANGUAGE_NAMES = {"en": "English", "it": "Italiano", "ko": "한국어", "ru": "Русский"}
+KIND_LABELS = {"individual": _l("Individual"), "company": _l("Company")}
+STATUS_LABELS = {
+    "prospect": _l("Prospect"),
+    "active": _l("Active"),
+    "suspended": _l("Suspended"),
+    "terminated": _l("Terminated"),
+    "pending": _l("Pending"),
+    "barred": _l("Barred"),
+}
+MODE_LABELS = {"prepaid": _l("Prepaid"), "postpaid": _l("Postpaid")}
+CHANNEL_LABELS = {"email": _l("Email"), "post": _l("Post"), "portal": _l("Portal")}
+ACTION_LABELS = {
+    "insert": _l("Created"),
+    "update": _l("Changed"),
+    "delete": _l("Deleted"),
+    "bulk": _l("Bulk load"),
+}
+RECORD_LABELS = {
+    "region": _l("Region"),
+    "customer": _l("Customer"),
+    "contact": _l("Contact person"),
+    "billing_account": _l("Billing account"),
+    "service": _l("Service"),
+}
+
+
+def label_for(labels):
+    """A formatter showing a code by its translated label ("—" for blank)."""
+    return lambda value: labels.get(value, value) if value else "—"
+
+
+ENUM_FORMATTERS = {
+    "kind": label_for(KIND_LABELS),
+    "status": label_for(STATUS_LABELS),
+    "payment_mode": label_for(MODE_LABELS),
+    "delivery_channel": label_for(CHANNEL_LABELS),
+    "language": label_for(LANGUAGE_NAMES),
+}
+
+
+def local_date(value) -> str:
+    return format_date(value, "medium") if value else "—"
+
+
+def local_datetime(value) -> str:
+    """Date and time in the user's language; stored in UTC, shown in UTC."""
+    return f"{format_datetime(value, 'medium')} UTC" if value else "—"
+
+
+def changes_text(changes: dict | None) -> Markup:
+    """An audit entry's changes, a line per field: `field: old → new` or `field: value`."""
+    lines = []
+    for field, value in (changes or {}).items():
+        shown = " → ".join(map(str, value)) if isinstance(value, list) else str(value)
+        lines.append(f"<b>{escape(field)}</b>: {escape(shown)}")
+    return Markup("<br>".join(lines))
+
+
+AUDIT_FORMATTERS = {
+    "at": local_datetime,
+    "action": label_for(ACTION_LABELS),
+    "table_name": label_for(RECORD_LABELS),
+    "changes": changes_text,
+}
+
+
+def register(app) -> None:
+    """Jinja filters and helpers for Abonent's own templates."""
+    app.jinja_env.filters["localdate"] = local_date
+    app.jinja_env.filters["localdatetime"] = local_datetime
+    app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.filters["changes"] = changes_text
+
+    @app.context_processor
+    def helpers():
+        return {
+            "kind_label": ENUM_FORMATTERS["kind"],
+            "status_label": ENUM_FORMATTERS["status"],
+            "mode_label": ENUM_FORMATTERS["payment_mode"],
+            "language_name": ENUM_FORMATTERS["language"],
+            "action_label": AUDIT_FORMATTERS["action"],
+            "money": lambda amount, currency: format_money(amount, currency, str(get_locale())),
+        }
