@@ -13,6 +13,8 @@ class ScopedModelRestApi(ModelRestApi):
     allow_browser_login = False
     method_permission_name = API_METHOD_PERMISSIONS
     base_filters = [["id", RegionScope, None]]
+    # FAB's `related` and `distinct` endpoints read other tables unscoped: not offered
+    include_route_methods = {"get", "get_list", "info", "post", "put", "delete"}
     page_size = 50
 
     def _rule_errors(self, handler):

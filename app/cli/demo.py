@@ -23,6 +23,6 @@ def seed(customers):
     click.echo(f"demo: {result['customers_added']} customers added in {elapsed:.1f}s")
     click.echo(f"demo logins (password: {result['password']}):")
     for username, roles, *_ in demo_service.STAFF:
-        click.echo(f"  {username:<12} {', '.join(roles)}   http://127.0.0.1:8080/login/")
+        click.echo(f"  {username:<26} {', '.join(roles)} (admin UI, /login/)")
     for email in demo_service.PORTAL.values():
-        click.echo(f"  {email:<28} portal")
+        click.echo(f"  {email:<26} Customer (self-service portal)")

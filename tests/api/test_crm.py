@@ -168,3 +168,8 @@ def test_openapi_spec_lists_the_resources(ids, api):
     paths = spec["paths"]
     for resource in ("customer", "account", "service"):
         assert f"/api/v1/{resource}/" in paths
+
+
+def test_unscoped_helper_endpoints_are_not_offered(ids, api):
+    assert api("csr", "GET", "/api/v1/account/related/customer").status_code == 404
+    assert api("csr", "GET", "/api/v1/customer/distinct/name").status_code == 404

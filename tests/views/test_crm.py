@@ -38,6 +38,9 @@ def test_other_regions_records_answer_404(data, login):
     assert csr.get(f"/customerview/show/{data['KR1']}").status_code == 404
     assert csr.get(f"/customerview/edit/{data['KR1']}").status_code == 404
     assert csr.get(f"/customerview/show/{data['IT1']}").status_code == 200
+    token = csr.csrf("/customerview/add")
+    deleted = csr.client.post(f"/customerview/delete/{data['KR1']}", data={"csrf_token": token})
+    assert deleted.status_code == 404
 
 
 def test_360_page_shows_accounts_services_hierarchy_and_history(data, login):
