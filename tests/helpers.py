@@ -1,6 +1,6 @@
 """Small builders for test data, through the same import service operators use."""
 
-from app.services import customers
+from app.services import customer_import
 
 HEADER = (
     "customer_ref,kind,name,parent_ref,region,language,account_ref,payment_mode,"
@@ -19,6 +19,6 @@ THREE_REGIONS = (
 def import_rows(tmp_path, rows: str = THREE_REGIONS):
     path = tmp_path / "customers.csv"
     path.write_text(HEADER + rows, encoding="utf-8")
-    summary = customers.import_customers(path)
+    summary = customer_import.import_customers(path)
     assert summary.rejected == 0, summary
     return summary

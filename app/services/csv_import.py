@@ -1,7 +1,7 @@
 """The frame every CSV import runs in: header check, one savepoint per row, rejects kept.
 
 A row handler validates one row and writes it, returning ACCEPTED or DUPLICATE, or
-raises RowRejected with the reason. A rejected row never leaves half its writes behind.
+raises DomainError with the reason. A rejected row never leaves half its writes behind.
 """
 
 import csv
@@ -12,10 +12,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
+
 from app.extensions import db
 from app.models.imports import ImportBatch, ImportReject
 from app.services.actor import current_username
-from app.services.errors import ImportFileError, RowRejected
+from app.services.errors import DomainError, ImportFileError
 
 ACCEPTED = "accepted"
 DUPLICATE = "duplicate"
@@ -41,11 +43,15 @@ def read_text(path: str | Path) -> tuple[str, str]:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise ImportFileError(f"cannot read {path}: {exc.strerror}") from exc
+        raise ImportFileError(
+            None, _l("cannot read %(path)s: %(reason)s", path=path, reason=exc.strerror)
+        ) from exc
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportFileError(f"{path} is not UTF-8 (byte {exc.start})") from exc
+        raise ImportFileError(
+            None, _l("%(path)s is not UTF-8 (byte %(byte)s)", path=path, byte=exc.start)
+        ) from exc
     return text, hashlib.sha256(data).hexdigest()
 
 
@@ -56,7 +62,10 @@ def csv_rows(text: str, columns: Iterable[str]) -> Iterator[tuple[int, dict, str
     header = [name.strip() for name in (reader.fieldnames or [])]
     missing = [name for name in columns if name not in header]
     if not header or missing:
-        raise ImportFileError(f"header is missing columns: {', '.join(missing or columns)}")
+        raise ImportFileError(
+            None,
+            _l("header is missing columns: %(columns)s", columns=", ".join(missing or columns)),
+        )
     reader.fieldnames = header
     for row in reader:
         line_no = reader.line_num
@@ -87,10 +96,10 @@ def run_import(
         summary.read += 1
         try:
             if row is None:
-                raise RowRejected("more fields than the header has columns")
+                raise DomainError(None, _l("more fields than the header has columns"))
             with db.session.begin_nested():
                 outcome = handle_row(row)
-        except RowRejected as exc:
+        except DomainError as exc:
             summary.rejected += 1
             db.session.add(
                 ImportReject(batch_id=batch.id, line=line_no, reason=exc.message, raw=raw)

@@ -54,7 +54,7 @@ def load(customer_id: int, region_ids) -> Customer360:
     query = db.select(Customer).where(Customer.id == customer_id)
     customer = db.session.scalar(scoped(query, Customer, region_ids))
     if customer is None:
-        raise NotFound("customer not found")
+        raise NotFound("customer", "not found")
     accounts = db.session.scalars(
         db.select(BillingAccount)
         .where(BillingAccount.customer_id == customer.id)

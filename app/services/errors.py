@@ -1,13 +1,20 @@
-"""Domain errors: raised by services, turned into messages and status codes at the edges."""
+"""Domain errors: raised by services, turned into messages and status codes at the edges.
+
+A message is "field: reason". The field is the stable name of the attribute or column
+(never translated, so operators can grep rejects); the reason is translated into the
+language of whoever is acting (the CLI and jobs use the default, English).
+"""
 
 
 class DomainError(Exception):
-    """A rule of the domain refused the operation; the message says why."""
+    """A rule of the domain refused the operation; `message` says which field and why."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, field: str | None, reason, *, column: str | None = None):
         self.field = field
+        self.reason = str(reason)
+        label = column or field
+        self.message = f"{label}: {self.reason}" if label else self.reason
+        super().__init__(self.message)
 
 
 class NotFound(DomainError):
@@ -16,7 +23,3 @@ class NotFound(DomainError):
 
 class ImportFileError(DomainError):
     """The file as a whole cannot be imported (unreadable, wrong header, unknown format)."""
-
-
-class RowRejected(DomainError):
-    """One row of an import is refused; the import goes on with the next row."""

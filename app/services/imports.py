@@ -1,20 +1,29 @@
 """Which importer handles which kind and format of file."""
 
-from app.services import customers, regions
+from flask_babel import lazy_gettext as _l
+
+from app.services import customer_import, regions
 from app.services.csv_import import ImportSummary
 from app.services.errors import ImportFileError
 
 IMPORTERS = {
     "regions": {"csv": regions.import_regions},
-    "customers": {"csv": customers.import_customers},
+    "customers": {"csv": customer_import.import_customers},
 }
 
 
 def run(kind: str, path, fmt: str = "csv") -> ImportSummary:
     formats = IMPORTERS.get(kind)
     if formats is None:
-        raise ImportFileError(f"unknown import kind {kind!r}")
+        raise ImportFileError(None, _l("unknown import kind %(kind)s", kind=repr(kind)))
     importer = formats.get(fmt)
     if importer is None:
-        raise ImportFileError(f"{kind}: unknown format {fmt!r} (known: {', '.join(formats)})")
+        raise ImportFileError(
+            kind,
+            _l(
+                "unknown format %(format)s (known: %(known)s)",
+                format=repr(fmt),
+                known=", ".join(formats),
+            ),
+        )
     return importer(path)

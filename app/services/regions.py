@@ -1,16 +1,16 @@
 """Regions: where customers live, with their timezone, currency, VAT rate and language."""
 
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import available_timezones
 
 import phonenumbers
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models.crm import Region
 from app.services import csv_import
-from app.services.errors import RowRejected
-from app.services.language import is_language
-from app.services.money import is_currency
+from app.services.customer_rules import check_currency, check_language
+from app.services.errors import DomainError
 
 REGION_COLUMNS = ("code", "name", "country", "timezone", "currency", "vat_rate", "language")
 # ISO 3166 alpha-2 codes of the countries with a telephone numbering plan
@@ -18,33 +18,30 @@ _COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS)
 
 
 def parse_region(row: dict) -> dict:
-    """Validated region fields from a row or form; RowRejected names the first bad field."""
+    """Validated region fields from a row or form; DomainError names the first bad field."""
     code = row["code"]
     if not code or len(code) > 16:
-        raise RowRejected("code: required, at most 16 characters", "code")
+        raise DomainError("code", _l("required, at most 16 characters"))
     if not row["name"]:
-        raise RowRejected("name: required", "name")
+        raise DomainError("name", _l("required"))
     country = row["country"].upper()
     if country not in _COUNTRIES:
-        raise RowRejected(f"country: {row['country']!r} is not an ISO 3166 alpha-2 code", "country")
+        raise DomainError(
+            "country", _l("%(value)s is not an ISO 3166 alpha-2 code", value=repr(row["country"]))
+        )
     timezone = row["timezone"]
-    try:
-        if timezone not in available_timezones():
-            raise ZoneInfoNotFoundError
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise RowRejected(f"timezone: {timezone!r} is not an IANA timezone", "timezone") from None
-    currency = row["currency"].upper()
-    if not is_currency(currency):
-        raise RowRejected(f"currency: {row['currency']!r} is not an ISO 4217 code", "currency")
+    if timezone not in available_timezones():
+        raise DomainError("timezone", _l("%(value)s is not an IANA timezone", value=repr(timezone)))
+    currency = check_currency(row["currency"])
     try:
         vat_rate = Decimal(row["vat_rate"])
     except InvalidOperation:
-        raise RowRejected(f"vat_rate: {row['vat_rate']!r} is not a number", "vat_rate") from None
+        raise DomainError(
+            "vat_rate", _l("%(value)s is not a number", value=repr(row["vat_rate"]))
+        ) from None
     if not (0 <= vat_rate <= 100) or vat_rate != vat_rate.quantize(Decimal("0.0001")):
-        raise RowRejected("vat_rate: a percentage from 0 to 100, at most 4 decimals", "vat_rate")
-    if not is_language(row["language"]):
-        raise RowRejected(f"language: {row['language']!r} is not one of en, it, ko, ru", "language")
+        raise DomainError("vat_rate", _l("a percentage from 0 to 100, at most 4 decimals"))
+    language = check_language(row["language"])
     return {
         "code": code,
         "name": row["name"],
@@ -52,7 +49,7 @@ def parse_region(row: dict) -> dict:
         "timezone": timezone,
         "currency": currency,
         "vat_rate": vat_rate,
-        "language": row["language"],
+        "language": language,
     }
 
 

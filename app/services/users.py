@@ -30,10 +30,10 @@ def ensure_user(
         return user
     roles = [sm.find_role(name) for name in role_names]
     if None in roles:
-        raise DomainError(f"unknown role in {role_names}; run `flask setup` first", "roles")
+        raise DomainError("roles", f"unknown role in {role_names}; run `flask setup` first")
     user = sm.add_user(username, first_name, last_name, email, roles, password=password)
     if not user:
-        raise DomainError(f"could not create user {username}", "username")
+        raise DomainError("username", f"could not create user {username}")
     user.regions = list(regions or [])
     user.customer = customer
     user.active = active

@@ -1,9 +1,14 @@
-"""What every Abonent admin screen shares: read/write permissions and region scope."""
+"""What every Abonent admin screen shares: read/write permissions, region scope, and
+business rules whose errors show on the form field they concern."""
 
-from flask_appbuilder import ModelView
+from flask import flash, g, session
+from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
+from markupsafe import escape
 
+from app.extensions import db
 from app.security import VIEW_METHOD_PERMISSIONS
+from app.services.errors import DomainError
 from app.services.scoping import current_region_ids, scoped
 
 
@@ -20,6 +25,68 @@ class RegionScope(BaseFilter):
 class AbonentModelView(ModelView):
     method_permission_name = VIEW_METHOD_PERMISSIONS
     page_size = 25
+    # a rule's field -> the form field showing its error, where the names differ
+    rule_fields: dict[str, str] = {}
+
+    def apply_rules(self, item) -> None:
+        """Check and complete a record from the add or edit form (a service call)."""
+
+    def pre_add(self, item):
+        self._run_rules(item)
+
+    def pre_update(self, item):
+        self._run_rules(item)
+
+    def _run_rules(self, item) -> None:
+        try:
+            self.apply_rules(item)
+        except DomainError as exc:
+            # the half-filled record must not reach the database with a later flush
+            db.session.rollback()
+            g.form_rule_error = exc
+            raise
+
+    def _form_with_rule_error(self, form):
+        """The submitted form again, with the rule's reason on its field; None if no error."""
+        error = g.pop("form_rule_error", None)
+        if error is None:
+            return None
+        flashes = session.get("_flashes", [])
+        session["_flashes"] = [f for f in flashes if f[1] != error.message]
+        field = getattr(form, self.rule_fields.get(error.field, error.field or ""), None)
+        if field is None:
+            flash(error.message, "danger")
+        else:
+            # FAB renders field errors through gettext as safe markup: escape user input here
+            field.errors = [*field.errors, escape(error.reason)]
+        return form
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        widget = self._add()
+        form = self._form_with_rule_error(self.add_form.refresh())
+        if form is not None:
+            widget = self._get_add_widget(form=form)
+        if not widget:
+            return self.post_add_redirect()
+        return self.render_template(self.add_template, title=self.add_title, widgets=widget)
+
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        widgets = self._edit(pk)
+        form = self._form_with_rule_error(self.edit_form.refresh())
+        if form is not None:
+            widgets = self._get_edit_widget(form=form)
+        if not widgets:
+            return self.post_edit_redirect()
+        return self.render_template(
+            self.edit_template,
+            title=self.edit_title,
+            widgets=widgets,
+            related_views=self._related_views,
+        )
 
 
 class ScopedModelView(AbonentModelView):

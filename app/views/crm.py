@@ -115,12 +115,10 @@ class RegionView(AbonentModelView):
     }
     base_order = ("code", "asc")
 
-    def pre_add(self, item):
+    def apply_rules(self, item):
         row = {c: str(getattr(item, c) or "") for c in regions.REGION_COLUMNS}
         for key, value in regions.parse_region(row).items():
             setattr(item, key, value)
-
-    pre_update = pre_add
 
 
 class CustomerView(ScopedModelView):
@@ -163,11 +161,11 @@ class CustomerView(ScopedModelView):
         item = self.datamodel.get(pk, self._base_filters)
         form.parent_ref.data = item.parent.ref if item.parent else ""
 
-    def pre_add(self, item):
+    rule_fields = {"parent": "parent_ref"}
+
+    def apply_rules(self, item):
         item.document_type = item.document_type or None
         customers.prepare_customer(item, getattr(item, "parent_ref", ""), current_region_ids())
-
-    pre_update = pre_add
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
@@ -229,7 +227,9 @@ class AccountView(ScopedModelView):
         form.customer_ref.data = item.customer.ref
         form.bill_to_ref.data = item.bill_to.ref if item.bill_to else ""
 
-    def pre_add(self, item):
+    rule_fields = {"customer": "customer_ref", "bill_to": "bill_to_ref"}
+
+    def apply_rules(self, item):
         item.language = item.language or None
         customers.prepare_account(
             item,
@@ -237,8 +237,6 @@ class AccountView(ScopedModelView):
             getattr(item, "bill_to_ref", ""),
             current_region_ids(),
         )
-
-    pre_update = pre_add
 
 
 class ServiceView(ScopedModelView):
@@ -280,18 +278,16 @@ class ServiceView(ScopedModelView):
         item = self.datamodel.get(pk, self._base_filters)
         form.account_ref.data = item.account.ref
 
-    def pre_add(self, item):
-        customers.prepare_service(item, getattr(item, "account_ref", None), current_region_ids())
+    rule_fields = {"account": "account_ref"}
 
-    pre_update = pre_add
+    def apply_rules(self, item):
+        customers.prepare_service(item, getattr(item, "account_ref", None), current_region_ids())
 
     @expose("/export.csv")
     @has_access
     def export(self):
-        region_ids = current_region_ids()
-
         return Response(
-            stream_with_context(exports.csv_lines("services", region_ids)),
+            stream_with_context(exports.csv_lines("services", current_region_ids())),
             mimetype="text/csv",
             headers={"Content-Disposition": "attachment; filename=services.csv"},
         )
@@ -319,7 +315,7 @@ class ContactView(ScopedModelView):
         item = self.datamodel.get(pk, self._base_filters)
         form.customer_ref.data = item.customer.ref
 
-    def pre_add(self, item):
-        customers.prepare_contact(item, getattr(item, "customer_ref", None), current_region_ids())
+    rule_fields = {"customer": "customer_ref"}
 
-    pre_update = pre_add
+    def apply_rules(self, item):
+        customers.prepare_contact(item, getattr(item, "customer_ref", None), current_region_ids())

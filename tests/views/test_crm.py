@@ -108,22 +108,29 @@ def _region_id(app, code):
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"parent_ref": "IT1"}, "parent_ref: IT1 is not a company"),
-        ({"parent_ref": "NOPE"}, "parent: unknown reference &#39;NOPE&#39;"),
-        ({"parent_ref": "KR1"}, "parent: unknown reference &#39;KR1&#39;"),  # other region
-        ({"phone": "12"}, "phone: &#39;12&#39; is not a phone number"),
+        ({"parent_ref": "IT1"}, "IT1 is not a company"),
+        ({"parent_ref": "NOPE"}, "unknown reference &#39;NOPE&#39;"),
+        ({"parent_ref": "KR1"}, "unknown reference &#39;KR1&#39;"),  # another region's
+        ({"phone": "12"}, "&#39;12&#39; is not a phone number"),
+        ({"parent_ref": "<b>x</b>"}, "&lt;b&gt;x&lt;/b&gt;"),  # typed text stays text
         (
             {"document_type": "codice_fiscale", "document_number": "RSSMRA85T10A562X"},
-            "document_number: not a valid codice_fiscale",
+            "not a valid codice_fiscale",
         ),
     ],
 )
-def test_form_errors_name_the_field(data, login, app, fields, message):
+def test_rule_errors_show_on_the_field_and_keep_the_input(data, login, app, fields, message):
     region_id = _region_id(app, "IT-C")
     response = login("csr").submit(
-        "/customerview/add", _customer_form(region=str(region_id), **fields), follow_redirects=True
+        "/customerview/add", _customer_form(region=str(region_id), **fields)
     )
-    assert message in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    field = list(fields)[-1]
+    # the reason stands in the form row of its field, and what was typed is still there
+    row = page[page.index(f'id="{field}"') :]
+    assert message in row[: row.index("</tr>")]
+    assert 'value="Nuova Cliente"' in page
     with app.app_context():
         assert db.session.scalar(db.select(Customer).where(Customer.ref == "NEW1")) is None
 
@@ -162,7 +169,7 @@ def test_account_form_resolves_references_and_checks_bill_to(data, login, app):
         },
         follow_redirects=True,
     )
-    assert "bill_day: 40 is not between 1 and 28" in response.get_data(as_text=True)
+    assert "40 is not between 1 and 28" in response.get_data(as_text=True)
     response = csr.submit(
         "/accountview/add",
         {
@@ -197,3 +204,20 @@ def test_language_menu_switches_the_screens(data, login, language, words):
     menu = csr.get("/customerview/list/").get_data(as_text=True)
     assert words[0] in menu
     assert any(word in page for word in words[1:]) or words[0] in page
+
+
+def test_rule_errors_speak_the_users_language(data, login):
+    csr = login("csr")
+    csr.get("/lang/it")
+    response = csr.submit(
+        "/accountview/add",
+        {
+            "ref": "IT1-C",
+            "customer_ref": "IT1",
+            "payment_mode": "postpaid",
+            "currency": "EUR",
+            "bill_day": "40",
+            "delivery_channel": "email",
+        },
+    )
+    assert "40 non è compreso tra 1 e 28" in response.get_data(as_text=True)
