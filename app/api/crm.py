@@ -29,19 +29,8 @@ class AccountApi(ScopedModelRestApi):
     resource_name = "account"
     datamodel = SQLAInterface(BillingAccount)
     class_permission_name = ACCOUNTS
-    fields = [
-        "ref",
-        "customer",
-        "payment_mode",
-        "currency",
-        "bill_day",
-        "bill_to",
-        "delivery_channel",
-        "language",
-        "credit_limit",
-    ]
-    list_columns = show_columns = ["id", *fields]
-    add_columns = edit_columns = fields
+    list_columns = show_columns = ["id", *customers.ACCOUNT_FIELDS]
+    add_columns = edit_columns = list(customers.ACCOUNT_FIELDS)
     search_columns = ["ref", "payment_mode", "currency", "bill_day", "customer"]
     order_columns = ["ref", "bill_day"]
 
@@ -55,9 +44,8 @@ class ServiceApi(ScopedModelRestApi):
     resource_name = "service"
     datamodel = SQLAInterface(Service)
     class_permission_name = SERVICES
-    fields = ["service_id", "account", "product_code", "status", "activated_on", "terminated_on"]
-    list_columns = show_columns = ["id", *fields]
-    add_columns = edit_columns = fields
+    list_columns = show_columns = ["id", *customers.SERVICE_FIELDS]
+    add_columns = edit_columns = list(customers.SERVICE_FIELDS)
     search_columns = ["service_id", "product_code", "status", "account"]
     order_columns = ["service_id", "activated_on"]
 

@@ -24,7 +24,27 @@ from app.services.errors import DomainError
 from app.services.identity import normalize_document
 from app.services.scoping import scoped
 
-# what staff may set on a customer, in form order (views and the API)
+# what staff may set on each record, in form order (admin screens and the REST API)
+ACCOUNT_FIELDS = (
+    "ref",
+    "customer",
+    "payment_mode",
+    "currency",
+    "bill_day",
+    "bill_to",
+    "delivery_channel",
+    "language",
+    "credit_limit",
+)
+SERVICE_FIELDS = (
+    "service_id",
+    "account",
+    "product_code",
+    "status",
+    "activated_on",
+    "terminated_on",
+)
+CONTACT_FIELDS = ("customer", "name", "role", "email", "phone", "is_primary")
 CUSTOMER_FIELDS = (
     "ref",
     "kind",

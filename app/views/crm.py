@@ -49,6 +49,12 @@ def _select(label, values, labels=None, required=True):
     return SelectField(label, choices=choices, widget=Select2Widget(), validate_choice=required)
 
 
+def typed_refs(fields, refs: dict[str, str]) -> list[str]:
+    """Form columns where each relationship is typed as its business reference, so no form
+    loads a whole table into a drop-down."""
+    return [refs.get(field, field) for field in fields]
+
+
 def _ref(label, description):
     return StringField(
         label, description=description, validators=[Optional()], widget=BS3TextFieldWidget()
@@ -142,9 +148,8 @@ class CustomerView(ScopedModelView):
         "document_number",
         "tax_number",
     ]
-    # references are typed as business refs, so no form loads a whole table
-    add_columns = [f if f != "parent" else "parent_ref" for f in customers.CUSTOMER_FIELDS]
-    edit_columns = add_columns
+    rule_fields = {"parent": "parent_ref"}
+    add_columns = edit_columns = typed_refs(customers.CUSTOMER_FIELDS, rule_fields)
     add_form_extra_fields = edit_form_extra_fields = {
         "kind": _select(_l("Kind"), list(CustomerKind), KIND_LABELS),
         "status": _select(_l("Status"), list(CustomerStatus), STATUS_LABELS),
@@ -160,8 +165,6 @@ class CustomerView(ScopedModelView):
     def prefill_form(self, form, pk):
         item = self.datamodel.get(pk, self._base_filters)
         form.parent_ref.data = item.parent.ref if item.parent else ""
-
-    rule_fields = {"parent": "parent_ref"}
 
     def apply_rules(self, item):
         item.document_type = item.document_type or None
@@ -189,30 +192,10 @@ class AccountView(ScopedModelView):
     label_columns = COMMON_LABELS
     formatters_columns = ENUM_FORMATTERS
     list_columns = ["ref", "customer", "payment_mode", "currency", "bill_day", "bill_to"]
-    show_columns = [
-        "ref",
-        "customer",
-        "payment_mode",
-        "currency",
-        "bill_day",
-        "bill_to",
-        "delivery_channel",
-        "language",
-        "credit_limit",
-    ]
+    show_columns = list(customers.ACCOUNT_FIELDS)
     search_columns = ["ref", "payment_mode", "currency", "bill_day", "delivery_channel"]
-    add_columns = [
-        "ref",
-        "customer_ref",
-        "payment_mode",
-        "currency",
-        "bill_day",
-        "bill_to_ref",
-        "delivery_channel",
-        "language",
-        "credit_limit",
-    ]
-    edit_columns = add_columns
+    rule_fields = {"customer": "customer_ref", "bill_to": "bill_to_ref"}
+    add_columns = edit_columns = typed_refs(customers.ACCOUNT_FIELDS, rule_fields)
     add_form_extra_fields = edit_form_extra_fields = {
         "customer_ref": _ref(_l("Customer"), _l("Reference of the customer")),
         "bill_to_ref": _ref(_l("Bill to"), _l("Account that pays this account's charges")),
@@ -226,8 +209,6 @@ class AccountView(ScopedModelView):
         item = self.datamodel.get(pk, self._base_filters)
         form.customer_ref.data = item.customer.ref
         form.bill_to_ref.data = item.bill_to.ref if item.bill_to else ""
-
-    rule_fields = {"customer": "customer_ref", "bill_to": "bill_to_ref"}
 
     def apply_rules(self, item):
         item.language = item.language or None
@@ -249,24 +230,10 @@ class ServiceView(ScopedModelView):
     label_columns = COMMON_LABELS
     formatters_columns = ENUM_FORMATTERS
     list_columns = ["service_id", "account", "product_code", "status", "activated_on"]
-    show_columns = [
-        "service_id",
-        "account",
-        "product_code",
-        "status",
-        "activated_on",
-        "terminated_on",
-    ]
+    show_columns = list(customers.SERVICE_FIELDS)
     search_columns = ["service_id", "product_code", "status", "activated_on", "terminated_on"]
-    add_columns = [
-        "service_id",
-        "account_ref",
-        "product_code",
-        "status",
-        "activated_on",
-        "terminated_on",
-    ]
-    edit_columns = add_columns
+    rule_fields = {"account": "account_ref"}
+    add_columns = edit_columns = typed_refs(customers.SERVICE_FIELDS, rule_fields)
     add_form_extra_fields = edit_form_extra_fields = {
         "account_ref": _ref(_l("Account"), _l("Reference of the billing account")),
         "status": _select(_l("Status"), list(ServiceStatus), STATUS_LABELS),
@@ -277,8 +244,6 @@ class ServiceView(ScopedModelView):
     def prefill_form(self, form, pk):
         item = self.datamodel.get(pk, self._base_filters)
         form.account_ref.data = item.account.ref
-
-    rule_fields = {"account": "account_ref"}
 
     def apply_rules(self, item):
         customers.prepare_service(item, getattr(item, "account_ref", None), current_region_ids())
@@ -305,8 +270,8 @@ class ContactView(ScopedModelView):
     list_columns = ["name", "customer", "role", "email", "phone", "is_primary"]
     show_columns = list_columns
     search_columns = ["name", "email", "phone"]
-    add_columns = ["customer_ref", "name", "role", "email", "phone", "is_primary"]
-    edit_columns = add_columns
+    rule_fields = {"customer": "customer_ref"}
+    add_columns = edit_columns = typed_refs(customers.CONTACT_FIELDS, rule_fields)
     add_form_extra_fields = edit_form_extra_fields = {
         "customer_ref": _ref(_l("Customer"), _l("Reference of the customer")),
     }
@@ -314,8 +279,6 @@ class ContactView(ScopedModelView):
     def prefill_form(self, form, pk):
         item = self.datamodel.get(pk, self._base_filters)
         form.customer_ref.data = item.customer.ref
-
-    rule_fields = {"customer": "customer_ref"}
 
     def apply_rules(self, item):
         customers.prepare_contact(item, getattr(item, "customer_ref", None), current_region_ids())
