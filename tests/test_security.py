@@ -12,7 +12,7 @@ MATRIX = {
     "Services": {"Supervisor": "rw", "CSR": "rw", "Billing": "r", "Technician": "rw"},
     "Contacts": {"Supervisor": "rw", "CSR": "rw", "Billing": "r", "Technician": "r"},
     "Regions": {"Supervisor": "rw", "CSR": "r", "Billing": "r", "Technician": "r"},
-    "Imports": {"Supervisor": "r", "CSR": "-", "Billing": "r", "Technician": "-"},
+    "Imports": {"Supervisor": "r", "CSR": "-", "Billing": "-", "Technician": "-"},
     "AuditLog": {"Supervisor": "r", "CSR": "-", "Billing": "-", "Technician": "-"},
 }
 ROLES = ("Supervisor", "CSR", "Billing", "Technician", "Customer")
@@ -58,7 +58,8 @@ def test_admin_holds_every_permission(ctx):
         ("csr", "/users/list/", False),
         ("billing", "/customerview/add", False),
         ("billing", "/accountview/add", True),
-        ("billing", "/importbatchview/list/", True),
+        ("billing", "/importbatchview/list/", False),  # rejects hold every region's rows
+        ("supervisor", "/importbatchview/list/", True),
         ("technician", "/serviceview/add", True),
         ("technician", "/customerview/add", False),
         ("supervisor", "/users/list/", True),
@@ -148,3 +149,63 @@ def test_customer_role_sees_no_admin_screen(app, login):
     assert 'id="not-staff"' in home and 'id="overview"' not in home
     for url in ("/customerview/list/", "/accountview/list/", "/regionview/list/", "/users/list/"):
         assert customer.get(url).status_code in (302, 403)  # access denied
+
+
+def test_supervisor_cannot_hand_out_the_admin_role_or_touch_the_system_user(login, app):
+    with app.app_context():
+        admin_role = appbuilder.sm.find_role("Admin").id
+        system = appbuilder.sm.find_user(username="system").id
+        me = appbuilder.sm.find_user(username="supervisor").id
+    supervisor = login("supervisor")
+    form = supervisor.get(f"/users/edit/{me}").get_data(as_text=True)
+    roles = form[form.index('id="roles"') :]
+    assert f'<option value="{admin_role}"' not in roles[: roles.index("</select>")]
+    supervisor.submit(
+        f"/users/edit/{me}",
+        {
+            "first_name": "S",
+            "last_name": "V",
+            "username": "supervisor",
+            "email": "supervisor@test.example",
+            "active": "y",
+            "roles": str(admin_role),
+        },
+    )
+    with app.app_context():
+        assert [r.name for r in appbuilder.sm.find_user(username="supervisor").roles] == [
+            "Supervisor"
+        ]
+    assert supervisor.get(f"/users/show/{system}").status_code == 404
+    assert "system@abonent.invalid" not in supervisor.get("/users/list/").get_data(as_text=True)
+
+
+def test_supervisor_creates_a_scoped_staff_user(login, app, tmp_path):
+    from app.models.crm import Region
+    from app.services.actor import acting_as
+    from tests.helpers import import_rows
+
+    with app.app_context(), acting_as():
+        import_rows(tmp_path)
+        csr_role = appbuilder.sm.find_role("CSR").id
+        korea = db.session.scalar(db.select(Region.id).where(Region.code == "KR-SEL"))
+    response = login("supervisor").submit(
+        "/users/add",
+        {
+            "first_name": "Min",
+            "last_name": "Kim",
+            "username": "new.csr.kr",
+            "email": "new.csr.kr@test.example",
+            "active": "y",
+            "roles": str(csr_role),
+            "regions": str(korea),
+            "password": "a-long-enough-password",
+            "conf_password": "a-long-enough-password",
+        },
+    )
+    assert response.status_code == 302
+    from tests.conftest import Browser
+
+    staff = Browser(app.test_client())
+    assert staff.login("new.csr.kr", "a-long-enough-password").status_code == 302
+    page = staff.get("/customerview/list/").get_data(as_text=True)
+    assert "김민준" in page and "Anna Neri" not in page

@@ -3,9 +3,8 @@
 from flask_appbuilder.api import ModelRestApi
 
 from app.extensions import db
-from app.security import API_METHOD_PERMISSIONS
+from app.security import API_METHOD_PERMISSIONS, RegionScope
 from app.services.errors import DomainError
-from app.views.base import RegionScope
 
 
 class ScopedModelRestApi(ModelRestApi):
@@ -13,8 +12,8 @@ class ScopedModelRestApi(ModelRestApi):
     allow_browser_login = False
     method_permission_name = API_METHOD_PERMISSIONS
     base_filters = [["id", RegionScope, None]]
-    # FAB's `related` and `distinct` endpoints read other tables unscoped: not offered
-    include_route_methods = {"get", "get_list", "info", "post", "put", "delete"}
+    # FAB's `_info`, `related` and `distinct` list related tables unscoped: not offered
+    include_route_methods = {"get", "get_list", "post", "put", "delete"}
     page_size = 50
 
     def _rule_errors(self, handler):

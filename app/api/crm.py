@@ -8,13 +8,29 @@ from app.security import ACCOUNTS, CUSTOMERS, SERVICES
 from app.services import customers
 from app.services.scoping import current_region_ids
 
+# a related record is shown by its id and reference only, never as a nested copy
+RELATED = {
+    "parent": ("parent.id", "parent.ref"),
+    "region": ("region.id", "region.code"),
+    "customer": ("customer.id", "customer.ref"),
+    "bill_to": ("bill_to.id", "bill_to.ref"),
+    "account": ("account.id", "account.ref"),
+}
+
+
+def output_columns(fields) -> list[str]:
+    return ["id", *(column for f in fields for column in RELATED.get(f, (f,)))]
+
 
 class CustomerApi(ScopedModelRestApi):
     resource_name = "customer"
     datamodel = SQLAInterface(Customer)
     class_permission_name = CUSTOMERS
-    list_columns = ["id", *customers.CUSTOMER_FIELDS, "created_at", "updated_at"]
-    show_columns = list_columns
+    list_columns = show_columns = [
+        *output_columns(customers.CUSTOMER_FIELDS),
+        "created_at",
+        "updated_at",
+    ]
     add_columns = edit_columns = list(customers.CUSTOMER_FIELDS)
     search_columns = ["ref", "name", "kind", "status", "region", "email", "phone"]
     order_columns = ["ref", "name", "created_at"]
@@ -29,7 +45,7 @@ class AccountApi(ScopedModelRestApi):
     resource_name = "account"
     datamodel = SQLAInterface(BillingAccount)
     class_permission_name = ACCOUNTS
-    list_columns = show_columns = ["id", *customers.ACCOUNT_FIELDS]
+    list_columns = show_columns = output_columns(customers.ACCOUNT_FIELDS)
     add_columns = edit_columns = list(customers.ACCOUNT_FIELDS)
     search_columns = ["ref", "payment_mode", "currency", "bill_day", "customer"]
     order_columns = ["ref", "bill_day"]
@@ -44,7 +60,7 @@ class ServiceApi(ScopedModelRestApi):
     resource_name = "service"
     datamodel = SQLAInterface(Service)
     class_permission_name = SERVICES
-    list_columns = show_columns = ["id", *customers.SERVICE_FIELDS]
+    list_columns = show_columns = output_columns(customers.SERVICE_FIELDS)
     add_columns = edit_columns = list(customers.SERVICE_FIELDS)
     search_columns = ["service_id", "product_code", "status", "account"]
     order_columns = ["service_id", "activated_on"]

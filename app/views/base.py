@@ -3,23 +3,11 @@ business rules whose errors show on the form field they concern."""
 
 from flask import flash, g, session
 from flask_appbuilder import ModelView, expose, has_access
-from flask_appbuilder.models.filters import BaseFilter
 from markupsafe import escape
 
 from app.extensions import db
-from app.security import VIEW_METHOD_PERMISSIONS
+from app.security import VIEW_METHOD_PERMISSIONS, RegionScope
 from app.services.errors import DomainError
-from app.services.scoping import current_region_ids, scoped
-
-
-class RegionScope(BaseFilter):
-    """A base filter that limits a view's rows to the signed-in user's regions."""
-
-    name = "region scope"
-    arg_name = "region_scope"
-
-    def apply(self, query, value):
-        return scoped(query, self.model, current_region_ids())
 
 
 class AbonentModelView(ModelView):

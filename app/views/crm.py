@@ -21,12 +21,12 @@ from app.models.crm import (
     Service,
     ServiceStatus,
 )
-from app.security import ACCOUNTS, CONTACTS, CUSTOMERS, REGIONS, SERVICES
+from app.security import ACCOUNTS, CONTACTS, CUSTOMERS, REGIONS, SERVICES, RegionScope
 from app.services import customer360, customers, exports, regions
 from app.services.errors import NotFound
 from app.services.identity import DOCUMENT_TYPES
 from app.services.scoping import current_region_ids
-from app.views.base import AbonentModelView, RegionScope, ScopedModelView
+from app.views.base import AbonentModelView, ScopedModelView
 from app.views.display import (
     CHANNEL_LABELS,
     ENUM_FORMATTERS,

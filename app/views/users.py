@@ -3,11 +3,15 @@
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
 
-_EXTRA = ["regions", "customer"]
+from app.security import AssignableRoles, HumanUsers
 
 
 class AbonentUserDBModelView(UserDBModelView):
     class_permission_name = "Users"
+    base_filters = [["id", HumanUsers, None]]
+    add_form_query_rel_fields = edit_form_query_rel_fields = {
+        "roles": [["id", AssignableRoles, None]]
+    }
     label_columns = {
         **UserDBModelView.label_columns,
         "regions": _l("Regions"),
@@ -39,6 +43,6 @@ class AbonentUserDBModelView(UserDBModelView):
             },
         ),
     ]
-    add_columns = [c for c in UserDBModelView.add_columns if c != "groups"] + ["regions"]
-    edit_columns = ["first_name", "last_name", "username", "active", "email", "roles", "regions"]
+    add_columns = [*UserDBModelView.add_columns, "regions"]
+    edit_columns = [*UserDBModelView.edit_columns, "regions"]
     list_columns = ["first_name", "last_name", "username", "email", "active", "roles", "regions"]

@@ -173,3 +173,24 @@ def test_openapi_spec_lists_the_resources(ids, api):
 def test_unscoped_helper_endpoints_are_not_offered(ids, api):
     assert api("csr", "GET", "/api/v1/account/related/customer").status_code == 404
     assert api("csr", "GET", "/api/v1/customer/distinct/name").status_code == 404
+    assert api("csr", "GET", "/api/v1/customer/_info").status_code in (404, 405)
+
+
+def test_related_records_are_shown_by_id_and_reference_only(ids, api):
+    shown = api("csr", "GET", f"/api/v1/customer/{ids['customer']['ITS']}").get_json()["result"]
+    assert shown["parent"] == {"id": ids["customer"]["ITG"], "ref": "ITG"}
+    assert shown["region"] == {"id": ids["region"]["IT-C"], "code": "IT-C"}
+    account = api("csr", "GET", f"/api/v1/account/{ids['account']['ITS-A']}").get_json()
+    assert account["result"]["bill_to"] == {"id": ids["account"]["ITG-A"], "ref": "ITG-A"}
+
+
+def test_api_login_is_rate_limited(app):
+    client = app.test_client()
+    codes = [
+        client.post(
+            "/api/v1/security/login",
+            json={"username": "csr", "password": "wrong-guess", "provider": "db"},
+        ).status_code
+        for _ in range(12)
+    ]
+    assert codes[0] == 401 and 429 in codes
