@@ -15,7 +15,7 @@ def data():
 
 @data.command("import")
 @click.argument("kind", type=click.Choice(sorted(imports.IMPORTERS)))
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file")  # an unreadable FILE is the importer's to report (exit 1)
 @click.option("--format", "fmt", default="csv", show_default=True, help="File format.")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Write rejected rows here (CSV).")
 def import_command(kind, file, fmt, rejects):

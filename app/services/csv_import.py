@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models.imports import ImportBatch, ImportReject
@@ -21,6 +22,8 @@ from app.services.errors import DomainError, ImportFileError
 
 ACCEPTED = "accepted"
 DUPLICATE = "duplicate"
+CHUNK = 500
+REASON_MAX = 500  # ImportReject.reason
 
 
 @dataclass
@@ -55,35 +58,53 @@ def read_text(path: str | Path) -> tuple[str, str]:
     return text, hashlib.sha256(data).hexdigest()
 
 
-def csv_rows(text: str, columns: Iterable[str]) -> Iterator[tuple[int, dict, str]]:
-    """Rows of a headed CSV as (line number, row, raw line); the header must hold `columns`."""
-    lines = text.splitlines()
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip() for name in (reader.fieldnames or [])]
+def _raw(values: list[str]) -> str:
+    """A parsed record written back as one CSV line, as stored with its reject."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(values)
+    return out.getvalue().removesuffix("\n")
+
+
+def csv_rows(text: str, columns: Iterable[str]) -> Iterator[tuple[int, dict | None, str]]:
+    """Records of a headed CSV as (first line number, row, raw record); None for a row with
+    more fields than the header. The header must hold `columns`."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in next(reader, None) or []]
     missing = [name for name in columns if name not in header]
     if not header or missing:
+        missing_text = ", ".join(missing or columns)
         raise ImportFileError(
-            None,
-            _l("header is missing columns: %(columns)s", columns=", ".join(missing or columns)),
+            None, _l("header is missing columns: %(columns)s", columns=missing_text)
         )
-    reader.fieldnames = header
-    for row in reader:
-        line_no = reader.line_num
-        if not any((value or "").strip() for value in row.values()):
+    while True:
+        line_no = reader.line_num + 1
+        values = next(reader, None)
+        if values is None:
+            return
+        if not any(value.strip() for value in values):
             continue
-        raw = lines[line_no - 1] if line_no <= len(lines) else ""
-        if None in row:
-            yield line_no, None, raw
+        if len(values) > len(header):
+            yield line_no, None, _raw(values)
             continue
-        yield line_no, {key: (value or "").strip() for key, value in row.items()}, raw
+        values += [""] * (len(header) - len(values))
+        row = {name: value.strip() for name, value in zip(header, values, strict=True)}
+        yield line_no, row, _raw(values)
+
+
+def _database_reason(exc: SQLAlchemyError) -> str:
+    detail = str(getattr(exc, "orig", exc)).splitlines()[0]
+    return str(_l("the database refused the row: %(detail)s", detail=detail))
 
 
 def run_import(
     kind: str,
     path: str | Path,
     columns: Iterable[str],
-    handle_row: Callable[[dict], str],
+    handle_row: Callable[[dict, int], str],
 ) -> ImportSummary:
+    """Import a file row by row; committed every CHUNK rows, so a large file neither holds the
+    database's write lock for long nor loses finished work if it stops (re-running it only
+    counts duplicates)."""
     text, digest = read_text(path)
     rows = csv_rows(text, list(columns))
     first = next(rows, None)  # checks the header before anything is written
@@ -94,25 +115,35 @@ def run_import(
     pending = [] if first is None else [first]
     for line_no, row, raw in itertools.chain(pending, rows):
         summary.read += 1
+        reason = None
         try:
             if row is None:
                 raise DomainError(None, _l("more fields than the header has columns"))
             with db.session.begin_nested():
-                outcome = handle_row(row)
+                outcome = handle_row(row, line_no)
         except DomainError as exc:
+            reason = exc.message
+        except SQLAlchemyError as exc:
+            reason = _database_reason(exc)
+        if reason is not None:
             summary.rejected += 1
             db.session.add(
-                ImportReject(batch_id=batch.id, line=line_no, reason=exc.message, raw=raw)
+                ImportReject(batch_id=batch.id, line=line_no, reason=reason[:REASON_MAX], raw=raw)
             )
-            continue
-        if outcome == DUPLICATE:
+        elif outcome == DUPLICATE:
             summary.duplicates += 1
         else:
             summary.accepted += 1
+        if summary.read % CHUNK == 0:
+            _save_counts(batch, summary)
+    _save_counts(batch, summary)
+    return summary
+
+
+def _save_counts(batch: ImportBatch, summary: ImportSummary) -> None:
     batch.read, batch.accepted = summary.read, summary.accepted
     batch.rejected, batch.duplicates = summary.rejected, summary.duplicates
     db.session.commit()
-    return summary
 
 
 def write_rejects(batch_id: int, path: str | Path) -> int:

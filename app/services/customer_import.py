@@ -1,7 +1,8 @@
 """The `customers` import (CONTRACT.md §2): one row per line, creating or reusing the
 customer and the billing account it names."""
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
@@ -35,11 +36,35 @@ def _by_ref(model, ref: str):
 
 
 class CustomerRowImporter:
-    """Validates and writes one row; returns ACCEPTED, or DUPLICATE when nothing changed."""
+    """Validates and writes one row; returns ACCEPTED, or DUPLICATE when nothing changed.
+
+    Rows sharing a customer_ref or account_ref must agree with each other: a file that says
+    two things about one customer is refused at the second row, so importing it again
+    can never flip the customer back and forth.
+    """
 
     def __init__(self, today: date | None = None):
-        self.today = today or date.today()
+        self.today = today  # None: each region's own date today
         self.regions: dict[str, Region] = {}
+        self.seen: dict[tuple[str, str], tuple[int, tuple]] = {}
+
+    def _agrees(self, facts: dict[tuple[str, str], tuple]) -> None:
+        """Each fact must match what an earlier accepted row of the file said."""
+        for (kind, ref), values in facts.items():
+            first = self.seen.get((kind, ref))
+            if first is not None and first[1] != values:
+                raise DomainError(
+                    f"{kind}_ref",
+                    _l("%(ref)s differs from line %(line)s of this file", ref=ref, line=first[0]),
+                )
+
+    @staticmethod
+    def _payer_ref(row: dict) -> str:
+        """The paying account's ref; an account named as its own payer has none."""
+        return "" if row["bill_to"] == row["account_ref"] else row["bill_to"]
+
+    def _today(self, region: Region) -> date:
+        return self.today or datetime.now(ZoneInfo(region.timezone)).date()
 
     def region(self, code: str) -> Region:
         if code not in self.regions:
@@ -49,9 +74,13 @@ class CustomerRowImporter:
             self.regions[code] = region
         return self.regions[code]
 
-    def __call__(self, row: dict) -> str:
+    def __call__(self, row: dict, line: int) -> str:
         for column in REQUIRED:
             rules.required(column, row[column])
+        rules.check_length(Customer, "ref", row["customer_ref"], column="customer_ref")
+        rules.check_length(Customer, "name", row["name"])
+        rules.check_length(BillingAccount, "ref", row["account_ref"], column="account_ref")
+        rules.check_length(Service, "product_code", row["product_code"])
         kind = rules.check_kind(row["kind"])
         region = self.region(row["region"])
         language = rules.check_language(row["language"] or region.language)
@@ -60,6 +89,23 @@ class CustomerRowImporter:
         bill_day = rules.check_bill_day(row["bill_day"])
         service_id = rules.check_service_id(row["service_id"])
         activated_on = rules.check_date("activated_on", row["activated_on"])
+        facts = {
+            ("customer", row["customer_ref"]): (
+                kind,
+                row["name"],
+                row["parent_ref"],
+                region.code,
+                language,
+            ),
+            ("account", row["account_ref"]): (
+                row["customer_ref"],
+                mode,
+                currency,
+                bill_day,
+                self._payer_ref(row),
+            ),
+        }
+        self._agrees(facts)
 
         customer, changed = self._customer(row, kind, region, language)
         account, account_changed = self._account(row, customer, mode, currency, bill_day)
@@ -70,6 +116,8 @@ class CustomerRowImporter:
             customer.status = CustomerStatus.ACTIVE
             changed = True
         db.session.flush()
+        for key, values in facts.items():
+            self.seen.setdefault(key, (line, values))
         if changed or account_changed or service_changed:
             return csv_import.ACCEPTED
         return csv_import.DUPLICATE
@@ -161,7 +209,7 @@ class CustomerRowImporter:
                 account.bill_day = bill_day
                 changed = True
         payer = None
-        if row["bill_to"] and row["bill_to"] != account.ref:  # itself: no other payer
+        if self._payer_ref(row):
             payer = _by_ref(BillingAccount, row["bill_to"])
             if payer is None:
                 raise DomainError(
@@ -182,7 +230,9 @@ class CustomerRowImporter:
                     account=account,
                     product_code=row["product_code"],
                     activated_on=activated_on,
-                    status=rules.service_status_on(activated_on, self.today),
+                    status=rules.service_status_on(
+                        activated_on, self._today(account.customer.region)
+                    ),
                 )
             )
             return True

@@ -9,10 +9,12 @@ from datetime import date
 import phonenumbers
 from flask_babel import lazy_gettext as _l
 
+from app.extensions import db
 from app.models.crm import (
     BillingAccount,
     Customer,
     CustomerKind,
+    CustomerStatus,
     DeliveryChannel,
     PaymentMode,
     Region,
@@ -20,15 +22,70 @@ from app.models.crm import (
 )
 from app.services.errors import DomainError
 from app.services.language import is_language
-from app.services.money import is_currency
+from app.services.money import is_currency, minor_units
 
 SERVICE_ID = re.compile(r"^[1-9][0-9]{4,14}$")
+MAX_DEPTH = 100  # no company group or chain of accounts is deeper; a guard against loops
 
 
 def required(field: str, value):
     if value in (None, ""):
         raise DomainError(field, _l("required"))
     return value
+
+
+def check_length(model, field: str, value: str, column: str | None = None) -> str:
+    """Text that fits its column (PostgreSQL refuses longer text, SQLite would keep it)."""
+    limit = model.__table__.c[field].type.length
+    if value and len(value) > limit:
+        raise DomainError(field, _l("longer than %(limit)s characters", limit=limit), column=column)
+    return value
+
+
+def check_unique_ref(model, record) -> None:
+    """Business references are unique: a clear message instead of a database error."""
+    query = db.select(model.id).where(model.ref == record.ref)
+    if record.id is not None:
+        query = query.where(model.id != record.id)
+    if db.session.scalar(query) is not None:
+        raise DomainError("ref", _l("%(ref)s is already in use", ref=record.ref))
+
+
+def check_choice(field: str, value: str, choices) -> str:
+    if value not in [str(choice) for choice in choices]:
+        raise DomainError(
+            field,
+            _l(
+                "%(value)s is not one of %(choices)s",
+                value=repr(value),
+                choices=", ".join(map(str, choices)),
+            ),
+        )
+    return value
+
+
+def check_customer_status(status: str) -> str:
+    return check_choice("status", status, list(CustomerStatus))
+
+
+def check_service_status(status: str) -> str:
+    return check_choice("status", status, list(ServiceStatus))
+
+
+def check_amount(field: str, amount, currency: str):
+    """An amount in the currency's minor unit at most (credit limits, deposits)."""
+    if amount is None:
+        return None
+    if not amount.is_finite() or amount != round(amount, minor_units(currency)):
+        raise DomainError(
+            field,
+            _l(
+                "%(value)s has more decimals than %(currency)s allows",
+                value=amount,
+                currency=currency,
+            ),
+        )
+    return amount
 
 
 def check_kind(kind: str) -> str:
@@ -123,12 +180,16 @@ def check_region_allowed(region: Region | None, region_ids: list[int] | None) ->
 
 def _reaches(start, target, link: str) -> bool:
     """Whether following `link` from `start` (itself included) arrives at `target`."""
-    node = start
-    while node is not None:
+    node, depth = start, 0
+    while node is not None and depth < MAX_DEPTH:
         if node is target or (target.id is not None and node.id == target.id):
             return True
-        node = getattr(node, link)
-    return False
+        node, depth = getattr(node, link), depth + 1
+    return node is not None  # deeper than any real structure: treat as a loop
+
+
+def _region_of(customer: Customer):
+    return customer.region.id if customer.region is not None else customer.region_id
 
 
 def check_parent(customer: Customer, parent: Customer | None) -> None:
@@ -139,6 +200,11 @@ def check_parent(customer: Customer, parent: Customer | None) -> None:
         raise DomainError(
             "parent", _l("%(ref)s is not a company", ref=parent.ref), column="parent_ref"
         )
+    # a company group stays within one region, so region-scoped staff see it whole
+    if _region_of(parent) != _region_of(customer):
+        raise DomainError(
+            "parent", _l("%(ref)s is in another region", ref=parent.ref), column="parent_ref"
+        )
     if _reaches(parent, customer, "parent"):
         raise DomainError(
             "parent", _l("%(ref)s would make a cycle", ref=parent.ref), column="parent_ref"
@@ -146,17 +212,58 @@ def check_parent(customer: Customer, parent: Customer | None) -> None:
 
 
 def check_bill_to(account: BillingAccount, payer: BillingAccount | None) -> None:
-    """The paying account is another postpaid account in the same currency, with no cycle."""
+    """One level of consolidated billing: a postpaid account may have its charges billed to
+    another postpaid account of the same region and currency that pays only for itself."""
     if payer is None:
         return
+    if account.payment_mode != PaymentMode.POSTPAID:
+        raise DomainError("bill_to", _l("a prepaid account pays its own charges"))
+    if payer is account or (account.id is not None and payer.id == account.id):
+        raise DomainError("bill_to", _l("%(ref)s would make a cycle", ref=payer.ref))
     if payer.payment_mode != PaymentMode.POSTPAID:
         raise DomainError("bill_to", _l("%(ref)s is not a postpaid account", ref=payer.ref))
     if payer.currency != account.currency:
         raise DomainError(
             "bill_to", _l("%(ref)s bills in %(currency)s", ref=payer.ref, currency=payer.currency)
         )
-    if _reaches(payer, account, "bill_to"):
-        raise DomainError("bill_to", _l("%(ref)s would make a cycle", ref=payer.ref))
+    if _region_of(payer.customer) != _region_of(account.customer):
+        raise DomainError("bill_to", _l("%(ref)s is in another region", ref=payer.ref))
+    if payer.bill_to is not None:
+        raise DomainError(
+            "bill_to",
+            _l(
+                "%(ref)s has its charges billed to %(payer)s itself",
+                ref=payer.ref,
+                payer=payer.bill_to.ref,
+            ),
+        )
+
+
+def check_payer_role(account: BillingAccount) -> None:
+    """An account paying for others stays postpaid, in their currency, billed to itself."""
+    if account.id is None:
+        return
+    payees = db.session.scalars(
+        db.select(BillingAccount).where(BillingAccount.bill_to_id == account.id)
+    ).all()
+    if not payees:
+        return
+    refs = ", ".join(sorted(p.ref for p in payees))
+    if (
+        account.payment_mode != PaymentMode.POSTPAID
+        or account.bill_to is not None
+        or any(p.currency != account.currency for p in payees)
+    ):
+        raise DomainError(
+            "bill_to",
+            _l(
+                "%(ref)s pays the charges of %(payees)s: it must stay a postpaid account in "
+                "%(currency)s that pays for itself",
+                ref=account.ref,
+                payees=refs,
+                currency=payees[0].currency,
+            ),
+        )
 
 
 def service_status_on(activated_on: date | None, today: date) -> str:

@@ -15,9 +15,11 @@ from app.models.crm import (
     Contact,
     Customer,
     CustomerKind,
+    CustomerStatus,
     DeliveryChannel,
     PaymentMode,
     Service,
+    ServiceStatus,
 )
 from app.services import customer_rules as rules
 from app.services.errors import DomainError
@@ -99,7 +101,9 @@ def _without_autoflush(rule):
 @_without_autoflush
 def prepare_customer(customer: Customer, parent_ref: str | None, region_ids) -> None:
     region = rules.check_region_allowed(customer.region, region_ids)
+    rules.check_unique_ref(Customer, customer)
     rules.check_kind(customer.kind)
+    customer.status = rules.check_customer_status(customer.status or CustomerStatus.PROSPECT)
     if customer.kind == CustomerKind.INDIVIDUAL and customer.children:
         raise DomainError("kind", _l("a customer with subsidiaries must stay a company"))
     customer.language = rules.check_language(customer.language or region.language)
@@ -122,6 +126,7 @@ def prepare_account(account: BillingAccount, customer_ref, bill_to_ref, region_i
         account.customer = resolve_ref(Customer, customer_ref, region_ids, "customer")
     rules.required("customer", account.customer)
     region = rules.check_region_allowed(account.customer.region, region_ids)
+    rules.check_unique_ref(BillingAccount, account)
     account.payment_mode = rules.check_payment_mode(account.payment_mode or PaymentMode.POSTPAID)
     account.delivery_channel = rules.check_delivery_channel(
         account.delivery_channel or DeliveryChannel.EMAIL
@@ -136,6 +141,10 @@ def prepare_account(account: BillingAccount, customer_ref, bill_to_ref, region_i
     _check_visible(payer, region_ids, "bill_to")
     rules.check_bill_to(account, payer)
     account.bill_to = payer
+    rules.check_payer_role(account)
+    account.credit_limit = rules.check_amount(
+        "credit_limit", account.credit_limit, account.currency
+    )
 
 
 @_without_autoflush
@@ -145,6 +154,7 @@ def prepare_service(service: Service, account_ref, region_ids) -> None:
     rules.required("account", service.account)
     rules.check_region_allowed(service.account.customer.region, region_ids)
     rules.check_service_id(service.service_id)
+    service.status = rules.check_service_status(service.status or ServiceStatus.PENDING)
     clash = db.select(Service.id).where(Service.service_id == service.service_id)
     if service.id is not None:
         clash = clash.where(Service.id != service.id)

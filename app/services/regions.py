@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import db
 from app.models.crm import Region
 from app.services import csv_import
-from app.services.customer_rules import check_currency, check_language
+from app.services.customer_rules import check_currency, check_language, check_length
 from app.services.errors import DomainError
 
 REGION_COLUMNS = ("code", "name", "country", "timezone", "currency", "vat_rate", "language")
@@ -24,6 +24,7 @@ def parse_region(row: dict) -> dict:
         raise DomainError("code", _l("required, at most 16 characters"))
     if not row["name"]:
         raise DomainError("name", _l("required"))
+    check_length(Region, "name", row["name"])
     country = row["country"].upper()
     if country not in _COUNTRIES:
         raise DomainError(
@@ -39,7 +40,11 @@ def parse_region(row: dict) -> dict:
         raise DomainError(
             "vat_rate", _l("%(value)s is not a number", value=repr(row["vat_rate"]))
         ) from None
-    if not (0 <= vat_rate <= 100) or vat_rate != vat_rate.quantize(Decimal("0.0001")):
+    if (
+        not vat_rate.is_finite()
+        or not (0 <= vat_rate <= 100)
+        or vat_rate != vat_rate.quantize(Decimal("0.0001"))
+    ):
         raise DomainError("vat_rate", _l("a percentage from 0 to 100, at most 4 decimals"))
     language = check_language(row["language"])
     return {
@@ -69,5 +74,5 @@ def upsert_region(fields: dict) -> str:
 
 def import_regions(path) -> csv_import.ImportSummary:
     return csv_import.run_import(
-        "regions", path, REGION_COLUMNS, lambda row: upsert_region(parse_region(row))
+        "regions", path, REGION_COLUMNS, lambda row, _line: upsert_region(parse_region(row))
     )

@@ -91,3 +91,34 @@ def test_services_export(app, tmp_path):
         "service_id,account_ref,product_code,status,activated_on,terminated_on",
         "393331234567,AC1,SMART,active,2026-01-20,",
     ]
+
+
+def test_a_directory_is_an_unreadable_file(app, tmp_path):
+    result = app.test_cli_runner().invoke(args=["data", "import", "regions", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "cannot read" in result.output
+
+
+def test_rejects_keep_the_first_line_and_the_whole_record(app, tmp_path):
+    path = _write(
+        tmp_path,
+        "regions.csv",
+        "code,name,country,timezone,currency,vat_rate,language\n"
+        '"XX-1","Two\nlines",IT,Europe/Rome,EUR,NaN,it\n'
+        "XX-2,Sep\u2028arator,IT,Europe/Rome,EUR,22,xx\n"
+        "XX-3,Extra,IT,Europe/Rome,EUR,22,it,surplus\n",
+    )
+    out = tmp_path / "rejects.csv"
+    result = app.test_cli_runner().invoke(
+        args=["data", "import", "regions", path, "--rejects", str(out)]
+    )
+    assert result.output.strip() == "read 3, accepted 0, rejected 3, duplicates 0"
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["line"], r["reason"].split(":")[0]) for r in rows] == [
+        ("2", "vat_rate"),
+        ("4", "language"),
+        ("5", "more fields than the header has columns"),
+    ]
+    assert rows[0]["raw"] == 'XX-1,"Two\nlines",IT,Europe/Rome,EUR,NaN,it'
+    assert rows[1]["raw"] == "XX-2,Sep\u2028arator,IT,Europe/Rome,EUR,22,xx"

@@ -143,20 +143,40 @@ def test_parent_must_be_a_company(ctx, tmp_path):
 
 
 def test_parent_cycle_is_rejected(ctx, tmp_path):
-    summary = _import(
+    _import(
         tmp_path,
         "A,company,Alpha,,IT-C,it,AA,postpaid,EUR,5,,BIZ,393330000001,2026-01-01\n"
         "B,company,Beta,A,IT-C,it,BA,postpaid,EUR,5,,BIZ,393330000002,2026-01-01\n"
-        "C,company,Gamma,B,IT-C,it,CA,postpaid,EUR,5,,BIZ,393330000003,2026-01-01\n"
+        "C,company,Gamma,B,IT-C,it,CA,postpaid,EUR,5,,BIZ,393330000003,2026-01-01\n",
+    )
+    summary = _import(
+        tmp_path,
         "A,company,Alpha,C,IT-C,it,AA,postpaid,EUR,5,,BIZ,393330000001,2026-01-01\n"
-        "A,company,Alpha,A,IT-C,it,AA,postpaid,EUR,5,,BIZ,393330000001,2026-01-01\n",
+        "D,company,Delta,D,IT-C,it,DA,postpaid,EUR,5,,BIZ,393330000004,2026-01-01\n",
     )
     assert _reasons(summary) == {
-        5: "parent_ref: C would make a cycle",
-        6: "parent_ref: A would make a cycle",
+        2: "parent_ref: C would make a cycle",
+        3: "parent_ref: D would make a cycle",  # its own parent
     }
     alpha = db.session.scalar(db.select(Customer).where(Customer.ref == "A"))
     assert alpha.parent is None
+
+
+def test_rows_of_one_customer_must_agree(ctx, tmp_path):
+    rows = (
+        "C1,individual,Anna,,IT-C,it,A1,postpaid,EUR,5,,SMART,393330000001,2026-01-01\n"
+        "C1,individual,Anna Maria,,IT-C,it,A1,postpaid,EUR,5,,SMART,393330000002,2026-01-01\n"
+        "C1,individual,Anna,,IT-C,it,A1,postpaid,EUR,9,,SMART,393330000003,2026-01-01\n"
+        "C1,individual,Anna,,IT-C,it,A1,postpaid,EUR,5,A1,SMART,393330000004,2026-01-01\n"
+    )
+    summary = _import(tmp_path, rows)
+    assert _reasons(summary) == {
+        3: "customer_ref: C1 differs from line 2 of this file",
+        4: "account_ref: A1 differs from line 2 of this file",
+    }
+    again = _import(tmp_path, rows)  # the same answer, and nothing flips
+    assert again.line() == "read 4, accepted 0, rejected 2, duplicates 2"
+    assert db.session.scalar(db.select(Customer.name).where(Customer.ref == "C1")) == "Anna"
 
 
 def test_bill_to_rules(ctx, tmp_path):
@@ -166,13 +186,49 @@ def test_bill_to_rules(ctx, tmp_path):
         "P,company,Pre,,IT-C,it,PP,prepaid,EUR,5,,BIZ,393330000002,2026-01-01\n"
         "B,company,Beta,,IT-C,it,BA,postpaid,EUR,5,PP,BIZ,393330000003,2026-01-01\n"
         "K,company,Kappa,,KR-SEL,ko,KA,postpaid,KRW,5,AA,BIZ,821012345678,2026-01-01\n"
-        "A,company,Alpha,,IT-C,it,AA,postpaid,EUR,5,AA,BIZ,393330000001,2026-01-01\n",
+        "A,company,Alpha,,IT-C,it,AA,postpaid,EUR,5,AA,BIZ,393330000001,2026-01-01\n"
+        "Q,company,Qu,,IT-C,it,QA,prepaid,EUR,5,AA,BIZ,393330000004,2026-01-01\n"
+        "C,company,Gamma,,IT-C,it,CA,postpaid,EUR,5,AA,BIZ,393330000005,2026-01-01\n"
+        "D,company,Delta,,IT-C,it,DA,postpaid,EUR,5,CA,BIZ,393330000006,2026-01-01\n"
+        "R,company,Erre,,RU-MOW,ru,RA,postpaid,EUR,5,AA,BIZ,79160000006,2026-01-01\n",
     )
     assert _reasons(summary) == {
         4: "bill_to: PP is not a postpaid account",
         5: "bill_to: AA bills in EUR",
+        7: "bill_to: a prepaid account pays its own charges",
+        9: "bill_to: CA has its charges billed to AA itself",
+        10: "bill_to: AA is in another region",
     }
     assert summary.duplicates == 1  # bill_to naming the account itself means none
+
+
+def test_parent_in_another_region_is_rejected(ctx, tmp_path):
+    summary = _import(
+        tmp_path,
+        "G,company,Group,,IT-C,it,GA,postpaid,EUR,5,,BIZ,393330000001,2026-01-01\n"
+        "K,company,Kappa,G,KR-SEL,ko,KA,postpaid,KRW,5,,BIZ,821012345678,2026-01-01\n",
+    )
+    assert _reasons(summary) == {3: "parent_ref: G is in another region"}
+
+
+def test_text_longer_than_its_column_is_rejected_on_every_engine(ctx, tmp_path):
+    summary = _import(
+        tmp_path,
+        f"{'C' * 70},individual,X,,IT-C,it,A9,postpaid,EUR,5,,SMART,393330000009,2026-01-01\n"
+        "C8,individual,Ok,,IT-C,it,A8,postpaid,EUR,5,,SMART,393330000008,2026-01-01\n",
+    )
+    assert _reasons(summary) == {2: "customer_ref: longer than 64 characters"}
+    assert summary.accepted == 1
+
+
+def test_future_activation_is_pending_by_the_regions_date(ctx, tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_text(
+        HEADER + "C1,individual,X,,KR-SEL,ko,A1,postpaid,KRW,5,,5G,821000000001,2999-01-01\n",
+        encoding="utf-8",
+    )
+    customer_import.import_customers(path)
+    assert db.session.scalar(db.select(Service.status)) == "pending"
 
 
 def test_existing_customer_cannot_change_region_or_kind(ctx, tmp_path):
