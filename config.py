@@ -5,6 +5,7 @@ Everything an operator may change lives here; nothing else reads os.environ.
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 from flask_appbuilder.const import AUTH_DB
@@ -13,16 +14,30 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("ABONENT_INSTANCE", BASE_DIR / "instance"))
 
 
+def generated_once(path: Path, make) -> str:
+    """A secret kept in a file readable by its owner only, created by the first process
+    that needs it; processes starting together all read the one that won."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as out:
+            out.write(make())
+    for _ in range(50):  # the winner may still be writing
+        value = path.read_text().strip()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} is empty")
+
+
 def _secret_key() -> str:
     """SECRET_KEY from the environment, else one generated once and kept in instance/."""
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    path = INSTANCE_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return os.environ.get("SECRET_KEY") or generated_once(
+        INSTANCE_DIR / "secret_key", lambda: secrets.token_hex(32)
+    )
 
 
 def _flag(name: str, default: bool) -> bool:

@@ -4,6 +4,7 @@ from flask_appbuilder.api import ModelRestApi
 
 from app.extensions import db
 from app.security import API_METHOD_PERMISSIONS, RegionScope
+from app.services import customers
 from app.services.errors import DomainError
 
 
@@ -28,3 +29,9 @@ class ScopedModelRestApi(ModelRestApi):
 
     def put_headless(self, pk):
         return self._rule_errors(lambda: super(ScopedModelRestApi, self).put_headless(pk))
+
+    def delete_headless(self, pk):
+        return self._rule_errors(lambda: super(ScopedModelRestApi, self).delete_headless(pk))
+
+    def pre_delete(self, item):
+        customers.check_delete(item)

@@ -1,3 +1,4 @@
+import sys
 import time
 
 import click
@@ -5,6 +6,7 @@ from flask.cli import AppGroup
 
 from app.services import demo as demo_service
 from app.services.actor import acting_as
+from app.services.errors import DomainError
 
 
 @click.group("demo", cls=AppGroup)
@@ -18,7 +20,11 @@ def seed(customers):
     """Seed three demo regions with customers, accounts, services and users (idempotent)."""
     started = time.perf_counter()
     with acting_as():
-        result = demo_service.seed(customers=customers)
+        try:
+            result = demo_service.seed(customers=customers)
+        except DomainError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            sys.exit(1)
     elapsed = time.perf_counter() - started
     click.echo(f"demo: {result['customers_added']} customers added in {elapsed:.1f}s")
     click.echo(f"demo logins (password: {result['password']}):")

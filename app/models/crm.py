@@ -119,7 +119,9 @@ class Customer(Timestamped, Model):
     parent: Mapped[Customer | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Customer]] = relationship(back_populates="parent")
     accounts: Mapped[list[BillingAccount]] = relationship(back_populates="customer")
-    contacts: Mapped[list[Contact]] = relationship(back_populates="customer")
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan"
+    )
 
     def __str__(self) -> str:
         return f"{self.ref} · {self.name}"

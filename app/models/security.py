@@ -19,6 +19,13 @@ user_region = Table(
 
 class AbonentUser(User):
     __tablename__ = "ab_user"
+    __audited__ = True
+    # who may do what changes through roles and regions; sign-in bookkeeping and the
+    # password hash are no one's business in the trail
+    __audit_relations__ = ("roles", "regions")
+    __audit_ignore__ = frozenset(
+        {"password", "last_login", "login_count", "fail_login_count", "created_on", "changed_on"}
+    )
 
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), nullable=True)
     regions: Mapped[list[Region]] = relationship(secondary=user_region)

@@ -26,9 +26,14 @@ def _plain(value):
 
 def _changes(obj, action: str) -> dict:
     state = inspect(obj)
+    ignored = _IGNORED | getattr(obj, "__audit_ignore__", set())
     changes = {}
     for attr in state.mapper.column_attrs:
-        if attr.key in _IGNORED:
+        if attr.key in ignored:
+            continue
+        if action == "delete":  # what was removed, as it was
+            if state.dict.get(attr.key) is not None:
+                changes[attr.key] = _plain(state.dict[attr.key])
             continue
         history = state.attrs[attr.key].history
         if action == "insert":
@@ -38,6 +43,13 @@ def _changes(obj, action: str) -> dict:
             old = history.deleted[0] if history.deleted else None
             new = history.added[0] if history.added else None
             changes[attr.key] = [_plain(old), _plain(new)]
+    for key in getattr(obj, "__audit_relations__", ()):
+        history = state.attrs[key].history
+        if history.added or history.deleted:
+            changes[key] = {
+                "added": sorted(map(str, history.added or ())),
+                "removed": sorted(map(str, history.deleted or ())),
+            }
     return changes
 
 

@@ -18,6 +18,7 @@ from app.models.crm import (
     CustomerStatus,
     DeliveryChannel,
     PaymentMode,
+    Region,
     Service,
     ServiceStatus,
 )
@@ -175,3 +176,27 @@ def prepare_contact(contact: Contact, customer_ref, region_ids) -> None:
     rules.required("customer", contact.customer)
     region = rules.check_region_allowed(contact.customer.region, region_ids)
     contact.phone = rules.check_phone(contact.phone, region.country)
+
+
+def check_delete(record) -> None:
+    """Only a record nothing hangs on may go; the rest is ended (terminated), not deleted."""
+    if isinstance(record, Region):
+        if db.session.scalar(db.select(Customer.id).where(Customer.region_id == record.id)):
+            raise DomainError("region", _l("%(ref)s has customers", ref=record.code))
+    elif isinstance(record, Customer):
+        if record.accounts:
+            raise DomainError("customer", _l("%(ref)s has billing accounts", ref=record.ref))
+        if record.children:
+            raise DomainError("customer", _l("%(ref)s has subsidiaries", ref=record.ref))
+    elif isinstance(record, BillingAccount):
+        if record.services:
+            raise DomainError("account", _l("%(ref)s has services", ref=record.ref))
+        if db.session.scalar(
+            db.select(BillingAccount.id).where(BillingAccount.bill_to_id == record.id)
+        ):
+            raise DomainError("account", _l("%(ref)s pays for other accounts", ref=record.ref))
+    elif isinstance(record, Service) and record.status != ServiceStatus.PENDING:
+        raise DomainError(
+            "service",
+            _l("%(ref)s has been in service: terminate it instead", ref=record.service_id),
+        )

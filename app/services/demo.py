@@ -30,6 +30,7 @@ from app.models.crm import (
 from app.services import regions as region_service
 from app.services.audit import record_bulk
 from app.services.users import ensure_user
+from config import generated_once
 
 CHUNK = 1000
 GROUP_EVERY = 40  # every 40th customer heads a company group with subsidiaries
@@ -109,11 +110,7 @@ def demo_password() -> str:
     if configured:
         return configured
     path = Path(current_app.config["INSTANCE_DIR"]) / "demo_password"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(12))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return generated_once(path, lambda: secrets.token_urlsafe(12))
 
 
 def seed_regions() -> dict[str, Region]:

@@ -28,6 +28,9 @@ def ensure_user(
     user = sm.find_user(username=username)
     if user is not None:
         return user
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise DomainError("password", f"at least {minimum} characters are needed")
     roles = [sm.find_role(name) for name in role_names]
     if None in roles:
         raise DomainError("roles", f"unknown role in {role_names}; run `flask setup` first")

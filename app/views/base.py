@@ -7,6 +7,7 @@ from markupsafe import escape
 
 from app.extensions import db
 from app.security import VIEW_METHOD_PERMISSIONS, RegionScope
+from app.services import customers
 from app.services.errors import DomainError
 
 
@@ -24,6 +25,9 @@ class AbonentModelView(ModelView):
 
     def pre_update(self, item):
         self._run_rules(item)
+
+    def pre_delete(self, item):
+        customers.check_delete(item)  # FAB shows a refusal as the page's message
 
     def _run_rules(self, item) -> None:
         try:

@@ -5,8 +5,8 @@ from flask_appbuilder import expose, has_access
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField
-from wtforms.validators import Optional
+from wtforms import DecimalField, SelectField, StringField
+from wtforms.validators import InputRequired, Optional
 
 from app.models.crm import (
     LANGUAGE_CODES,
@@ -53,6 +53,15 @@ def typed_refs(fields, refs: dict[str, str]) -> list[str]:
     """Form columns where each relationship is typed as its business reference, so no form
     loads a whole table into a drop-down."""
     return [refs.get(field, field) for field in fields]
+
+
+def _decimal(label, required=False):
+    """Exact amounts and rates are stored as scaled integers; on forms they are decimals."""
+    return DecimalField(
+        label,
+        validators=[InputRequired()] if required else [Optional()],
+        widget=BS3TextFieldWidget(),
+    )
 
 
 def _ref(label, description):
@@ -118,11 +127,15 @@ class RegionView(AbonentModelView):
     search_columns = ["code", "name", "country", "currency"]
     add_form_extra_fields = edit_form_extra_fields = {
         "language": _select(_l("Language"), LANGUAGE_CODES, LANGUAGE_NAMES),
+        "vat_rate": _decimal(_l("VAT rate (%)"), required=True),
     }
     base_order = ("code", "asc")
 
     def apply_rules(self, item):
-        row = {c: str(getattr(item, c) or "") for c in regions.REGION_COLUMNS}
+        row = {
+            c: "" if getattr(item, c) is None else str(getattr(item, c))
+            for c in regions.REGION_COLUMNS
+        }
         for key, value in regions.parse_region(row).items():
             setattr(item, key, value)
 
@@ -202,6 +215,7 @@ class AccountView(ScopedModelView):
         "payment_mode": _select(_l("Payment mode"), list(PaymentMode), MODE_LABELS),
         "delivery_channel": _select(_l("Delivery channel"), list(DeliveryChannel), CHANNEL_LABELS),
         "language": _select(_l("Language"), LANGUAGE_CODES, LANGUAGE_NAMES, required=False),
+        "credit_limit": _decimal(_l("Credit limit")),
     }
     base_order = ("ref", "asc")
 

@@ -13,11 +13,9 @@ class HomeView(IndexView):
 
     @expose("/")
     def index(self):
-        figures, staff = None, False
-        if g.user is not None and g.user.is_authenticated:
-            staff = is_staff(g.user)
-            if staff:
-                figures = overview.figures(current_region_ids())
+        figures = None
+        if g.user is not None and g.user.is_authenticated and is_staff(g.user):
+            figures = overview.figures(current_region_ids())
         return self.render_template(
-            self.index_template, appbuilder=self.appbuilder, figures=figures, staff=staff
+            self.index_template, appbuilder=self.appbuilder, figures=figures
         )

@@ -194,3 +194,11 @@ def test_api_login_is_rate_limited(app):
         for _ in range(12)
     ]
     assert codes[0] == 401 and 429 in codes
+
+
+def test_records_something_hangs_on_are_not_deleted(ids, api):
+    response = api("csr", "DELETE", f"/api/v1/account/{ids['account']['ITG-A']}")
+    assert response.status_code == 422
+    assert response.get_json()["message"] == {"account": ["account: ITG-A has services"]}
+    response = api("csr", "DELETE", f"/api/v1/customer/{ids['customer']['ITG']}")
+    assert response.get_json()["message"] == {"customer": ["customer: ITG has billing accounts"]}

@@ -43,3 +43,47 @@ def test_rolled_back_change_leaves_no_audit_row(ctx):
     db.session.flush()
     db.session.rollback()
     assert _entries("customer") == []
+
+
+def test_deletes_keep_the_values_that_were_removed(ctx):
+    from app.models.crm import Contact
+
+    customer = Customer(ref="A1", kind="company", name="Acme", region_id=1, language="it")
+    customer.contacts.append(Contact(name="Pia Rossi", email="pia@example.com"))
+    db.session.add(customer)
+    db.session.commit()
+    db.session.delete(customer.contacts[0])
+    db.session.commit()
+    (deleted,) = [e for e in _entries("contact") if e.action == "delete"]
+    assert deleted.changes["name"] == "Pia Rossi" and deleted.changes["email"] == "pia@example.com"
+
+
+def test_role_and_region_changes_of_users_are_audited_without_secrets(ctx):
+    from app.extensions import appbuilder
+    from app.models.crm import Region
+    from app.services.users import ensure_user
+
+    user = ensure_user(
+        "audited.tech",
+        ["Technician"],
+        "a-long-enough-password",
+        first_name="Audited",
+        last_name="Tech",
+        email="audited.tech@test.example",
+        regions=[db.session.scalar(db.select(Region).where(Region.code == "RU-MOW"))],
+    )
+    user.regions = [db.session.scalar(db.select(Region).where(Region.code == "IT-C"))]
+    user.roles = [appbuilder.sm.find_role("CSR")]
+    db.session.commit()
+    changes = {}
+    for entry in _entries("ab_user"):
+        if entry.row_id == user.id and entry.action == "update":
+            changes |= entry.changes
+    assert changes["regions"] == {
+        "added": ["IT-C · Italia Centro"],
+        "removed": ["RU-MOW · Москва"],
+    }
+    assert changes["roles"] == {"added": ["CSR"], "removed": ["Technician"]}
+    user.password = "changed-hash"
+    db.session.commit()
+    assert all("password" not in e.changes for e in _entries("ab_user"))

@@ -221,3 +221,46 @@ def test_rule_errors_speak_the_users_language(data, login):
         },
     )
     assert "40 non è compreso tra 1 e 28" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("vat", ["22.5", "0"])
+def test_region_form_takes_decimal_vat_rates(login, app, vat):
+    from decimal import Decimal
+
+    from app.models.crm import Region
+
+    response = login("supervisor").submit(
+        "/regionview/add",
+        {
+            "code": "IT-S",
+            "name": "Italia Sud",
+            "country": "it",
+            "timezone": "Europe/Rome",
+            "currency": "eur",
+            "vat_rate": vat,
+            "language": "it",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    with app.app_context():
+        region = db.session.scalar(db.select(Region).where(Region.code == "IT-S"))
+        assert region.vat_rate == Decimal(vat) and region.currency == "EUR"
+        assert region.country == "IT"
+
+
+def test_credit_limit_in_the_currencys_minor_unit(data, login, app):
+    csr = login("csr")
+    form = {
+        "ref": "IT1-L",
+        "customer_ref": "IT1",
+        "payment_mode": "postpaid",
+        "currency": "EUR",
+        "bill_day": "3",
+        "delivery_channel": "email",
+    }
+    page = csr.submit("/accountview/add", {**form, "credit_limit": "10.123"})
+    assert "10.123 has more decimals than EUR allows" in page.get_data(as_text=True)
+    assert csr.submit("/accountview/add", {**form, "credit_limit": "250.50"}).status_code == 302
+    with app.app_context():
+        account = db.session.scalar(db.select(BillingAccount).where(BillingAccount.ref == "IT1-L"))
+        assert str(account.credit_limit) == "250.5000"
