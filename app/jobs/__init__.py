@@ -4,8 +4,12 @@ Each entry is (job id, APScheduler trigger arguments, callable). Later parts of 
 product (rating, provisioning, bill runs, deliveries, dunning) add theirs here.
 """
 
-from app.services import health
+from app.services import lifecycle
 
 JOBS = [
-    ("health-check", {"trigger": "interval", "minutes": 5}, health.check),
+    (
+        "activate-due-services",
+        {"trigger": "interval", "minutes": 15},
+        lifecycle.activate_due_services,
+    ),
 ]

@@ -94,6 +94,10 @@ class Customer(Timestamped, Model):
             for column in SEARCHED_TEXT
         ),
         CheckConstraint("kind in ('individual', 'company')", name="ck_customer_kind"),
+        CheckConstraint(
+            "status in ('prospect', 'active', 'suspended', 'terminated')",
+            name="ck_customer_status",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -151,6 +155,9 @@ class BillingAccount(Timestamped, Model):
     __table_args__ = (
         CheckConstraint("bill_day between 1 and 28", name="ck_account_bill_day"),
         CheckConstraint("payment_mode in ('prepaid', 'postpaid')", name="ck_account_mode"),
+        CheckConstraint(
+            "delivery_channel in ('email', 'post', 'portal')", name="ck_account_delivery_channel"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -175,6 +182,12 @@ class BillingAccount(Timestamped, Model):
 class Service(Timestamped, Model):
     __tablename__ = "service"
     __audited__ = True
+    __table_args__ = (
+        CheckConstraint(
+            "status in ('pending', 'active', 'barred', 'suspended', 'terminated')",
+            name="ck_service_status",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[str] = mapped_column(String(32), unique=True)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models.audit import AuditLog
 from app.models.crm import BillingAccount, Customer
+from app.services.customer_rules import MAX_DEPTH
 from app.services.errors import NotFound
 from app.services.scoping import scoped
 
@@ -29,9 +30,9 @@ class Customer360:
 
 def _hierarchy(customer: Customer, region_ids) -> TreeNode | None:
     """The company tree holding the customer, from its top parent down (visible nodes only)."""
-    root = customer
-    while root.parent is not None:
-        root = root.parent
+    root, depth = customer, 0
+    while root.parent is not None and depth < MAX_DEPTH:  # a guard, should a loop slip in
+        root, depth = root.parent, depth + 1
     if root is customer and not customer.children:
         return None
     top = TreeNode(root)

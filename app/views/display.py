@@ -1,6 +1,9 @@
 """How values are shown: translated labels of stored codes, dates and amounts by locale."""
 
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime as babel_format_datetime
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
@@ -51,9 +54,13 @@ def local_date(value) -> str:
     return format_date(value, "medium") if value else "—"
 
 
-def local_datetime(value) -> str:
-    """Date and time in the user's language; stored in UTC, shown in UTC."""
-    return f"{format_datetime(value, 'medium')} UTC" if value else "—"
+def local_datetime(value, timezone: str = "UTC") -> str:
+    """Date and time in the user's language and the given zone (a region's; UTC where no
+    single region applies), with the zone named."""
+    if not value:
+        return "—"
+    shown = babel_format_datetime(value, "medium", tzinfo=ZoneInfo(timezone), locale=get_locale())
+    return f"{shown} {timezone}"
 
 
 def changes_text(changes: dict | None) -> Markup:
