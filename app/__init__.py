@@ -75,14 +75,25 @@ def _register_views() -> None:
     from flask_babel import lazy_gettext as _l
 
     from app.api.crm import AccountApi, CustomerApi, ServiceApi
-    from app.security import ADMIN_MENU, CRM_MENU
+    from app.security import (
+        ACCOUNTS,
+        ADMIN_MENU,
+        AUDIT,
+        CONTACTS,
+        CRM_MENU,
+        CUSTOMERS,
+        IMPORTS,
+        REGIONS,
+        SERVICES,
+    )
     from app.views.admin import AuditLogView, ImportBatchView, ImportRejectView
     from app.views.crm import AccountView, ContactView, CustomerView, RegionView, ServiceView
 
+    # menu item names are the permission resources of app/security.py
     crm = CRM_MENU
     appbuilder.add_view(
         CustomerView,
-        "Customers",
+        CUSTOMERS,
         label=_l("Customers"),
         icon="fa-users",
         category=crm,
@@ -90,17 +101,15 @@ def _register_views() -> None:
         category_icon="fa-address-book",
     )
     appbuilder.add_view(
-        AccountView, "Accounts", label=_l("Billing accounts"), icon="fa-book", category=crm
+        AccountView, ACCOUNTS, label=_l("Billing accounts"), icon="fa-book", category=crm
     )
+    appbuilder.add_view(ServiceView, SERVICES, label=_l("Services"), icon="fa-phone", category=crm)
     appbuilder.add_view(
-        ServiceView, "Services", label=_l("Services"), icon="fa-phone", category=crm
-    )
-    appbuilder.add_view(
-        ContactView, "Contacts", label=_l("Contact persons"), icon="fa-id-card", category=crm
+        ContactView, CONTACTS, label=_l("Contact persons"), icon="fa-id-card", category=crm
     )
     appbuilder.add_view(
         RegionView,
-        "Regions",
+        REGIONS,
         label=_l("Regions"),
         icon="fa-globe",
         category=ADMIN_MENU,
@@ -108,11 +117,11 @@ def _register_views() -> None:
         category_icon="fa-cogs",
     )
     appbuilder.add_view(
-        ImportBatchView, "Imports", label=_l("Imports"), icon="fa-upload", category=ADMIN_MENU
+        ImportBatchView, IMPORTS, label=_l("Imports"), icon="fa-upload", category=ADMIN_MENU
     )
     appbuilder.add_view_no_menu(ImportRejectView)
     appbuilder.add_view(
-        AuditLogView, "AuditLog", label=_l("Audit trail"), icon="fa-history", category=ADMIN_MENU
+        AuditLogView, AUDIT, label=_l("Audit trail"), icon="fa-history", category=ADMIN_MENU
     )
     appbuilder.add_api(CustomerApi)
     appbuilder.add_api(AccountApi)

@@ -58,6 +58,13 @@ def parse_region(row: dict) -> dict:
     }
 
 
+def prepare_region(region: Region) -> None:
+    """Check and normalise a region entered on the form, by the import's own rules."""
+    row = {c: "" if getattr(region, c) is None else str(getattr(region, c)) for c in REGION_COLUMNS}
+    for key, value in parse_region(row).items():
+        setattr(region, key, value)
+
+
 def upsert_region(fields: dict) -> str:
     region = db.session.scalar(db.select(Region).where(Region.code == fields["code"]))
     if region is None:

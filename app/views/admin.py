@@ -56,6 +56,7 @@ class ImportBatchView(AbonentModelView):
         "accepted": _l("Accepted"),
         "rejected": _l("Rejected"),
         "duplicates": _l("Duplicates"),
+        "sha256": _l("File checksum (SHA-256)"),
     }
     list_columns = [
         "started_at",
@@ -67,7 +68,7 @@ class ImportBatchView(AbonentModelView):
         "rejected",
         "duplicates",
     ]
-    show_columns = list_columns
-    search_columns = ["kind", "started_at", "username"]
+    show_columns = [*list_columns, "sha256"]
+    search_columns = ["kind", "started_at", "username", "sha256"]
     formatters_columns = {"started_at": local_datetime}
     base_order = ("id", "desc")

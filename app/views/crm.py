@@ -132,12 +132,7 @@ class RegionView(AbonentModelView):
     base_order = ("code", "asc")
 
     def apply_rules(self, item):
-        row = {
-            c: "" if getattr(item, c) is None else str(getattr(item, c))
-            for c in regions.REGION_COLUMNS
-        }
-        for key, value in regions.parse_region(row).items():
-            setattr(item, key, value)
+        regions.prepare_region(item)
 
 
 class CustomerView(ScopedModelView):
