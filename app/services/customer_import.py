@@ -35,6 +35,16 @@ def _by_ref(model, ref: str):
     return db.session.scalar(db.select(model).where(model.ref == ref))
 
 
+def _named(model, ref: str, column: str, unknown):
+    """The record a row names by reference (None for blank); `unknown` says it is missing."""
+    if not ref:
+        return None
+    found = _by_ref(model, ref)
+    if found is None:
+        raise DomainError(column, unknown % {"ref": repr(ref)})
+    return found
+
+
 class CustomerRowImporter:
     """Validates and writes one row; returns ACCEPTED, or DUPLICATE when nothing changed.
 
@@ -159,13 +169,7 @@ class CustomerRowImporter:
                 if getattr(customer, key) != value:
                     setattr(customer, key, value)
                     changed = True
-        parent = None
-        if row["parent_ref"]:
-            parent = _by_ref(Customer, row["parent_ref"])
-            if parent is None:
-                raise DomainError(
-                    "parent_ref", _l("unknown customer %(ref)s", ref=repr(row["parent_ref"]))
-                )
+        parent = _named(Customer, row["parent_ref"], "parent_ref", _l("unknown customer %(ref)s"))
         if customer.parent is not parent:
             rules.check_parent(customer, parent)
             customer.parent = parent
@@ -208,16 +212,13 @@ class CustomerRowImporter:
             if account.bill_day != bill_day:
                 account.bill_day = bill_day
                 changed = True
-        payer = None
-        if self._payer_ref(row):
-            payer = _by_ref(BillingAccount, row["bill_to"])
-            if payer is None:
-                raise DomainError(
-                    "bill_to", _l("unknown account %(ref)s", ref=repr(row["bill_to"]))
-                )
+        payer = _named(
+            BillingAccount, self._payer_ref(row), "bill_to", _l("unknown account %(ref)s")
+        )
         if account.bill_to is not payer:
             rules.check_bill_to(account, payer)
             account.bill_to = payer
+            rules.check_payer_role(account)
             changed = True
         return account, changed
 

@@ -244,3 +244,19 @@ def test_existing_customer_cannot_change_region_or_kind(ctx, tmp_path):
         2: "region: C1 belongs to region IT-C",
         3: "kind: C1 is already registered as individual",
     }
+
+
+def test_a_paying_account_cannot_be_billed_to_another(ctx, tmp_path):
+    _import(
+        tmp_path,
+        "A,company,Alpha,,IT-C,it,AA,postpaid,EUR,5,,BIZ,393330000001,2026-01-01\n"
+        "B,company,Beta,,IT-C,it,BA,postpaid,EUR,5,AA,BIZ,393330000002,2026-01-01\n"
+        "C,company,Gamma,,IT-C,it,CA,postpaid,EUR,5,,BIZ,393330000003,2026-01-01\n",
+    )
+    summary = _import(
+        tmp_path, "A,company,Alpha,,IT-C,it,AA,postpaid,EUR,5,CA,BIZ,393330000001,2026-01-01\n"
+    )
+    assert _reasons(summary) == {
+        2: "bill_to: AA pays the charges of BA: it must stay a postpaid account in EUR "
+        "that pays for itself"
+    }
