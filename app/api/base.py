@@ -2,7 +2,6 @@
 
 from flask_appbuilder.api import ModelRestApi
 
-from app.extensions import db
 from app.security import API_METHOD_PERMISSIONS, RegionScope
 from app.services import customers
 from app.services.errors import DomainError
@@ -21,7 +20,6 @@ class ScopedModelRestApi(ModelRestApi):
         try:
             return handler()
         except DomainError as exc:
-            db.session.rollback()
             return self.response_422(message={exc.field or "_schema": [exc.message]})
 
     def post_headless(self):

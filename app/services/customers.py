@@ -5,8 +5,6 @@ typed on forms (customer `CU1`, account `AC1`) within the user's regions, and co
 defaults. The rules themselves live in customer_rules.
 """
 
-import functools
-
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
@@ -23,6 +21,7 @@ from app.models.crm import (
     ServiceStatus,
 )
 from app.services import customer_rules as rules
+from app.services.editing import edit_rule
 from app.services.errors import DomainError
 from app.services.identity import normalize_document
 from app.services.scoping import scoped
@@ -88,18 +87,7 @@ def _check_visible(record, region_ids: list[int] | None, field: str) -> None:
         raise DomainError(field, _l("unknown reference %(ref)s", ref=repr(record.ref)))
 
 
-def _without_autoflush(rule):
-    """These run while the new record is still half set up: never autoflush it."""
-
-    @functools.wraps(rule)
-    def wrapper(*args, **kwargs):
-        with db.session.no_autoflush:
-            return rule(*args, **kwargs)
-
-    return wrapper
-
-
-@_without_autoflush
+@edit_rule
 def prepare_customer(customer: Customer, parent_ref: str | None, region_ids) -> None:
     region = rules.check_region_allowed(customer.region, region_ids)
     rules.check_unique_ref(Customer, customer)
@@ -121,7 +109,7 @@ def prepare_customer(customer: Customer, parent_ref: str | None, region_ids) -> 
         )
 
 
-@_without_autoflush
+@edit_rule
 def prepare_account(account: BillingAccount, customer_ref, bill_to_ref, region_ids) -> None:
     if customer_ref is not None:
         account.customer = resolve_ref(Customer, customer_ref, region_ids, "customer")
@@ -148,7 +136,7 @@ def prepare_account(account: BillingAccount, customer_ref, bill_to_ref, region_i
     )
 
 
-@_without_autoflush
+@edit_rule
 def prepare_service(service: Service, account_ref, region_ids) -> None:
     if account_ref is not None:
         service.account = resolve_ref(BillingAccount, account_ref, region_ids, "account")
@@ -169,7 +157,7 @@ def prepare_service(service: Service, account_ref, region_ids) -> None:
         raise DomainError("terminated_on", _l("is before the activation date"))
 
 
-@_without_autoflush
+@edit_rule
 def prepare_contact(contact: Contact, customer_ref, region_ids) -> None:
     if customer_ref is not None:
         contact.customer = resolve_ref(Customer, customer_ref, region_ids, "customer")
@@ -178,6 +166,7 @@ def prepare_contact(contact: Contact, customer_ref, region_ids) -> None:
     contact.phone = rules.check_phone(contact.phone, region.country)
 
 
+@edit_rule
 def check_delete(record) -> None:
     """Only a record nothing hangs on may go; the rest is ended (terminated), not deleted."""
     if isinstance(record, Region):

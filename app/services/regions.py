@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models.crm import Region
 from app.services import csv_import
 from app.services.customer_rules import check_currency, check_language, check_length
+from app.services.editing import edit_rule
 from app.services.errors import DomainError
 
 REGION_COLUMNS = ("code", "name", "country", "timezone", "currency", "vat_rate", "language")
@@ -58,6 +59,7 @@ def parse_region(row: dict) -> dict:
     }
 
 
+@edit_rule
 def prepare_region(region: Region) -> None:
     """Check and normalise a region entered on the form, by the import's own rules."""
     row = {c: "" if getattr(region, c) is None else str(getattr(region, c)) for c in REGION_COLUMNS}

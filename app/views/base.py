@@ -5,7 +5,6 @@ from flask import flash, g, session
 from flask_appbuilder import ModelView, expose, has_access
 from markupsafe import escape
 
-from app.extensions import db
 from app.security import VIEW_METHOD_PERMISSIONS, RegionScope
 from app.services import customers
 from app.services.errors import DomainError
@@ -33,9 +32,7 @@ class AbonentModelView(ModelView):
         try:
             self.apply_rules(item)
         except DomainError as exc:
-            # the half-filled record must not reach the database with a later flush
-            db.session.rollback()
-            g.form_rule_error = exc
+            g.form_rule_error = exc  # shown on its field by add() / edit()
             raise
 
     def _form_with_rule_error(self, form):
