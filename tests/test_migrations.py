@@ -22,3 +22,50 @@ def test_search_indexes_exist_for_the_engine(ctx):
     suffix = "trgm" if db.engine.dialect.name == "postgresql" else "nocase"
     assert {f"ix_customer_{c}_{suffix}" for c in ("ref", "name", "email", "phone")} <= names
     assert "ix_customer_name_id" in names
+
+
+def test_upgrading_a_database_with_data_keeps_it(tmp_path):
+    """SQLite alters tables by copying them: a populated database must upgrade intact."""
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "old.db"
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{path}", "HOME": str(tmp_path)}
+    root = Path(__file__).resolve().parent.parent
+
+    def flask(*args):
+        done = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "run.py", *args],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+
+    flask("db", "upgrade", "0001")
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO region (id, code, name, country, timezone, currency, vat_rate,"
+            " language, created_at, updated_at) VALUES (1, 'IT-C', 'Centro', 'IT',"
+            " 'Europe/Rome', 'EUR', 220000, 'it', '2026-01-01', '2026-01-01')"
+        )
+        conn.execute(
+            "INSERT INTO customer (id, ref, kind, name, region_id, language, status,"
+            " created_at, updated_at) VALUES (1, 'C1', 'company', 'Acme', 1, 'it', 'active',"
+            " '2026-01-01', '2026-01-01')"
+        )
+        conn.execute(
+            "INSERT INTO billing_account (id, ref, customer_id, payment_mode, currency,"
+            " bill_day, delivery_channel, created_at, updated_at) VALUES (1, 'A1', 1,"
+            " 'postpaid', 'EUR', 5, 'email', '2026-01-01', '2026-01-01')"
+        )
+    flask("db", "upgrade")
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0003",)
+        assert conn.execute("SELECT ref FROM customer").fetchall() == [("C1",)]
+        assert conn.execute("SELECT customer_id FROM billing_account").fetchall() == [(1,)]
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
