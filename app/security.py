@@ -128,28 +128,62 @@ class RegionScope(BaseFilter):
         return scoped(query, self.model, current_region_ids())
 
 
-class AssignableRoles(BaseFilter):
-    """Only an Admin may hand out the Admin role (a Supervisor cannot promote anyone)."""
+def _is_admin(user) -> bool:
+    admin = current_app.config["AUTH_ROLE_ADMIN"]
+    return user is not None and any(role.name == admin for role in user.roles)
 
-    name = "assignable roles"
-    arg_name = "assignable_roles"
+
+def _held_permission_ids(user) -> list[int]:
+    return [pv.id for role in user.roles for pv in role.permissions]
+
+
+class GrantableRoles(BaseFilter):
+    """Roles a user may hand out or edit: those holding only what the user holds (nobody
+    grants more than they have), and never Admin unless the user is an Admin."""
+
+    name = "grantable roles"
+    arg_name = "grantable_roles"
 
     def apply(self, query, value):
-        admin = current_app.config["AUTH_ROLE_ADMIN"]
         user = current_user_obj()
-        if user is not None and any(role.name == admin for role in user.roles):
+        if _is_admin(user):
             return query
-        return query.filter(self.model.name != admin)
+        permission = self.model.permissions.property.mapper.class_
+        held = _held_permission_ids(user) if user is not None else []
+        return query.filter(
+            self.model.name != current_app.config["AUTH_ROLE_ADMIN"],
+            ~self.model.permissions.any(permission.id.not_in(held)),
+        )
 
 
-class HumanUsers(BaseFilter):
-    """The system user that jobs act as is nobody's to edit."""
+class GrantablePermissions(BaseFilter):
+    """Permissions a user may put into a role: the ones the user holds."""
 
-    name = "human users"
-    arg_name = "human_users"
+    name = "grantable permissions"
+    arg_name = "grantable_permissions"
 
     def apply(self, query, value):
-        return query.filter(self.model.username != SYSTEM_USERNAME)
+        user = current_user_obj()
+        if _is_admin(user):
+            return query
+        return query.filter(self.model.id.in_(_held_permission_ids(user) if user else []))
+
+
+class ManageableUsers(BaseFilter):
+    """Users a user may see and change: never the system user that jobs act as, and an
+    Admin's account only for another Admin."""
+
+    name = "manageable users"
+    arg_name = "manageable_users"
+
+    def apply(self, query, value):
+        query = query.filter(self.model.username != SYSTEM_USERNAME)
+        if _is_admin(current_user_obj()):
+            return query
+        role = self.model.roles.property.mapper.class_
+        return query.filter(
+            ~self.model.roles.any(role.name == current_app.config["AUTH_ROLE_ADMIN"])
+        )
 
 
 def is_staff(user) -> bool:
@@ -168,11 +202,24 @@ def password_policy(password: str) -> None:
 class AbonentSecurityManager(SecurityManager):
     user_model = AbonentUser
 
+    # the views import this module, hence the late imports
     @property
     def userdbmodelview(self):
-        from app.views.users import AbonentUserDBModelView  # the view imports this module
+        from app.views.users import AbonentUserDBModelView
 
         return AbonentUserDBModelView
+
+    @property
+    def rolemodelview(self):
+        from app.views.users import AbonentRoleModelView
+
+        return AbonentRoleModelView
+
+    @property
+    def resetpasswordview(self):
+        from app.views.users import AbonentResetPasswordView
+
+        return AbonentResetPasswordView
 
     def register_views(self):
         super().register_views()

@@ -4,6 +4,7 @@ import pytest
 
 from app.extensions import appbuilder, db
 from app.security import ROLE_PERMISSIONS
+from tests.conftest import PASSWORD
 
 # resource -> access per role: "rw" read and write, "r" read only, "-" none
 MATRIX = {
@@ -209,3 +210,46 @@ def test_supervisor_creates_a_scoped_staff_user(login, app, tmp_path):
     assert staff.login("new.csr.kr", "a-long-enough-password").status_code == 302
     page = staff.get("/customerview/list/").get_data(as_text=True)
     assert "김민준" in page and "Anna Neri" not in page
+
+
+def test_supervisor_cannot_take_over_an_admin_account(login, app):
+    with app.app_context():
+        sm = appbuilder.sm
+        admin_user = sm.find_user(username="admin").id
+        csr_user = sm.find_user(username="csr").id
+        admin_role = sm.find_role("Admin").id
+    supervisor = login("supervisor")
+    assert supervisor.get(f"/resetpassword/form?pk={admin_user}").status_code == 404
+    token = supervisor.csrf(f"/resetpassword/form?pk={csr_user}")
+    taken = supervisor.client.post(
+        f"/resetpassword/form?pk={admin_user}",
+        data={"password": "x" * 14, "conf_password": "x" * 14, "csrf_token": token},
+    )
+    assert taken.status_code == 404
+    assert supervisor.get(f"/users/edit/{admin_user}").status_code == 404
+    assert ">admin<" not in supervisor.get("/users/list/").get_data(as_text=True)
+    assert supervisor.get(f"/roles/show/{admin_role}").status_code == 404
+    with app.app_context():  # the admin can still sign in with the old password
+        assert appbuilder.sm.auth_user_db("admin", PASSWORD) is not None
+
+
+def test_roles_hand_out_only_what_the_granter_holds(login, app):
+    with app.app_context():
+        sm = appbuilder.sm
+        everything = sm.add_role("Everything")
+        everything.permissions = list(sm.find_role("Admin").permissions)
+        db.session.commit()
+        everything_id = everything.id
+        held = {p.id for p in sm.find_role("Supervisor").permissions}
+        foreign = next(p.id for p in sm.find_role("Admin").permissions if p.id not in held)
+    supervisor = login("supervisor")
+    me = supervisor.get("/users/userinfo/")
+    assert me.status_code == 200
+    user_form = supervisor.get("/users/add").get_data(as_text=True)
+    roles = user_form[user_form.index('id="roles"') :]
+    assert f'value="{everything_id}"' not in roles[: roles.index("</select>")]
+    role_form = supervisor.get("/roles/add").get_data(as_text=True)
+    permissions = role_form[role_form.index('id="permissions"') :]
+    permissions = permissions[: permissions.index("</select>")]
+    assert f'value="{foreign}"' not in permissions
+    assert f'value="{min(held)}"' in permissions

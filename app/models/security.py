@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_appbuilder import Model
-from flask_appbuilder.security.sqla.models import User
+from flask_appbuilder.security.sqla.models import Role, User
 from sqlalchemy import Column, ForeignKey, Integer, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,3 +30,8 @@ class AbonentUser(User):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), nullable=True)
     regions: Mapped[list[Region]] = relationship(secondary=user_region)
     customer: Mapped[Customer | None] = relationship()
+
+
+# what a role may do is audited like the records themselves (FAB's own model, so set here)
+Role.__audited__ = True
+Role.__audit_relations__ = ("permissions",)

@@ -178,6 +178,37 @@ def check_region_allowed(region: Region | None, region_ids: list[int] | None) ->
     return region
 
 
+def check_region_change(customer: Customer, region: Region) -> None:
+    """A customer in a company group or in consolidated billing keeps its region: the group
+    and the payer stay within one region (see check_parent and check_bill_to)."""
+    if customer.id is None:
+        return
+    stored = db.session.scalar(db.select(Customer.region_id).where(Customer.id == customer.id))
+    if stored == region.id:
+        return
+    account_ids = db.select(BillingAccount.id).where(BillingAccount.customer_id == customer.id)
+    linked = db.session.scalar(
+        db.select(db.func.count(BillingAccount.id)).where(
+            db.or_(
+                db.and_(
+                    BillingAccount.customer_id == customer.id,
+                    BillingAccount.bill_to_id.is_not(None),
+                ),
+                BillingAccount.bill_to_id.in_(account_ids),
+            )
+        )
+    )
+    if customer.children or linked:
+        raise DomainError(
+            "region",
+            _l(
+                "%(ref)s is part of a company group or of consolidated billing: it keeps its "
+                "region",
+                ref=customer.ref,
+            ),
+        )
+
+
 def _reaches(start, target, link: str) -> bool:
     """Whether following `link` from `start` (itself included) arrives at `target`."""
     node, depth = start, 0
@@ -253,12 +284,13 @@ def check_payer_role(account: BillingAccount) -> None:
         account.payment_mode != PaymentMode.POSTPAID
         or account.bill_to is not None
         or any(p.currency != account.currency for p in payees)
+        or any(_region_of(p.customer) != _region_of(account.customer) for p in payees)
     ):
         raise DomainError(
             "bill_to",
             _l(
                 "%(ref)s pays the charges of %(payees)s: it must stay a postpaid account in "
-                "%(currency)s that pays for itself",
+                "%(currency)s and their region that pays for itself",
                 ref=account.ref,
                 payees=refs,
                 currency=payees[0].currency,

@@ -20,6 +20,7 @@ from app.models.crm import (
     Service,
     ServiceStatus,
 )
+from app.models.security import AbonentUser
 from app.services import customer_rules as rules
 from app.services.editing import edit_rule
 from app.services.errors import DomainError
@@ -90,6 +91,7 @@ def _check_visible(record, region_ids: list[int] | None, field: str) -> None:
 @edit_rule
 def prepare_customer(customer: Customer, parent_ref: str | None, region_ids) -> None:
     region = rules.check_region_allowed(customer.region, region_ids)
+    rules.check_region_change(customer, region)
     rules.check_unique_ref(Customer, customer)
     rules.check_kind(customer.kind)
     customer.status = rules.check_customer_status(customer.status or CustomerStatus.PROSPECT)
@@ -173,6 +175,8 @@ def check_delete(record) -> None:
         if db.session.scalar(db.select(Customer.id).where(Customer.region_id == record.id)):
             raise DomainError("region", _l("%(ref)s has customers", ref=record.code))
     elif isinstance(record, Customer):
+        if db.session.scalar(db.select(AbonentUser.id).where(AbonentUser.customer_id == record.id)):
+            raise DomainError("customer", _l("%(ref)s has a portal user", ref=record.ref))
         if record.accounts:
             raise DomainError("customer", _l("%(ref)s has billing accounts", ref=record.ref))
         if record.children:

@@ -3,7 +3,7 @@ business rules whose errors show on the form field they concern."""
 
 from flask import flash, g, session
 from flask_appbuilder import ModelView, expose, has_access
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from app.security import VIEW_METHOD_PERMISSIONS, RegionScope
 from app.services import customers
@@ -46,8 +46,9 @@ class AbonentModelView(ModelView):
         if field is None:
             flash(error.message, "danger")
         else:
-            # FAB renders field errors through gettext as safe markup: escape user input here
-            field.errors = [*field.errors, escape(error.reason)]
+            # FAB renders field errors through gettext as safe markup and %-formats them:
+            # escape what the user typed, and its percent signs
+            field.errors = [*field.errors, Markup(escape(error.reason).replace("%", "%%"))]
         return form
 
     @expose("/add", methods=["GET", "POST"])

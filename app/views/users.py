@@ -1,16 +1,24 @@
 """The user screens, with each staff user's regions and a portal user's customer."""
 
-from flask_appbuilder.security.views import UserDBModelView
+from flask import abort, request
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.views import (
+    ResetPasswordView,
+    RoleModelView,
+    UserDBModelView,
+)
 from flask_babel import lazy_gettext as _l
 
-from app.security import AssignableRoles, HumanUsers
+from app.extensions import db
+from app.models.security import AbonentUser
+from app.security import GrantablePermissions, GrantableRoles, ManageableUsers
 
 
 class AbonentUserDBModelView(UserDBModelView):
     class_permission_name = "Users"
-    base_filters = [["id", HumanUsers, None]]
+    base_filters = [["id", ManageableUsers, None]]
     add_form_query_rel_fields = edit_form_query_rel_fields = {
-        "roles": [["id", AssignableRoles, None]]
+        "roles": [["id", GrantableRoles, None]]
     }
     label_columns = {
         **UserDBModelView.label_columns,
@@ -46,3 +54,34 @@ class AbonentUserDBModelView(UserDBModelView):
     add_columns = [*UserDBModelView.add_columns, "regions"]
     edit_columns = [*UserDBModelView.edit_columns, "regions"]
     list_columns = ["first_name", "last_name", "username", "email", "active", "roles", "regions"]
+
+
+_USERS = SQLAInterface(AbonentUser)
+
+
+class AbonentRoleModelView(RoleModelView):
+    class_permission_name = "RoleModelView"
+    base_filters = [["id", GrantableRoles, None]]
+    add_form_query_rel_fields = edit_form_query_rel_fields = {
+        "permissions": [["id", GrantablePermissions, None]]
+    }
+
+
+class AbonentResetPasswordView(ResetPasswordView):
+    """FAB's reset form takes any user id from the URL: only a manageable user's counts."""
+
+    class_permission_name = "ResetPasswordView"
+
+    def _target_or_404(self) -> None:
+        query = db.select(AbonentUser.id).where(AbonentUser.id == request.args.get("pk", type=int))
+        query = ManageableUsers("id", _USERS).apply(query, None)
+        if db.session.scalar(query) is None:
+            abort(404)
+
+    def form_get(self, form):
+        self._target_or_404()
+        super().form_get(form)
+
+    def form_post(self, form):
+        self._target_or_404()
+        super().form_post(form)

@@ -202,3 +202,21 @@ def test_records_something_hangs_on_are_not_deleted(ids, api):
     assert response.get_json()["message"] == {"account": ["account: ITG-A has services"]}
     response = api("csr", "DELETE", f"/api/v1/customer/{ids['customer']['ITG']}")
     assert response.get_json()["message"] == {"customer": ["customer: ITG has billing accounts"]}
+
+
+def test_a_group_member_keeps_its_region(ids, api):
+    response = api(
+        "supervisor",
+        "PUT",
+        f"/api/v1/customer/{ids['customer']['ITG']}",
+        json={"region": ids["region"]["KR-SEL"]},
+    )
+    assert response.status_code == 422
+    assert "keeps its region" in response.get_json()["message"]["region"][0]
+    moved = api(
+        "supervisor",
+        "PUT",
+        f"/api/v1/customer/{ids['customer']['IT1']}",
+        json={"region": ids["region"]["KR-SEL"]},
+    )
+    assert moved.status_code == 200  # a customer on its own may move

@@ -87,3 +87,13 @@ def test_role_and_region_changes_of_users_are_audited_without_secrets(ctx):
     user.password = "changed-hash"
     db.session.commit()
     assert all("password" not in e.changes for e in _entries("ab_user"))
+
+
+def test_role_permission_changes_are_audited(ctx):
+    from app.extensions import appbuilder
+
+    role = appbuilder.sm.add_role("Auditors")
+    role.permissions = [appbuilder.sm.find_permission_view_menu("can_read", "AuditLog")]
+    db.session.commit()
+    updates = [e for e in _entries("ab_role") if e.row_id == role.id and e.action == "update"]
+    assert updates[-1].changes["permissions"]["added"] == ["can read on AuditLog"]

@@ -258,5 +258,5 @@ def test_a_paying_account_cannot_be_billed_to_another(ctx, tmp_path):
     )
     assert _reasons(summary) == {
         2: "bill_to: AA pays the charges of BA: it must stay a postpaid account in EUR "
-        "that pays for itself"
+        "and their region that pays for itself"
     }

@@ -25,3 +25,16 @@ def test_form_rules_check_parent_and_region_scope(ctx):
     customers.prepare_customer(person, None, None)
     assert person.phone == "+390612345678"
     db.session.rollback()
+
+
+def test_a_customer_with_a_portal_user_is_not_deleted(ctx):
+    from app.extensions import appbuilder
+
+    region = db.session.scalar(db.select(Region).where(Region.code == "IT-C"))
+    customer = Customer(ref="P1", kind="individual", name="Pia", region=region, language="it")
+    db.session.add(customer)
+    db.session.flush()
+    appbuilder.sm.find_user(username="csr").customer = customer
+    db.session.flush()
+    with pytest.raises(DomainError, match="P1 has a portal user"):
+        customers.check_delete(customer)

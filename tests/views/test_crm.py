@@ -113,6 +113,7 @@ def _region_id(app, code):
         ({"parent_ref": "KR1"}, "unknown reference &#39;KR1&#39;"),  # another region's
         ({"phone": "12"}, "&#39;12&#39; is not a phone number"),
         ({"parent_ref": "<b>x</b>"}, "&lt;b&gt;x&lt;/b&gt;"),  # typed text stays text
+        ({"parent_ref": "50% x%(a)s"}, "unknown reference &#39;50% x%(a)s&#39;"),
         (
             {"document_type": "codice_fiscale", "document_number": "RSSMRA85T10A562X"},
             "not a valid codice_fiscale",
