@@ -47,13 +47,19 @@ class _Line:
         return text
 
 
-def csv_lines(kind: str, region_ids: list[int] | None) -> Iterator[str]:
-    """The export as CSV text, a line at a time, so a web response can stream it."""
+def _spreadsheet_safe(value: str) -> str:
+    """A cell a spreadsheet would run as a formula is kept as text."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
+
+
+def csv_lines(kind: str, region_ids: list[int] | None, for_spreadsheet=False) -> Iterator[str]:
+    """The export as CSV text, a line at a time, so a web response can stream it. Files made
+    for people's spreadsheets keep formula-like cells as text; the contract's file is exact."""
     columns, rows = EXPORTS[kind]
     writer = csv.writer(_Line(), lineterminator="\n")
     yield writer.writerow(columns)
     for row in rows(region_ids):
-        yield writer.writerow(row)
+        yield writer.writerow([_spreadsheet_safe(v) for v in row] if for_spreadsheet else row)
 
 
 def write_export(kind: str, out: TextIO, region_ids: list[int] | None) -> int:

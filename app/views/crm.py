@@ -261,7 +261,9 @@ class ServiceView(ScopedModelView):
     @has_access
     def export(self):
         return Response(
-            stream_with_context(exports.csv_lines("services", current_region_ids())),
+            stream_with_context(
+                exports.csv_lines("services", current_region_ids(), for_spreadsheet=True)
+            ),
             mimetype="text/csv",
             headers={"Content-Disposition": "attachment; filename=services.csv"},
         )
