@@ -9,7 +9,7 @@ import random
 import secrets
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from faker import Faker
@@ -151,6 +151,9 @@ def _customer_rows(demo: DemoRegion, region: Region, numbers: range, today: date
                 "street": fake.street_address(),
                 "city": fake.city(),
                 "postcode": fake.postcode(),
+                # a customer since `since`: demo history is dated, not created today
+                "created_at": datetime.combine(since, time(9), UTC),
+                "updated_at": datetime.combine(since, time(9), UTC),
                 "birth_date": None
                 if company
                 else fake.date_of_birth(minimum_age=18, maximum_age=90),

@@ -29,6 +29,7 @@ def test_seed_is_idempotent_and_complete(ctx):
     # company groups: subsidiaries with their parent, billed to the parent's account
     child = db.session.scalar(db.select(Customer).where(Customer.ref == "DEMO-IT-000002"))
     assert child.kind == "company" and child.parent.ref == "DEMO-IT-000001"
+    assert child.created_at.date() < date(2026, 3, 1)  # customers with a history
     account = db.session.scalar(db.select(BillingAccount).where(BillingAccount.customer == child))
     assert account.bill_to.ref == "DEMO-IT-000001-A"
     # localised names
