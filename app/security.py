@@ -13,8 +13,9 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_babel import lazy_gettext as _l
 
 from app.models.security import AbonentUser
-from app.services.actor import SYSTEM_USERNAME, current_user_obj
+from app.services.actor import current_user_obj
 from app.services.scoping import current_region_ids, scoped
+from app.services.users import is_admin, manageable_condition
 
 READ, WRITE = "can_read", "can_write"
 
@@ -128,11 +129,6 @@ class RegionScope(BaseFilter):
         return scoped(query, self.model, current_region_ids())
 
 
-def _is_admin(user) -> bool:
-    admin = current_app.config["AUTH_ROLE_ADMIN"]
-    return user is not None and any(role.name == admin for role in user.roles)
-
-
 def _held_permission_ids(user) -> list[int]:
     return [pv.id for role in user.roles for pv in role.permissions]
 
@@ -146,7 +142,7 @@ class GrantableRoles(BaseFilter):
 
     def apply(self, query, value):
         user = current_user_obj()
-        if _is_admin(user):
+        if is_admin(user):
             return query
         permission = self.model.permissions.property.mapper.class_
         held = _held_permission_ids(user) if user is not None else []
@@ -164,26 +160,19 @@ class GrantablePermissions(BaseFilter):
 
     def apply(self, query, value):
         user = current_user_obj()
-        if _is_admin(user):
+        if is_admin(user):
             return query
         return query.filter(self.model.id.in_(_held_permission_ids(user) if user else []))
 
 
 class ManageableUsers(BaseFilter):
-    """Users a user may see and change: never the system user that jobs act as, and an
-    Admin's account only for another Admin."""
+    """The user screens list only the users the signed-in user may change."""
 
     name = "manageable users"
     arg_name = "manageable_users"
 
     def apply(self, query, value):
-        query = query.filter(self.model.username != SYSTEM_USERNAME)
-        if _is_admin(current_user_obj()):
-            return query
-        role = self.model.roles.property.mapper.class_
-        return query.filter(
-            ~self.model.roles.any(role.name == current_app.config["AUTH_ROLE_ADMIN"])
-        )
+        return query.filter(manageable_condition(current_user_obj()))
 
 
 def is_staff(user) -> bool:

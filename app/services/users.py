@@ -55,3 +55,24 @@ def ensure_system_user() -> AbonentUser:
         email="system@abonent.invalid",
         active=False,
     )
+
+
+def is_admin(user) -> bool:
+    admin = current_app.config["AUTH_ROLE_ADMIN"]
+    return user is not None and any(role.name == admin for role in user.roles)
+
+
+def manageable_condition(actor):
+    """Users an actor may see and change: never the system user that jobs act as, and an
+    Admin's account only for another Admin."""
+    condition = AbonentUser.username != SYSTEM_USERNAME
+    if is_admin(actor):
+        return condition
+    admin = current_app.config["AUTH_ROLE_ADMIN"]
+    role = AbonentUser.roles.property.mapper.class_
+    return db.and_(condition, ~AbonentUser.roles.any(role.name == admin))
+
+
+def is_manageable(user_id: int | None, actor) -> bool:
+    query = db.select(AbonentUser.id).where(AbonentUser.id == user_id, manageable_condition(actor))
+    return db.session.scalar(query) is not None

@@ -1,7 +1,6 @@
 """The user screens, with each staff user's regions and a portal user's customer."""
 
 from flask import abort, request
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.views import (
     ResetPasswordView,
     RoleModelView,
@@ -9,9 +8,9 @@ from flask_appbuilder.security.views import (
 )
 from flask_babel import lazy_gettext as _l
 
-from app.extensions import db
-from app.models.security import AbonentUser
 from app.security import GrantablePermissions, GrantableRoles, ManageableUsers
+from app.services import users
+from app.services.actor import current_user_obj
 
 
 class AbonentUserDBModelView(UserDBModelView):
@@ -56,9 +55,6 @@ class AbonentUserDBModelView(UserDBModelView):
     list_columns = ["first_name", "last_name", "username", "email", "active", "roles", "regions"]
 
 
-_USERS = SQLAInterface(AbonentUser)
-
-
 class AbonentRoleModelView(RoleModelView):
     class_permission_name = "RoleModelView"
     base_filters = [["id", GrantableRoles, None]]
@@ -73,9 +69,7 @@ class AbonentResetPasswordView(ResetPasswordView):
     class_permission_name = "ResetPasswordView"
 
     def _target_or_404(self) -> None:
-        query = db.select(AbonentUser.id).where(AbonentUser.id == request.args.get("pk", type=int))
-        query = ManageableUsers("id", _USERS).apply(query, None)
-        if db.session.scalar(query) is None:
+        if not users.is_manageable(request.args.get("pk", type=int), current_user_obj()):
             abort(404)
 
     def form_get(self, form):
