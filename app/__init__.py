@@ -79,6 +79,7 @@ def _register_views() -> None:
         ACCOUNTS,
         ADMIN_MENU,
         AUDIT,
+        CATALOG_MENU,
         CONTACTS,
         CRM_MENU,
         CUSTOMERS,
@@ -87,6 +88,7 @@ def _register_views() -> None:
         SERVICES,
     )
     from app.views.admin import AuditLogView, ImportBatchView, ImportRejectView
+    from app.views.catalog import DiscountView, ProductNameView, ProductView, RatePlanView
     from app.views.crm import AccountView, ContactView, CustomerView, RegionView, ServiceView
 
     # menu item names are the permission resources of app/security.py
@@ -122,6 +124,22 @@ def _register_views() -> None:
     appbuilder.add_view_no_menu(ImportRejectView)
     appbuilder.add_view(
         AuditLogView, AUDIT, label=_l("Audit trail"), icon="fa-history", category=ADMIN_MENU
+    )
+    appbuilder.add_view(
+        ProductView,
+        "Products",
+        label=_l("Products"),
+        icon="fa-box",
+        category=CATALOG_MENU,
+        category_label=_l("Catalog"),
+        category_icon="fa-tags",
+    )
+    appbuilder.add_view_no_menu(ProductNameView)
+    appbuilder.add_view(
+        RatePlanView, "RatePlans", label=_l("Rate plans"), icon="fa-table", category=CATALOG_MENU
+    )
+    appbuilder.add_view(
+        DiscountView, "Discounts", label=_l("Discounts"), icon="fa-percent", category=CATALOG_MENU
     )
     appbuilder.add_api(CustomerApi)
     appbuilder.add_api(AccountApi)

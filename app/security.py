@@ -41,6 +41,7 @@ API_METHOD_PERMISSIONS = {
 REGIONS, CUSTOMERS, CONTACTS = "Regions", "Customers", "Contacts"
 ACCOUNTS, SERVICES = "Accounts", "Services"
 AUDIT, IMPORTS, USERS = "AuditLog", "Imports", "Users"
+CATALOG, CATALOG_MENU = "Catalog", "CatalogMenu"
 CRM_MENU, ADMIN_MENU = "CRM", "Administration"
 
 
@@ -69,11 +70,12 @@ API_DOCS = [("can_get", "OpenApi"), ("can_show", "SwaggerView"), ("can_get", "Me
 STAFF = (
     SELF_SERVICE
     + API_DOCS
-    + _reads(REGIONS, CUSTOMERS, CONTACTS, ACCOUNTS, SERVICES)
+    + _reads(REGIONS, CUSTOMERS, CONTACTS, ACCOUNTS, SERVICES, CATALOG)
     + _menus(CRM_MENU, CUSTOMERS, ACCOUNTS, SERVICES)
+    + _menus(CATALOG_MENU, "Products", "RatePlans", "Discounts")
 )
 CSR = STAFF + _writes(CUSTOMERS, CONTACTS, ACCOUNTS, SERVICES) + _menus(CONTACTS)
-BILLING = STAFF + _writes(ACCOUNTS)
+BILLING = STAFF + _writes(ACCOUNTS, CATALOG)
 TECHNICIAN = STAFF + _writes(SERVICES)
 USER_ADMIN = [
     ("can_list", USERS),

@@ -15,6 +15,7 @@ MATRIX = {
     "Regions": {"Supervisor": "rw", "CSR": "r", "Billing": "r", "Technician": "r"},
     "Imports": {"Supervisor": "r", "CSR": "-", "Billing": "-", "Technician": "-"},
     "AuditLog": {"Supervisor": "r", "CSR": "-", "Billing": "-", "Technician": "-"},
+    "Catalog": {"Supervisor": "rw", "CSR": "r", "Billing": "rw", "Technician": "r"},
 }
 ROLES = ("Supervisor", "CSR", "Billing", "Technician", "Customer")
 
@@ -66,6 +67,10 @@ def test_admin_holds_every_permission(ctx):
         ("supervisor", "/users/list/", True),
         ("supervisor", "/roles/list/", True),
         ("supervisor", "/auditlogview/list/", True),
+        ("csr", "/productview/list/", True),
+        ("csr", "/productview/add", False),
+        ("billing", "/productview/add", True),
+        ("billing", "/discountview/add", True),
     ],
 )
 def test_screens_follow_the_matrix(login, username, url, allowed):

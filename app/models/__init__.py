@@ -2,6 +2,7 @@
 
 from app.models import sqlite  # noqa: F401  (ILIKE that can use SQLite's indexes)
 from app.models.audit import AuditLog
+from app.models.catalog import Discount, Product, ProductName, RatePlan
 from app.models.crm import BillingAccount, Contact, Customer, Region, Service
 from app.models.imports import ImportBatch, ImportReject
 from app.models.security import AbonentUser, user_region
@@ -19,9 +20,13 @@ __all__ = [
     "BillingAccount",
     "Contact",
     "Customer",
+    "Discount",
     "ImportBatch",
     "ImportReject",
     "ProcessLock",
+    "Product",
+    "ProductName",
+    "RatePlan",
     "Region",
     "Service",
     "user_region",

@@ -2,13 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 
-from app.services import customer_import, regions
+from app.services import catalog, customer_import, regions
 from app.services.csv_import import ImportSummary
 from app.services.errors import ImportFileError
 
 IMPORTERS = {
     "regions": {"csv": regions.import_regions},
     "customers": {"csv": customer_import.import_customers},
+    "products": {"csv": catalog.import_products},
 }
 
 

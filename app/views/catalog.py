@@ -1,0 +1,161 @@
+"""Catalog screens: products with their names per language, rate plans, discounts."""
+
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+
+from app.models.catalog import (
+    CREDIT_CLASSES,
+    Discount,
+    DiscountKind,
+    DiscountTarget,
+    LineType,
+    Product,
+    ProductName,
+    RatePlan,
+)
+from app.models.crm import LANGUAGE_CODES, PaymentMode
+from app.security import CATALOG
+from app.services import catalog
+from app.views.base import AbonentModelView
+from app.views.crm import _decimal, _ref, _select
+from app.views.display import ENUM_FORMATTERS, LANGUAGE_NAMES, MODE_LABELS
+
+LINE_LABELS = {"mobile": _l("Mobile"), "fixed": _l("Fixed line")}
+DISCOUNT_KIND_LABELS = {"percentage": _l("Percentage"), "fixed": _l("Fixed amount")}
+TARGET_LABELS = {"recurring": _l("Recurring fees"), "usage": _l("Usage")}
+LABELS = {
+    "code": _l("Code"),
+    "name": _l("Name"),
+    "line_type": _l("Line type"),
+    "payment_mode": _l("Payment mode"),
+    "currency": _l("Currency"),
+    "monthly_fee": _l("Monthly fee"),
+    "activation_fee": _l("Activation fee"),
+    "rate_plan": _l("Rate plan"),
+    "voice_min": _l("Voice minutes per cycle"),
+    "sms": _l("SMS per cycle"),
+    "data_mb": _l("Data MB per cycle"),
+    "min_credit_class": _l("Worst credit class allowed"),
+    "needs_rates": _l("Waiting for rates"),
+    "language": _l("Language"),
+    "product": _l("Product"),
+    "product_code": _l("Product"),
+    "kind": _l("Kind"),
+    "value": _l("Value"),
+    "applies_to": _l("Applies to"),
+    "cycles": _l("Billing cycles (empty: open-ended)"),
+}
+FORMATTERS = {
+    **ENUM_FORMATTERS,
+    "line_type": lambda v: LINE_LABELS.get(v, v),
+    "kind": lambda v: DISCOUNT_KIND_LABELS.get(v, v),
+    "applies_to": lambda v: TARGET_LABELS.get(v, v),
+}
+
+
+class CatalogView(AbonentModelView):
+    class_permission_name = CATALOG
+    label_columns = LABELS
+    formatters_columns = FORMATTERS
+
+
+class ProductNameView(CatalogView):
+    datamodel = SQLAInterface(ProductName)
+    list_title = show_title = _l("Product names")
+    add_title = _l("Add product name")
+    edit_title = _l("Edit product name")
+    list_columns = ["product", "language", "name"]
+    show_columns = list_columns
+    add_columns = edit_columns = ["product_code", "language", "name"]
+    add_form_extra_fields = edit_form_extra_fields = {
+        "product_code": _ref(_l("Product"), _l("Code of the product")),
+        "language": _select(_l("Language"), LANGUAGE_CODES, LANGUAGE_NAMES),
+    }
+    rule_fields = {"product": "product_code"}
+
+    def prefill_form(self, form, pk):
+        form.product_code.data = self.datamodel.get(pk).product.code
+
+    def apply_rules(self, item):
+        catalog.prepare_product_name(item, getattr(item, "product_code", None))
+
+
+class ProductView(CatalogView):
+    datamodel = SQLAInterface(Product)
+    related_views = [ProductNameView]
+    list_title = _l("Products")
+    show_title = _l("Product")
+    add_title = _l("Add product")
+    edit_title = _l("Edit product")
+    list_columns = [
+        "code",
+        "name",
+        "line_type",
+        "payment_mode",
+        "currency",
+        "monthly_fee",
+        "rate_plan",
+    ]
+    show_columns = [
+        "code",
+        "name",
+        "line_type",
+        "payment_mode",
+        "currency",
+        "monthly_fee",
+        "activation_fee",
+        "rate_plan",
+        "voice_min",
+        "sms",
+        "data_mb",
+        "min_credit_class",
+    ]
+    add_columns = edit_columns = show_columns
+    search_columns = ["code", "name", "line_type", "payment_mode", "currency", "rate_plan"]
+    add_form_extra_fields = edit_form_extra_fields = {
+        "line_type": _select(_l("Line type"), list(LineType), LINE_LABELS),
+        "payment_mode": _select(_l("Payment mode"), list(PaymentMode), MODE_LABELS),
+        "monthly_fee": _decimal(_l("Monthly fee"), required=True),
+        "activation_fee": _decimal(_l("Activation fee"), required=True),
+        "min_credit_class": _select(
+            _l("Worst credit class allowed"), CREDIT_CLASSES, required=False
+        ),
+    }
+    base_order = ("code", "asc")
+
+    def apply_rules(self, item):
+        catalog.prepare_product(item, None)
+
+
+class RatePlanView(CatalogView):
+    datamodel = SQLAInterface(RatePlan)
+    list_title = show_title = _l("Rate plans")
+    add_title = _l("Add rate plan")
+    edit_title = _l("Edit rate plan")
+    list_columns = ["code", "name", "needs_rates"]
+    show_columns = list_columns
+    add_columns = edit_columns = ["code", "name"]
+    search_columns = ["code", "name", "needs_rates"]
+    base_order = ("code", "asc")
+
+    def apply_rules(self, item):
+        catalog.prepare_rate_plan(item)
+
+
+class DiscountView(CatalogView):
+    datamodel = SQLAInterface(Discount)
+    list_title = show_title = _l("Discounts")
+    add_title = _l("Add discount")
+    edit_title = _l("Edit discount")
+    list_columns = ["code", "name", "kind", "value", "currency", "applies_to", "cycles"]
+    show_columns = add_columns = edit_columns = list_columns
+    search_columns = ["code", "name", "kind", "applies_to"]
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": _select(_l("Kind"), list(DiscountKind), DISCOUNT_KIND_LABELS),
+        "applies_to": _select(_l("Applies to"), list(DiscountTarget), TARGET_LABELS),
+        "value": _decimal(_l("Value"), required=True),
+    }
+    base_order = ("code", "asc")
+
+    def apply_rules(self, item):
+        catalog.prepare_discount(item)
