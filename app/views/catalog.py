@@ -18,7 +18,7 @@ from app.security import CATALOG
 from app.services import catalog
 from app.views.base import AbonentModelView
 from app.views.crm import _decimal, _ref, _select
-from app.views.display import ENUM_FORMATTERS, LANGUAGE_NAMES, MODE_LABELS
+from app.views.display import ENUM_FORMATTERS, LANGUAGE_NAMES, MODE_LABELS, local_amount
 
 LINE_LABELS = {"mobile": _l("Mobile"), "fixed": _l("Fixed line")}
 DISCOUNT_KIND_LABELS = {"percentage": _l("Percentage"), "fixed": _l("Fixed amount")}
@@ -47,6 +47,11 @@ LABELS = {
 }
 FORMATTERS = {
     **ENUM_FORMATTERS,
+    "monthly_fee": local_amount,
+    "activation_fee": local_amount,
+    "value": local_amount,
+    "min_credit_class": lambda v: v or "—",
+    "cycles": lambda v: v or "—",
     "line_type": lambda v: LINE_LABELS.get(v, v),
     "kind": lambda v: DISCOUNT_KIND_LABELS.get(v, v),
     "applies_to": lambda v: TARGET_LABELS.get(v, v),

@@ -54,6 +54,12 @@ def local_date(value) -> str:
     return format_date(value, "medium") if value else "—"
 
 
+def local_amount(value) -> str:
+    """A price in the user's locale, with at least two decimals (the currency stands beside
+    it on the screen)."""
+    return format_decimal(value, format="#,##0.00##") if value is not None else "—"
+
+
 def local_datetime(value, timezone: str = "UTC") -> str:
     """Date and time in the user's language and the given zone (a region's; UTC where no
     single region applies), with the zone named."""

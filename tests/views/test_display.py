@@ -28,3 +28,13 @@ def test_codes_show_as_translated_labels(app):
     with app.test_request_context(), force_locale("it"):
         assert str(display.ENUM_FORMATTERS["payment_mode"]("postpaid")) == "Postpagato"
         assert str(display.AUDIT_FORMATTERS["action"]("update")) == "Modificato"
+
+
+def test_amounts_follow_the_language(app):
+    from decimal import Decimal
+
+    with app.test_request_context():
+        with force_locale("it"):
+            assert display.local_amount(Decimal("1234.5000")) == "1.234,50"
+        with force_locale("en"):
+            assert display.local_amount(Decimal("0.0333")) == "0.0333"
