@@ -90,6 +90,7 @@ def _register_views() -> None:
     from app.views.admin import AuditLogView, ImportBatchView, ImportRejectView
     from app.views.catalog import DiscountView, ProductNameView, ProductView, RatePlanView
     from app.views.crm import AccountView, ContactView, CustomerView, RegionView, ServiceView
+    from app.views.numbers import NumberRangeView, PhoneNumberView
 
     # menu item names are the permission resources of app/security.py
     crm = CRM_MENU
@@ -140,6 +141,16 @@ def _register_views() -> None:
     )
     appbuilder.add_view(
         DiscountView, "Discounts", label=_l("Discounts"), icon="fa-percent", category=CATALOG_MENU
+    )
+    appbuilder.add_view(
+        NumberRangeView,
+        "NumberRanges",
+        label=_l("Number ranges"),
+        icon="fa-list-ol",
+        category=CRM_MENU,
+    )
+    appbuilder.add_view(
+        PhoneNumberView, "PhoneNumbers", label=_l("Numbers"), icon="fa-hashtag", category=CRM_MENU
     )
     appbuilder.add_api(CustomerApi)
     appbuilder.add_api(AccountApi)

@@ -42,6 +42,7 @@ REGIONS, CUSTOMERS, CONTACTS = "Regions", "Customers", "Contacts"
 ACCOUNTS, SERVICES = "Accounts", "Services"
 AUDIT, IMPORTS, USERS = "AuditLog", "Imports", "Users"
 CATALOG, CATALOG_MENU = "Catalog", "CatalogMenu"
+NUMBERS = "Numbers"
 CRM_MENU, ADMIN_MENU = "CRM", "Administration"
 
 
@@ -73,10 +74,12 @@ STAFF = (
     + _reads(REGIONS, CUSTOMERS, CONTACTS, ACCOUNTS, SERVICES, CATALOG)
     + _menus(CRM_MENU, CUSTOMERS, ACCOUNTS, SERVICES)
     + _menus(CATALOG_MENU, "Products", "RatePlans", "Discounts")
+    + _reads(NUMBERS)
+    + _menus("NumberRanges", "PhoneNumbers")
 )
 CSR = STAFF + _writes(CUSTOMERS, CONTACTS, ACCOUNTS, SERVICES) + _menus(CONTACTS)
 BILLING = STAFF + _writes(ACCOUNTS, CATALOG)
-TECHNICIAN = STAFF + _writes(SERVICES)
+TECHNICIAN = STAFF + _writes(SERVICES, NUMBERS)
 USER_ADMIN = [
     ("can_list", USERS),
     ("can_show", USERS),
@@ -106,7 +109,7 @@ SUPERVISOR = (
     CSR
     + BILLING
     + USER_ADMIN
-    + _writes(REGIONS)
+    + _writes(REGIONS, NUMBERS)
     + _reads(AUDIT, IMPORTS)
     + _menus(ADMIN_MENU, REGIONS, AUDIT, IMPORTS)
 )

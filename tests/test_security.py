@@ -16,6 +16,7 @@ MATRIX = {
     "Imports": {"Supervisor": "r", "CSR": "-", "Billing": "-", "Technician": "-"},
     "AuditLog": {"Supervisor": "r", "CSR": "-", "Billing": "-", "Technician": "-"},
     "Catalog": {"Supervisor": "rw", "CSR": "r", "Billing": "rw", "Technician": "r"},
+    "Numbers": {"Supervisor": "rw", "CSR": "r", "Billing": "r", "Technician": "rw"},
 }
 ROLES = ("Supervisor", "CSR", "Billing", "Technician", "Customer")
 

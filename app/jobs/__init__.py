@@ -4,9 +4,14 @@ Each entry is (job id, APScheduler trigger arguments, callable). Later parts of 
 product (rating, provisioning, bill runs, deliveries, dunning) add theirs here.
 """
 
-from app.services import lifecycle
+from app.services import lifecycle, numbers
 
 JOBS = [
+    (
+        "release-quarantined-numbers",
+        {"trigger": "interval", "hours": 1},
+        numbers.release_quarantined,
+    ),
     (
         "activate-due-services",
         {"trigger": "interval", "minutes": 15},

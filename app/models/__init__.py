@@ -5,6 +5,7 @@ from app.models.audit import AuditLog
 from app.models.catalog import Discount, Product, ProductName, RatePlan
 from app.models.crm import BillingAccount, Contact, Customer, Region, Service
 from app.models.imports import ImportBatch, ImportReject
+from app.models.numbers import NumberRange, PhoneNumber
 from app.models.security import AbonentUser, user_region
 from app.models.system import ProcessLock
 
@@ -23,6 +24,8 @@ __all__ = [
     "Discount",
     "ImportBatch",
     "ImportReject",
+    "NumberRange",
+    "PhoneNumber",
     "ProcessLock",
     "Product",
     "ProductName",

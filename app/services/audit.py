@@ -11,6 +11,7 @@ from flask_appbuilder import Model
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapper, Session
 
+from app.extensions import db
 from app.models.audit import AuditLog
 from app.models.types import utcnow
 from app.services.actor import current_username
@@ -98,18 +99,23 @@ def install() -> None:
                 _load_old_values(mapper, mapper.class_)
 
 
-def record_bulk(session: Session, table_name: str, count: int, note: str) -> None:
-    """One audit row for a bulk operation (demo seeding) that bypasses the ORM."""
-    session.execute(
+def record_change(table_name: str, row, action: str, changes: dict) -> None:
+    """An audit row for a change made with a set-based statement, which the ORM does not see."""
+    db.session.execute(
         AuditLog.__table__.insert(),
         [
             {
                 "at": utcnow(),
                 "username": current_username(),
-                "action": "bulk",
+                "action": action,
                 "table_name": table_name,
-                "row_id": 0,
-                "changes": {"rows": count, "note": note},
+                "row_id": row if isinstance(row, int) else 0,
+                "changes": changes if isinstance(row, int) else {"ref": str(row), **changes},
             }
         ],
     )
+
+
+def record_bulk(table_name: str, count: int, note: str) -> None:
+    """One audit row for a bulk operation (demo seeding) that bypasses the ORM."""
+    record_change(table_name, 0, "bulk", {"rows": count, "note": note})

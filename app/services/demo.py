@@ -258,7 +258,7 @@ def _insert_chunk(demo: DemoRegion, region: Region, numbers: range, today: date)
         }
     )
     for table, count in counts.items():
-        record_bulk(db.session, table, count, f"demo seed {demo.code}")
+        record_bulk(table, count, f"demo seed {demo.code}")
     db.session.commit()
     return counts
 

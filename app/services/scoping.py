@@ -9,6 +9,7 @@ from sqlalchemy import false, select
 
 from app.extensions import db
 from app.models.crm import BillingAccount, Contact, Customer, Region, Service
+from app.models.numbers import NumberRange, PhoneNumber
 from app.services.actor import current_user_obj
 
 ALL_REGION_ROLES = frozenset({"Admin", "Supervisor"})
@@ -45,6 +46,11 @@ def scope_condition(model, region_ids: list[int] | None):
         return false()
     if model is Region:
         return Region.id.in_(region_ids)
+    if model is NumberRange:
+        return NumberRange.region_id.in_(region_ids)
+    if model is PhoneNumber:
+        ranges = db.select(NumberRange.id).where(NumberRange.region_id.in_(region_ids))
+        return PhoneNumber.range_id.in_(ranges)
     if model is Customer:
         return Customer.region_id.in_(region_ids)
     if model in (BillingAccount, Contact):
