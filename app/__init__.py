@@ -89,7 +89,14 @@ def _register_views() -> None:
     )
     from app.views.admin import AuditLogView, ImportBatchView, ImportRejectView
     from app.views.catalog import DiscountView, ProductNameView, ProductView, RatePlanView
-    from app.views.crm import AccountView, ContactView, CustomerView, RegionView, ServiceView
+    from app.views.crm import (
+        AccountView,
+        ContactView,
+        CustomerView,
+        RegionView,
+        ServiceStatusChangeView,
+        ServiceView,
+    )
     from app.views.numbers import NumberRangeView, PhoneNumberView
 
     # menu item names are the permission resources of app/security.py
@@ -123,6 +130,7 @@ def _register_views() -> None:
         ImportBatchView, IMPORTS, label=_l("Imports"), icon="fa-upload", category=ADMIN_MENU
     )
     appbuilder.add_view_no_menu(ImportRejectView)
+    appbuilder.add_view_no_menu(ServiceStatusChangeView)
     appbuilder.add_view(
         AuditLogView, AUDIT, label=_l("Audit trail"), icon="fa-history", category=ADMIN_MENU
     )

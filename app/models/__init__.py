@@ -3,7 +3,14 @@
 from app.models import sqlite  # noqa: F401  (ILIKE that can use SQLite's indexes)
 from app.models.audit import AuditLog
 from app.models.catalog import Discount, Product, ProductName, RatePlan
-from app.models.crm import BillingAccount, Contact, Customer, Region, Service
+from app.models.crm import (
+    BillingAccount,
+    Contact,
+    Customer,
+    Region,
+    Service,
+    ServiceStatusChange,
+)
 from app.models.imports import ImportBatch, ImportReject
 from app.models.numbers import NumberRange, PhoneNumber
 from app.models.security import AbonentUser, user_region
@@ -32,5 +39,6 @@ __all__ = [
     "RatePlan",
     "Region",
     "Service",
+    "ServiceStatusChange",
     "user_region",
 ]

@@ -201,3 +201,23 @@ class Service(Timestamped, Model):
 
     def __str__(self) -> str:
         return self.service_id
+
+
+class ServiceStatusChange(Model):
+    """One step in a line's life (pending → active → barred → suspended → terminated), with
+    who, when and why; append-only."""
+
+    __tablename__ = "service_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    username: Mapped[str] = mapped_column(String(128))
+
+    service: Mapped[Service] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"

@@ -20,6 +20,7 @@ from app.models.crm import (
     Region,
     Service,
     ServiceStatus,
+    ServiceStatusChange,
 )
 from app.security import ACCOUNTS, CONTACTS, CUSTOMERS, REGIONS, SERVICES, RegionScope
 from app.services import customer360, customers, exports, regions
@@ -34,6 +35,7 @@ from app.views.display import (
     LANGUAGE_NAMES,
     MODE_LABELS,
     STATUS_LABELS,
+    local_datetime,
 )
 
 
@@ -229,9 +231,33 @@ class AccountView(ScopedModelView):
         )
 
 
+class ServiceStatusChangeView(AbonentModelView):
+    datamodel = SQLAInterface(ServiceStatusChange)
+    class_permission_name = SERVICES
+    base_permissions = ["can_read"]
+    list_title = show_title = _l("Status history")
+    label_columns = {
+        **COMMON_LABELS,
+        "at": _l("When"),
+        "from_status": _l("From"),
+        "to_status": _l("To"),
+        "reason": _l("Reason"),
+        "username": _l("User"),
+    }
+    formatters_columns = {
+        "from_status": ENUM_FORMATTERS["status"],
+        "to_status": ENUM_FORMATTERS["status"],
+        "at": local_datetime,
+    }
+    list_columns = ["at", "from_status", "to_status", "reason", "username"]
+    show_columns = list_columns
+    base_order = ("id", "desc")
+
+
 class ServiceView(ScopedModelView):
     datamodel = SQLAInterface(Service)
     class_permission_name = SERVICES
+    related_views = [ServiceStatusChangeView]
     list_title = _l("Services")
     show_title = _l("Service")
     add_title = _l("Add service")

@@ -265,3 +265,16 @@ def test_credit_limit_in_the_currencys_minor_unit(data, login, app):
     with app.app_context():
         account = db.session.scalar(db.select(BillingAccount).where(BillingAccount.ref == "IT1-L"))
         assert str(account.credit_limit) == "250.5000"
+
+
+def test_a_lines_page_shows_its_status_history(data, login, app):
+    from app.models.crm import Service
+    from app.services import lifecycle
+
+    with app.app_context(), acting_as():
+        service = db.session.scalar(db.select(Service).where(Service.service_id == "393330000001"))
+        lifecycle.change_status(service, "suspended", reason="customer asked")
+        db.session.commit()
+        service_id = service.id
+    page = login("csr").get(f"/serviceview/show/{service_id}").get_data(as_text=True)
+    assert "customer asked" in page and "Suspended" in page
