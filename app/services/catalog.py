@@ -138,21 +138,13 @@ def prepare_product(product: Product, rate_plan_code: str | None) -> None:
     if rate_plan_code is not None:
         product.rate_plan = rate_plan_named(rate_plan_code.strip())
     rules.required("rate_plan", product.rate_plan)
-    clash = db.select(Product.id).where(Product.code == product.code)
-    if product.id is not None:
-        clash = clash.where(Product.id != product.id)
-    if db.session.scalar(clash) is not None:
-        raise DomainError("code", _l("%(ref)s is already in use", ref=product.code))
+    rules.check_unique_ref(Product, product, "code")
 
 
 @edit_rule
 def prepare_rate_plan(plan: RatePlan) -> None:
     rules.required("code", plan.code)
-    clash = db.select(RatePlan.id).where(RatePlan.code == plan.code)
-    if plan.id is not None:
-        clash = clash.where(RatePlan.id != plan.id)
-    if db.session.scalar(clash) is not None:
-        raise DomainError("code", _l("%(ref)s is already in use", ref=plan.code))
+    rules.check_unique_ref(RatePlan, plan, "code")
 
 
 @edit_rule
@@ -198,8 +190,4 @@ def prepare_discount(discount: Discount) -> None:
         rules.check_amount("value", value, discount.currency)
     if discount.cycles is not None and discount.cycles < 1:
         raise DomainError("cycles", _l("at least 1 (empty: open-ended)"))
-    clash = db.select(Discount.id).where(Discount.code == discount.code)
-    if discount.id is not None:
-        clash = clash.where(Discount.id != discount.id)
-    if db.session.scalar(clash) is not None:
-        raise DomainError("code", _l("%(ref)s is already in use", ref=discount.code))
+    rules.check_unique_ref(Discount, discount, "code")

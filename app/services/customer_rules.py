@@ -42,13 +42,15 @@ def check_length(model, field: str, value: str, column: str | None = None) -> st
     return value
 
 
-def check_unique_ref(model, record) -> None:
-    """Business references are unique: a clear message instead of a database error."""
-    query = db.select(model.id).where(model.ref == record.ref)
+def check_unique_ref(model, record, field: str = "ref") -> None:
+    """Business references and codes are unique: a clear message instead of a database
+    error."""
+    value = getattr(record, field)
+    query = db.select(model.id).where(getattr(model, field) == value)
     if record.id is not None:
         query = query.where(model.id != record.id)
     if db.session.scalar(query) is not None:
-        raise DomainError("ref", _l("%(ref)s is already in use", ref=record.ref))
+        raise DomainError(field, _l("%(ref)s is already in use", ref=value))
 
 
 def check_choice(field: str, value: str, choices) -> str:

@@ -18,9 +18,14 @@ from app.security import CATALOG
 from app.services import catalog
 from app.views.base import AbonentModelView
 from app.views.crm import _decimal, _ref, _select
-from app.views.display import ENUM_FORMATTERS, LANGUAGE_NAMES, MODE_LABELS, local_amount
+from app.views.display import (
+    ENUM_FORMATTERS,
+    LANGUAGE_NAMES,
+    LINE_LABELS,
+    MODE_LABELS,
+    local_amount,
+)
 
-LINE_LABELS = {"mobile": _l("Mobile"), "fixed": _l("Fixed line")}
 DISCOUNT_KIND_LABELS = {"percentage": _l("Percentage"), "fixed": _l("Fixed amount")}
 TARGET_LABELS = {"recurring": _l("Recurring fees"), "usage": _l("Usage")}
 LABELS = {
@@ -101,20 +106,7 @@ class ProductView(CatalogView):
         "monthly_fee",
         "rate_plan",
     ]
-    show_columns = [
-        "code",
-        "name",
-        "line_type",
-        "payment_mode",
-        "currency",
-        "monthly_fee",
-        "activation_fee",
-        "rate_plan",
-        "voice_min",
-        "sms",
-        "data_mb",
-        "min_credit_class",
-    ]
+    show_columns = list(catalog.PRODUCT_COLUMNS)
     add_columns = edit_columns = show_columns
     search_columns = ["code", "name", "line_type", "payment_mode", "currency", "rate_plan"]
     add_form_extra_fields = edit_form_extra_fields = {

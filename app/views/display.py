@@ -19,6 +19,7 @@ STATUS_LABELS = {
     "pending": _l("Pending"),
     "barred": _l("Barred"),
 }
+LINE_LABELS = {"mobile": _l("Mobile"), "fixed": _l("Fixed line")}
 MODE_LABELS = {"prepaid": _l("Prepaid"), "postpaid": _l("Postpaid")}
 CHANNEL_LABELS = {"email": _l("Email"), "post": _l("Post"), "portal": _l("Portal")}
 ACTION_LABELS = {

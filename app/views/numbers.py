@@ -10,9 +10,8 @@ from app.services import numbers
 from app.services.scoping import current_region_ids
 from app.views.base import AbonentModelView
 from app.views.crm import _select
-from app.views.display import local_datetime
+from app.views.display import LINE_LABELS, local_datetime
 
-LINE_LABELS = {"mobile": _l("Mobile"), "fixed": _l("Fixed line")}
 NUMBER_STATUS_LABELS = {
     "free": _l("Free"),
     "reserved": _l("Reserved"),
