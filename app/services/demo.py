@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import func, insert, update
 
 from app.extensions import db
+from app.models.catalog import Product, ProductName
 from app.models.crm import (
     BillingAccount,
     Contact,
@@ -28,6 +29,7 @@ from app.models.crm import (
     Service,
     ServiceStatus,
 )
+from app.services import catalog
 from app.services import regions as region_service
 from app.services.audit import record_bulk
 from app.services.users import ensure_user
@@ -90,6 +92,130 @@ DEMO_REGIONS = (
         ("SMART-RU", "DOM", "BIZNES"),
     ),
 )
+
+# code, English name, local name, line type, currency, monthly fee, activation fee, rate plan,
+# voice minutes, SMS, data MB, worst credit class; every demo product is postpaid
+DEMO_PRODUCTS = {
+    "it": (
+        (
+            "SMART",
+            "Smart 5",
+            "Smart 5",
+            "mobile",
+            "EUR",
+            "6.00",
+            "2.00",
+            "BASIC",
+            300,
+            100,
+            10240,
+            "",
+        ),
+        (
+            "FIBRA",
+            "Home fibre",
+            "Fibra Casa",
+            "fixed",
+            "EUR",
+            "24.90",
+            "49.00",
+            "FISSO",
+            0,
+            0,
+            0,
+            "",
+        ),
+        (
+            "BUSINESS",
+            "Business Pro",
+            "Business Pro",
+            "mobile",
+            "EUR",
+            "19.00",
+            "0",
+            "AZIENDE",
+            1000,
+            500,
+            51200,
+            "C",
+        ),
+    ),
+    "ko": (
+        (
+            "5G-BASIC",
+            "5G Basic",
+            "5G 베이직",
+            "mobile",
+            "KRW",
+            "55000",
+            "0",
+            "KR-5G",
+            300,
+            100,
+            10240,
+            "",
+        ),
+        (
+            "HOME-FIBER",
+            "Home fibre",
+            "홈 광랜",
+            "fixed",
+            "KRW",
+            "33000",
+            "30000",
+            "KR-HOME",
+            0,
+            0,
+            0,
+            "",
+        ),
+        (
+            "BIZ",
+            "Business",
+            "비즈니스",
+            "mobile",
+            "KRW",
+            "88000",
+            "0",
+            "KR-BIZ",
+            1000,
+            500,
+            51200,
+            "C",
+        ),
+    ),
+    "ru": (
+        ("SMART-RU", "Smart", "Смарт", "mobile", "RUB", "450", "0", "RU-MOB", 400, 100, 15360, ""),
+        (
+            "DOM",
+            "Home internet",
+            "Домашний интернет",
+            "fixed",
+            "RUB",
+            "650",
+            "1000",
+            "RU-HOME",
+            0,
+            0,
+            0,
+            "",
+        ),
+        (
+            "BIZNES",
+            "Business",
+            "Бизнес",
+            "mobile",
+            "RUB",
+            "1200",
+            "0",
+            "RU-BIZ",
+            1000,
+            500,
+            51200,
+            "C",
+        ),
+    ),
+}
 
 STAFF = (
     ("admin", ["Admin"], None, "Ada", "Admin"),
@@ -310,9 +436,49 @@ def seed_users(regions: dict[str, Region], password: str) -> None:
     db.session.commit()
 
 
+def seed_products() -> None:
+    """The demo catalog, through the products import's own rules, with local names."""
+    for language, products in DEMO_PRODUCTS.items():
+        for (
+            code,
+            name,
+            local,
+            line,
+            currency,
+            fee,
+            activation,
+            plan,
+            voice,
+            sms,
+            data,
+            credit,
+        ) in products:
+            catalog.upsert_product(
+                {
+                    "code": code,
+                    "name": name,
+                    "line_type": line,
+                    "payment_mode": "postpaid",
+                    "currency": currency,
+                    "monthly_fee": fee,
+                    "activation_fee": activation,
+                    "rate_plan": plan,
+                    "voice_min": voice,
+                    "sms": sms,
+                    "data_mb": data,
+                    "min_credit_class": credit,
+                }
+            )
+            product = db.session.scalar(db.select(Product).where(Product.code == code))
+            if not any(n.language == language for n in product.names):
+                product.names.append(ProductName(language=language, name=local))
+    db.session.commit()
+
+
 def seed(customers: int = 300, today: date | None = None) -> dict:
     today = today or date.today()
     regions = seed_regions()
+    seed_products()
     added = seed_customers(regions, customers, today)
     password = demo_password()
     seed_users(regions, password)

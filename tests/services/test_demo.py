@@ -52,3 +52,17 @@ def test_demo_users_and_portal_customers(ctx):
     assert [r.name for r in portal.roles] == ["Customer"]
     assert portal.customer.region.code == "KR-SEL"
     assert portal.customer.email == "customer.ko@example.com"
+
+
+def test_demo_catalog_holds_every_product_the_demo_lines_use(ctx):
+    from app.models.catalog import Product
+    from app.services import catalog
+
+    demo.seed(customers=30)
+    demo.seed(customers=30)  # twice: no duplicate names
+    codes = set(db.session.scalars(db.select(Service.product_code).distinct()))
+    products = {p.code: p for p in db.session.scalars(db.select(Product))}
+    assert codes <= set(products)
+    assert catalog.product_name(products["5G-BASIC"], "ko") == "5G 베이직"
+    assert catalog.product_name(products["DOM"], "en") == "Home internet"
+    assert len(products["DOM"].names) == 1
