@@ -99,7 +99,7 @@ def install() -> None:
                 _load_old_values(mapper, mapper.class_)
 
 
-def record_change(table_name: str, row, action: str, changes: dict) -> None:
+def record_change(table_name: str, row_id: int, action: str, changes: dict) -> None:
     """An audit row for a change made with a set-based statement, which the ORM does not see."""
     db.session.execute(
         AuditLog.__table__.insert(),
@@ -109,8 +109,8 @@ def record_change(table_name: str, row, action: str, changes: dict) -> None:
                 "username": current_username(),
                 "action": action,
                 "table_name": table_name,
-                "row_id": row if isinstance(row, int) else 0,
-                "changes": changes if isinstance(row, int) else {"ref": str(row), **changes},
+                "row_id": row_id,
+                "changes": changes,
             }
         ],
     )

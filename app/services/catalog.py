@@ -128,11 +128,7 @@ def import_products(path) -> csv_import.ImportSummary:
 @edit_rule
 def prepare_product(product: Product, rate_plan_code: str | None) -> None:
     """Check a product entered on the form by the import's own rules."""
-    row = {
-        column: "" if getattr(product, column, None) is None else str(getattr(product, column))
-        for column in PRODUCT_COLUMNS
-        if column != "rate_plan"
-    }
+    row = csv_import.row_of(product, (c for c in PRODUCT_COLUMNS if c != "rate_plan"))
     for key, value in parse_product(row).items():
         setattr(product, key, value)
     if rate_plan_code is not None:

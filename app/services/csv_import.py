@@ -58,6 +58,15 @@ def read_text(path: str | Path) -> tuple[str, str]:
     return text, hashlib.sha256(data).hexdigest()
 
 
+def row_of(record, columns: Iterable[str]) -> dict:
+    """A record entered on a form, as the text row an import would read, so forms are
+    checked by the import's own parsing rules."""
+    return {
+        column: "" if getattr(record, column, None) is None else str(getattr(record, column))
+        for column in columns
+    }
+
+
 def _raw(values: list[str]) -> str:
     """A parsed record written back as one CSV line, as stored with its reject."""
     out = io.StringIO()

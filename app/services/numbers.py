@@ -27,6 +27,12 @@ PICK_ATTEMPTS = 5
 
 @edit_rule
 def prepare_range(number_range: NumberRange, region_ids) -> None:
+    """A new range is checked whole; an existing one can only change its quarantine (its
+    numbers exist already: a different block is another range)."""
+    if number_range.quarantine_days is None or number_range.quarantine_days < 0:
+        raise DomainError("quarantine_days", _l("a number of days, 0 or more"))
+    if number_range.id is not None:
+        return
     rules.check_region_allowed(number_range.region, region_ids)
     rules.check_choice("line_type", number_range.line_type, list(LineType))
     first = rules.check_service_id(number_range.first or "")
@@ -35,8 +41,6 @@ def prepare_range(number_range: NumberRange, region_ids) -> None:
         raise DomainError("last", _l("a number of the same length as the first, not below it"))
     if int(last) - int(first) + 1 > MAX_RANGE:
         raise DomainError("last", _l("at most %(n)s numbers in one range", n=MAX_RANGE))
-    if number_range.id is not None:
-        raise DomainError("first", _l("a range's numbers cannot change; add another range"))
     overlap = db.session.scalar(
         db.select(NumberRange).where(
             db.func.length(NumberRange.first) == len(first),
@@ -93,7 +97,9 @@ def _move(number: str, from_statuses, to_status: str, **values) -> None:
                 status=" / ".join(map(str, from_statuses)),
             ),
         )
-    record_change("phone_number", number, "update", {"status": [list(from_statuses), to_status]})
+    record_change(
+        "phone_number", 0, "update", {"number": number, "status": [list(from_statuses), to_status]}
+    )
 
 
 def reserve(region_id: int, line_type: str, now: datetime | None = None) -> str:

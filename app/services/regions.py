@@ -62,8 +62,7 @@ def parse_region(row: dict) -> dict:
 @edit_rule
 def prepare_region(region: Region) -> None:
     """Check and normalise a region entered on the form, by the import's own rules."""
-    row = {c: "" if getattr(region, c) is None else str(getattr(region, c)) for c in REGION_COLUMNS}
-    for key, value in parse_region(row).items():
+    for key, value in parse_region(csv_import.row_of(region, REGION_COLUMNS)).items():
         setattr(region, key, value)
 
 

@@ -49,8 +49,7 @@ class NumberRangeView(AbonentModelView):
     add_form_extra_fields = {"line_type": _select(_l("Line type"), list(LineType), LINE_LABELS)}
 
     def apply_rules(self, item):
-        if item.id is None:
-            numbers.prepare_range(item, current_region_ids())
+        numbers.prepare_range(item, current_region_ids())
 
     def post_add(self, item):
         numbers.fill_range(item)

@@ -76,3 +76,13 @@ def test_bad_ranges_are_refused(ctx, first, last, message):
     _range("393390000000", "393390000009")
     with pytest.raises(DomainError, match=message):
         _range(first, last)
+
+
+def test_only_the_quarantine_of_an_existing_range_changes(ctx):
+    number_range = _range("393390000000", "393390000009")
+    number_range.quarantine_days = -1
+    with pytest.raises(DomainError, match="quarantine_days: a number of days, 0 or more"):
+        numbers.prepare_range(number_range, None)
+    number_range = db.session.get(NumberRange, number_range.id)
+    number_range.quarantine_days = 120
+    numbers.prepare_range(number_range, [])  # no region check: the range's region stays
