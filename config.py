@@ -95,3 +95,14 @@ MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "billing@abonent.exa
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "")
 BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+
+# Provisioning: `log` records requests only (the demo); `http` POSTs each one, signed with
+# HMAC-SHA256 over "<timestamp>.<body>", to the network's provisioning gateway.
+PROVISIONING_ADAPTER = os.environ.get("PROVISIONING_ADAPTER", "log")
+PROVISIONING_URL = os.environ.get("PROVISIONING_URL", "")
+PROVISIONING_SECRET = os.environ.get("PROVISIONING_SECRET", "")
+PROVISIONING_TIMEOUT = float(os.environ.get("PROVISIONING_TIMEOUT", "10"))
+PROVISIONING_MAX_ATTEMPTS = int(os.environ.get("PROVISIONING_MAX_ATTEMPTS", "8"))
+# a failed attempt waits BACKOFF seconds, doubled each time, at most BACKOFF_MAX
+PROVISIONING_BACKOFF = float(os.environ.get("PROVISIONING_BACKOFF", "30"))
+PROVISIONING_BACKOFF_MAX = float(os.environ.get("PROVISIONING_BACKOFF_MAX", "3600"))

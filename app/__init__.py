@@ -84,6 +84,8 @@ def _register_views() -> None:
         CRM_MENU,
         CUSTOMERS,
         IMPORTS,
+        ORDERS,
+        PROVISIONING,
         REGIONS,
         SERVICES,
     )
@@ -98,6 +100,7 @@ def _register_views() -> None:
         ServiceView,
     )
     from app.views.numbers import NumberRangeView, PhoneNumberView
+    from app.views.orders import CreditClassView, OrderView, ProvisioningTaskView
 
     # menu item names are the permission resources of app/security.py
     crm = CRM_MENU
@@ -116,6 +119,16 @@ def _register_views() -> None:
     appbuilder.add_view(ServiceView, SERVICES, label=_l("Services"), icon="fa-phone", category=crm)
     appbuilder.add_view(
         ContactView, CONTACTS, label=_l("Contact persons"), icon="fa-id-card", category=crm
+    )
+    appbuilder.add_view(
+        OrderView, ORDERS, label=_l("Orders"), icon="fa-shopping-cart", category=crm
+    )
+    appbuilder.add_view(
+        ProvisioningTaskView,
+        PROVISIONING,
+        label=_l("Provisioning tasks"),
+        icon="fa-server",
+        category=crm,
     )
     appbuilder.add_view(
         RegionView,
@@ -149,6 +162,13 @@ def _register_views() -> None:
     )
     appbuilder.add_view(
         DiscountView, "Discounts", label=_l("Discounts"), icon="fa-percent", category=CATALOG_MENU
+    )
+    appbuilder.add_view(
+        CreditClassView,
+        "CreditClasses",
+        label=_l("Credit classes"),
+        icon="fa-balance-scale",
+        category=CATALOG_MENU,
     )
     appbuilder.add_view(
         NumberRangeView,

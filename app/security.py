@@ -43,6 +43,7 @@ ACCOUNTS, SERVICES = "Accounts", "Services"
 AUDIT, IMPORTS, USERS = "AuditLog", "Imports", "Users"
 CATALOG, CATALOG_MENU = "Catalog", "CatalogMenu"
 NUMBERS = "Numbers"
+ORDERS, PROVISIONING = "Orders", "Provisioning"
 CRM_MENU, ADMIN_MENU = "CRM", "Administration"
 
 
@@ -74,12 +75,14 @@ STAFF = (
     + _reads(REGIONS, CUSTOMERS, CONTACTS, ACCOUNTS, SERVICES, CATALOG)
     + _menus(CRM_MENU, CUSTOMERS, ACCOUNTS, SERVICES)
     + _menus(CATALOG_MENU, "Products", "RatePlans", "Discounts")
-    + _reads(NUMBERS)
-    + _menus("NumberRanges", "PhoneNumbers")
+    + _menus("CreditClasses")
+    + _reads(NUMBERS, ORDERS, PROVISIONING)
+    + _menus("NumberRanges", "PhoneNumbers", ORDERS, PROVISIONING)
 )
-CSR = STAFF + _writes(CUSTOMERS, CONTACTS, ACCOUNTS, SERVICES) + _menus(CONTACTS)
+# a line's life moves only through orders and provisioning: nobody writes services directly
+CSR = STAFF + _writes(CUSTOMERS, CONTACTS, ACCOUNTS, ORDERS) + _menus(CONTACTS)
 BILLING = STAFF + _writes(ACCOUNTS, CATALOG)
-TECHNICIAN = STAFF + _writes(SERVICES, NUMBERS)
+TECHNICIAN = STAFF + _writes(NUMBERS, PROVISIONING)
 USER_ADMIN = [
     ("can_list", USERS),
     ("can_show", USERS),
@@ -109,7 +112,7 @@ SUPERVISOR = (
     CSR
     + BILLING
     + USER_ADMIN
-    + _writes(REGIONS, NUMBERS)
+    + _writes(REGIONS, NUMBERS, PROVISIONING)
     + _reads(AUDIT, IMPORTS)
     + _menus(ADMIN_MENU, REGIONS, AUDIT, IMPORTS)
 )

@@ -19,7 +19,7 @@ from app.services.actor import acting_as
 SAMPLES = Path(__file__).parent / "samples"
 PASSWORD = "correct-horse-battery"
 BASE_REGIONS = ("IT-C", "KR-SEL", "RU-MOW")
-KEEP_TABLES = {"region", "user_region", "alembic_version"}
+KEEP_TABLES = {"region", "user_region", "alembic_version", "credit_class"}
 
 
 def _fresh_database():
@@ -137,7 +137,7 @@ class Browser:
 
     def csrf(self, url: str) -> str:
         page = self.client.get(url).get_data(as_text=True)
-        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+        match = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', page)
         assert match, f"no CSRF token on {url}: {page[:300]}"
         return match.group(1)
 

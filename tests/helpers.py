@@ -1,6 +1,9 @@
 """Small builders for test data, through the same import service operators use."""
 
-from app.services import customer_import
+from app.extensions import db
+from app.models.crm import BillingAccount, Region
+from app.models.numbers import NumberRange
+from app.services import catalog, customer_import, numbers
 
 HEADER = (
     "customer_ref,kind,name,parent_ref,region,language,account_ref,payment_mode,"
@@ -22,3 +25,46 @@ def import_rows(tmp_path, rows: str = THREE_REGIONS):
     summary = customer_import.import_customers(path)
     assert summary.rejected == 0, summary
     return summary
+
+
+PRODUCTS = (
+    "code,name,line_type,payment_mode,currency,monthly_fee,activation_fee,rate_plan,"
+    "voice_min,sms,data_mb,min_credit_class\n"
+    "SMART,Smart 5,mobile,postpaid,EUR,6.00,2.00,BASIC,5,2,10,\n"
+    "MAX,Max 100,mobile,postpaid,EUR,40.00,10.00,BASIC,1000,100,50000,B\n"
+    "HOME,Casa,fixed,postpaid,EUR,20.00,50.00,BASIC,0,0,0,\n"
+    "TOPUP,Ricarica,mobile,prepaid,EUR,0,0,BASIC,0,0,0,\n"
+)
+
+
+def add_catalog(tmp_path, rows: str = PRODUCTS):
+    path = tmp_path / "products.csv"
+    path.write_text(rows, encoding="utf-8")
+    summary = catalog.import_products(path)
+    assert summary.rejected == 0, summary
+    return summary
+
+
+def add_pool(region_code: str, first: str, last: str, line_type: str = "mobile", days=30):
+    region = db.session.scalar(db.select(Region).where(Region.code == region_code))
+    pool = NumberRange(
+        region=region, line_type=line_type, first=first, last=last, quarantine_days=days
+    )
+    db.session.add(pool)
+    db.session.commit()
+    numbers.fill_range(pool)
+    return pool
+
+
+def ordering_customer(tmp_path, credit_class: str = "C", credit_limit=None) -> BillingAccount:
+    """An Italian postpaid account with one active SMART line, a catalog and a number pool."""
+    add_catalog(tmp_path)
+    add_pool("IT-C", "393400000000", "393400000099")
+    import_rows(
+        tmp_path, "C1,individual,Ida,,IT-C,it,A1,postpaid,EUR,5,,SMART,393330000001,2026-01-01\n"
+    )
+    account = db.session.scalar(db.select(BillingAccount).where(BillingAccount.ref == "A1"))
+    account.credit_class = credit_class
+    account.credit_limit = credit_limit
+    db.session.commit()
+    return account

@@ -10,7 +10,10 @@ from tests.conftest import PASSWORD
 MATRIX = {
     "Customers": {"Supervisor": "rw", "CSR": "rw", "Billing": "r", "Technician": "r"},
     "Accounts": {"Supervisor": "rw", "CSR": "rw", "Billing": "rw", "Technician": "r"},
-    "Services": {"Supervisor": "rw", "CSR": "rw", "Billing": "r", "Technician": "rw"},
+    # lines change only through orders and provisioning
+    "Services": {"Supervisor": "r", "CSR": "r", "Billing": "r", "Technician": "r"},
+    "Orders": {"Supervisor": "rw", "CSR": "rw", "Billing": "r", "Technician": "r"},
+    "Provisioning": {"Supervisor": "rw", "CSR": "r", "Billing": "r", "Technician": "rw"},
     "Contacts": {"Supervisor": "rw", "CSR": "rw", "Billing": "r", "Technician": "r"},
     "Regions": {"Supervisor": "rw", "CSR": "r", "Billing": "r", "Technician": "r"},
     "Imports": {"Supervisor": "r", "CSR": "-", "Billing": "-", "Technician": "-"},
@@ -63,7 +66,10 @@ def test_admin_holds_every_permission(ctx):
         ("billing", "/accountview/add", True),
         ("billing", "/importbatchview/list/", False),  # rejects hold every region's rows
         ("supervisor", "/importbatchview/list/", True),
-        ("technician", "/serviceview/add", True),
+        ("technician", "/serviceview/add", False),  # no such screen: orders make lines
+        ("csr", "/orderview/new", True),
+        ("technician", "/orderview/new", False),
+        ("technician", "/provisioningtaskview/list/", True),
         ("technician", "/customerview/add", False),
         ("supervisor", "/users/list/", True),
         ("supervisor", "/roles/list/", True),

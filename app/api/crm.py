@@ -57,15 +57,12 @@ class AccountApi(ScopedModelRestApi):
 
 
 class ServiceApi(ScopedModelRestApi):
+    """Read only: lines come and change through orders."""
+
     resource_name = "service"
     datamodel = SQLAInterface(Service)
     class_permission_name = SERVICES
+    include_route_methods = {"get", "get_list"}
     list_columns = show_columns = output_columns(customers.SERVICE_FIELDS)
-    add_columns = edit_columns = list(customers.SERVICE_FIELDS)
     search_columns = ["service_id", "product_code", "status", "account"]
     order_columns = ["service_id", "activated_on"]
-
-    def pre_add(self, item):
-        customers.prepare_service(item, None, current_region_ids())
-
-    pre_update = pre_add

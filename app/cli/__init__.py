@@ -4,6 +4,7 @@
 def register(app) -> None:
     from app.cli.data import data
     from app.cli.demo import demo
+    from app.cli.provisioning import provisioning
     from app.cli.scheduler import scheduler
     from app.cli.setup import setup_command
 
@@ -11,3 +12,4 @@ def register(app) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(data)
     app.cli.add_command(scheduler)
+    app.cli.add_command(provisioning)

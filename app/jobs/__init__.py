@@ -4,7 +4,7 @@ Each entry is (job id, APScheduler trigger arguments, callable). Later parts of 
 product (rating, provisioning, bill runs, deliveries, dunning) add theirs here.
 """
 
-from app.services import lifecycle, numbers
+from app.services import lifecycle, numbers, provisioning
 
 JOBS = [
     (
@@ -16,5 +16,10 @@ JOBS = [
         "activate-due-services",
         {"trigger": "interval", "minutes": 15},
         lifecycle.activate_due_services,
+    ),
+    (
+        "provisioning",
+        {"trigger": "interval", "minutes": 1},
+        provisioning.run_due,
     ),
 ]

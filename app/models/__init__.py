@@ -13,6 +13,13 @@ from app.models.crm import (
 )
 from app.models.imports import ImportBatch, ImportReject
 from app.models.numbers import NumberRange, PhoneNumber
+from app.models.orders import (
+    CreditClass,
+    Order,
+    OrderLine,
+    OrderStatusChange,
+    ProvisioningTask,
+)
 from app.models.security import AbonentUser, user_region
 from app.models.system import ProcessLock
 
@@ -27,13 +34,18 @@ __all__ = [
     "AuditLog",
     "BillingAccount",
     "Contact",
+    "CreditClass",
     "Customer",
     "Discount",
     "ImportBatch",
     "ImportReject",
     "NumberRange",
+    "Order",
+    "OrderLine",
+    "OrderStatusChange",
     "PhoneNumber",
     "ProcessLock",
+    "ProvisioningTask",
     "Product",
     "ProductName",
     "RatePlan",

@@ -158,6 +158,9 @@ class BillingAccount(Timestamped, Model):
         CheckConstraint(
             "delivery_channel in ('email', 'post', 'portal')", name="ck_account_delivery_channel"
         ),
+        CheckConstraint(
+            "credit_class in ('A', 'B', 'C', 'D', 'E')", name="ck_account_credit_class"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -170,6 +173,8 @@ class BillingAccount(Timestamped, Model):
     delivery_channel: Mapped[str] = mapped_column(String(16), default=DeliveryChannel.EMAIL)
     language: Mapped[str | None] = mapped_column(String(5))
     credit_limit: Mapped[Decimal | None] = mapped_column(ExactDecimal(4))
+    # A (best) to E; set by the credit check of an application, C until one is made
+    credit_class: Mapped[str] = mapped_column(String(1), default="C", server_default="C")
 
     customer: Mapped[Customer] = relationship(back_populates="accounts")
     bill_to: Mapped[BillingAccount | None] = relationship(remote_side=[id])

@@ -7,6 +7,8 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models.audit import AuditLog
 from app.models.crm import BillingAccount, Customer
+from app.models.orders import Order
+from app.services import orders
 from app.services.customer_rules import MAX_DEPTH
 from app.services.errors import NotFound
 from app.services.scoping import scoped
@@ -26,6 +28,7 @@ class Customer360:
     accounts: list[BillingAccount]
     hierarchy: TreeNode | None
     history: list[AuditLog]
+    orders: list[Order]
 
 
 def _hierarchy(customer: Customer, region_ids) -> TreeNode | None:
@@ -68,4 +71,10 @@ def load(customer_id: int, region_ids) -> Customer360:
         .order_by(AuditLog.at.desc(), AuditLog.id.desc())
         .limit(20)
     ).all()
-    return Customer360(customer, list(accounts), _hierarchy(customer, region_ids), list(history))
+    return Customer360(
+        customer,
+        list(accounts),
+        _hierarchy(customer, region_ids),
+        list(history),
+        orders.account_orders([account.id for account in accounts]),
+    )

@@ -70,10 +70,6 @@ def check_customer_status(status: str) -> str:
     return check_choice("status", status, list(CustomerStatus))
 
 
-def check_service_status(status: str) -> str:
-    return check_choice("status", status, list(ServiceStatus))
-
-
 def check_amount(field: str, amount, currency: str):
     """An amount in the currency's minor unit at most (credit limits, deposits)."""
     if amount is None:

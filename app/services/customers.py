@@ -17,8 +17,6 @@ from app.models.crm import (
     DeliveryChannel,
     PaymentMode,
     Region,
-    Service,
-    ServiceStatus,
 )
 from app.models.security import AbonentUser
 from app.services import customer_rules as rules
@@ -139,27 +137,6 @@ def prepare_account(account: BillingAccount, customer_ref, bill_to_ref, region_i
 
 
 @edit_rule
-def prepare_service(service: Service, account_ref, region_ids) -> None:
-    if account_ref is not None:
-        service.account = resolve_ref(BillingAccount, account_ref, region_ids, "account")
-    rules.required("account", service.account)
-    rules.check_region_allowed(service.account.customer.region, region_ids)
-    rules.check_service_id(service.service_id)
-    service.status = rules.check_service_status(service.status or ServiceStatus.PENDING)
-    clash = db.select(Service.id).where(Service.service_id == service.service_id)
-    if service.id is not None:
-        clash = clash.where(Service.id != service.id)
-    if db.session.scalar(clash) is not None:
-        raise DomainError("service_id", _l("%(value)s is already in use", value=service.service_id))
-    if (
-        service.terminated_on
-        and service.activated_on
-        and service.terminated_on < service.activated_on
-    ):
-        raise DomainError("terminated_on", _l("is before the activation date"))
-
-
-@edit_rule
 def prepare_contact(contact: Contact, customer_ref, region_ids) -> None:
     if customer_ref is not None:
         contact.customer = resolve_ref(Customer, customer_ref, region_ids, "customer")
@@ -188,8 +165,3 @@ def check_delete(record) -> None:
             db.select(BillingAccount.id).where(BillingAccount.bill_to_id == record.id)
         ):
             raise DomainError("account", _l("%(ref)s pays for other accounts", ref=record.ref))
-    elif isinstance(record, Service) and record.status != ServiceStatus.PENDING:
-        raise DomainError(
-            "service",
-            _l("%(ref)s has been in service: terminate it instead", ref=record.service_id),
-        )

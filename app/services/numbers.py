@@ -128,6 +128,11 @@ def reserve(region_id: int, line_type: str, now: datetime | None = None) -> str:
     raise DomainError("number", _l("no free %(type)s number in this region", type=line_type))
 
 
+def reserve_number(number: str, now: datetime | None = None) -> None:
+    """Reserve the number a customer picked."""
+    _move(number, [NumberStatus.FREE], NumberStatus.RESERVED, reserved_at=now or utcnow())
+
+
 def assign(number: str) -> None:
     _move(number, [NumberStatus.RESERVED], NumberStatus.ASSIGNED)
 

@@ -10,6 +10,7 @@ from sqlalchemy import false, select
 from app.extensions import db
 from app.models.crm import BillingAccount, Contact, Customer, Region, Service
 from app.models.numbers import NumberRange, PhoneNumber
+from app.models.orders import Order, OrderLine, ProvisioningTask
 from app.services.actor import current_user_obj
 
 ALL_REGION_ROLES = frozenset({"Admin", "Supervisor"})
@@ -55,11 +56,17 @@ def scope_condition(model, region_ids: list[int] | None):
         return Customer.region_id.in_(region_ids)
     if model in (BillingAccount, Contact):
         return model.customer_id.in_(_customer_ids(region_ids))
-    if model is Service:
-        accounts = select(BillingAccount.id).where(
-            BillingAccount.customer_id.in_(_customer_ids(region_ids))
-        )
-        return Service.account_id.in_(accounts)
+    accounts = select(BillingAccount.id).where(
+        BillingAccount.customer_id.in_(_customer_ids(region_ids))
+    )
+    if model in (Service, Order):
+        return model.account_id.in_(accounts)
+    if model is ProvisioningTask:
+        services = select(Service.id).where(Service.account_id.in_(accounts))
+        return ProvisioningTask.service_id.in_(services)
+    if model is OrderLine:
+        orders = select(Order.id).where(Order.account_id.in_(accounts))
+        return OrderLine.order_id.in_(orders)
     raise TypeError(f"no region scope for {model.__name__}")
 
 

@@ -19,7 +19,6 @@ from app.models.crm import (
     PaymentMode,
     Region,
     Service,
-    ServiceStatus,
     ServiceStatusChange,
 )
 from app.security import ACCOUNTS, CONTACTS, CUSTOMERS, REGIONS, SERVICES, RegionScope
@@ -255,33 +254,22 @@ class ServiceStatusChangeView(AbonentModelView):
 
 
 class ServiceView(ScopedModelView):
+    """Lines are read here; they come and change only through orders and provisioning."""
+
     datamodel = SQLAInterface(Service)
     class_permission_name = SERVICES
+    base_permissions = ["can_read"]
+    include_route_methods = {"list", "show", "export"}
     related_views = [ServiceStatusChangeView]
     list_title = _l("Services")
     show_title = _l("Service")
-    add_title = _l("Add service")
-    edit_title = _l("Edit service")
     label_columns = COMMON_LABELS
     formatters_columns = ENUM_FORMATTERS
     list_columns = ["service_id", "account", "product_code", "status", "activated_on"]
     show_columns = list(customers.SERVICE_FIELDS)
     search_columns = ["service_id", "product_code", "status", "activated_on", "terminated_on"]
-    rule_fields = {"account": "account_ref"}
-    add_columns = edit_columns = typed_refs(customers.SERVICE_FIELDS, rule_fields)
-    add_form_extra_fields = edit_form_extra_fields = {
-        "account_ref": _ref(_l("Account"), _l("Reference of the billing account")),
-        "status": _select(_l("Status"), list(ServiceStatus), STATUS_LABELS),
-    }
     base_order = ("service_id", "asc")
     list_template = "service_list.html"
-
-    def prefill_form(self, form, pk):
-        item = self.datamodel.get(pk, self._base_filters)
-        form.account_ref.data = item.account.ref
-
-    def apply_rules(self, item):
-        customers.prepare_service(item, getattr(item, "account_ref", None), current_region_ids())
 
     @expose("/export.csv")
     @has_access

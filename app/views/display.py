@@ -22,6 +22,36 @@ STATUS_LABELS = {
 LINE_LABELS = {"mobile": _l("Mobile"), "fixed": _l("Fixed line")}
 MODE_LABELS = {"prepaid": _l("Prepaid"), "postpaid": _l("Postpaid")}
 CHANNEL_LABELS = {"email": _l("Email"), "post": _l("Post"), "portal": _l("Portal")}
+ORDER_STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "approved": _l("Approved"),
+    "provisioning": _l("Provisioning"),
+    "completed": _l("Completed"),
+    "rejected": _l("Rejected"),
+    "cancelled": _l("Cancelled"),
+    "failed": _l("Failed"),
+}
+LINE_ACTION_LABELS = {
+    "add": _l("New line"),
+    "change_product": _l("Change product"),
+    "suspend": _l("Suspend"),
+    "resume": _l("Resume"),
+    "terminate": _l("Terminate"),
+}
+TERMINATION_LABELS = {
+    "moved": _l("Moved away"),
+    "unhappy": _l("Unhappy with the service"),
+    "non_payment": _l("Non-payment"),
+    "other": _l("Other"),
+}
+SOURCE_LABELS = {"staff": _l("Staff"), "api": _l("API"), "acquisition": _l("Acquisition")}
+TASK_STATUS_LABELS = {
+    "pending": _l("Pending"),
+    "done": _l("Done"),
+    "failed": _l("Failed"),
+    "cancelled": _l("Cancelled"),
+}
 ACTION_LABELS = {
     "insert": _l("Created"),
     "update": _l("Changed"),
@@ -102,5 +132,9 @@ def register(app) -> None:
             "mode_label": ENUM_FORMATTERS["payment_mode"],
             "language_name": ENUM_FORMATTERS["language"],
             "action_label": AUDIT_FORMATTERS["action"],
+            "order_status_label": label_for(ORDER_STATUS_LABELS),
+            "line_action_label": label_for(LINE_ACTION_LABELS),
+            "termination_label": label_for(TERMINATION_LABELS),
+            "task_status_label": label_for(TASK_STATUS_LABELS),
             "money": lambda amount, currency: format_money(amount, currency, str(get_locale())),
         }

@@ -1,0 +1,241 @@
+"""Provisioning: each approved order line becomes a task that an adapter sends to the
+network until the network confirms it (`flask provisioning run` and the scheduler, every
+minute).
+
+A task is claimed with a conditional UPDATE and a lease, so two workers never send it at
+once and a crashed worker's task is picked up after the lease. Only a confirmed request
+changes the line — its status, number and dates move in the same transaction that marks
+the task done, so a line is never half activated. Timeouts and 5xx answers are retried
+with exponential backoff up to PROVISIONING_MAX_ATTEMPTS; then, or on a refusal, the task
+and its order fail with the error and wait for a technician's retry.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import or_, update
+
+from app.extensions import db
+from app.models.catalog import Product
+from app.models.crm import ServiceStatus
+from app.models.orders import (
+    LineAction,
+    OrderLine,
+    OrderStatus,
+    ProvisioningTask,
+    TaskStatus,
+)
+from app.models.types import utcnow
+from app.services import lifecycle
+from app.services import provisioning_adapters as adapters
+from app.services.errors import DomainError
+from app.services.order_moves import move
+
+# what the network is asked to do for each kind of order line
+NETWORK_ACTION = {
+    LineAction.ADD: "activate",
+    LineAction.CHANGE_PRODUCT: "change_product",
+    LineAction.SUSPEND: "suspend",
+    LineAction.RESUME: "resume",
+    LineAction.TERMINATE: "terminate",
+}
+STATUS_AFTER = {
+    LineAction.ADD: ServiceStatus.ACTIVE,
+    LineAction.SUSPEND: ServiceStatus.SUSPENDED,
+    LineAction.RESUME: ServiceStatus.ACTIVE,
+    LineAction.TERMINATE: ServiceStatus.TERMINATED,
+}
+BATCH = 200
+
+
+@dataclass
+class RunSummary:
+    done: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    def __str__(self) -> str:
+        return f"done {self.done}, retrying {self.retrying}, failed {self.failed}"
+
+
+def create_task(line: OrderLine) -> ProvisioningTask:
+    """The request is fixed when the line is approved: every attempt sends the same body
+    with the same idempotency key."""
+    service = line.service
+    account = line.order.account
+    product = db.session.scalar(
+        db.select(Product).where(Product.code == (line.product_code or service.product_code))
+    )
+    key = uuid.uuid4().hex
+    request = {
+        "idempotency_key": key,
+        "order": line.order.ref,
+        "action": NETWORK_ACTION[line.action],
+        "service_id": service.service_id,
+        "line_type": product.line_type if product else None,
+        "product_code": line.product_code or service.product_code,
+        "region": account.customer.region.code,
+        "account": account.ref,
+        "customer": account.customer.ref,
+    }
+    if line.action == LineAction.CHANGE_PRODUCT:
+        request["previous_product_code"] = service.product_code
+    if line.reason:
+        request["reason"] = line.reason
+    task = ProvisioningTask(
+        line=line,
+        service=service,
+        action=NETWORK_ACTION[line.action],
+        idempotency_key=key,
+        request=request,
+        status=TaskStatus.PENDING,
+        attempts=0,
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(task)
+    return task
+
+
+def _due(now: datetime):
+    return (
+        ProvisioningTask.status == TaskStatus.PENDING,
+        ProvisioningTask.next_attempt_at <= now,
+        or_(ProvisioningTask.locked_until.is_(None), ProvisioningTask.locked_until < now),
+    )
+
+
+def run_due(now: datetime | None = None, adapter=None) -> RunSummary:
+    """Send every task that is due once."""
+    config = current_app.config
+    adapter = adapter or adapters.from_config(config)
+    now = now or utcnow()
+    summary = RunSummary()
+    last_id = 0
+    while True:
+        ids = db.session.scalars(
+            db.select(ProvisioningTask.id)
+            .where(*_due(now), ProvisioningTask.id > last_id)
+            .order_by(ProvisioningTask.id)
+            .limit(BATCH)
+        ).all()
+        db.session.rollback()
+        if not ids:
+            return summary
+        for task_id in ids:
+            outcome = _process(task_id, adapter, now, config)
+            if outcome is not None:
+                setattr(summary, outcome, getattr(summary, outcome) + 1)
+        last_id = ids[-1]
+
+
+def _claim(task_id: int, now: datetime, lease: timedelta) -> bool:
+    result = db.session.execute(
+        update(ProvisioningTask)
+        .where(ProvisioningTask.id == task_id, *_due(now))
+        .values(locked_until=now + lease, attempts=ProvisioningTask.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def _process(task_id: int, adapter, now: datetime, config) -> str | None:
+    if not _claim(task_id, now, timedelta(seconds=config["PROVISIONING_TIMEOUT"] * 2 + 60)):
+        return None  # another worker has it
+    task = db.session.get(ProvisioningTask, task_id)
+    order = task.line.order
+    if order.status == OrderStatus.APPROVED:
+        try:
+            move(order, OrderStatus.PROVISIONING)
+            db.session.commit()
+        except DomainError:  # another worker started the order meanwhile
+            db.session.rollback()
+    try:
+        answer = adapter.send(task.request)
+    except adapters.TemporaryFailure as exc:
+        return _attempt_failed(task, str(exc), now, config, temporary=True)
+    except adapters.PermanentFailure as exc:
+        return _attempt_failed(task, str(exc), now, config, temporary=False)
+    try:
+        _carry_out(task, answer, adapter.name, now)
+        db.session.commit()
+    except DomainError as exc:
+        # the network did it, but the line can no longer follow (changed meanwhile)
+        db.session.rollback()
+        task = db.session.get(ProvisioningTask, task_id)
+        return _attempt_failed(task, exc.message, now, config, temporary=False)
+    return "done"
+
+
+def _carry_out(task: ProvisioningTask, answer: str, adapter_name: str, now: datetime) -> None:
+    line = task.line
+    order = line.order
+    reason = f"{order.ref} · {line.reason}" if line.reason else order.ref
+    if line.action == LineAction.CHANGE_PRODUCT:
+        task.service.product_code = line.product_code
+    else:
+        lifecycle.change_status(task.service, STATUS_AFTER[line.action], reason=reason)
+    task.status = TaskStatus.DONE
+    task.completed_at = now
+    task.response = answer[:1000] if answer else None
+    task.adapter = adapter_name
+    task.locked_until = None
+    task.last_error = None
+    db.session.flush()
+    unfinished = [other for other in order.lines if other.task.status != TaskStatus.DONE]
+    if not unfinished and order.status == OrderStatus.PROVISIONING:
+        move(order, OrderStatus.COMPLETED)
+
+
+def _attempt_failed(task, error: str, now: datetime, config, temporary: bool) -> str:
+    task.last_error = error[:1000]
+    task.locked_until = None
+    if temporary and task.attempts < config["PROVISIONING_MAX_ATTEMPTS"]:
+        delay = min(
+            config["PROVISIONING_BACKOFF"] * 2 ** (task.attempts - 1),
+            config["PROVISIONING_BACKOFF_MAX"],
+        )
+        task.next_attempt_at = now + timedelta(seconds=delay)
+        db.session.commit()
+        return "retrying"
+    task.status = TaskStatus.FAILED
+    order = task.line.order
+    if order.status == OrderStatus.PROVISIONING:
+        move(order, OrderStatus.FAILED, f"{task.service.service_id}: {error}")
+    db.session.commit()
+    return "failed"
+
+
+def retry(tasks, now: datetime | None = None) -> int:
+    """Send failed tasks (and tasks waiting for their next attempt) again now; their
+    failed orders go back to provisioning."""
+    now = now or utcnow()
+    retried = 0
+    try:
+        for task in tasks:
+            if task.status not in (TaskStatus.FAILED, TaskStatus.PENDING):
+                continue
+            if task.locked_until is not None and task.locked_until > now:
+                continue  # being sent right now
+            task.status = TaskStatus.PENDING
+            task.attempts = 0
+            task.next_attempt_at = now
+            order = task.line.order
+            if order.status == OrderStatus.FAILED:
+                move(order, OrderStatus.PROVISIONING, "retry")
+            retried += 1
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return retried
+
+
+def is_being_sent(task: ProvisioningTask, now: datetime | None = None) -> bool:
+    return (
+        task.status == TaskStatus.PENDING
+        and task.locked_until is not None
+        and task.locked_until > (now or utcnow())
+    )

@@ -1,0 +1,288 @@
+"""Order and provisioning screens. The workflow lives in app/services/orders.py and
+app/services/provisioning.py; these pages only collect input and show the outcome."""
+
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.actions import action
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from flask_appbuilder.forms import DynamicForm
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField, StringField
+from wtforms.validators import InputRequired, Optional
+
+from app.models.orders import (
+    CreditClass,
+    Order,
+    ProvisioningTask,
+)
+from app.security import CATALOG, ORDERS, PROVISIONING, VIEW_METHOD_PERMISSIONS
+from app.services import orders, provisioning
+from app.services.errors import DomainError, NotFound
+from app.services.scoping import current_region_ids
+from app.views.base import AbonentModelView, ScopedModelView
+from app.views.display import (
+    LINE_ACTION_LABELS,
+    ORDER_STATUS_LABELS,
+    SOURCE_LABELS,
+    TASK_STATUS_LABELS,
+    TERMINATION_LABELS,
+    label_for,
+    local_datetime,
+)
+
+LABELS = {
+    "ref": _l("Order"),
+    "account": _l("Account"),
+    "status": _l("Status"),
+    "source": _l("Source"),
+    "note": _l("Note"),
+    "reason": _l("Reason"),
+    "created_by": _l("Created by"),
+    "created_at": _l("Created"),
+    "updated_at": _l("Updated"),
+    "action": _l("Action"),
+    "service": _l("Number"),
+    "attempts": _l("Attempts"),
+    "next_attempt_at": _l("Next attempt"),
+    "last_error": _l("Last error"),
+    "adapter": _l("Adapter"),
+    "completed_at": _l("Completed"),
+    "idempotency_key": _l("Idempotency key"),
+    "line": _l("Order line"),
+    "code": _l("Credit class"),
+    "max_lines": _l("Open lines allowed per account"),
+    "description": _l("Description"),
+}
+# what each button on the order page does, and whether it asks for a reason
+DECISIONS = {
+    "submit": (orders.submit, False),
+    "approve": (orders.approve, False),
+    "reject": (orders.reject, True),
+    "cancel": (orders.cancel, True),
+    "retry": (orders.retry, False),
+}
+
+
+def _choices(labels, blank=False):
+    choices = list(labels.items())
+    return [("", "—"), *choices] if blank else choices
+
+
+class NewOrderForm(DynamicForm):
+    account_ref = StringField(
+        _l("Account"),
+        description=_l("Reference of the billing account"),
+        validators=[InputRequired()],
+        widget=BS3TextFieldWidget(),
+    )
+    note = StringField(_l("Note"), validators=[Optional()], widget=BS3TextFieldWidget())
+
+
+class LineForm(DynamicForm):
+    action = SelectField(_l("Action"), choices=_choices(LINE_ACTION_LABELS), widget=Select2Widget())
+    product_code = StringField(
+        _l("Product"),
+        description=_l("New line or product change: the product code"),
+        widget=BS3TextFieldWidget(),
+    )
+    service_id = StringField(
+        _l("Number"),
+        description=_l("Change, suspension, resumption, termination: the line's number"),
+        widget=BS3TextFieldWidget(),
+    )
+    number = StringField(
+        _l("Wanted number"),
+        description=_l("New line: a free number the customer picked (else the next free one)"),
+        widget=BS3TextFieldWidget(),
+    )
+    reason = SelectField(
+        _l("Termination reason"),
+        choices=_choices(TERMINATION_LABELS, blank=True),
+        widget=Select2Widget(),
+        validate_choice=False,
+    )
+
+
+class OrderView(ScopedModelView):
+    datamodel = SQLAInterface(Order)
+    class_permission_name = ORDERS
+    method_permission_name = {
+        **VIEW_METHOD_PERMISSIONS,
+        "new": "write",
+        "add_line": "write",
+        "remove_line": "write",
+        "decide": "write",
+    }
+    base_permissions = ["can_read", "can_write"]
+    list_title = _l("Orders")
+    show_title = _l("Order")
+    label_columns = LABELS
+    formatters_columns = {
+        "status": label_for(ORDER_STATUS_LABELS),
+        "source": label_for(SOURCE_LABELS),
+        "created_at": local_datetime,
+    }
+    list_columns = ["ref", "account", "status", "source", "created_by", "created_at"]
+    search_columns = ["ref", "status", "source", "created_by"]
+    base_order = ("id", "desc")
+    # orders are made and moved on by their own pages below, never edited or deleted
+    include_route_methods = {"list", "show", "new", "add_line", "remove_line", "decide"}
+
+    def _order(self, pk) -> Order:
+        try:
+            return orders.get(int(pk), current_region_ids())
+        except (NotFound, ValueError):
+            abort(404)
+
+    @expose("/new", methods=["GET", "POST"])
+    @has_access
+    def new(self):
+        form = NewOrderForm()
+        if request.method == "GET":
+            form.account_ref.data = request.args.get("account", "")
+        elif form.validate_on_submit():
+            try:
+                order = orders.create(
+                    form.account_ref.data, current_region_ids(), note=form.note.data
+                )
+            except DomainError as exc:
+                form.account_ref.errors = [exc.reason]
+            else:
+                return redirect(url_for("OrderView.show", pk=order.id))
+        return self.render_template("order_new.html", form=form, title=_l("New order"))
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        order = self._order(pk)
+        return self.render_template(
+            "order.html",
+            order=order,
+            line_form=LineForm(),
+            title=order.ref,
+            can_write=self.appbuilder.sm.has_access("can_write", ORDERS),
+        )
+
+    @expose("/line/<pk>", methods=["POST"])
+    @has_access
+    def add_line(self, pk):
+        order = self._order(pk)
+        form = LineForm()
+        if form.validate_on_submit():
+            try:
+                orders.add_line(order, **{f: form[f].data for f in orders.LINE_FIELDS})
+            except DomainError as exc:
+                flash(exc.message, "danger")
+        return redirect(url_for("OrderView.show", pk=order.id))
+
+    @expose("/line/<pk>/<int:line_id>/remove", methods=["POST"])
+    @has_access
+    def remove_line(self, pk, line_id):
+        order = self._order(pk)
+        if DynamicForm().validate_on_submit():
+            try:
+                orders.remove_line(order, line_id)
+            except DomainError as exc:
+                flash(exc.message, "danger")
+        return redirect(url_for("OrderView.show", pk=order.id))
+
+    @expose("/decide/<pk>/<decision>", methods=["POST"])
+    @has_access
+    def decide(self, pk, decision):
+        order = self._order(pk)
+        if decision not in DECISIONS:
+            abort(404)
+        if not DynamicForm().validate_on_submit():
+            abort(400)
+        handler, needs_reason = DECISIONS[decision]
+        try:
+            refusals = (
+                handler(order, request.form.get("reason", "")) if needs_reason else handler(order)
+            )
+        except DomainError as exc:
+            flash(exc.message, "danger")
+        else:
+            if refusals:
+                flash(str(_l("Order rejected: %(reasons)s", reasons="; ".join(refusals))), "danger")
+            else:
+                flash(
+                    str(_l("Order %(ref)s is %(status)s", ref=order.ref, status=_status(order))),
+                    "success",
+                )
+        return redirect(url_for("OrderView.show", pk=order.id))
+
+
+def _status(order: Order) -> str:
+    return str(ORDER_STATUS_LABELS.get(order.status, order.status))
+
+
+class ProvisioningTaskView(ScopedModelView):
+    datamodel = SQLAInterface(ProvisioningTask)
+    class_permission_name = PROVISIONING
+    method_permission_name = {**VIEW_METHOD_PERMISSIONS, "retry": "write"}
+    base_permissions = ["can_read", "can_write"]
+    list_title = show_title = _l("Provisioning tasks")
+    label_columns = LABELS
+    formatters_columns = {
+        "status": label_for(TASK_STATUS_LABELS),
+        "next_attempt_at": local_datetime,
+        "completed_at": local_datetime,
+        "created_at": local_datetime,
+    }
+    list_columns = [
+        "id",
+        "action",
+        "service",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    ]
+    show_columns = [
+        "line",
+        "action",
+        "service",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "adapter",
+        "response",
+        "idempotency_key",
+        "created_at",
+        "completed_at",
+    ]
+    search_columns = ["status", "action", "idempotency_key"]
+    base_order = ("id", "desc")
+    include_route_methods = {"list", "show", "action", "action_post"}
+
+    @action(
+        "retry",
+        _l("Retry now"),
+        _l("Send the selected tasks to the network again?"),
+        "fa-refresh",
+    )
+    def retry(self, items):
+        items = items if isinstance(items, list) else [items]
+        # FAB loads the selected rows unscoped: keep those of the user's regions
+        visible = [i for i in items if i and self.datamodel.get(i.id, self._base_filters)]
+        retried = provisioning.retry(visible)
+        flash(str(_l("%(n)s tasks will be sent again", n=retried)), "success")
+        return redirect(request.referrer or url_for("ProvisioningTaskView.list"))
+
+
+class CreditClassView(AbonentModelView):
+    datamodel = SQLAInterface(CreditClass)
+    class_permission_name = CATALOG
+    list_title = show_title = _l("Credit classes")
+    edit_title = _l("Edit credit class")
+    label_columns = LABELS
+    list_columns = ["code", "max_lines", "description"]
+    show_columns = list_columns
+    edit_columns = ["max_lines", "description"]
+    base_order = ("code", "asc")
+    include_route_methods = {"list", "show", "edit"}
+
+    def apply_rules(self, item):
+        orders.prepare_credit_class(item)
