@@ -74,7 +74,9 @@ def _security_headers(response):
 def _register_views() -> None:
     from flask_babel import lazy_gettext as _l
 
+    from app.api.catalog import ProductApi
     from app.api.crm import AccountApi, CustomerApi, ServiceApi
+    from app.api.orders import OrderApi
     from app.security import (
         ACCOUNTS,
         ADMIN_MENU,
@@ -183,3 +185,5 @@ def _register_views() -> None:
     appbuilder.add_api(CustomerApi)
     appbuilder.add_api(AccountApi)
     appbuilder.add_api(ServiceApi)
+    appbuilder.add_api(ProductApi)
+    appbuilder.add_api(OrderApi)

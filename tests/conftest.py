@@ -185,3 +185,18 @@ def jwt(client):
         return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
 
     return _jwt
+
+
+@pytest.fixture
+def gateway(app, monkeypatch):
+    """The app provisions through the http adapter to a local gateway."""
+    from tests.gateway import SECRET, Gateway
+
+    server = Gateway()
+    monkeypatch.setitem(app.config, "PROVISIONING_ADAPTER", "http")
+    monkeypatch.setitem(app.config, "PROVISIONING_URL", server.url)
+    monkeypatch.setitem(app.config, "PROVISIONING_SECRET", SECRET)
+    monkeypatch.setitem(app.config, "PROVISIONING_TIMEOUT", 0.5)
+    monkeypatch.setitem(app.config, "PROVISIONING_BACKOFF", 30)
+    yield server
+    server.close()

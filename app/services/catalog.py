@@ -16,10 +16,13 @@ from app.models.catalog import (
     ProductName,
     RatePlan,
 )
+from app.models.crm import Service
+from app.models.orders import Order, OrderLine, OrderStatus
 from app.services import csv_import
 from app.services import customer_rules as rules
 from app.services.editing import edit_rule
 from app.services.errors import DomainError
+from app.services.order_moves import OPEN
 
 PRODUCT_COLUMNS = (
     "code",
@@ -135,6 +138,33 @@ def prepare_product(product: Product, rate_plan_code: str | None) -> None:
         product.rate_plan = rate_plan_named(rate_plan_code.strip())
     rules.required("rate_plan", product.rate_plan)
     rules.check_unique_ref(Product, product, "code")
+    if product.id is not None:
+        stored = db.session.scalar(db.select(Product.code).where(Product.id == product.id))
+        if stored != product.code:
+            _check_unused("code", stored)
+
+
+def _check_unused(field: str, code: str) -> None:
+    """Lines and orders refer to a product by its code: while any line is billed by it or
+    an order not yet carried out names it, the product stays and keeps its code."""
+    lines = db.session.scalar(
+        db.select(db.func.count(Service.id)).where(Service.product_code == code)
+    )
+    if lines:
+        raise DomainError(field, _l("%(code)s is used by %(n)s line(s)", code=code, n=lines))
+    orders = db.session.scalar(
+        db.select(db.func.count(db.distinct(Order.id)))
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(OrderLine.product_code == code, Order.status.in_((OrderStatus.DRAFT, *OPEN)))
+    )
+    if orders:
+        raise DomainError(
+            field, _l("%(code)s is named by %(n)s open order(s)", code=code, n=orders)
+        )
+
+
+def check_product_delete(product: Product) -> None:
+    _check_unused("product", product.code)
 
 
 @edit_rule

@@ -29,9 +29,13 @@ from app.models.crm import (
     Service,
     ServiceStatus,
 )
-from app.services import catalog
+from app.models.numbers import NumberRange
+from app.models.orders import Order
+from app.services import catalog, orders, provisioning
+from app.services import numbers as number_service
 from app.services import regions as region_service
 from app.services.audit import record_bulk
+from app.services.provisioning_adapters import LogAdapter
 from app.services.users import ensure_user
 from config import generated_once
 
@@ -475,11 +479,67 @@ def seed_products() -> None:
     db.session.commit()
 
 
+# per region: (line type, first, last) of its number pools, clear of the demo lines' numbers
+DEMO_POOLS = {
+    "IT-C": (("mobile", "393390000000", "393390000999"), ("fixed", "390612340000", "390612340999")),
+    "KR-SEL": (
+        ("mobile", "821099000000", "821099000999"),
+        ("fixed", "822123400000", "822123400999"),
+    ),
+    "RU-MOW": (("mobile", "79991000000", "79991000999"), ("fixed", "74951230000", "74951230999")),
+}
+
+
+def seed_number_pools(regions: dict[str, Region]) -> None:
+    for code, pools in DEMO_POOLS.items():
+        for line_type, first, last in pools:
+            if db.session.scalar(db.select(NumberRange.id).where(NumberRange.first == first)):
+                continue
+            pool = NumberRange(
+                region=regions[code],
+                line_type=line_type,
+                first=first,
+                last=last,
+                quarantine_days=90,
+            )
+            db.session.add(pool)
+            db.session.commit()
+            number_service.fill_range(pool)
+
+
+def seed_orders() -> None:
+    """In each region, a postpaid customer with a new line ordered and provisioned (through
+    the log adapter) and a suspension still in draft, so the order screens have a story."""
+    for demo in DEMO_REGIONS:
+        refs = [f"{_ref(demo, n)}-A" for n in range(1, 11)]
+        account = db.session.scalar(
+            db.select(BillingAccount)
+            .where(
+                BillingAccount.ref.in_(refs), BillingAccount.payment_mode == PaymentMode.POSTPAID
+            )
+            .order_by(BillingAccount.ref)
+        )
+        if account is None or db.session.scalar(
+            db.select(Order.id).where(Order.account_id == account.id)
+        ):
+            continue
+        order = orders.create(
+            account.ref, None, [{"action": "add", "product_code": demo.product_codes[0]}]
+        )
+        orders.submit(order)
+        orders.approve(order)
+        existing = account.services[0].service_id
+        orders.create(account.ref, None, [{"action": "suspend", "service_id": existing}])
+    provisioning.run_due(adapter=LogAdapter())
+
+
 def seed(customers: int = 300, today: date | None = None) -> dict:
     today = today or date.today()
     regions = seed_regions()
     seed_products()
+    seed_number_pools(regions)
     added = seed_customers(regions, customers, today)
+    seed_orders()
     password = demo_password()
     seed_users(regions, password)
     return {"customers_added": added, "password": password}

@@ -83,9 +83,7 @@ def create(
         with db.session.no_autoflush:
             for number, line in enumerate(lines, start=1):
                 try:
-                    _add_line(order, **line)
-                except TypeError:
-                    raise DomainError(f"lines[{number}]", _l("unknown fields")) from None
+                    _add_line(order, **_line_fields(line))
                 except DomainError as exc:
                     raise DomainError(f"lines[{number}].{exc.field}", exc.reason) from None
         db.session.flush()
@@ -447,6 +445,41 @@ def retry(order: Order) -> None:
 def prepare_credit_class(credit_class: CreditClass) -> None:
     if credit_class.max_lines is None or credit_class.max_lines < 0:
         raise DomainError("max_lines", _l("a number of lines, 0 or more"))
+
+
+# what staff may decide on an order (screens and API): the service call, and whether the
+# decision needs a reason
+DECISIONS = {
+    "submit": (submit, False),
+    "approve": (approve, False),
+    "reject": (reject, True),
+    "cancel": (cancel, True),
+    "retry": (retry, False),
+}
+
+
+def search(
+    region_ids, status: str | None = None, account_ref: str | None = None, page=0, page_size=50
+) -> tuple[int, list[Order]]:
+    """A page of the orders of the regions, newest first, and how many there are in all."""
+    query = scoped(db.select(Order), Order, region_ids)
+    if status:
+        query = query.where(Order.status == status)
+    if account_ref:
+        query = query.where(Order.account.has(BillingAccount.ref == account_ref.strip()))
+    count = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
+    found = db.session.scalars(
+        query.options(
+            selectinload(Order.account).selectinload(BillingAccount.customer),
+            selectinload(Order.lines).selectinload(OrderLine.service),
+            selectinload(Order.lines).selectinload(OrderLine.task),
+            selectinload(Order.changes),
+        )
+        .order_by(Order.id.desc())
+        .limit(page_size)
+        .offset(page * page_size)
+    )
+    return count, list(found)
 
 
 def account_orders(account_ids, limit: int = 20) -> list[Order]:

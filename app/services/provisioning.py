@@ -10,6 +10,7 @@ with exponential backoff up to PROVISIONING_MAX_ATTEMPTS; then, or on a refusal,
 and its order fail with the error and wait for a technician's retry.
 """
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,6 +49,7 @@ STATUS_AFTER = {
     LineAction.TERMINATE: ServiceStatus.TERMINATED,
 }
 BATCH = 200
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -158,6 +160,9 @@ def _process(task_id: int, adapter, now: datetime, config) -> str | None:
         return _attempt_failed(task, str(exc), now, config, temporary=True)
     except adapters.PermanentFailure as exc:
         return _attempt_failed(task, str(exc), now, config, temporary=False)
+    except Exception as exc:  # an adapter's own fault: counted as an attempt, not a crash
+        log.exception("provisioning task %s", task_id)
+        return _attempt_failed(task, repr(exc), now, config, temporary=True)
     try:
         _carry_out(task, answer, adapter.name, now)
         db.session.commit()

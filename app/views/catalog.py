@@ -123,6 +123,9 @@ class ProductView(CatalogView):
     def apply_rules(self, item):
         catalog.prepare_product(item, None)
 
+    def pre_delete(self, item):
+        catalog.check_product_delete(item)
+
 
 class RatePlanView(CatalogView):
     datamodel = SQLAInterface(RatePlan)

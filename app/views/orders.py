@@ -54,14 +54,6 @@ LABELS = {
     "max_lines": _l("Open lines allowed per account"),
     "description": _l("Description"),
 }
-# what each button on the order page does, and whether it asks for a reason
-DECISIONS = {
-    "submit": (orders.submit, False),
-    "approve": (orders.approve, False),
-    "reject": (orders.reject, True),
-    "cancel": (orders.cancel, True),
-    "retry": (orders.retry, False),
-}
 
 
 def _choices(labels, blank=False):
@@ -126,6 +118,7 @@ class OrderView(ScopedModelView):
     list_columns = ["ref", "account", "status", "source", "created_by", "created_at"]
     search_columns = ["ref", "status", "source", "created_by"]
     base_order = ("id", "desc")
+    list_template = "order_list.html"
     # orders are made and moved on by their own pages below, never edited or deleted
     include_route_methods = {"list", "show", "new", "add_line", "remove_line", "decide"}
 
@@ -191,11 +184,11 @@ class OrderView(ScopedModelView):
     @has_access
     def decide(self, pk, decision):
         order = self._order(pk)
-        if decision not in DECISIONS:
+        if decision not in orders.DECISIONS:
             abort(404)
         if not DynamicForm().validate_on_submit():
             abort(400)
-        handler, needs_reason = DECISIONS[decision]
+        handler, needs_reason = orders.DECISIONS[decision]
         try:
             refusals = (
                 handler(order, request.form.get("reason", "")) if needs_reason else handler(order)

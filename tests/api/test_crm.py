@@ -23,15 +23,6 @@ def ids(app, tmp_path):
     return found
 
 
-@pytest.fixture
-def api(app, jwt):
-    def call(username, method, url, **kwargs):
-        client = app.test_client()
-        return client.open(url, method=method, headers=jwt(username), **kwargs)
-
-    return call
-
-
 def test_list_is_scoped_to_the_users_regions(ids, api):
     result = api("csr", "GET", "/api/v1/customer/").get_json()
     assert {row["ref"] for row in result["result"]} == {"IT1", "ITG", "ITS"}

@@ -141,3 +141,18 @@ def test_open_ended_percentage_and_fixed_discounts(ctx):
     db.session.commit()
     found = {d.code: (d.currency, d.cycles) for d in db.session.scalars(db.select(Discount))}
     assert found == {"D1": (None, None), "D2": ("EUR", None)}
+
+
+def test_a_product_in_use_keeps_its_code_and_stays(ctx, tmp_path):
+    from app.services import orders
+    from tests.helpers import ordering_customer
+
+    ordering_customer(tmp_path)
+    smart = db.session.scalar(db.select(Product).where(Product.code == "SMART"))
+    smart.code = "SMART2"
+    with pytest.raises(DomainError, match="code: SMART is used by 1 line"):
+        catalog.prepare_product(smart, None)
+    home = db.session.scalar(db.select(Product).where(Product.code == "HOME"))
+    orders.create("A1", None, [{"action": "add", "product_code": "HOME"}])
+    with pytest.raises(DomainError, match="product: HOME is named by 1 open order"):
+        catalog.check_product_delete(home)

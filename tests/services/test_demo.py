@@ -4,6 +4,8 @@ from datetime import date
 
 from app.extensions import appbuilder, db
 from app.models.crm import BillingAccount, Customer, Region, Service
+from app.models.numbers import NumberRange
+from app.models.orders import Order
 from app.services import demo
 
 
@@ -35,6 +37,10 @@ def test_seed_is_idempotent_and_complete(ctx):
     # localised names
     korean = db.session.scalar(db.select(Customer).where(Customer.ref == "DEMO-KR-000005"))
     assert any("\uac00" <= ch <= "\ud7a3" for ch in korean.name)
+    # number pools and, per region, a provisioned order and a draft, made once
+    assert _count(NumberRange) == 6
+    statuses = db.session.scalars(db.select(Order.status).order_by(Order.id)).all()
+    assert statuses == ["completed", "draft"] * 3
 
 
 def test_seed_grows_to_a_larger_size(ctx):

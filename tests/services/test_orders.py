@@ -1,5 +1,6 @@
 """Orders from draft to completed, the credit checks of approval, and every refusal."""
 
+import threading
 from decimal import Decimal
 
 import pytest
@@ -293,3 +294,41 @@ def test_a_second_user_acting_on_a_stale_order_is_refused(ctx, tmp_path):
     with pytest.raises(DomainError, match="the order was changed meanwhile"):
         orders.approve(order)
     assert db.session.scalar(db.select(db.func.count(Service.id))) == 1
+
+
+def test_two_users_approving_at_once_approve_the_order_once(app, tmp_path):
+    with app.app_context(), acting_as():
+        ordering_customer(tmp_path)
+        order = orders.create("A1", None, [{"action": "add", "product_code": "SMART"}])
+        orders.submit(order)
+        order_id = order.id
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def approve(user):
+        with app.app_context(), acting_as(user):
+            target = orders.get(order_id, None)
+            barrier.wait()
+            try:
+                outcomes.append(orders.approve(target))
+            except DomainError as exc:
+                outcomes.append(exc.message)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=approve, args=(u,)) for u in ("csr", "supervisor")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [] in outcomes and len(outcomes) == 2
+    other = next(o for o in outcomes if o != [])
+    assert other in (
+        "status: the order was changed meanwhile: reload it",
+        "status: the order is approved",
+    )
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(ProvisioningTask.id))) == 1
+        assert db.session.scalar(db.select(db.func.count(Service.id))) == 2
+        reserved = db.select(db.func.count(PhoneNumber.id)).where(PhoneNumber.status == "reserved")
+        assert db.session.scalar(reserved) == 1

@@ -5,12 +5,7 @@ half-activated line."""
 import hashlib
 import hmac
 import json
-import threading
-import time
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-import pytest
 
 from app.extensions import db
 from app.models.orders import Order, ProvisioningTask
@@ -18,65 +13,6 @@ from app.models.types import utcnow
 from app.services import orders, provisioning
 from app.services.provisioning_adapters import signature
 from tests.helpers import ordering_customer
-
-SECRET = "gateway-secret"
-
-
-class Gateway:
-    """A provisioning gateway: checks the signature, carries out each idempotency key once
-    and answers its repeats with the first result; `answers` scripts what comes next."""
-
-    def __init__(self):
-        self.requests = []
-        self.answers = []  # (status, delay seconds), used up in order; then 200
-        self.done = {}
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                gateway.requests.append((dict(self.headers), body))
-                stamp, digest = (
-                    p.split("=", 1)[1] for p in self.headers["X-Abonent-Signature"].split(",")
-                )
-                expected = hmac.new(
-                    SECRET.encode(), stamp.encode() + b"." + body, hashlib.sha256
-                ).hexdigest()
-                status, delay = gateway.answers.pop(0) if gateway.answers else (200, 0)
-                if not hmac.compare_digest(digest, expected):
-                    status = 401
-                time.sleep(delay)
-                key = self.headers["Idempotency-Key"]
-                if status == 200:
-                    gateway.done.setdefault(key, json.loads(body)["action"])
-                answer = json.dumps({"key": key, "result": gateway.done.get(key)}).encode()
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/provision"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def gateway(app, monkeypatch):
-    server = Gateway()
-    monkeypatch.setitem(app.config, "PROVISIONING_ADAPTER", "http")
-    monkeypatch.setitem(app.config, "PROVISIONING_URL", server.url)
-    monkeypatch.setitem(app.config, "PROVISIONING_SECRET", SECRET)
-    monkeypatch.setitem(app.config, "PROVISIONING_TIMEOUT", 0.5)
-    monkeypatch.setitem(app.config, "PROVISIONING_BACKOFF", 30)
-    yield server
-    server.close()
 
 
 def _approved_new_line(tmp_path) -> Order:
@@ -214,3 +150,16 @@ def test_the_signature_covers_timestamp_and_body():
     body = b'{"a":1}'
     expected = hmac.new(b"s", b"1700000000." + body, hashlib.sha256).hexdigest()
     assert signature("s", 1700000000, body) == f"t=1700000000,v1={expected}"
+
+
+def test_an_adapter_crash_counts_as_an_attempt(ctx, tmp_path):
+    class Broken:
+        name = "broken"
+
+        def send(self, request):
+            raise RuntimeError("adapter bug")
+
+    order = _approved_new_line(tmp_path)
+    assert str(provisioning.run_due(adapter=Broken())) == "done 0, retrying 1, failed 0"
+    _status, line_status, task = _state(order.id)
+    assert line_status == "pending" and "adapter bug" in task.last_error

@@ -1,6 +1,7 @@
 """A CSR takes a customer from a draft order to an active line on the order screens; a
 technician retries failed provisioning; each sees only their regions."""
 
+import json
 import re
 
 import pytest
@@ -26,7 +27,7 @@ def _order_id(app) -> int:
         return db.session.scalar(db.select(db.func.max(Order.id)))
 
 
-def test_csr_takes_a_new_line_from_draft_to_active(app, login, account):
+def test_csr_takes_a_new_line_from_draft_to_active_on_the_network(app, login, account, gateway):
     csr = login("csr")
     page = csr.get(f"/customerview/show/{account}").get_data(as_text=True)
     assert "/orderview/new?account=A1" in page
@@ -54,7 +55,8 @@ def test_csr_takes_a_new_line_from_draft_to_active(app, login, account):
         assert answer.status_code == 200
     assert "Order ORD-" in answer.get_data(as_text=True)
     with app.app_context(), acting_as():
-        provisioning.run_due(adapter=LogAdapter())
+        provisioning.run_due()  # the scheduler's job, through the http adapter
+    assert json.loads(gateway.requests[0][1])["service_id"] == "393400000000"
     page = csr.get(show).get_data(as_text=True)
     assert re.search(r'id="order-status">\s*Completed', page)
     assert "393400000000" in page and "csr" in page
@@ -146,3 +148,15 @@ def test_a_failed_task_is_retried_from_the_task_list(app, login, account):
         assert db.session.scalar(
             db.select(Service.status).where(Service.id == task.service_id)
         ) == ("active")
+
+
+def test_order_and_task_lists_for_each_role(app, login, account):
+    with app.app_context(), acting_as():
+        orders.create("A1", None, [{"action": "add", "product_code": "SMART"}])
+    csr = login("csr").get("/orderview/list/").get_data(as_text=True)
+    assert "ORD-000" in csr and 'id="new-order"' in csr
+    technician = login("technician").get("/orderview/list/")
+    assert technician.status_code == 200 and 'id="new-order"' not in technician.get_data(
+        as_text=True
+    )
+    assert login("csr").get("/provisioningtaskview/list/").status_code == 200
