@@ -2,7 +2,8 @@
 
 Orders are made and moved on only through app/services/orders.py, never edited as rows:
 `POST /api/v1/order/` makes a draft, `POST /api/v1/order/<id>/<decision>` submits,
-approves, rejects, cancels or retries it. Each user sees the orders of their regions.
+approves, rejects or cancels it (failed provisioning is retried on the
+provisioning screens). Each user sees the orders of their regions.
 """
 
 from flask import request
@@ -285,7 +286,7 @@ class OrderApi(BaseApi):
     @protect()
     @safe
     def decide(self, pk, decision):
-        """Move an order on: submit, approve, reject, cancel or retry. Reject and cancel
+        """Move an order on: submit, approve, reject or cancel. Reject and cancel
         need a reason; an approval the account's credit does not allow rejects the order
         with the reasons.
         ---
@@ -301,7 +302,7 @@ class OrderApi(BaseApi):
             required: true
             schema:
               type: string
-              enum: [submit, approve, reject, cancel, retry]
+              enum: [submit, approve, reject, cancel]
           requestBody:
             required: false
             content:
@@ -335,7 +336,7 @@ class OrderApi(BaseApi):
             return self.response(
                 404, message=str(_l("unknown decision %(name)s", name=repr(decision)))
             )
-        handler, needs_reason = orders.DECISIONS[decision]
+        handler, needs_reason, _target = orders.DECISIONS[decision]
         order, refused = self._visible(pk)
         if refused:
             return refused

@@ -184,10 +184,22 @@ class BillingAccount(Timestamped, Model):
         return self.ref
 
 
+OPEN_LINE = text("status != 'terminated'")
+
+
 class Service(Timestamped, Model):
     __tablename__ = "service"
     __audited__ = True
     __table_args__ = (
+        # a number belongs to one open line; after its quarantine a terminated line's
+        # number may be given to a new line
+        Index(
+            "uq_service_open_number",
+            "service_id",
+            unique=True,
+            sqlite_where=OPEN_LINE,
+            postgresql_where=OPEN_LINE,
+        ),
         CheckConstraint(
             "status in ('pending', 'active', 'barred', 'suspended', 'terminated')",
             name="ck_service_status",
@@ -195,7 +207,7 @@ class Service(Timestamped, Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[str] = mapped_column(String(32), unique=True)
+    service_id: Mapped[str] = mapped_column(String(32), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("billing_account.id"), index=True)
     product_code: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default=ServiceStatus.PENDING, index=True)

@@ -183,6 +183,8 @@ class ProvisioningTask(Timestamped, Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     adapter: Mapped[str | None] = mapped_column(String(16))
     last_error: Mapped[str | None] = mapped_column(String(1000))
+    # the network refused the request: a retry sends it under a new idempotency key
+    refused: Mapped[bool] = mapped_column(default=False)
     response: Mapped[str | None] = mapped_column(String(1000))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models.crm import BillingAccount, Customer, CustomerStatus, Region, Service, ServiceStatus
-from app.services import csv_import
+from app.services import csv_import, numbers
 from app.services import customer_rules as rules
 from app.services.errors import DomainError
 
@@ -223,7 +223,7 @@ class CustomerRowImporter:
         return account, changed
 
     def _service(self, row, account, service_id, activated_on) -> bool:
-        service = db.session.scalar(db.select(Service).where(Service.service_id == service_id))
+        service = numbers.holder(service_id)
         if service is None:
             db.session.add(
                 Service(

@@ -8,6 +8,7 @@ defaults. The rules themselves live in customer_rules.
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.models.catalog import CREDIT_CLASSES
 from app.models.crm import (
     BillingAccount,
     Contact,
@@ -18,6 +19,7 @@ from app.models.crm import (
     PaymentMode,
     Region,
 )
+from app.models.orders import Order
 from app.models.security import AbonentUser
 from app.services import customer_rules as rules
 from app.services.editing import edit_rule
@@ -36,6 +38,7 @@ ACCOUNT_FIELDS = (
     "delivery_channel",
     "language",
     "credit_limit",
+    "credit_class",
 )
 SERVICE_FIELDS = (
     "service_id",
@@ -134,6 +137,9 @@ def prepare_account(account: BillingAccount, customer_ref, bill_to_ref, region_i
     account.credit_limit = rules.check_amount(
         "credit_limit", account.credit_limit, account.currency
     )
+    account.credit_class = rules.check_choice(
+        "credit_class", account.credit_class or "C", CREDIT_CLASSES
+    )
 
 
 @edit_rule
@@ -161,6 +167,8 @@ def check_delete(record) -> None:
     elif isinstance(record, BillingAccount):
         if record.services:
             raise DomainError("account", _l("%(ref)s has services", ref=record.ref))
+        if db.session.scalar(db.select(Order.id).where(Order.account_id == record.id).limit(1)):
+            raise DomainError("account", _l("%(ref)s has orders", ref=record.ref))
         if db.session.scalar(
             db.select(BillingAccount.id).where(BillingAccount.bill_to_id == record.id)
         ):

@@ -510,6 +510,7 @@ def seed_number_pools(regions: dict[str, Region]) -> None:
 def seed_orders() -> None:
     """In each region, a postpaid customer with a new line ordered and provisioned (through
     the log adapter) and a suspension still in draft, so the order screens have a story."""
+    tasks = []
     for demo in DEMO_REGIONS:
         refs = [f"{_ref(demo, n)}-A" for n in range(1, 11)]
         account = db.session.scalar(
@@ -528,9 +529,10 @@ def seed_orders() -> None:
         )
         orders.submit(order)
         orders.approve(order)
+        tasks.append(order.lines[0].task.id)
         existing = account.services[0].service_id
         orders.create(account.ref, None, [{"action": "suspend", "service_id": existing}])
-    provisioning.run_due(adapter=LogAdapter())
+    provisioning.run_due(adapter=LogAdapter(), task_ids=tasks)
 
 
 def seed(customers: int = 300, today: date | None = None) -> dict:

@@ -12,7 +12,7 @@ from sqlalchemy import insert, update
 
 from app.extensions import db
 from app.models.catalog import LineType
-from app.models.crm import Service
+from app.models.crm import Service, ServiceStatus
 from app.models.numbers import NumberRange, NumberStatus, PhoneNumber
 from app.models.types import utcnow
 from app.services import customer_rules as rules
@@ -62,7 +62,11 @@ def fill_range(number_range: NumberRange) -> int:
             str(n).zfill(width) for n in range(chunk_start, min(chunk_start + CHUNK, end + 1))
         ]
         in_use = set(
-            db.session.scalars(db.select(Service.service_id).where(Service.service_id.in_(values)))
+            db.session.scalars(
+                db.select(Service.service_id).where(
+                    Service.service_id.in_(values), Service.status != ServiceStatus.TERMINATED
+                )
+            )
         )
         db.session.execute(
             insert(PhoneNumber),
@@ -79,6 +83,17 @@ def fill_range(number_range: NumberRange) -> int:
     record_change("number_range", number_range.id, "bulk", {"numbers": created})
     db.session.commit()
     return created
+
+
+def holder(number: str, account_id: int | None = None) -> Service | None:
+    """The line a number belongs to: its open line, else the last one that had it (a number
+    returns to a new line only after its old one ended)."""
+    query = db.select(Service).where(Service.service_id == number)
+    if account_id is not None:
+        query = query.where(Service.account_id == account_id)
+    return db.session.scalar(
+        query.order_by((Service.status == ServiceStatus.TERMINATED), Service.id.desc()).limit(1)
+    )
 
 
 def _move(number: str, from_statuses, to_status: str, **values) -> None:

@@ -56,3 +56,18 @@ def move(order: Order, to_status: str, reason: str | None = None) -> None:
     set_committed_value(order, "status", to_status)
     if reason is not None:
         set_committed_value(order, "reason", reason)
+
+
+def lock_order(order_id: int) -> Order:
+    """The order, fresh and locked until the transaction ends (on PostgreSQL; SQLite
+    writes one at a time anyway): whoever moves an order on or settles its tasks takes this
+    lock first, so two workers finishing its last two tasks cannot both miss the end."""
+    db.session.execute(
+        update(Order)
+        .where(Order.id == order_id)
+        .values(updated_at=Order.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    order = db.session.get(Order, order_id)
+    db.session.refresh(order)
+    return order

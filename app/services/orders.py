@@ -9,6 +9,7 @@ reserves the numbers of new lines and hands each line to provisioning.
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -52,7 +53,13 @@ def get(order_id: int, region_ids) -> Order:
     """An order the user may see (its account's customer is in the user's regions)."""
     accounts = scoped(db.select(BillingAccount.id), BillingAccount, region_ids)
     order = db.session.scalar(
-        db.select(Order).where(Order.id == order_id, Order.account_id.in_(accounts))
+        db.select(Order)
+        .where(Order.id == order_id, Order.account_id.in_(accounts))
+        .options(
+            selectinload(Order.lines).selectinload(OrderLine.service),
+            selectinload(Order.lines).selectinload(OrderLine.task),
+            selectinload(Order.changes),
+        )
     )
     if order is None:
         raise NotFound("order", _l("not found"))
@@ -150,7 +157,7 @@ def _add_line(
         product = _product_for(order.account, product_code)
         line.product_code = product.code
         if number:
-            line.number = _wanted_number(order.account, product, number)
+            line.number = _wanted_number(order, product, number)
     else:
         service = _service_of(order.account, service_id)
         if any(other.service_id == service.id for other in order.lines):
@@ -225,10 +232,13 @@ def _check_action_allowed(action: str, service: Service) -> None:
         )
 
 
-def _wanted_number(account: BillingAccount, product: Product, number: str) -> str:
+def _wanted_number(order: Order, product: Product, number: str) -> str:
     """A number the customer picked must be free in a pool of the account's region for the
     product's kind of line."""
+    account = order.account
     number = rules.check_service_id(number.strip())
+    if any(line.number == number for line in order.lines):
+        raise DomainError("number", _l("%(ref)s is already in this order", ref=number))
     free = db.session.scalar(
         db.select(PhoneNumber.id)
         .join(NumberRange, PhoneNumber.range_id == NumberRange.id)
@@ -287,10 +297,9 @@ def credit_refusals(order: Order) -> list[str]:
     charges beyond its credit limit (postpaid) once the order is carried out."""
     account = order.account
     refusals = []
-    products = {}
     for line in order.lines:
         if line.product_code:
-            product = products[line.product_code] = _product(line.product_code)
+            product = _product(line.product_code)
             if product.min_credit_class and account.credit_class > product.min_credit_class:
                 refusals.append(
                     str(
@@ -374,6 +383,8 @@ def approve(order: Order) -> list[str]:
     provisioning task; a number that cannot be had leaves the order submitted."""
     _require_status(order, OS.SUBMITTED)
     try:
+        # two orders of one account approved at once must not both fit its limits
+        _lock_account(order.account_id)
         _recheck_lines(order)
         refusals = credit_refusals(order)
         if refusals:
@@ -389,6 +400,15 @@ def approve(order: Order) -> list[str]:
         db.session.rollback()
         raise
     return refusals
+
+
+def _lock_account(account_id: int) -> None:
+    db.session.execute(
+        update(BillingAccount)
+        .where(BillingAccount.id == account_id)
+        .values(updated_at=BillingAccount.updated_at)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _open_new_line(order: Order, line: OrderLine) -> None:
@@ -418,15 +438,19 @@ def cancel(order: Order, reason: str) -> None:
     has not confirmed are dropped, new lines never activated end with their number
     released. Lines already carried out stay as they are."""
     reason = rules.check_length(Order, "reason", rules.required("reason", reason))
-    if any(line.task and provisioning.is_being_sent(line.task) for line in order.lines):
-        raise DomainError("status", _l("a line is being sent to the network: try again shortly"))
     try:
         move(order, OS.CANCELLED, reason)
         for line in order.lines:
             task = line.task
-            if task is None or task.status == TaskStatus.DONE:
+            if task is None:
                 continue
-            task.status = TaskStatus.CANCELLED
+            db.session.refresh(task)
+            if task.status == TaskStatus.DONE:
+                continue
+            if not provisioning.cancel_task(task):
+                raise DomainError(
+                    "status", _l("a line is being sent to the network: try again shortly")
+                )
             if line.action == LineAction.ADD and line.service.status == ServiceStatus.PENDING:
                 lifecycle.change_status(line.service, ServiceStatus.TERMINATED, reason=order.ref)
         db.session.commit()
@@ -435,10 +459,10 @@ def cancel(order: Order, reason: str) -> None:
         raise
 
 
-def retry(order: Order) -> None:
+def retry(order: Order) -> int:
     """Send a failed order's failed tasks again."""
     _require_status(order, OS.FAILED)
-    provisioning.retry([line.task for line in order.lines if line.task is not None])
+    return provisioning.retry([line.task for line in order.lines if line.task is not None])
 
 
 @edit_rule
@@ -447,14 +471,13 @@ def prepare_credit_class(credit_class: CreditClass) -> None:
         raise DomainError("max_lines", _l("a number of lines, 0 or more"))
 
 
-# what staff may decide on an order (screens and API): the service call, and whether the
-# decision needs a reason
+# what staff may decide on an order (screens and API): the service call, whether the
+# decision needs a reason, and the status it leads to
 DECISIONS = {
-    "submit": (submit, False),
-    "approve": (approve, False),
-    "reject": (reject, True),
-    "cancel": (cancel, True),
-    "retry": (retry, False),
+    "submit": (submit, False, OS.SUBMITTED),
+    "approve": (approve, False, OS.APPROVED),
+    "reject": (reject, True, OS.REJECTED),
+    "cancel": (cancel, True, OS.CANCELLED),
 }
 
 

@@ -17,12 +17,14 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import or_, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models.catalog import Product
 from app.models.crm import ServiceStatus
 from app.models.orders import (
     LineAction,
+    Order,
     OrderLine,
     OrderStatus,
     ProvisioningTask,
@@ -32,7 +34,7 @@ from app.models.types import utcnow
 from app.services import lifecycle
 from app.services import provisioning_adapters as adapters
 from app.services.errors import DomainError
-from app.services.order_moves import move
+from app.services.order_moves import lock_order, move
 
 # what the network is asked to do for each kind of order line
 NETWORK_ACTION = {
@@ -108,20 +110,18 @@ def _due(now: datetime):
     )
 
 
-def run_due(now: datetime | None = None, adapter=None) -> RunSummary:
-    """Send every task that is due once."""
+def run_due(now: datetime | None = None, adapter=None, task_ids=None) -> RunSummary:
+    """Send every task that is due (of `task_ids` only, when given) once."""
     config = current_app.config
     adapter = adapter or adapters.from_config(config)
     now = now or utcnow()
     summary = RunSummary()
     last_id = 0
     while True:
-        ids = db.session.scalars(
-            db.select(ProvisioningTask.id)
-            .where(*_due(now), ProvisioningTask.id > last_id)
-            .order_by(ProvisioningTask.id)
-            .limit(BATCH)
-        ).all()
+        query = db.select(ProvisioningTask.id).where(*_due(now), ProvisioningTask.id > last_id)
+        if task_ids is not None:
+            query = query.where(ProvisioningTask.id.in_(task_ids))
+        ids = db.session.scalars(query.order_by(ProvisioningTask.id).limit(BATCH)).all()
         db.session.rollback()
         if not ids:
             return summary
@@ -132,52 +132,76 @@ def run_due(now: datetime | None = None, adapter=None) -> RunSummary:
         last_id = ids[-1]
 
 
-def _claim(task_id: int, now: datetime, lease: timedelta) -> bool:
+def _claim(task_id: int, now: datetime, lease_until: datetime) -> bool:
     result = db.session.execute(
         update(ProvisioningTask)
         .where(ProvisioningTask.id == task_id, *_due(now))
-        .values(locked_until=now + lease, attempts=ProvisioningTask.attempts + 1)
+        .values(locked_until=lease_until, attempts=ProvisioningTask.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
     return result.rowcount == 1
 
 
+def _still_ours(task_id: int, lease_until: datetime) -> bool:
+    """Whether this worker still holds the task (not cancelled, not re-claimed after an
+    expired lease); the UPDATE holds its row until the transaction ends."""
+    result = db.session.execute(
+        update(ProvisioningTask)
+        .where(
+            ProvisioningTask.id == task_id,
+            ProvisioningTask.status == TaskStatus.PENDING,
+            ProvisioningTask.locked_until == lease_until,
+        )
+        .values(locked_until=lease_until)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
 def _process(task_id: int, adapter, now: datetime, config) -> str | None:
-    if not _claim(task_id, now, timedelta(seconds=config["PROVISIONING_TIMEOUT"] * 2 + 60)):
+    lease = timedelta(seconds=config["PROVISIONING_TIMEOUT"] * 2 + 60)
+    # the lease counts from the claim itself, not from the start of a long run
+    lease_until = max(now, utcnow()) + lease
+    if not _claim(task_id, now, lease_until):
         return None  # another worker has it
     task = db.session.get(ProvisioningTask, task_id)
-    order = task.line.order
-    if order.status == OrderStatus.APPROVED:
-        try:
-            move(order, OrderStatus.PROVISIONING)
-            db.session.commit()
-        except DomainError:  # another worker started the order meanwhile
-            db.session.rollback()
+    order_id, request = task.line.order_id, dict(task.request)
+    _start_order(order_id)
     try:
-        answer = adapter.send(task.request)
+        answer = adapter.send(request)
     except adapters.TemporaryFailure as exc:
-        return _attempt_failed(task, str(exc), now, config, temporary=True)
+        return _attempt_failed(task_id, lease_until, str(exc), now, config, temporary=True)
     except adapters.PermanentFailure as exc:
-        return _attempt_failed(task, str(exc), now, config, temporary=False)
+        return _attempt_failed(task_id, lease_until, str(exc), now, config, refused=True)
     except Exception as exc:  # an adapter's own fault: counted as an attempt, not a crash
         log.exception("provisioning task %s", task_id)
-        return _attempt_failed(task, repr(exc), now, config, temporary=True)
+        return _attempt_failed(task_id, lease_until, repr(exc), now, config, temporary=True)
     try:
-        _carry_out(task, answer, adapter.name, now)
+        order = lock_order(order_id)
+        if not _still_ours(task_id, lease_until):
+            db.session.rollback()
+            return None
+        _carry_out(db.session.get(ProvisioningTask, task_id), answer, adapter.name, now)
+        settle(order)
         db.session.commit()
     except DomainError as exc:
         # the network did it, but the line can no longer follow (changed meanwhile)
         db.session.rollback()
-        task = db.session.get(ProvisioningTask, task_id)
-        return _attempt_failed(task, exc.message, now, config, temporary=False)
+        return _attempt_failed(task_id, lease_until, exc.message, now, config)
     return "done"
+
+
+def _start_order(order_id: int) -> None:
+    order = lock_order(order_id)
+    if order.status == OrderStatus.APPROVED:
+        move(order, OrderStatus.PROVISIONING)
+    db.session.commit()
 
 
 def _carry_out(task: ProvisioningTask, answer: str, adapter_name: str, now: datetime) -> None:
     line = task.line
-    order = line.order
-    reason = f"{order.ref} · {line.reason}" if line.reason else order.ref
+    reason = f"{line.order.ref} · {line.reason}" if line.reason else line.order.ref
     if line.action == LineAction.CHANGE_PRODUCT:
         task.service.product_code = line.product_code
     else:
@@ -189,12 +213,41 @@ def _carry_out(task: ProvisioningTask, answer: str, adapter_name: str, now: date
     task.locked_until = None
     task.last_error = None
     db.session.flush()
-    unfinished = [other for other in order.lines if other.task.status != TaskStatus.DONE]
-    if not unfinished and order.status == OrderStatus.PROVISIONING:
-        move(order, OrderStatus.COMPLETED)
 
 
-def _attempt_failed(task, error: str, now: datetime, config, temporary: bool) -> str:
+def settle(order: Order, reason: str | None = None) -> None:
+    """An order being carried out follows its tasks: failed while one of them has failed,
+    completed when all are done, else provisioning."""
+    if order.status not in (OrderStatus.PROVISIONING, OrderStatus.FAILED):
+        return
+    db.session.flush()
+    statuses = set(
+        db.session.scalars(
+            db.select(ProvisioningTask.status)
+            .join(OrderLine, ProvisioningTask.line_id == OrderLine.id)
+            .where(OrderLine.order_id == order.id)
+        )
+    )
+    if TaskStatus.FAILED in statuses:
+        target = OrderStatus.FAILED
+    elif statuses == {TaskStatus.DONE}:
+        target = OrderStatus.COMPLETED
+    else:
+        target = OrderStatus.PROVISIONING
+    if target != order.status:
+        move(order, target, reason)
+
+
+def _attempt_failed(
+    task_id, lease_until, error: str, now, config, temporary=False, refused=False
+) -> str | None:
+    db.session.rollback()
+    task = db.session.get(ProvisioningTask, task_id)
+    order = lock_order(task.line.order_id)
+    if not _still_ours(task_id, lease_until):
+        db.session.rollback()
+        return None
+    db.session.refresh(task)
     task.last_error = error[:1000]
     task.locked_until = None
     if temporary and task.attempts < config["PROVISIONING_MAX_ATTEMPTS"]:
@@ -206,20 +259,23 @@ def _attempt_failed(task, error: str, now: datetime, config, temporary: bool) ->
         db.session.commit()
         return "retrying"
     task.status = TaskStatus.FAILED
-    order = task.line.order
-    if order.status == OrderStatus.PROVISIONING:
-        move(order, OrderStatus.FAILED, f"{task.service.service_id}: {error}")
+    task.refused = refused
+    settle(order, f"{task.service.service_id}: {error}")
     db.session.commit()
     return "failed"
 
 
 def retry(tasks, now: datetime | None = None) -> int:
-    """Send failed tasks (and tasks waiting for their next attempt) again now; their
-    failed orders go back to provisioning."""
+    """Send failed tasks (and tasks waiting for their next attempt) again now; a request
+    the network refused goes under a new idempotency key, since the gateway answers a
+    repeated key with its first answer. An order with no failed task left is provisioning
+    again."""
     now = now or utcnow()
     retried = 0
     try:
         for task in tasks:
+            order = lock_order(task.line.order_id)
+            db.session.refresh(task)
             if task.status not in (TaskStatus.FAILED, TaskStatus.PENDING):
                 continue
             if task.locked_until is not None and task.locked_until > now:
@@ -227,9 +283,11 @@ def retry(tasks, now: datetime | None = None) -> int:
             task.status = TaskStatus.PENDING
             task.attempts = 0
             task.next_attempt_at = now
-            order = task.line.order
-            if order.status == OrderStatus.FAILED:
-                move(order, OrderStatus.PROVISIONING, "retry")
+            if task.refused:
+                task.idempotency_key = uuid.uuid4().hex
+                task.request = {**task.request, "idempotency_key": task.idempotency_key}
+                task.refused = False
+            settle(order)
             retried += 1
         db.session.commit()
     except Exception:
@@ -238,9 +296,19 @@ def retry(tasks, now: datetime | None = None) -> int:
     return retried
 
 
-def is_being_sent(task: ProvisioningTask, now: datetime | None = None) -> bool:
-    return (
-        task.status == TaskStatus.PENDING
-        and task.locked_until is not None
-        and task.locked_until > (now or utcnow())
+def cancel_task(task: ProvisioningTask, now: datetime | None = None) -> bool:
+    """Cancel a task not yet confirmed; False when a worker is sending it right now."""
+    now = now or utcnow()
+    result = db.session.execute(
+        update(ProvisioningTask)
+        .where(
+            ProvisioningTask.id == task.id,
+            ProvisioningTask.status.in_((TaskStatus.PENDING, TaskStatus.FAILED)),
+            or_(ProvisioningTask.locked_until.is_(None), ProvisioningTask.locked_until < now),
+        )
+        .values(status=TaskStatus.CANCELLED, locked_until=None)
+        .execution_options(synchronize_session=False)
     )
+    if result.rowcount == 1:
+        set_committed_value(task, "status", TaskStatus.CANCELLED)
+    return result.rowcount == 1

@@ -40,6 +40,11 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={digest}"
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the 3xx answer is then an HTTPError: a refusal
+
+
 class LogAdapter:
     """Records the request in the log only: for demos and networks provisioned by hand."""
 
@@ -56,7 +61,11 @@ class HttpAdapter:
     def __init__(self, url: str, secret: str, timeout: float):
         if not url:
             raise PermanentFailure("PROVISIONING_URL is not set")
+        if not secret:
+            raise PermanentFailure("PROVISIONING_SECRET is not set")
         self.url, self.secret, self.timeout = url, secret, timeout
+        # a redirect would turn the signed POST into a GET without a body
+        self.opener = urllib.request.build_opener(_NoRedirect)
 
     def send(self, request: dict) -> str:
         body = json.dumps(request, sort_keys=True, separators=(",", ":")).encode()
@@ -67,7 +76,7 @@ class HttpAdapter:
         }
         http_request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(http_request, timeout=self.timeout) as answer:
+            with self.opener.open(http_request, timeout=self.timeout) as answer:
                 return answer.read(ANSWER_LIMIT).decode("utf-8", "replace")
         except urllib.error.HTTPError as exc:
             text = exc.read(ANSWER_LIMIT).decode("utf-8", "replace")

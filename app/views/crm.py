@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, SelectField, StringField
 from wtforms.validators import InputRequired, Optional
 
+from app.models.catalog import CREDIT_CLASSES
 from app.models.crm import (
     LANGUAGE_CODES,
     BillingAccount,
@@ -99,6 +100,7 @@ COMMON_LABELS = {
     "bill_to_ref": _l("Bill to"),
     "delivery_channel": _l("Delivery channel"),
     "credit_limit": _l("Credit limit"),
+    "credit_class": _l("Credit class"),
     "service_id": _l("Number"),
     "account": _l("Account"),
     "account_ref": _l("Account"),
@@ -212,6 +214,7 @@ class AccountView(ScopedModelView):
         "delivery_channel": _select(_l("Delivery channel"), list(DeliveryChannel), CHANNEL_LABELS),
         "language": _select(_l("Language"), LANGUAGE_CODES, LANGUAGE_NAMES, required=False),
         "credit_limit": _decimal(_l("Credit limit")),
+        "credit_class": _select(_l("Credit class"), CREDIT_CLASSES, required=False),
     }
     base_order = ("ref", "asc")
 

@@ -46,6 +46,13 @@ TERMINATION_LABELS = {
     "other": _l("Other"),
 }
 SOURCE_LABELS = {"staff": _l("Staff"), "api": _l("API"), "acquisition": _l("Acquisition")}
+TASK_ACTION_LABELS = {
+    "activate": _l("Activate"),
+    "change_product": _l("Change product"),
+    "suspend": _l("Suspend"),
+    "resume": _l("Resume"),
+    "terminate": _l("Terminate"),
+}
 TASK_STATUS_LABELS = {
     "pending": _l("Pending"),
     "done": _l("Done"),

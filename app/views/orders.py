@@ -19,12 +19,14 @@ from app.models.orders import (
 from app.security import CATALOG, ORDERS, PROVISIONING, VIEW_METHOD_PERMISSIONS
 from app.services import orders, provisioning
 from app.services.errors import DomainError, NotFound
+from app.services.order_moves import MOVES
 from app.services.scoping import current_region_ids
 from app.views.base import AbonentModelView, ScopedModelView
 from app.views.display import (
     LINE_ACTION_LABELS,
     ORDER_STATUS_LABELS,
     SOURCE_LABELS,
+    TASK_ACTION_LABELS,
     TASK_STATUS_LABELS,
     TERMINATION_LABELS,
     label_for,
@@ -49,6 +51,10 @@ LABELS = {
     "adapter": _l("Adapter"),
     "completed_at": _l("Completed"),
     "idempotency_key": _l("Idempotency key"),
+    "response": _l("Network answer"),
+    "id": _l("Task"),
+    "account.ref": _l("Account"),
+    "service.service_id": _l("Number"),
     "line": _l("Order line"),
     "code": _l("Credit class"),
     "max_lines": _l("Open lines allowed per account"),
@@ -115,7 +121,7 @@ class OrderView(ScopedModelView):
         "source": label_for(SOURCE_LABELS),
         "created_at": local_datetime,
     }
-    list_columns = ["ref", "account", "status", "source", "created_by", "created_at"]
+    list_columns = ["ref", "account.ref", "status", "source", "created_by", "created_at"]
     search_columns = ["ref", "status", "source", "created_by"]
     base_order = ("id", "desc")
     list_template = "order_list.html"
@@ -155,6 +161,12 @@ class OrderView(ScopedModelView):
             line_form=LineForm(),
             title=order.ref,
             can_write=self.appbuilder.sm.has_access("can_write", ORDERS),
+            can_retry=self.appbuilder.sm.has_access("can_write", PROVISIONING),
+            decisions={
+                name: needs_reason
+                for name, (_handler, needs_reason, target) in orders.DECISIONS.items()
+                if target in MOVES[order.status]
+            },
         )
 
     @expose("/line/<pk>", methods=["POST"])
@@ -188,7 +200,7 @@ class OrderView(ScopedModelView):
             abort(404)
         if not DynamicForm().validate_on_submit():
             abort(400)
-        handler, needs_reason = orders.DECISIONS[decision]
+        handler, needs_reason, _target = orders.DECISIONS[decision]
         try:
             refusals = (
                 handler(order, request.form.get("reason", "")) if needs_reason else handler(order)
@@ -213,12 +225,13 @@ def _status(order: Order) -> str:
 class ProvisioningTaskView(ScopedModelView):
     datamodel = SQLAInterface(ProvisioningTask)
     class_permission_name = PROVISIONING
-    method_permission_name = {**VIEW_METHOD_PERMISSIONS, "retry": "write"}
+    method_permission_name = {**VIEW_METHOD_PERMISSIONS, "retry": "write", "retry_order": "write"}
     base_permissions = ["can_read", "can_write"]
     list_title = show_title = _l("Provisioning tasks")
     label_columns = LABELS
     formatters_columns = {
         "status": label_for(TASK_STATUS_LABELS),
+        "action": label_for(TASK_ACTION_LABELS),
         "next_attempt_at": local_datetime,
         "completed_at": local_datetime,
         "created_at": local_datetime,
@@ -226,7 +239,7 @@ class ProvisioningTaskView(ScopedModelView):
     list_columns = [
         "id",
         "action",
-        "service",
+        "service.service_id",
         "status",
         "attempts",
         "next_attempt_at",
@@ -248,7 +261,7 @@ class ProvisioningTaskView(ScopedModelView):
     ]
     search_columns = ["status", "action", "idempotency_key"]
     base_order = ("id", "desc")
-    include_route_methods = {"list", "show", "action", "action_post"}
+    include_route_methods = {"list", "show", "action", "action_post", "retry_order"}
 
     @action(
         "retry",
@@ -260,9 +273,30 @@ class ProvisioningTaskView(ScopedModelView):
         items = items if isinstance(items, list) else [items]
         # FAB loads the selected rows unscoped: keep those of the user's regions
         visible = [i for i in items if i and self.datamodel.get(i.id, self._base_filters)]
-        retried = provisioning.retry(visible)
-        flash(str(_l("%(n)s tasks will be sent again", n=retried)), "success")
+        self._retried(provisioning.retry, visible)
         return redirect(request.referrer or url_for("ProvisioningTaskView.list"))
+
+    @expose("/retry_order/<pk>", methods=["POST"])
+    @has_access
+    def retry_order(self, pk):
+        """Retry provisioning from a failed order's page."""
+        try:
+            order = orders.get(int(pk), current_region_ids())
+        except (NotFound, ValueError):
+            abort(404)
+        if not DynamicForm().validate_on_submit():
+            abort(400)
+        self._retried(orders.retry, order)
+        return redirect(url_for("OrderView.show", pk=order.id))
+
+    @staticmethod
+    def _retried(handler, what) -> None:
+        try:
+            retried = handler(what)
+        except DomainError as exc:
+            flash(exc.message, "danger")
+        else:
+            flash(str(_l("Tasks to send again: %(n)s", n=retried)), "success")
 
 
 class CreditClassView(AbonentModelView):

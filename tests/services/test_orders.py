@@ -332,3 +332,28 @@ def test_two_users_approving_at_once_approve_the_order_once(app, tmp_path):
         assert db.session.scalar(db.select(db.func.count(Service.id))) == 2
         reserved = db.select(db.func.count(PhoneNumber.id)).where(PhoneNumber.status == "reserved")
         assert db.session.scalar(reserved) == 1
+
+
+def test_the_credit_class_is_checked_and_an_account_with_orders_stays(ctx, tmp_path):
+    from app.services import customers
+
+    account = ordering_customer(tmp_path)
+    account.credit_class = "Z"
+    with pytest.raises(DomainError, match="credit_class: 'Z' is not one of A, B, C, D, E"):
+        customers.prepare_account(account, None, None, None)
+    account = db.session.scalar(db.select(Service)).account
+    order = orders.create("A1", None, [])
+    orders.cancel(order, "empty")
+    for service in account.services:
+        db.session.delete(service)
+    db.session.flush()
+    db.session.expire(account)
+    with pytest.raises(DomainError, match="account: A1 has orders"):
+        customers.check_delete(account)
+
+
+def test_the_same_picked_number_twice_in_one_order_is_refused(ctx, tmp_path):
+    ordering_customer(tmp_path)
+    line = {"action": "add", "product_code": "SMART", "number": "393400000042"}
+    with pytest.raises(DomainError, match="lines\\[2\\].number: 393400000042 is already in"):
+        orders.create("A1", None, [line, line])

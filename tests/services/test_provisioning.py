@@ -11,7 +11,8 @@ from app.extensions import db
 from app.models.orders import Order, ProvisioningTask
 from app.models.types import utcnow
 from app.services import orders, provisioning
-from app.services.provisioning_adapters import signature
+from app.services.errors import DomainError
+from app.services.provisioning_adapters import LogAdapter, PermanentFailure, signature
 from tests.helpers import ordering_customer
 
 
@@ -28,6 +29,18 @@ def _state(order_id):
     order = db.session.get(Order, order_id)
     line = order.lines[0]
     return order.status, line.service.status, line.task
+
+
+def _two_line_order(tmp_path) -> Order:
+    ordering_customer(tmp_path)
+    order = orders.create(
+        "A1",
+        None,
+        [{"action": "add", "product_code": "SMART"}, {"action": "add", "product_code": "SMART"}],
+    )
+    orders.submit(order)
+    assert orders.approve(order) == []
+    return order
 
 
 def test_a_signed_request_activates_the_line(ctx, tmp_path, gateway):
@@ -122,12 +135,68 @@ def test_a_task_is_sent_by_one_worker_at_a_time(ctx, tmp_path):
     order = _approved_new_line(tmp_path)
     task_id = order.lines[0].task.id
     now = utcnow()
-    lease = timedelta(seconds=60)
-    assert provisioning._claim(task_id, now, lease)
-    assert not provisioning._claim(task_id, now, lease)
+    lease_until = now + timedelta(seconds=60)
+    assert provisioning._claim(task_id, now, lease_until)
+    assert not provisioning._claim(task_id, now, lease_until)
     # a worker that died holding it: the task is free again after the lease
-    assert provisioning._claim(task_id, now + timedelta(seconds=61), lease)
+    later = now + timedelta(seconds=61)
+    assert provisioning._claim(task_id, later, later + timedelta(seconds=60))
     assert db.session.get(ProvisioningTask, task_id).attempts == 2
+    # the first worker, back from a very slow gateway, no longer holds it
+    assert not provisioning._still_ours(task_id, lease_until)
+
+
+def test_a_failed_order_cannot_be_cancelled_while_a_line_is_being_sent(ctx, app, tmp_path):
+    order = _two_line_order(tmp_path)
+    order_id = order.id
+    seen = []
+
+    class RefuseThenSlow:
+        name = "test"
+
+        def send(self, request):
+            if not seen:
+                seen.append("refused")
+                raise PermanentFailure("HTTP 409: busy")
+            with app.app_context():  # the order has failed; a CSR gives it up meanwhile
+                try:
+                    orders.cancel(orders.get(order_id, None), "customer left")
+                except DomainError as exc:
+                    seen.append(exc.message)
+            return "ok"
+
+    assert str(provisioning.run_due(adapter=RefuseThenSlow())) == "done 1, retrying 0, failed 1"
+    assert seen[1] == "status: a line is being sent to the network: try again shortly"
+    db.session.expire_all()
+    order = db.session.get(Order, order_id)
+    assert order.status == "failed"
+    assert [line.service.status for line in order.lines] == ["pending", "active"]
+
+
+def test_a_worker_whose_lease_ran_out_leaves_a_cancelled_order_alone(ctx, app, tmp_path):
+    order = _two_line_order(tmp_path)
+    order_id = order.id
+    calls = []
+
+    class RefuseThenTooSlow:
+        name = "test"
+
+        def send(self, request):
+            calls.append(request["service_id"])
+            if len(calls) == 1:
+                raise PermanentFailure("HTTP 409: busy")
+            with app.app_context():  # the lease runs out, then a CSR gives the order up
+                db.session.execute(db.update(ProvisioningTask).values(locked_until=None))
+                db.session.commit()
+                orders.cancel(orders.get(order_id, None), "customer left")
+            return "ok"
+
+    assert str(provisioning.run_due(adapter=RefuseThenTooSlow())) == "done 0, retrying 0, failed 1"
+    db.session.expire_all()
+    order = db.session.get(Order, order_id)
+    assert order.status == "cancelled"
+    assert [line.service.status for line in order.lines] == ["terminated", "terminated"]
+    assert [line.task.status for line in order.lines] == ["cancelled", "cancelled"]
 
 
 def test_a_line_changed_meanwhile_fails_the_task_instead_of_half_applying(ctx, tmp_path, gateway):
@@ -163,3 +232,49 @@ def test_an_adapter_crash_counts_as_an_attempt(ctx, tmp_path):
     assert str(provisioning.run_due(adapter=Broken())) == "done 0, retrying 1, failed 0"
     _status, line_status, task = _state(order.id)
     assert line_status == "pending" and "adapter bug" in task.last_error
+
+
+def test_the_order_follows_its_tasks_through_failures_and_retries(ctx, tmp_path, gateway):
+    order = _two_line_order(tmp_path)
+    gateway.answers = [(409, 0), (409, 0)]  # the network refuses both
+    assert str(provisioning.run_due()) == "done 0, retrying 0, failed 2"
+    db.session.expire_all()
+    order = db.session.get(Order, order.id)
+    first, second = (line.task for line in order.lines)
+    assert order.status == "failed" and first.refused
+    old_key = first.idempotency_key
+
+    provisioning.retry([first])  # one of two: the order has a failed task still
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status == "failed"
+    assert provisioning.run_due().done == 1
+    db.session.expire_all()
+    order = db.session.get(Order, order.id)
+    assert order.status == "failed"
+    # a refused request goes again under a new key: the gateway would repeat its refusal
+    first = order.lines[0].task
+    assert first.idempotency_key != old_key == gateway.requests[0][0]["Idempotency-Key"]
+    assert first.request["idempotency_key"] == first.idempotency_key
+
+    orders.retry(order)
+    assert db.session.get(Order, order.id).status == "provisioning"
+    assert provisioning.run_due().done == 1
+    assert _state(order.id)[0] == "completed"
+
+
+def test_a_cancelled_new_lines_number_serves_the_next_order(ctx, tmp_path):
+    order = _approved_new_line(tmp_path)
+    number = order.lines[0].number
+    orders.cancel(order, "changed their mind")
+    again = orders.create("A1", None, [{"action": "add", "product_code": "SMART"}])
+    orders.submit(again)
+    assert orders.approve(again) == []
+    assert again.lines[0].service.service_id == number
+    assert provisioning.run_due(adapter=LogAdapter()).done == 1
+
+
+def test_a_redirect_is_a_refusal_not_a_success(ctx, tmp_path, gateway):
+    order = _approved_new_line(tmp_path)
+    gateway.answers = [(302, 0)]
+    assert str(provisioning.run_due()) == "done 0, retrying 0, failed 1"
+    assert _state(order.id)[2].last_error.startswith("HTTP 302")

@@ -160,3 +160,38 @@ def test_order_and_task_lists_for_each_role(app, login, account):
         as_text=True
     )
     assert login("csr").get("/provisioningtaskview/list/").status_code == 200
+
+
+def test_a_failed_order_is_retried_from_its_page_by_provisioning_staff(app, login, account):
+    from app.services.provisioning_adapters import PermanentFailure
+
+    class Refusing:
+        name = "test"
+
+        def send(self, request):
+            raise PermanentFailure("HTTP 409: number busy")
+
+    with app.app_context(), acting_as():
+        order = orders.create("A1", None, [{"action": "add", "product_code": "SMART"}])
+        orders.submit(order)
+        orders.approve(order)
+        provisioning.run_due(adapter=Refusing())
+        order_id = order.id
+    show = f"/orderview/show/{order_id}"
+    csr = login("csr")
+    page = csr.get(show).get_data(as_text=True)
+    assert 'id="order-retry"' not in page and "HTTP 409: number busy" in page
+    refused = csr.client.post(
+        f"/provisioningtaskview/retry_order/{order_id}", data={"csrf_token": csr.csrf(show)}
+    )
+    assert refused.status_code in (302, 403)
+    supervisor = login("supervisor")
+    assert 'id="order-retry"' in supervisor.get(show).get_data(as_text=True)
+    answer = supervisor.client.post(
+        f"/provisioningtaskview/retry_order/{order_id}",
+        data={"csrf_token": supervisor.csrf(show)},
+        follow_redirects=True,
+    )
+    assert "Tasks to send again: 1" in answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Order, order_id).status == "provisioning"
