@@ -146,27 +146,36 @@ def test_a_task_is_sent_by_one_worker_at_a_time(ctx, tmp_path):
     assert not provisioning._still_ours(task_id, lease_until)
 
 
+class RefuseFirstThen:
+    """Refuses the first request; while sending the next, `meanwhile` happens."""
+
+    name = "test"
+
+    def __init__(self, meanwhile):
+        self.meanwhile, self.calls = meanwhile, 0
+
+    def send(self, request):
+        self.calls += 1
+        if self.calls == 1:
+            raise PermanentFailure("HTTP 409: busy")
+        self.meanwhile()
+        return "ok"
+
+
 def test_a_failed_order_cannot_be_cancelled_while_a_line_is_being_sent(ctx, app, tmp_path):
-    order = _two_line_order(tmp_path)
-    order_id = order.id
+    order_id = _two_line_order(tmp_path).id
     seen = []
 
-    class RefuseThenSlow:
-        name = "test"
+    def csr_gives_up():  # the order has failed; a CSR gives it up, in another session
+        with app.app_context():
+            try:
+                orders.cancel(orders.get(order_id, None), "customer left")
+            except DomainError as exc:
+                seen.append(exc.message)
 
-        def send(self, request):
-            if not seen:
-                seen.append("refused")
-                raise PermanentFailure("HTTP 409: busy")
-            with app.app_context():  # the order has failed; a CSR gives it up meanwhile
-                try:
-                    orders.cancel(orders.get(order_id, None), "customer left")
-                except DomainError as exc:
-                    seen.append(exc.message)
-            return "ok"
-
-    assert str(provisioning.run_due(adapter=RefuseThenSlow())) == "done 1, retrying 0, failed 1"
-    assert seen[1] == "status: a line is being sent to the network: try again shortly"
+    adapter = RefuseFirstThen(csr_gives_up)
+    assert str(provisioning.run_due(adapter=adapter)) == "done 1, retrying 0, failed 1"
+    assert seen == ["status: a line is being sent to the network: try again shortly"]
     db.session.expire_all()
     order = db.session.get(Order, order_id)
     assert order.status == "failed"
@@ -174,24 +183,16 @@ def test_a_failed_order_cannot_be_cancelled_while_a_line_is_being_sent(ctx, app,
 
 
 def test_a_worker_whose_lease_ran_out_leaves_a_cancelled_order_alone(ctx, app, tmp_path):
-    order = _two_line_order(tmp_path)
-    order_id = order.id
-    calls = []
+    order_id = _two_line_order(tmp_path).id
 
-    class RefuseThenTooSlow:
-        name = "test"
+    def lease_runs_out_and_csr_gives_up():
+        with app.app_context():
+            db.session.execute(db.update(ProvisioningTask).values(locked_until=None))
+            db.session.commit()
+            orders.cancel(orders.get(order_id, None), "customer left")
 
-        def send(self, request):
-            calls.append(request["service_id"])
-            if len(calls) == 1:
-                raise PermanentFailure("HTTP 409: busy")
-            with app.app_context():  # the lease runs out, then a CSR gives the order up
-                db.session.execute(db.update(ProvisioningTask).values(locked_until=None))
-                db.session.commit()
-                orders.cancel(orders.get(order_id, None), "customer left")
-            return "ok"
-
-    assert str(provisioning.run_due(adapter=RefuseThenTooSlow())) == "done 0, retrying 0, failed 1"
+    adapter = RefuseFirstThen(lease_runs_out_and_csr_gives_up)
+    assert str(provisioning.run_due(adapter=adapter)) == "done 0, retrying 0, failed 1"
     db.session.expire_all()
     order = db.session.get(Order, order_id)
     assert order.status == "cancelled"

@@ -11,7 +11,7 @@ from app.models.crm import Customer, Service
 from app.models.orders import Order, ProvisioningTask
 from app.services import orders, provisioning
 from app.services.actor import acting_as
-from app.services.provisioning_adapters import LogAdapter
+from app.services.provisioning_adapters import LogAdapter, PermanentFailure
 from tests.helpers import ordering_customer
 
 
@@ -103,20 +103,26 @@ def test_a_rejection_by_credit_class_is_shown_with_its_reason(app, login, accoun
     assert "Order rejected: credit class C may not buy MAX (class B or better)" in page
 
 
-def test_a_failed_task_is_retried_from_the_task_list(app, login, account):
-    class Refusing:
-        name = "test"
+class Refusing:
+    name = "test"
 
-        def send(self, request):
-            from app.services.provisioning_adapters import PermanentFailure
+    def send(self, request):
+        raise PermanentFailure("HTTP 409: number busy")
 
-            raise PermanentFailure("HTTP 409: number busy")
 
+def _failed_order(app) -> int:
+    """A new line the network refused: the order and its task have failed."""
     with app.app_context(), acting_as():
         order = orders.create("A1", None, [{"action": "add", "product_code": "SMART"}])
         orders.submit(order)
         orders.approve(order)
         provisioning.run_due(adapter=Refusing())
+        return order.id
+
+
+def test_a_failed_task_is_retried_from_the_task_list(app, login, account):
+    _failed_order(app)
+    with app.app_context():
         task_id = db.session.scalar(db.select(ProvisioningTask.id))
     technician = login("technician")  # Moscow only: the Italian task is not theirs
     technician.client.post(
@@ -163,20 +169,7 @@ def test_order_and_task_lists_for_each_role(app, login, account):
 
 
 def test_a_failed_order_is_retried_from_its_page_by_provisioning_staff(app, login, account):
-    from app.services.provisioning_adapters import PermanentFailure
-
-    class Refusing:
-        name = "test"
-
-        def send(self, request):
-            raise PermanentFailure("HTTP 409: number busy")
-
-    with app.app_context(), acting_as():
-        order = orders.create("A1", None, [{"action": "add", "product_code": "SMART"}])
-        orders.submit(order)
-        orders.approve(order)
-        provisioning.run_due(adapter=Refusing())
-        order_id = order.id
+    order_id = _failed_order(app)
     show = f"/orderview/show/{order_id}"
     csr = login("csr")
     page = csr.get(show).get_data(as_text=True)
