@@ -98,6 +98,7 @@ def _register_views() -> None:
         ContactView,
         CustomerView,
         RegionView,
+        ServiceProductChangeView,
         ServiceStatusChangeView,
         ServiceView,
     )
@@ -146,6 +147,7 @@ def _register_views() -> None:
     )
     appbuilder.add_view_no_menu(ImportRejectView)
     appbuilder.add_view_no_menu(ServiceStatusChangeView)
+    appbuilder.add_view_no_menu(ServiceProductChangeView)
     appbuilder.add_view(
         AuditLogView, AUDIT, label=_l("Audit trail"), icon="fa-history", category=ADMIN_MENU
     )

@@ -9,6 +9,7 @@ from app.models.crm import (
     Customer,
     Region,
     Service,
+    ServiceProductChange,
     ServiceStatusChange,
 )
 from app.models.imports import ImportBatch, ImportReject
@@ -51,6 +52,7 @@ __all__ = [
     "RatePlan",
     "Region",
     "Service",
+    "ServiceProductChange",
     "ServiceStatusChange",
     "user_region",
 ]

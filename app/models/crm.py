@@ -238,3 +238,24 @@ class ServiceStatusChange(Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+class ServiceProductChange(Model):
+    """A line moved to another product, from a day on (billing charges each product for its
+    own days); append-only."""
+
+    __tablename__ = "service_product_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    effective_on: Mapped[date] = mapped_column(Date)
+    from_product: Mapped[str] = mapped_column(String(64))
+    to_product: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    username: Mapped[str] = mapped_column(String(128))
+
+    service: Mapped[Service] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.from_product} → {self.to_product}"

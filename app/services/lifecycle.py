@@ -17,6 +17,7 @@ from app.models.crm import (
     CustomerStatus,
     Region,
     Service,
+    ServiceProductChange,
     ServiceStatus,
     ServiceStatusChange,
 )
@@ -79,6 +80,23 @@ def change_status(
     )
     service.status = to_status
     follow_services(service.account.customer)
+
+
+def change_product(
+    service: Service, product_code: str, reason: str | None = None, on: date | None = None
+) -> None:
+    """Move a line to another product from `on` (default: today in its region)."""
+    db.session.add(
+        ServiceProductChange(
+            service=service,
+            effective_on=on or region_today(service),
+            from_product=service.product_code,
+            to_product=product_code,
+            reason=reason,
+            username=current_username(),
+        )
+    )
+    service.product_code = product_code
 
 
 def follow_services(customer: Customer) -> None:

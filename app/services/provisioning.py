@@ -203,7 +203,7 @@ def _carry_out(task: ProvisioningTask, answer: str, adapter_name: str, now: date
     line = task.line
     reason = f"{line.order.ref} · {line.reason}" if line.reason else line.order.ref
     if line.action == LineAction.CHANGE_PRODUCT:
-        task.service.product_code = line.product_code
+        lifecycle.change_product(task.service, line.product_code, reason=reason)
     else:
         lifecycle.change_status(task.service, STATUS_AFTER[line.action], reason=reason)
     task.status = TaskStatus.DONE

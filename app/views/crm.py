@@ -20,6 +20,7 @@ from app.models.crm import (
     PaymentMode,
     Region,
     Service,
+    ServiceProductChange,
     ServiceStatusChange,
 )
 from app.security import ACCOUNTS, CONTACTS, CUSTOMERS, REGIONS, SERVICES, RegionScope
@@ -256,6 +257,25 @@ class ServiceStatusChangeView(AbonentModelView):
     base_order = ("id", "desc")
 
 
+class ServiceProductChangeView(AbonentModelView):
+    datamodel = SQLAInterface(ServiceProductChange)
+    class_permission_name = SERVICES
+    base_permissions = ["can_read"]
+    list_title = show_title = _l("Product history")
+    label_columns = {
+        "at": _l("When"),
+        "effective_on": _l("Effective from"),
+        "from_product": _l("From product"),
+        "to_product": _l("To product"),
+        "reason": _l("Reason"),
+        "username": _l("User"),
+    }
+    formatters_columns = {"at": local_datetime}
+    list_columns = ["effective_on", "from_product", "to_product", "reason", "username", "at"]
+    show_columns = list_columns
+    base_order = ("id", "desc")
+
+
 class ServiceView(ScopedModelView):
     """Lines are read here; they come and change only through orders and provisioning."""
 
@@ -263,7 +283,7 @@ class ServiceView(ScopedModelView):
     class_permission_name = SERVICES
     base_permissions = ["can_read"]
     include_route_methods = {"list", "show", "export"}
-    related_views = [ServiceStatusChangeView]
+    related_views = [ServiceStatusChangeView, ServiceProductChangeView]
     list_title = _l("Services")
     show_title = _l("Service")
     label_columns = COMMON_LABELS

@@ -83,6 +83,21 @@ def upgrade():
     with op.batch_alter_table('order_status_change', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_order_status_change_order_id'), ['order_id'], unique=False)
 
+    op.create_table('service_product_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('effective_on', sa.Date(), nullable=False),
+    sa.Column('from_product', sa.String(length=64), nullable=False),
+    sa.Column('to_product', sa.String(length=64), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=True),
+    sa.Column('username', sa.String(length=128), nullable=False),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('service_product_change', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_product_change_service_id'), ['service_id'], unique=False)
+
     op.create_table('provisioning_task',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('line_id', sa.Integer(), nullable=False),
@@ -162,6 +177,10 @@ def downgrade():
         batch_op.drop_index('ix_provisioning_task_due')
 
     op.drop_table('provisioning_task')
+    with op.batch_alter_table('service_product_change', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_service_product_change_service_id'))
+
+    op.drop_table('service_product_change')
     with op.batch_alter_table('order_status_change', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_order_status_change_order_id'))
 

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 
 from app.extensions import db
-from app.models.crm import Service, ServiceStatusChange
+from app.models.crm import Service, ServiceProductChange, ServiceStatusChange
 from app.models.numbers import PhoneNumber
 from app.models.orders import Order, OrderStatusChange, ProvisioningTask
-from app.services import orders, provisioning
+from app.services import lifecycle, orders, provisioning
 from app.services.actor import acting_as
 from app.services.errors import DomainError
 from app.services.provisioning_adapters import LogAdapter
@@ -106,6 +106,10 @@ def test_suspend_resume_change_and_terminate_a_line(ctx, tmp_path):
         assert _line("393330000001").status == status
     service = _line("393330000001")
     assert service.product_code == "MAX" and service.terminated_on is not None
+    change = db.session.scalar(db.select(ServiceProductChange))
+    assert (change.from_product, change.to_product) == ("SMART", "MAX")
+    assert change.effective_on == lifecycle.region_today(service)
+    assert change.reason.startswith("ORD-")
     assert service.account.customer.status == "terminated"
     reasons = db.session.scalars(
         db.select(ServiceStatusChange.reason).order_by(ServiceStatusChange.id)

@@ -62,6 +62,12 @@ def test_csr_takes_a_new_line_from_draft_to_active_on_the_network(app, login, ac
     assert "393400000000" in page and "csr" in page
     customer = csr.get(f"/customerview/show/{account}").get_data(as_text=True)
     assert "393400000000" in customer and "Completed" in customer
+    with app.app_context():
+        service_id = db.session.scalar(
+            db.select(Service.id).where(Service.service_id == "393400000000")
+        )
+    line = csr.get(f"/serviceview/show/{service_id}").get_data(as_text=True)
+    assert "Status history" in line and "Product history" in line and "Pending" in line
 
 
 def test_a_decision_needs_the_csrf_token_and_write_access(app, login, account):
