@@ -32,7 +32,9 @@ def _in_app(app, func):
 def build(app, jobs) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
     for job_id, trigger, func in jobs:
-        scheduler.add_job(_in_app(app, func), id=job_id, coalesce=True, max_instances=1, **trigger)
+        scheduler.add_job(
+            _in_app(app, func), id=job_id, name=job_id, coalesce=True, max_instances=1, **trigger
+        )
     return scheduler
 
 
