@@ -11,7 +11,6 @@ from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import protect
 from flask_babel import lazy_gettext as _l
 
-from app.extensions import db
 from app.models.orders import Order, OrderLine, OrderSource, OrderStatus
 from app.security import ORDERS
 from app.services import customer_rules as rules
@@ -111,7 +110,6 @@ class OrderApi(BaseApi):
     }
 
     def _refused(self, exc: DomainError, status: int = 422):
-        db.session.rollback()
         return self.response(status, message={exc.field or "_schema": [exc.message]})
 
     def _body(self):
