@@ -13,6 +13,7 @@ from app.models.crm import (
     ServiceStatusChange,
 )
 from app.models.imports import ImportBatch, ImportReject
+from app.models.ledger import LedgerEntry
 from app.models.numbers import NumberRange, PhoneNumber
 from app.models.orders import (
     CreditClass,
@@ -23,6 +24,7 @@ from app.models.orders import (
 )
 from app.models.security import AbonentUser, user_region
 from app.models.system import ProcessLock
+from app.models.usage import Rate, UsageCharge, UsageRecord
 
 
 def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
@@ -40,6 +42,7 @@ __all__ = [
     "Discount",
     "ImportBatch",
     "ImportReject",
+    "LedgerEntry",
     "NumberRange",
     "Order",
     "OrderLine",
@@ -47,6 +50,7 @@ __all__ = [
     "PhoneNumber",
     "ProcessLock",
     "ProvisioningTask",
+    "Rate",
     "Product",
     "ProductName",
     "RatePlan",
@@ -54,5 +58,7 @@ __all__ = [
     "Service",
     "ServiceProductChange",
     "ServiceStatusChange",
+    "UsageCharge",
+    "UsageRecord",
     "user_region",
 ]

@@ -173,6 +173,10 @@ class BillingAccount(Timestamped, Model):
     delivery_channel: Mapped[str] = mapped_column(String(16), default=DeliveryChannel.EMAIL)
     language: Mapped[str | None] = mapped_column(String(5))
     credit_limit: Mapped[Decimal | None] = mapped_column(ExactDecimal(4))
+    # prepaid money on the account: the sum of its ledger entries (app/models/ledger.py)
+    balance: Mapped[Decimal] = mapped_column(
+        ExactDecimal(4), default=Decimal(0), server_default="0"
+    )
     # A (best) to E; set by the credit check of an application, C until one is made
     credit_class: Mapped[str] = mapped_column(String(1), default="C", server_default="C")
 

@@ -1,6 +1,6 @@
 """Column types that keep values exact on every engine."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, DateTime
@@ -65,6 +65,38 @@ class UTCDateTime(TypeDecorator):
     @property
     def python_type(self):
         return datetime
+
+
+class EpochMicros(TypeDecorator):
+    """A UTC timestamp kept as microseconds since 1970 in a BIGINT: for the very large
+    usage tables, whose fast paths write and compare plain integers on both engines."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: timestamps must be timezone-aware")
+        return to_micros(value)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return EPOCH + timedelta(microseconds=int(value))
+
+    @property
+    def python_type(self):
+        return datetime
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_micros(moment: datetime) -> int:
+    delta = moment - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def utcnow() -> datetime:

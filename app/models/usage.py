@@ -1,0 +1,144 @@
+"""Rates, network usage and what rating made of it.
+
+The usage tables hold millions of rows: timestamps are microseconds since 1970 and money
+is scaled integers, so the import and rating fast paths write plain integers on SQLite and
+PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from flask_appbuilder import Model
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.catalog import RatePlan
+from app.models.crm import Service, Timestamped
+from app.models.imports import ImportBatch
+from app.models.types import EpochMicros, ExactDecimal, UTCDateTime
+
+# SQLite makes only an INTEGER primary key its fast row id
+BIG_ID = BigInteger().with_variant(Integer, "sqlite")
+
+
+class UsageType(StrEnum):
+    VOICE = "voice"  # seconds
+    SMS = "sms"  # messages
+    DATA = "data"  # bytes
+
+
+class Band(StrEnum):
+    ANY = "any"
+    PEAK = "peak"
+    OFFPEAK = "offpeak"
+
+
+class ChargeStatus(StrEnum):
+    RATED = "rated"
+    UNRATED = "unrated"
+
+
+class Rate(Timestamped, Model):
+    """One interval group of a plan's price for a destination prefix, usage type and band
+    (CONTRACT.md §2 `rates`)."""
+
+    __tablename__ = "rate"
+    __table_args__ = (
+        UniqueConstraint(
+            "plan_id", "usage_type", "prefix", "band", "from_units", name="uq_rate_group"
+        ),
+        CheckConstraint("usage_type in ('voice', 'sms', 'data')", name="ck_rate_usage_type"),
+        CheckConstraint("band in ('any', 'peak', 'offpeak')", name="ck_rate_band"),
+        CheckConstraint("per > 0 and increment > 0 and from_units >= 0", name="ck_rate_units"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("rate_plan.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    usage_type: Mapped[str] = mapped_column(String(8))
+    prefix: Mapped[str] = mapped_column(String(16))
+    destination: Mapped[str] = mapped_column(String(100))
+    band: Mapped[str] = mapped_column(String(8))
+    from_units: Mapped[int] = mapped_column(BigInteger)
+    price: Mapped[Decimal] = mapped_column(ExactDecimal(6))
+    per: Mapped[int] = mapped_column(BigInteger)
+    increment: Mapped[int] = mapped_column(BigInteger)
+    connect_fee: Mapped[Decimal] = mapped_column(ExactDecimal(4))
+    bundle: Mapped[bool] = mapped_column(default=False)
+
+    plan: Mapped[RatePlan] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.prefix} {self.band} from {self.from_units}"
+
+
+class UsageRecord(Model):
+    """A record of network usage as imported; never changed afterwards."""
+
+    __tablename__ = "usage_record"
+    __table_args__ = (
+        Index("ix_usage_record_service_started", "service_id", "started_at"),
+        CheckConstraint("usage_type in ('voice', 'sms', 'data')", name="ck_usage_type"),
+        CheckConstraint("quantity >= 0", name="ck_usage_quantity"),
+    )
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(64), unique=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    usage_type: Mapped[str] = mapped_column(String(8))
+    started_at: Mapped[datetime] = mapped_column(EpochMicros)
+    destination: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
+
+    service: Mapped[Service] = relationship()
+    batch: Mapped[ImportBatch | None] = relationship()
+    charge: Mapped[UsageCharge | None] = relationship(back_populates="usage", uselist=False)
+
+    def __str__(self) -> str:
+        return self.record_id
+
+
+class UsageCharge(Model):
+    """What rating made of one usage record: its billed and allowance-covered units and its
+    charge, or why it could not be rated. Re-rating replaces it."""
+
+    __tablename__ = "usage_charge"
+    __table_args__ = (
+        Index("ix_usage_charge_status", "status"),
+        Index("ix_usage_charge_service_cycle", "service_id", "cycle_start"),
+        CheckConstraint("status in ('rated', 'unrated')", name="ck_usage_charge_status"),
+    )
+
+    usage_id: Mapped[int] = mapped_column(
+        BIG_ID, ForeignKey("usage_record.id"), primary_key=True, autoincrement=False
+    )
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    status: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    # the allowance cycle (the billing account's cycle) the record falls in
+    cycle_start: Mapped[date] = mapped_column(Date)
+    billed_quantity: Mapped[int] = mapped_column(BigInteger, default=0)
+    covered_quantity: Mapped[int] = mapped_column(BigInteger, default=0)
+    charge: Mapped[Decimal] = mapped_column(ExactDecimal(4), default=Decimal(0))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    # prepaid: the part of the charge the balance could not pay
+    unrecovered: Mapped[Decimal] = mapped_column(ExactDecimal(4), default=Decimal(0))
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    usage: Mapped[UsageRecord] = relationship(back_populates="charge")
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.charge}"
