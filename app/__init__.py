@@ -75,8 +75,10 @@ def _register_views() -> None:
     from flask_babel import lazy_gettext as _l
 
     from app.api.catalog import ProductApi
+    from app.api.charging import ChargingApi
     from app.api.crm import AccountApi, CustomerApi, ServiceApi
     from app.api.orders import OrderApi
+    from app.api.usage import UsageApi
     from app.security import (
         ACCOUNTS,
         ADMIN_MENU,
@@ -104,6 +106,7 @@ def _register_views() -> None:
     )
     from app.views.numbers import NumberRangeView, PhoneNumberView
     from app.views.orders import CreditClassView, OrderView, ProvisioningTaskView
+    from app.views.rates import RateView
 
     # menu item names are the permission resources of app/security.py
     crm = CRM_MENU
@@ -165,6 +168,9 @@ def _register_views() -> None:
         RatePlanView, "RatePlans", label=_l("Rate plans"), icon="fa-table", category=CATALOG_MENU
     )
     appbuilder.add_view(
+        RateView, "Rates", label=_l("Rates"), icon="fa-money-bill", category=CATALOG_MENU
+    )
+    appbuilder.add_view(
         DiscountView, "Discounts", label=_l("Discounts"), icon="fa-percent", category=CATALOG_MENU
     )
     appbuilder.add_view(
@@ -189,3 +195,5 @@ def _register_views() -> None:
     appbuilder.add_api(ServiceApi)
     appbuilder.add_api(ProductApi)
     appbuilder.add_api(OrderApi)
+    appbuilder.add_api(UsageApi)
+    appbuilder.add_api(ChargingApi)

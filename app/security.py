@@ -43,6 +43,7 @@ ACCOUNTS, SERVICES = "Accounts", "Services"
 AUDIT, IMPORTS, USERS = "AuditLog", "Imports", "Users"
 CATALOG, CATALOG_MENU = "Catalog", "CatalogMenu"
 NUMBERS = "Numbers"
+USAGE = "Usage"
 ORDERS, PROVISIONING = "Orders", "Provisioning"
 CRM_MENU, ADMIN_MENU = "CRM", "Administration"
 
@@ -76,13 +77,15 @@ STAFF = (
     + _menus(CRM_MENU, CUSTOMERS, ACCOUNTS, SERVICES)
     + _menus(CATALOG_MENU, "Products", "RatePlans", "Discounts")
     + _menus("CreditClasses")
-    + _reads(NUMBERS, ORDERS, PROVISIONING)
+    + _menus("Rates")
+    + _reads(NUMBERS, ORDERS, PROVISIONING, USAGE)
     + _menus("NumberRanges", "PhoneNumbers", ORDERS, PROVISIONING)
 )
 # a line's life moves only through orders and provisioning: nobody writes services directly
 CSR = STAFF + _writes(CUSTOMERS, CONTACTS, ACCOUNTS, ORDERS) + _menus(CONTACTS)
 BILLING = STAFF + _writes(ACCOUNTS, CATALOG)
-TECHNICIAN = STAFF + _writes(NUMBERS, PROVISIONING)
+# usage feeds come from network systems: their accounts are Technicians (or Supervisors)
+TECHNICIAN = STAFF + _writes(NUMBERS, PROVISIONING, USAGE)
 USER_ADMIN = [
     ("can_list", USERS),
     ("can_show", USERS),
@@ -112,7 +115,7 @@ SUPERVISOR = (
     CSR
     + BILLING
     + USER_ADMIN
-    + _writes(REGIONS, NUMBERS, PROVISIONING)
+    + _writes(REGIONS, NUMBERS, PROVISIONING, USAGE)
     + _reads(AUDIT, IMPORTS)
     + _menus(ADMIN_MENU, REGIONS, AUDIT, IMPORTS)
 )

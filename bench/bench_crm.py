@@ -417,10 +417,10 @@ def report(results: list[dict], args) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
+def write_section(path: Path, section: str, name: str = SECTION) -> None:
     """Put the section into RESULTS.md, replacing an earlier run's section of the same name."""
     old = path.read_text() if path.exists() else "# Benchmark results\n\n"
-    pattern = re.compile(rf"^## {re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = re.compile(rf"^## {re.escape(name)}\n.*?(?=^## |\Z)", re.S | re.M)
     new = pattern.sub(lambda _: section + "\n", old) if pattern.search(old) else old + section
     path.write_text(new.rstrip() + "\n")
 

@@ -20,6 +20,8 @@ MATRIX = {
     "AuditLog": {"Supervisor": "r", "CSR": "-", "Billing": "-", "Technician": "-"},
     "Catalog": {"Supervisor": "rw", "CSR": "r", "Billing": "rw", "Technician": "r"},
     "Numbers": {"Supervisor": "rw", "CSR": "r", "Billing": "r", "Technician": "rw"},
+    # usage feeds come from network systems (Technician or Supervisor accounts)
+    "Usage": {"Supervisor": "rw", "CSR": "r", "Billing": "r", "Technician": "rw"},
 }
 ROLES = ("Supervisor", "CSR", "Billing", "Technician", "Customer")
 

@@ -7,9 +7,11 @@ def register(app) -> None:
     from app.cli.provisioning import provisioning
     from app.cli.scheduler import scheduler
     from app.cli.setup import setup_command
+    from app.cli.usage import usage
 
     app.cli.add_command(setup_command)
     app.cli.add_command(demo)
     app.cli.add_command(data)
     app.cli.add_command(scheduler)
     app.cli.add_command(provisioning)
+    app.cli.add_command(usage)

@@ -1,4 +1,6 @@
+import os
 import sys
+from contextlib import contextmanager
 
 import click
 from flask.cli import AppGroup
@@ -22,13 +24,31 @@ def import_command(kind, file, fmt, rejects):
     """Import FILE of KIND; prints `read N, accepted A, rejected R, duplicates D`."""
     with acting_as():
         try:
-            summary = imports.run(kind, file, fmt)
+            with _progress_bar(file) as progress:
+                summary = imports.run(kind, file, fmt, progress=progress)
         except DomainError as exc:
             click.echo(f"error: {exc.message}", err=True)
             sys.exit(1)
         if rejects:
             csv_import.write_rejects(summary.batch_id, rejects)
     click.echo(summary.line())
+
+
+@contextmanager
+def _progress_bar(file: str):
+    """progress(bytes read) drawing a bar on stderr when that is a terminal (stdout keeps the
+    summary line only); None otherwise."""
+    stderr = click.get_text_stream("stderr")
+    if not stderr.isatty() or not os.path.isfile(file):
+        yield None
+        return
+    size = os.path.getsize(file)
+    with click.progressbar(length=size, label=os.path.basename(file), file=stderr) as bar:
+
+        def progress(done: int) -> None:
+            bar.update(done - bar.pos)
+
+        yield progress
 
 
 @data.command("export")

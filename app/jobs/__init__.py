@@ -4,7 +4,7 @@ Each entry is (job id, APScheduler trigger arguments, callable). Later parts of 
 product (rating, provisioning, bill runs, deliveries, dunning) add theirs here.
 """
 
-from app.services import lifecycle, numbers, provisioning
+from app.services import lifecycle, numbers, provisioning, rating
 
 JOBS = [
     (
@@ -21,5 +21,10 @@ JOBS = [
         "provisioning",
         {"trigger": "interval", "minutes": 1},
         provisioning.run_due,
+    ),
+    (
+        "rate-usage",
+        {"trigger": "interval", "minutes": 5},
+        rating.rate_pending,
     ),
 ]

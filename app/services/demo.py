@@ -530,7 +530,7 @@ def seed_orders() -> None:
         orders.submit(order)
         orders.approve(order)
         tasks.append(order.lines[0].task.id)
-        existing = account.services[0].service_id
+        existing = min(account.services, key=lambda s: s.id).service_id  # the first line
         orders.create(account.ref, None, [{"action": "suspend", "service_id": existing}])
     provisioning.run_due(adapter=LogAdapter(), task_ids=tasks)
 

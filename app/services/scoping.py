@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models.crm import BillingAccount, Contact, Customer, Region, Service
 from app.models.numbers import NumberRange, PhoneNumber
 from app.models.orders import Order, OrderLine, ProvisioningTask
+from app.models.usage import UsageRecord
 from app.services.actor import current_user_obj
 
 ALL_REGION_ROLES = frozenset({"Admin", "Supervisor"})
@@ -61,9 +62,9 @@ def scope_condition(model, region_ids: list[int] | None):
     )
     if model in (Service, Order):
         return model.account_id.in_(accounts)
-    if model is ProvisioningTask:
+    if model in (ProvisioningTask, UsageRecord):
         services = select(Service.id).where(Service.account_id.in_(accounts))
-        return ProvisioningTask.service_id.in_(services)
+        return model.service_id.in_(services)
     if model is OrderLine:
         orders = select(Order.id).where(Order.account_id.in_(accounts))
         return OrderLine.order_id.in_(orders)

@@ -25,6 +25,7 @@ from app.views.display import (
     MODE_LABELS,
     local_amount,
 )
+from app.views.rates import RateView
 
 DISCOUNT_KIND_LABELS = {"percentage": _l("Percentage"), "fixed": _l("Fixed amount")}
 TARGET_LABELS = {"recurring": _l("Recurring fees"), "usage": _l("Usage")}
@@ -129,6 +130,7 @@ class ProductView(CatalogView):
 
 class RatePlanView(CatalogView):
     datamodel = SQLAInterface(RatePlan)
+    related_views = [RateView]
     list_title = show_title = _l("Rate plans")
     add_title = _l("Add rate plan")
     edit_title = _l("Edit rate plan")

@@ -5,8 +5,8 @@ from flask_appbuilder import expose, has_access
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, SelectField, StringField
-from wtforms.validators import InputRequired, Optional
+from wtforms import SelectField, StringField
+from wtforms.validators import Optional
 
 from app.models.catalog import CREDIT_CLASSES
 from app.models.crm import (
@@ -38,6 +38,7 @@ from app.views.display import (
     STATUS_LABELS,
     local_datetime,
 )
+from app.views.fields import ExactDecimalField
 
 
 def _choices(values, labels=None):
@@ -59,12 +60,7 @@ def typed_refs(fields, refs: dict[str, str]) -> list[str]:
 
 
 def _decimal(label, required=False):
-    """Exact amounts and rates are stored as scaled integers; on forms they are decimals."""
-    return DecimalField(
-        label,
-        validators=[InputRequired()] if required else [Optional()],
-        widget=BS3TextFieldWidget(),
-    )
+    return ExactDecimalField(label, required=required)
 
 
 def _ref(label, description):

@@ -73,7 +73,6 @@ def upgrade():
     sa.Column('batch_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("usage_type in ('voice', 'sms', 'data')", name='ck_usage_type'),
     sa.CheckConstraint('quantity >= 0', name='ck_usage_quantity'),
-    sa.ForeignKeyConstraint(['batch_id'], ['import_batch.id'], ),
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('record_id')
@@ -101,7 +100,13 @@ def upgrade():
     )
     with op.batch_alter_table('usage_charge', schema=None) as batch_op:
         batch_op.create_index('ix_usage_charge_service_cycle', ['service_id', 'cycle_start'], unique=False)
-        batch_op.create_index('ix_usage_charge_status', ['status'], unique=False)
+        batch_op.create_index(
+            'ix_usage_charge_unrated',
+            ['service_id'],
+            unique=False,
+            sqlite_where=sa.text("status = 'unrated'"),
+            postgresql_where=sa.text("status = 'unrated'"),
+        )
 
     with op.batch_alter_table('billing_account', schema=None) as batch_op:
         batch_op.add_column(sa.Column('balance', app.models.types.ExactDecimal(), server_default='0', nullable=False))
@@ -115,7 +120,7 @@ def downgrade():
         batch_op.drop_column('balance')
 
     with op.batch_alter_table('usage_charge', schema=None) as batch_op:
-        batch_op.drop_index('ix_usage_charge_status')
+        batch_op.drop_index('ix_usage_charge_unrated')
         batch_op.drop_index('ix_usage_charge_service_cycle')
 
     op.drop_table('usage_charge')

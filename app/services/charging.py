@@ -1,0 +1,135 @@
+"""Online charging for prepaid lines (CONTRACT.md §7): how many units a call may last, and
+the debit of a finished record, once.
+
+`authorize` prices the destination with the same tariffs and allowances as rating and
+finds the most units the balance pays for, so the switch can cut the call there.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
+
+from app.extensions import db
+from app.models.crm import BillingAccount, Service, ServiceStatus
+from app.models.types import EPOCH, to_micros, utcnow
+from app.models.usage import ChargeStatus, UsageCharge, UsageRecord, UsageType
+from app.services import customer_rules as rules
+from app.services import numbers, periods, rating, usage_import
+from app.services.errors import DomainError
+from app.services.tariffs import price
+
+# what a postpaid line, or a prepaid one within its allowance, may use in one go
+MAX_UNITS = {
+    UsageType.VOICE: 4 * 3600,
+    UsageType.SMS: 10,
+    UsageType.DATA: 1024 * 1_048_576,
+}
+
+
+@dataclass
+class Authorization:
+    allowed_units: int
+    reason: str | None = None
+
+
+def authorize(number: str, usage_type: str, destination: str, now: datetime | None = None):
+    rules.check_choice("usage_type", usage_type, list(UsageType))
+    service = numbers.holder(rules.required("service_id", number))
+    if service is None:
+        raise DomainError("service_id", _l("unknown service %(ref)s", ref=repr(number)))
+    if service.status != ServiceStatus.ACTIVE:
+        return Authorization(0, f"the line is {service.status}")
+    line = rating.line_of(service.id)
+    if line.plan_id is None:
+        return Authorization(0, "the line's product has no rate plan")
+    local_day, band = rating.Calendar().at(line.timezone, to_micros(now or utcnow()))
+    tariff, reason = rating.load_deck(line.plan_id).find(usage_type, destination, band)
+    if tariff is None:
+        return Authorization(0, reason)
+    cycle = periods.cycle_start(line.bill_day, local_day)
+    used = rating.used_allowances([service.id]).get((service.id, cycle, usage_type), 0)
+    allowance = max(line.allowances[usage_type] - used, 0) if tariff.bundle else 0
+    cap = MAX_UNITS[usage_type]
+    if not line.prepaid:
+        return Authorization(cap)
+    balance = int(
+        db.session.scalar(
+            db.text("SELECT balance FROM billing_account WHERE id = :id"), {"id": line.account_id}
+        )
+    )
+    return Authorization(_most_units(tariff, allowance, balance, cap))
+
+
+def _most_units(tariff, allowance: int, balance: int, cap: int) -> int:
+    """The largest quantity up to `cap` whose charge the balance covers (charges only grow
+    with the quantity, so a binary search finds it)."""
+    if price(tariff, cap, allowance)[2] <= balance:
+        return cap
+    low, high = 0, cap  # price(low) fits, price(high) does not
+    while high - low > 1:
+        middle = (low + high) // 2
+        if price(tariff, middle, allowance)[2] <= balance:
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+@dataclass
+class Debit:
+    charge: Decimal
+    balance: Decimal
+
+
+def debit(fields: dict, now: datetime | None = None) -> Debit:
+    """Charge a finished record once: a record id seen before answers with its first
+    charge. The account is locked first, so parallel debits of one account are taken one
+    after the other and never take its balance below zero."""
+    number = str(fields.get("service_id") or "").strip()
+    services = usage_import.service_index([number])
+    record = usage_import.parse_record(
+        *[usage_import._api_text(name, fields.get(name)) for name in usage_import.COLUMNS],
+        services,
+    )
+    record_id, service_pk = record[0], record[1]
+    account_id = db.session.scalar(db.select(Service.account_id).where(Service.id == service_pk))
+    db.session.rollback()  # the lock below must open the transaction (SQLite: a writer)
+    try:
+        db.session.execute(
+            update(BillingAccount)
+            .where(BillingAccount.id == account_id)
+            .values(balance=BillingAccount.balance)
+            .execution_options(synchronize_session=False)
+        )
+        usage = db.session.scalar(db.select(UsageRecord).where(UsageRecord.record_id == record_id))
+        if usage is None:
+            usage = UsageRecord(
+                record_id=record_id,
+                service_id=service_pk,
+                usage_type=record[2],
+                started_at=EPOCH + timedelta(microseconds=record[3]),
+                destination=record[4],
+                quantity=record[5],
+            )
+            db.session.add(usage)
+            db.session.flush()
+            rating.rate_records([usage.id], now)
+        elif usage.service_id != service_pk:
+            raise DomainError(
+                "record_id", _l("%(ref)s belongs to another service", ref=repr(record_id))
+            )
+        charge = db.session.scalar(db.select(UsageCharge).where(UsageCharge.usage_id == usage.id))
+        balance = db.session.scalar(
+            db.select(BillingAccount.balance).where(BillingAccount.id == account_id)
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    if charge is None or charge.status != ChargeStatus.RATED:
+        reason = charge.reason if charge is not None else ""
+        raise DomainError("destination", _l("cannot be rated: %(reason)s", reason=reason))
+    return Debit(charge.charge, balance)

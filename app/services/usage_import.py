@@ -1,0 +1,722 @@
+"""Network usage in: CDR files (CONTRACT.md §2 `cdrs`) and batches of the REST API.
+
+Millions of records a day, so this is not the row-by-row frame of csv_import:
+
+- The file is read twice, streamed in constant memory. The first pass computes its SHA-256
+  and checks it is readable UTF-8, so a file that turns out unreadable half-way stores
+  nothing (not even its batch row); the second pass parses it with csv.reader.
+- Each record is checked by one parser (`parse_record`, shared with the REST API; the
+  Asterisk rows map their columns onto the same checks) with a few dict lookups and builtins,
+  and becomes a plain tuple of integers and text (timestamps as microseconds since 1970).
+- Records are written a chunk at a time, set-based: the chunk goes into a temporary table
+  (PostgreSQL: COPY; SQLite: executemany) and from there into usage_record in one
+  `INSERT ... SELECT ... ON CONFLICT (record_id) DO NOTHING`. Its row count is the accepted
+  records; the chunk's other records were stored already: duplicates (a record id seen
+  earlier in the same chunk is a duplicate without asking the database). Rejects go in with
+  one insert per chunk.
+- Each chunk is committed with the batch's counts: a crash loses at most one chunk, and
+  running the file again counts what is stored as duplicates.
+- A worker thread inserts and commits one chunk while the next one is parsed: the database
+  works without Python's GIL (SQLite in this process, PostgreSQL in its server).
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextvars
+import csv
+import functools
+import hashlib
+import io
+import json
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import insert, select
+
+from app.extensions import db
+from app.models.crm import BillingAccount, Customer, Region, Service, ServiceStatus
+from app.models.imports import ImportBatch, ImportReject
+from app.models.types import to_micros
+from app.models.usage import UsageRecord, UsageType
+from app.services.actor import current_username
+from app.services.csv_import import REASON_MAX, ImportSummary
+from app.services.errors import DomainError, ImportFileError
+
+KIND = "cdrs"
+COLUMNS = ("record_id", "service_id", "usage_type", "started_at", "destination", "quantity")
+CHUNK = 20_000
+MAX_API_RECORDS = 10_000
+USAGE_TYPES = frozenset(str(usage_type) for usage_type in UsageType)
+USAGE_TYPE_CHOICES = ", ".join(str(usage_type) for usage_type in UsageType)
+RECORD_ID_MAX = UsageRecord.__table__.c.record_id.type.length
+DESTINATION_MAX = UsageRecord.__table__.c.destination.type.length
+QUANTITY_MAX = 2**63 - 1  # BIGINT
+ASTERISK_FIELDS = (16, 18)  # up to amaflags; uniqueid and userfield are optional
+ANSWERED = "ANSWERED"
+EPOCH_NAIVE = datetime(1970, 1, 1)
+READ_BLOCK = 1 << 20
+
+# reasons of rejects, translated once per import (a file may hold a million rejects)
+REQUIRED = _l("required")
+TOO_LONG = _l("longer than %(limit)s characters")
+NOT_A_QUANTITY = _l("%(value)s is not a whole number of 0 or more")
+TOO_LARGE = _l("%(value)s is too large")
+UNKNOWN_SERVICE = _l("unknown service %(ref)s")  # as charging.py says it
+NO_SERVICE = _l("neither %(accountcode)s nor src %(src)s is a known service")
+NOT_A_CHOICE = _l("%(value)s is not one of %(choices)s")
+NOT_ISO_TIME = _l("%(value)s is not an ISO 8601 time")
+NO_OFFSET = _l("%(value)s has no UTC offset")
+NOT_LOCAL_TIME = _l("%(value)s is not a time YYYY-MM-DD HH:MM:SS")
+FIELD_COUNT = _l("%(count)s fields instead of %(expected)s")
+MORE_FIELDS = _l("more fields than the header has columns")
+MALFORMED = _l("malformed row: %(detail)s")
+NUL = _l("the NUL character is not allowed")
+NOT_AN_OBJECT = _l("an object is expected")
+NOT_TEXT = _l("text is expected")
+_translated: contextvars.ContextVar[dict[int, str] | None] = contextvars.ContextVar(
+    "usage_import_reasons", default=None
+)
+
+Progress = Callable[[int], None]
+Record = tuple[str, int, str, int, str, int]
+
+_fromisoformat = datetime.fromisoformat
+
+
+def _reason(template, **values) -> str:
+    """A reason in the language of whoever is acting; each template is translated once per
+    import (see `_translating`)."""
+    cache = _translated.get()
+    if cache is None:
+        text = str(template)
+    else:
+        text = cache.get(id(template))
+        if text is None:
+            text = cache[id(template)] = str(template)
+    return text % values if values else text
+
+
+def _translating(function):
+    """Keep the translated reasons for the duration of one import."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        token = _translated.set({})
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _translated.reset(token)
+
+    return wrapper
+
+
+# --------------------------------------------------------------------------- services
+
+
+def service_index(
+    numbers: Iterable[str] | None = None, with_zone: bool = False
+) -> dict[str, int] | dict[str, tuple[int, ZoneInfo]]:
+    """number → service pk (with_zone: (pk, the region's timezone)), in one query.
+
+    A number may be on a terminated line and on a newer open one: like numbers.holder(), the
+    open line wins, else the newest. `numbers` limits the query to those numbers.
+    """
+    columns = [Service.service_id, Service.id]
+    query = select(*columns)
+    if with_zone:
+        query = (
+            select(*columns, Region.timezone)
+            .join(BillingAccount, Service.account_id == BillingAccount.id)
+            .join(Customer, BillingAccount.customer_id == Customer.id)
+            .join(Region, Customer.region_id == Region.id)
+        )
+    if numbers is not None:
+        query = query.where(Service.service_id.in_(sorted(set(numbers))))
+    # the preferred line comes last and overwrites the others
+    query = query.order_by(Service.status != ServiceStatus.TERMINATED, Service.id)
+    rows = db.session.execute(query).tuples()
+    if not with_zone:
+        return {number: pk for number, pk in rows}
+    zones: dict[str, ZoneInfo] = {}
+    index = {}
+    for number, pk, timezone in rows:
+        zone = zones.get(timezone)
+        if zone is None:
+            zone = zones[timezone] = ZoneInfo(timezone)
+        index[number] = (pk, zone)
+    return index
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _record_id(field: str, value: str) -> str:
+    if not value:
+        raise DomainError(field, _reason(REQUIRED))
+    if len(value) > RECORD_ID_MAX:
+        raise DomainError(field, _reason(TOO_LONG, limit=RECORD_ID_MAX))
+    if "\x00" in value:  # PostgreSQL text cannot hold it
+        raise DomainError(field, _reason(NUL))
+    return value
+
+
+def _quantity(field: str, value: str) -> int:
+    if not value.isdecimal():
+        raise DomainError(field, _reason(NOT_A_QUANTITY, value=repr(value)))
+    quantity = int(value)
+    if quantity > QUANTITY_MAX:
+        raise DomainError(field, _reason(TOO_LARGE, value=repr(value)))
+    return quantity
+
+
+def _destination(field: str, value: str) -> str:
+    if len(value) > DESTINATION_MAX:
+        raise DomainError(field, _reason(TOO_LONG, limit=DESTINATION_MAX))
+    if "\x00" in value:
+        raise DomainError(field, _reason(NUL))
+    return value
+
+
+def _unknown_service(field: str, number: str) -> DomainError:
+    return DomainError(field, _reason(UNKNOWN_SERVICE, ref=repr(number)))
+
+
+def parse_record(
+    record_id: str,
+    number: str,
+    usage_type: str,
+    started_at: str,
+    destination: str,
+    quantity: str,
+    services: dict[str, int],
+) -> Record:
+    """One usage record (CSV file or REST API) as the row to store; DomainError says which
+    field is wrong and why."""
+    record_id = _record_id("record_id", record_id.strip())
+    number = number.strip()
+    service = services.get(number)
+    if service is None:
+        raise _unknown_service("service_id", number)
+    usage_type = usage_type.strip()
+    if usage_type not in USAGE_TYPES:
+        raise DomainError(
+            "usage_type",
+            _reason(NOT_A_CHOICE, value=repr(usage_type), choices=USAGE_TYPE_CHOICES),
+        )
+    started_at = started_at.strip()
+    try:
+        moment = _fromisoformat(started_at)
+    except ValueError:
+        raise DomainError("started_at", _reason(NOT_ISO_TIME, value=repr(started_at))) from None
+    if moment.tzinfo is None:
+        raise DomainError("started_at", _reason(NO_OFFSET, value=repr(started_at)))
+    return (
+        record_id,
+        service,
+        usage_type,
+        to_micros(moment),
+        _destination("destination", destination.strip()),
+        _quantity("quantity", quantity.strip()),
+    )
+
+
+class _LocalTime:
+    """Local wall-clock times of a region → microseconds since 1970 UTC.
+
+    The UTC offset is looked up once per zone and day; on a day with a change of offset
+    (daylight saving time) each time is converted on its own (zoneinfo, first occurrence of
+    a repeated hour)."""
+
+    def __init__(self):
+        self.offsets: dict[tuple[ZoneInfo, str], int | None] = {}
+
+    def micros(self, moment: datetime, zone: ZoneInfo, day: str) -> int:
+        key = (zone, day)
+        try:
+            offset = self.offsets[key]
+        except KeyError:
+            midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=zone)
+            first = midnight.utcoffset()
+            last = (midnight + timedelta(hours=23, minutes=59, seconds=59)).utcoffset()
+            offset = self.offsets[key] = _us(first) if first == last else None
+        if offset is None:
+            return to_micros(moment.replace(tzinfo=zone))
+        return _us(moment - EPOCH_NAIVE) - offset
+
+
+def _us(delta: timedelta) -> int:
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _asterisk_parser(services: dict[str, tuple[int, ZoneInfo]]) -> Callable[[list], Record]:
+    """Asterisk Master.csv rows (cdr_csv): accountcode, src, dst, dcontext, clid, channel,
+    dstchannel, lastapp, lastdata, start, answer, end, duration, billsec, disposition,
+    amaflags[, uniqueid[, userfield]]; times in the service region's local time."""
+    local_time = _LocalTime()
+    low, high = ASTERISK_FIELDS
+
+    def parse(values: list) -> Record:
+        count = len(values)
+        if not low <= count <= high:
+            if isinstance(values, _Malformed):
+                raise DomainError(None, values.reason)
+            raise DomainError(None, _reason(FIELD_COUNT, count=count, expected=f"{low}–{high}"))
+        accountcode, src = values[0].strip(), values[1].strip()
+        service = services.get(accountcode) if accountcode else None
+        if service is None:
+            service = services.get(src)
+            if service is None:
+                if accountcode:
+                    raise DomainError(
+                        "accountcode",
+                        _reason(NO_SERVICE, accountcode=repr(accountcode), src=repr(src)),
+                    )
+                raise _unknown_service("src", src)
+        pk, zone = service
+        start = values[9].strip()
+        try:
+            moment = _fromisoformat(start)
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is not None or len(start) != 19:
+            raise DomainError("start", _reason(NOT_LOCAL_TIME, value=repr(start)))
+        billsec = _quantity("billsec", values[13].strip())
+        dst = _destination("dst", values[2].strip())
+        uniqueid = values[16].strip() if count > 16 else ""
+        if uniqueid:
+            record_id = _record_id("uniqueid", uniqueid)
+        else:
+            channel = values[5].strip()
+            record_id = hashlib.sha1(
+                "\x1f".join((channel, start, src, dst)).encode(), usedforsecurity=False
+            ).hexdigest()
+        return (
+            record_id,
+            pk,
+            UsageType.VOICE.value,
+            local_time.micros(moment, zone, start[:10]),
+            dst,
+            billsec if values[14].strip() == ANSWERED else 0,
+        )
+
+    return parse
+
+
+# --------------------------------------------------------------------------- files
+
+
+class _Malformed(list):
+    """A record the CSV reader could not split into fields (an empty field list)."""
+
+    def __init__(self, reason):
+        super().__init__()
+        self.reason = reason
+
+
+def _raw(values: list) -> str:
+    """A record as one CSV line, as stored with its reject."""
+    if isinstance(values, _Malformed):
+        return ""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(values)
+    return out.getvalue()
+
+
+def _scan(path: str | Path) -> tuple[str, int]:
+    """The file's SHA-256 and size, after checking the whole file is readable UTF-8."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    size = 0
+    try:
+        with open(path, "rb") as handle:
+            while block := handle.read(READ_BLOCK):
+                digest.update(block)
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as exc:  # exc.object: undecoded bytes, then block
+                    byte = size + len(block) - len(exc.object) + exc.start
+                    raise _not_utf8(path, byte) from exc
+                size += len(block)
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError as exc:
+                raise _not_utf8(path, size - len(exc.object) + exc.start) from exc
+    except OSError as exc:
+        raise _cannot_read(path, exc) from exc
+    return digest.hexdigest(), size
+
+
+def _not_utf8(path, byte: int) -> ImportFileError:
+    return ImportFileError(None, _l("%(path)s is not UTF-8 (byte %(byte)s)", path=path, byte=byte))
+
+
+def _cannot_read(path, exc: OSError) -> ImportFileError:
+    reason = exc.strerror or str(exc)
+    return ImportFileError(None, _l("cannot read %(path)s: %(reason)s", path=path, reason=reason))
+
+
+def _file_records(reader, first_line: int) -> Iterator[tuple[int, list]]:
+    """(line where the record starts, fields) of each non-blank record; a record the reader
+    cannot split comes as _Malformed."""
+    last = first_line - 1
+    while True:
+        try:
+            for values in reader:
+                line, last = last + 1, reader.line_num
+                if not values or (not values[0].strip() and not any(v.strip() for v in values)):
+                    continue
+                yield line, values
+            return
+        except csv.Error as exc:
+            line, last = last + 1, reader.line_num
+            yield line, _Malformed(_reason(MALFORMED, detail=str(exc)))
+
+
+def _csv_parser(header: list[str], services: dict[str, int]) -> Callable[[list], Record]:
+    names = [name.strip() for name in header]
+    missing = [name for name in COLUMNS if name not in names]
+    if not any(names) or missing:
+        raise ImportFileError(
+            None,
+            _l("header is missing columns: %(columns)s", columns=", ".join(missing or COLUMNS)),
+        )
+    positions = [names.index(name) for name in COLUMNS]
+    width, needed = len(names), max(positions) + 1
+    ordered = positions == list(range(len(COLUMNS)))
+
+    def parse(values: list) -> Record:
+        count = len(values)
+        if count != width:
+            if isinstance(values, _Malformed):
+                raise DomainError(None, values.reason)
+            if count > width:
+                raise DomainError(None, _reason(MORE_FIELDS))
+            if count < needed:
+                raise DomainError(None, _reason(FIELD_COUNT, count=count, expected=width))
+        if ordered:
+            return parse_record(*values[:6], services)
+        return parse_record(*[values[p] for p in positions], services)
+
+    return parse
+
+
+def _import_file(
+    path: str | Path,
+    fmt: str,
+    progress: Progress | None,
+    chunk: int,
+) -> ImportSummary:
+    digest, size = _scan(path)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as text:
+            reader = csv.reader(text)
+            if fmt == "csv":
+                try:
+                    header = next(reader, None) or []
+                except csv.Error as exc:
+                    raise ImportFileError(None, _reason(MALFORMED, detail=str(exc))) from exc
+                parse = _csv_parser(header, service_index())
+                first_line = reader.line_num + 1
+            else:
+                parse = _asterisk_parser(service_index(with_zone=True))
+                first_line = 1
+            batch = _new_batch(str(path), digest)
+            position = None
+            if progress is not None:
+                raw = text.buffer.raw
+
+                def position():
+                    return min(raw.tell(), size)
+
+            records = _file_records(reader, first_line)
+            summary = _load(batch, records, parse, _raw, chunk, True, progress, position)
+            if progress is not None:
+                progress(size)
+            return summary
+    except OSError as exc:
+        raise _cannot_read(path, exc) from exc
+    except UnicodeDecodeError as exc:  # the file changed since it was checked
+        raise _not_utf8(path, exc.start) from exc
+
+
+@_translating
+def import_csv(path, progress: Progress | None = None, chunk: int = CHUNK) -> ImportSummary:
+    """`flask data import cdrs FILE`: header `record_id,service_id,usage_type,started_at,
+    destination,quantity`; progress(bytes read) is called after each chunk."""
+    return _import_file(path, "csv", progress, chunk)
+
+
+@_translating
+def import_asterisk(path, progress: Progress | None = None, chunk: int = CHUNK) -> ImportSummary:
+    """`flask data import cdrs FILE --format asterisk`: Asterisk's Master.csv, no header."""
+    return _import_file(path, "asterisk", progress, chunk)
+
+
+# --------------------------------------------------------------------------- REST API
+
+
+def _api_text(field: str, value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        if not value.isascii():
+            try:
+                value.encode()
+            except UnicodeEncodeError:  # JSON may carry lone surrogates, no database can
+                raise DomainError(field, _reason(NOT_TEXT)) from None
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise DomainError(field, _reason(NOT_TEXT))
+
+
+def _api_raw(record) -> str:
+    raw = json.dumps(record, ensure_ascii=False, default=str)
+    try:
+        raw.encode()
+    except UnicodeEncodeError:
+        return json.dumps(record, default=str)
+    return raw
+
+
+@_translating
+def import_records(records: list, filename: str = "api") -> tuple[ImportSummary, list[dict]]:
+    """A batch of usage records from the REST API, checked and stored like a file's rows
+    (the same parser, idempotent by record_id). Returns the summary and the rejects as
+    [{index, reason}] (index from 0; stored as the reject's line)."""
+    if not isinstance(records, list):
+        raise DomainError("records", _l("a list of records is expected"))
+    if len(records) > MAX_API_RECORDS:
+        raise DomainError("records", _l("at most %(n)s records per call", n=MAX_API_RECORDS))
+    services = service_index(
+        str(record["service_id"]).strip()
+        for record in records
+        if isinstance(record, dict) and isinstance(record.get("service_id"), str | int)
+    )
+
+    def parse(record) -> Record:
+        if not isinstance(record, dict):
+            raise DomainError(None, _reason(NOT_AN_OBJECT))
+        return parse_record(*[_api_text(name, record.get(name)) for name in COLUMNS], services)
+
+    body = json.dumps(records, sort_keys=True, default=str)  # ASCII: any text, any surrogate
+    batch = _new_batch(filename, hashlib.sha256(body.encode()).hexdigest())
+    rejects: list[dict] = []
+    summary = _load(
+        batch, enumerate(records), parse, _api_raw, MAX_API_RECORDS, False, rejected=rejects.append
+    )
+    return summary, rejects
+
+
+# --------------------------------------------------------------------------- storing
+
+
+def _new_batch(filename: str, digest: str) -> ImportBatch:
+    batch = ImportBatch(kind=KIND, filename=filename, sha256=digest, username=current_username())
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+class _Chunk:
+    """One chunk's parsed records (first occurrence of each record id) and rejects."""
+
+    def __init__(self):
+        self.read = 0
+        self.records: list[Record] = []
+        self.rejects: list[dict] = []
+        self.seen: set[str] = set()
+
+
+def _chunks(
+    items: Iterable[tuple[int, object]],
+    parse: Callable[[object], Record],
+    raw: Callable[[object], str],
+    batch_id: int,
+    size: int,
+    rejected: Callable[[dict], None] | None,
+) -> Iterator[_Chunk]:
+    chunk = _Chunk()
+    records, seen = chunk.records, chunk.seen
+    for line, values in items:
+        chunk.read += 1
+        try:
+            record = parse(values)
+        except DomainError as exc:
+            reason = exc.message[:REASON_MAX]
+            text = raw(values).replace("\x00", "\ufffd")  # PostgreSQL text cannot hold NUL
+            chunk.rejects.append(
+                {"batch_id": batch_id, "line": line, "reason": reason, "raw": text}
+            )
+            if rejected is not None:
+                rejected({"index": line, "reason": reason})
+        else:
+            if record[0] not in seen:  # else a duplicate within the chunk
+                seen.add(record[0])
+                records.append(record)
+        if chunk.read == size:
+            yield chunk
+            chunk = _Chunk()
+            records, seen = chunk.records, chunk.seen
+    yield chunk
+
+
+def _load(
+    batch: ImportBatch,
+    items: Iterable[tuple[int, object]],
+    parse: Callable[[object], Record],
+    raw: Callable[[object], str],
+    size: int,
+    bulk: bool,
+    progress: Progress | None = None,
+    position: Callable[[], int] | None = None,
+    rejected: Callable[[dict], None] | None = None,
+) -> ImportSummary:
+    """Parse, check and store the records a chunk at a time, one commit per chunk.
+
+    In bulk (a file), a worker thread stores and commits each chunk while this one parses the
+    next; the session is never used by both at once."""
+    summary = ImportSummary(batch_id=batch.id)
+    session = db.session()
+    writer = _ChunkWriter(session, batch.id, bulk)
+
+    def store(chunk: _Chunk) -> None:
+        inserted = writer.apply() if chunk.records else 0
+        summary.read += chunk.read
+        summary.accepted += inserted
+        summary.rejected += len(chunk.rejects)
+        summary.duplicates += chunk.read - len(chunk.rejects) - inserted
+        if chunk.rejects:
+            session.execute(insert(ImportReject), chunk.rejects)
+        batch.read, batch.accepted = summary.read, summary.accepted
+        batch.rejected, batch.duplicates = summary.rejected, summary.duplicates
+        session.commit()
+
+    def stored(future: Future) -> None:
+        future.result()
+        if progress is not None and position is not None:
+            progress(position())
+
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="usage-import") as pool:
+            pending = None
+            for chunk in _chunks(items, parse, raw, batch.id, size, rejected):
+                if pending is not None:
+                    stored(pending)
+                if chunk.records:
+                    writer.stage(chunk.records)
+                pending = _submit(pool if writer.threaded else None, store, chunk)
+            stored(pending)
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        writer.restore()
+    return summary
+
+
+def _submit(pool: ThreadPoolExecutor | None, function, argument) -> Future:
+    """Run `function(argument)` in the pool (without a pool: now) and return once it has
+    started: a thread woken while this one parses would wait for the GIL until the parsing
+    blocks (reading a file gives the GIL up and takes it back at once, so it is never handed
+    over)."""
+    if pool is None:
+        future = Future()
+        future.set_result(function(argument))
+        return future
+    started = threading.Event()
+
+    def run():
+        started.set()
+        return function(argument)
+
+    # in this thread's context (Flask's application context, who is acting)
+    future = pool.submit(contextvars.copy_context().run, run)
+    started.wait()
+    return future
+
+
+class _ChunkWriter:
+    """The set-based insert of a chunk, on both engines: `stage` puts the records into a
+    temporary table (PostgreSQL: COPY; SQLite: executemany), `apply` inserts them into
+    usage_record in one statement and returns how many were new. Both run in the session's
+    transaction, `apply` possibly in another thread (never while the session is in use)."""
+
+    COLUMNS = "record_id, service_id, usage_type, started_at, destination, quantity"
+    DEFINITION = (
+        "record_id text, service_id integer, usage_type text, started_at bigint, "
+        "destination text, quantity bigint"
+    )
+
+    # SQLite, for a file's import: a bigger page cache for the usage indexes, and fewer
+    # checkpoints (each copies the pages a chunk changed from the WAL into the database);
+    # the connection gets its own settings back afterwards
+    SQLITE_BULK_PRAGMAS = {"cache_size": -65_536, "wal_autocheckpoint": 10_000}
+
+    def __init__(self, session, batch_id: int, bulk: bool):
+        self.session = session
+        self.bulk = bulk
+        self.tuned: dict[object, dict[str, int]] = {}
+        connection = session.connection()
+        self.postgresql = connection.dialect.name == "postgresql"
+        # an in-memory SQLite database lives in one connection of one thread
+        self.threaded = bulk and connection.engine.url.database not in (None, "", ":memory:")
+        self.apply_sql = (
+            f"INSERT INTO usage_record ({self.COLUMNS}, batch_id) "
+            f"SELECT {self.COLUMNS}, {int(batch_id)} FROM usage_chunk WHERE true "
+            "ON CONFLICT (record_id) DO NOTHING"
+        )
+        self.driver = None
+
+    def stage(self, records: list[Record]) -> None:
+        # the session's connection of this transaction (a commit may hand back another)
+        self.driver = self.session.connection().connection.driver_connection
+        if self.postgresql:
+            with self.driver.cursor() as cursor:
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE usage_chunk ({self.DEFINITION}) ON COMMIT DROP"
+                )
+                with cursor.copy(f"COPY usage_chunk ({self.COLUMNS}) FROM STDIN") as copy:
+                    write_row = copy.write_row
+                    for record in records:
+                        write_row(record)
+            return
+        cursor = self.driver.cursor()
+        try:
+            if self.bulk and self.driver not in self.tuned:
+                self.tuned[self.driver] = {
+                    name: cursor.execute(f"PRAGMA {name}").fetchone()[0]
+                    for name in self.SQLITE_BULK_PRAGMAS
+                }
+                for name, value in self.SQLITE_BULK_PRAGMAS.items():
+                    cursor.execute(f"PRAGMA {name} = {int(value)}")
+            cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS usage_chunk ({self.DEFINITION})")
+            cursor.executemany(
+                f"INSERT INTO temp.usage_chunk ({self.COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", records
+            )
+        finally:
+            cursor.close()
+
+    def apply(self) -> int:
+        cursor = self.driver.cursor()
+        try:
+            cursor.execute(self.apply_sql)
+            inserted = cursor.rowcount
+            cursor.execute(
+                "DROP TABLE usage_chunk" if self.postgresql else "DELETE FROM temp.usage_chunk"
+            )
+            return inserted
+        finally:
+            cursor.close()
+
+    def restore(self) -> None:
+        for driver, settings in self.tuned.items():
+            for name, value in settings.items():
+                driver.execute(f"PRAGMA {name} = {int(value)}")
+        self.tuned.clear()

@@ -1,0 +1,126 @@
+"""Rating the samples of CONTRACT.md §3 end to end, unrated records, prepaid balances."""
+
+from datetime import date
+from decimal import Decimal
+
+from app.extensions import db
+from app.models.crm import BillingAccount
+from app.models.ledger import LedgerEntry
+from app.models.usage import UsageCharge, UsageRecord
+from app.services import imports, ledger, rating
+from tests.conftest import SAMPLES
+
+EXPECTED = {  # record: billed, covered, charge (samples/README.md)
+    "e1": (100, 100, "0.0000"),
+    "e2": (250, 200, "0.0333"),
+    "e3": (30, 0, "0.1900"),
+    "e4": (120, 0, "1.2000"),
+    "e5": (1, 1, "0.0000"),
+    "e6": (1, 1, "0.0000"),
+    "e7": (1, 0, "0.1000"),
+    "e8": (15728640, 10485760, "5.0000"),
+    "e9": (0, 0, "0.0000"),
+}
+
+
+def _import(kind, path, fmt="csv"):
+    summary = imports.run(kind, path, fmt)
+    assert summary.rejected == 0, summary
+    return summary
+
+
+def _samples(tmp_path, cdrs=None):
+    for kind in ("rates", "products", "customers"):
+        _import(kind, SAMPLES / f"{kind}.csv")
+    if cdrs is None:
+        _import("cdrs", SAMPLES / "cdrs.csv")
+    else:
+        path = tmp_path / "cdrs.csv"
+        path.write_text(
+            "record_id,service_id,usage_type,started_at,destination,quantity\n" + cdrs,
+            encoding="utf-8",
+        )
+        _import("cdrs", path)
+
+
+def _charges():
+    rows = db.session.execute(
+        db.select(UsageRecord.record_id, UsageCharge).join(
+            UsageCharge, UsageCharge.usage_id == UsageRecord.id
+        )
+    ).all()
+    return {record_id: charge for record_id, charge in rows}
+
+
+def test_the_samples_rate_as_worked_out_by_hand(ctx, tmp_path):
+    _samples(tmp_path)
+    assert str(rating.rate_pending()) == "rated 9, unrated 0"
+    charges = _charges()
+    for record_id, (billed, covered, charge) in EXPECTED.items():
+        found = charges[record_id]
+        assert (found.billed_quantity, found.covered_quantity, found.charge) == (
+            billed,
+            covered,
+            Decimal(charge),
+        ), record_id
+        assert found.cycle_start == date(2026, 2, 5) and found.currency == "EUR"
+    assert str(rating.rate_pending()) == "rated 0, unrated 0"  # nothing twice
+
+
+def test_a_record_without_a_rate_waits_and_is_rated_once_a_rate_exists(ctx, tmp_path):
+    _import("products", SAMPLES / "products.csv")
+    _import("customers", SAMPLES / "customers.csv")
+    # the plan loses its SMS rates: the SMS record cannot be rated
+    sms_free = tmp_path / "voice_only.csv"
+    sms_free.write_text(
+        "".join(
+            line
+            for line in (SAMPLES / "rates.csv").read_text(encoding="utf-8").splitlines(True)
+            if ",sms," not in line
+        ),
+        encoding="utf-8",
+    )
+    _import("rates", sms_free)
+    _import("cdrs", SAMPLES / "cdrs.csv")
+    assert str(rating.rate_pending()) == "rated 6, unrated 3"
+    unrated = _charges()["e5"]
+    assert (unrated.status, unrated.reason) == ("unrated", "no sms rates in the plan")
+    _import("rates", SAMPLES / "rates.csv")
+    assert str(rating.rate_pending()) == "rated 3, unrated 0"
+    assert _charges()["e7"].charge == Decimal("0.1000")
+
+
+def test_prepaid_balances_are_debited_never_below_zero(ctx, tmp_path):
+    _samples(
+        tmp_path,
+        cdrs=(
+            "p1,393331234567,sms,2026-02-11T12:00:00+01:00,393471234567,1\n"
+            "p2,393331234567,sms,2026-02-11T12:01:00+01:00,393471234567,1\n"
+            "p3,393331234567,sms,2026-02-11T12:02:00+01:00,393471234567,1\n"
+            "p4,393331234567,sms,2026-02-11T12:03:00+01:00,393471234567,1\n"
+            "p5,393331234567,sms,2026-02-11T12:04:00+01:00,393471234567,1\n"
+        ),
+    )
+    account = db.session.scalar(db.select(BillingAccount))
+    account.payment_mode = "prepaid"
+    db.session.commit()
+    ledger.post(account.id, "topup", Decimal("0.15"), "voucher-1")
+    assert str(rating.rate_pending()) == "rated 5, unrated 0"
+    charges = _charges()
+    # two SMS in the allowance, then 0.10 paid, 0.05 paid + 0.05 unrecovered, 0.10 unrecovered
+    assert [charges[f"p{i}"].charge for i in range(1, 6)] == [Decimal("0.0000")] * 2 + [
+        Decimal("0.1000")
+    ] * 3
+    assert [charges[f"p{i}"].unrecovered for i in range(3, 6)] == [
+        Decimal("0.0000"),
+        Decimal("0.0500"),
+        Decimal("0.1000"),
+    ]
+    db.session.refresh(account)
+    assert account.balance == Decimal("0.0000")
+    entries = db.session.scalars(db.select(LedgerEntry).order_by(LedgerEntry.id)).all()
+    assert [(e.reference, e.amount, e.balance_after) for e in entries] == [
+        ("voucher-1", Decimal("0.1500"), Decimal("0.1500")),
+        ("p3", Decimal("-0.1000"), Decimal("0.0500")),
+        ("p4", Decimal("-0.0500"), Decimal("0.0000")),
+    ]
