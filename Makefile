@@ -56,3 +56,4 @@ babel-update: babel-extract
 
 bench: translations
 	$(BIN)/python bench/bench_crm.py
+	$(BIN)/python bench/rating.py
