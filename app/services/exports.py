@@ -6,6 +6,7 @@ from typing import TextIO
 
 from app.extensions import db
 from app.models.crm import BillingAccount, Service
+from app.models.usage import UsageCharge, UsageRecord
 from app.services.scoping import scoped
 
 SERVICE_COLUMNS = (
@@ -39,7 +40,59 @@ def service_rows(region_ids: list[int] | None) -> Iterator[tuple]:
         yield tuple("" if value is None else str(value) for value in row)
 
 
-EXPORTS = {"services": (SERVICE_COLUMNS, service_rows)}
+RATED_USAGE_COLUMNS = (
+    "record_id",
+    "service_id",
+    "usage_type",
+    "started_at",
+    "destination",
+    "quantity",
+    "billed_quantity",
+    "covered_quantity",
+    "charge",
+    "currency",
+    "status",
+    "reason",
+)
+
+
+def rated_usage_rows(region_ids: list[int] | None) -> Iterator[tuple]:
+    """Every usage record with what rating made of it; `pending` before its first rating.
+    Times in UTC (ISO 8601 with offset), charges with their 4 decimals."""
+    query = (
+        db.select(
+            UsageRecord.record_id,
+            Service.service_id,
+            UsageRecord.usage_type,
+            UsageRecord.started_at,
+            UsageRecord.destination,
+            UsageRecord.quantity,
+            UsageCharge.billed_quantity,
+            UsageCharge.covered_quantity,
+            UsageCharge.charge,
+            UsageCharge.currency,
+            UsageCharge.status,
+            UsageCharge.reason,
+        )
+        .join(Service, UsageRecord.service_id == Service.id)
+        .outerjoin(UsageCharge, UsageCharge.usage_id == UsageRecord.id)
+        .order_by(UsageRecord.id)
+    )
+    result = db.session.execute(
+        scoped(query, UsageRecord, region_ids), execution_options={"yield_per": CHUNK}
+    )
+    for row in result:
+        values = list(row)
+        values[3] = values[3].isoformat()
+        if values[10] is None:
+            values[6:12] = ["", "", "", "", "pending", ""]
+        yield tuple("" if value is None else str(value) for value in values)
+
+
+EXPORTS = {
+    "services": (SERVICE_COLUMNS, service_rows),
+    "rated-usage": (RATED_USAGE_COLUMNS, rated_usage_rows),
+}
 
 
 class _Line:

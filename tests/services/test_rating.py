@@ -124,3 +124,36 @@ def test_prepaid_balances_are_debited_never_below_zero(ctx, tmp_path):
         ("p3", Decimal("-0.1000"), Decimal("0.0500")),
         ("p4", Decimal("-0.0500"), Decimal("0.0000")),
     ]
+
+
+def test_rated_usage_export(ctx, tmp_path):
+    import csv
+
+    from app.services import exports
+
+    _samples(tmp_path)
+    path = tmp_path / "rated.csv"
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        assert exports.write_export("rated-usage", out, None) == 9
+    with open(path, newline="", encoding="utf-8") as source:
+        rows = list(csv.DictReader(source))
+    assert rows[0]["status"] == "pending" and rows[0]["charge"] == ""
+    rating.rate_pending()
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        exports.write_export("rated-usage", out, None)
+    with open(path, newline="", encoding="utf-8") as source:
+        rows = {row["record_id"]: row for row in csv.DictReader(source)}
+    assert list(rows["e2"].values()) == [
+        "e2",
+        "393331234567",
+        "voice",
+        "2026-02-09T21:00:00+00:00",
+        "393471234567",
+        "250",
+        "250",
+        "200",
+        "0.0333",
+        "EUR",
+        "rated",
+        "",
+    ]
