@@ -106,7 +106,9 @@ def _register_views() -> None:
     )
     from app.views.numbers import NumberRangeView, PhoneNumberView
     from app.views.orders import CreditClassView, OrderView, ProvisioningTaskView
+    from app.views.price_call import PriceCallView
     from app.views.rates import RateView
+    from app.views.usage import UsageView
 
     # menu item names are the permission resources of app/security.py
     crm = CRM_MENU
@@ -129,6 +131,7 @@ def _register_views() -> None:
     appbuilder.add_view(
         OrderView, ORDERS, label=_l("Orders"), icon="fa-shopping-cart", category=crm
     )
+    appbuilder.add_view(UsageView, "Usage", label=_l("Usage"), icon="fa-signal", category=crm)
     appbuilder.add_view(
         ProvisioningTaskView,
         PROVISIONING,
@@ -170,6 +173,10 @@ def _register_views() -> None:
     appbuilder.add_view(
         RateView, "Rates", label=_l("Rates"), icon="fa-money-bill", category=CATALOG_MENU
     )
+    appbuilder.add_view(
+        PriceCallView, "PriceCall", label=_l("Price a call"), icon="fa-calculator",
+        category=CATALOG_MENU,
+    )  # fmt: skip
     appbuilder.add_view(
         DiscountView, "Discounts", label=_l("Discounts"), icon="fa-percent", category=CATALOG_MENU
     )

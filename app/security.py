@@ -77,9 +77,9 @@ STAFF = (
     + _menus(CRM_MENU, CUSTOMERS, ACCOUNTS, SERVICES)
     + _menus(CATALOG_MENU, "Products", "RatePlans", "Discounts")
     + _menus("CreditClasses")
-    + _menus("Rates")
+    + _menus("Rates", "PriceCall")
     + _reads(NUMBERS, ORDERS, PROVISIONING, USAGE)
-    + _menus("NumberRanges", "PhoneNumbers", ORDERS, PROVISIONING)
+    + _menus("NumberRanges", "PhoneNumbers", ORDERS, PROVISIONING, USAGE)
 )
 # a line's life moves only through orders and provisioning: nobody writes services directly
 CSR = STAFF + _writes(CUSTOMERS, CONTACTS, ACCOUNTS, ORDERS) + _menus(CONTACTS)

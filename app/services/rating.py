@@ -16,17 +16,20 @@ or one executemany (SQLite).
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
 from app.extensions import db
-from app.models.catalog import Product
+from app.models.catalog import Product, RatePlan
 from app.models.crm import BillingAccount, Customer, PaymentMode, Region, Service
-from app.models.types import utcnow
+from app.models.types import to_micros, utcnow
 from app.models.usage import UsageType
 from app.services import bulk, periods
-from app.services.tariffs import Group, Tariff, price
+from app.services.errors import DomainError
+from app.services.tariffs import Group, Tariff, billed_by_group, price
 
 BATCH_RECORDS = 50_000
 BUCKET = 900_000_000  # 15 minutes in microseconds: every zone offset is a multiple of it
@@ -108,6 +111,8 @@ def load_deck(plan_id: int) -> Deck:
                     bundle=bool(first[8]),
                     currency=first[9],
                     destination=first[10],
+                    prefix=prefix,
+                    band=band,
                 )
             key, groups, first = row[:3], [], row
         if row[0] is not None:
@@ -388,3 +393,34 @@ def _record_ids(usage_ids: list[int]) -> dict[int, str]:
             ).all()
         )
     return found
+
+
+@dataclass
+class PricedCall:
+    """A record priced as rating would price it, with each group's share shown."""
+
+    tariff: Tariff
+    band: str
+    billed: int
+    groups: list[tuple[Group, int, Decimal]]  # group, billed units, amount before rounding
+    charge: Decimal
+
+
+def price_call(plan_code: str, usage_type: str, destination: str, started_at: datetime,
+               quantity: int, timezone: str) -> PricedCall:  # fmt: skip
+    """The "price a call" tool: the same deck, band and formula as rating, no allowance."""
+    plan_id = db.session.scalar(db.select(RatePlan.id).where(RatePlan.code == plan_code))
+    if plan_id is None:
+        raise DomainError("plan", _l("unknown rate plan %(code)s", code=repr(plan_code)))
+    if quantity < 0:
+        raise DomainError("quantity", _l("a whole number of 0 or more"))
+    _day, band = Calendar().at(timezone, to_micros(started_at))
+    tariff, reason = load_deck(plan_id).find(usage_type, destination, band)
+    if tariff is None:
+        raise DomainError("destination", reason)
+    billed, _covered, charge = price(tariff, quantity)
+    shares = [
+        (group, units, Decimal(group.price * units).scaleb(-6) / group.per)
+        for group, units in zip(tariff.groups, billed_by_group(tariff, quantity), strict=False)
+    ]
+    return PricedCall(tariff, band, billed, shares, Decimal(charge).scaleb(-4))

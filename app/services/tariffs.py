@@ -33,16 +33,20 @@ class Tariff:
     their `per` and each group's share of it (the same few `per` sets recur in a deck of
     tens of thousands of tariffs: they are worked out once)."""
 
-    __slots__ = ("groups", "connect_fee", "bundle", "currency", "destination", "denominator",
-                 "weights")  # fmt: skip
+    __slots__ = ("groups", "connect_fee", "bundle", "currency", "destination", "prefix",
+                 "band", "denominator", "weights")  # fmt: skip
     _shares: dict[tuple[int, ...], tuple[int, tuple[int, ...]]] = {}
 
-    def __init__(self, groups, connect_fee: int, bundle: bool, currency: str, destination=""):
+    def __init__(
+        self, groups, connect_fee: int, bundle: bool, currency: str, destination="", prefix="",
+        band="any",
+    ):  # fmt: skip
         self.groups: tuple[Group, ...] = tuple(groups)
         self.connect_fee = connect_fee  # ten-thousandths
         self.bundle = bundle
         self.currency = currency
         self.destination = destination
+        self.prefix, self.band = prefix, band
         pers = tuple(g.per for g in self.groups)
         shares = self._shares.get(pers)
         if shares is None:

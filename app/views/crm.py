@@ -39,6 +39,7 @@ from app.views.display import (
     local_datetime,
 )
 from app.views.fields import ExactDecimalField
+from app.views.usage import UsageView
 
 
 def _choices(values, labels=None):
@@ -279,7 +280,7 @@ class ServiceView(ScopedModelView):
     class_permission_name = SERVICES
     base_permissions = ["can_read"]
     include_route_methods = {"list", "show", "export"}
-    related_views = [ServiceStatusChangeView, ServiceProductChangeView]
+    related_views = [ServiceStatusChangeView, ServiceProductChangeView, UsageView]
     list_title = _l("Services")
     show_title = _l("Service")
     label_columns = COMMON_LABELS

@@ -22,6 +22,9 @@ STATUS_LABELS = {
 LINE_LABELS = {"mobile": _l("Mobile"), "fixed": _l("Fixed line")}
 MODE_LABELS = {"prepaid": _l("Prepaid"), "postpaid": _l("Postpaid")}
 CHANNEL_LABELS = {"email": _l("Email"), "post": _l("Post"), "portal": _l("Portal")}
+USAGE_TYPE_LABELS = {"voice": _l("Voice"), "sms": _l("SMS"), "data": _l("Data")}
+BAND_LABELS = {"any": _l("Any time"), "peak": _l("Peak"), "offpeak": _l("Off-peak")}
+CHARGE_STATUS_LABELS = {"rated": _l("Rated"), "unrated": _l("Unrated")}
 ORDER_STATUS_LABELS = {
     "draft": _l("Draft"),
     "submitted": _l("Submitted"),

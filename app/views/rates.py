@@ -12,11 +12,9 @@ from app.security import CATALOG
 from app.services import rates
 from app.views.base import AbonentModelView
 from app.views.crm import _ref, _select
-from app.views.display import label_for, local_amount
+from app.views.display import BAND_LABELS, USAGE_TYPE_LABELS, label_for, local_amount
 from app.views.fields import ExactDecimalField
 
-USAGE_TYPE_LABELS = {"voice": _l("Voice"), "sms": _l("SMS"), "data": _l("Data")}
-BAND_LABELS = {"any": _l("Any time"), "peak": _l("Peak"), "offpeak": _l("Off-peak")}
 LABELS = {
     "plan": _l("Rate plan"),
     "plan_code": _l("Rate plan"),

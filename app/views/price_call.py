@@ -1,0 +1,80 @@
+"""The "price a call" tool: what rating would charge for one record, group by group."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import request
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from flask_appbuilder.forms import DynamicForm
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import InputRequired, NumberRange
+
+from app.extensions import db
+from app.models.crm import Region
+from app.models.usage import UsageType
+from app.security import CATALOG, VIEW_METHOD_PERMISSIONS
+from app.services import rating
+from app.services.errors import DomainError
+from app.views.display import USAGE_TYPE_LABELS
+
+
+class PriceCallForm(DynamicForm):
+    plan = StringField(_l("Rate plan"), [InputRequired()], widget=BS3TextFieldWidget())
+    usage_type = SelectField(
+        _l("Usage type"),
+        choices=[(t.value, USAGE_TYPE_LABELS[t.value]) for t in UsageType],
+        widget=Select2Widget(),
+    )
+    destination = StringField(_l("Destination"), [InputRequired()], widget=BS3TextFieldWidget())
+    region = SelectField(_l("Region"), widget=Select2Widget())
+    started_at = StringField(
+        _l("Start (local time)"),
+        [InputRequired()],
+        description=_l("YYYY-MM-DD HH:MM in the region's time"),
+        widget=BS3TextFieldWidget(),
+    )
+    quantity = IntegerField(
+        _l("Duration or quantity"),
+        [InputRequired(), NumberRange(min=0)],
+        description=_l("Seconds, messages or bytes"),
+        widget=BS3TextFieldWidget(),
+    )
+
+
+class PriceCallView(BaseView):
+    route_base = "/pricecall"
+    class_permission_name = CATALOG
+    method_permission_name = {**VIEW_METHOD_PERMISSIONS, "price": "read"}
+    default_view = "price"
+
+    @expose("/", methods=["GET", "POST"])
+    @has_access
+    def price(self):
+        form = PriceCallForm()
+        regions = db.session.scalars(db.select(Region).order_by(Region.code)).all()
+        form.region.choices = [(r.code, f"{r.code} · {r.name}") for r in regions]
+        priced, error = None, None
+        if request.method == "POST" and form.validate_on_submit():
+            region = next(r for r in regions if r.code == form.region.data)
+            try:
+                started = datetime.fromisoformat(form.started_at.data.strip())
+            except ValueError:
+                form.started_at.errors = [_l("YYYY-MM-DD HH:MM in the region's time")]
+            else:
+                started = started.replace(tzinfo=ZoneInfo(region.timezone))
+                try:
+                    priced = rating.price_call(
+                        form.plan.data.strip(),
+                        form.usage_type.data,
+                        form.destination.data.strip(),
+                        started,
+                        form.quantity.data,
+                        region.timezone,
+                    )
+                except DomainError as exc:
+                    error = exc.message
+        return self.render_template(
+            "price_call.html", form=form, priced=priced, error=error, title=_l("Price a call")
+        )
