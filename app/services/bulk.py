@@ -43,6 +43,18 @@ def insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None
         connection.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
 
+def execute(sql: str, params: tuple = ()) -> None:
+    """A statement with `?` parameters, straight to the driver, in the session's transaction."""
+    connection = db.session.connection().connection.driver_connection
+    if is_postgresql():
+        sql = sql.replace("?", "%s")
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql, params)
+    finally:
+        cursor.close()
+
+
 def fetch(sql: str, params: tuple = ()) -> list[tuple]:
     """Rows of a query as plain tuples, straight from the driver (`?` marks parameters):
     for the hot paths that read hundreds of thousands of rows."""

@@ -29,6 +29,7 @@ from app.models.types import to_micros, utcnow
 from app.models.usage import UsageType
 from app.services import bulk, periods
 from app.services.errors import DomainError
+from app.services.numbers import holder as service_holding
 from app.services.tariffs import Group, Tariff, billed_by_group, price
 
 BATCH_RECORDS = 50_000
@@ -265,6 +266,41 @@ def rate_pending(service_ids=None, now: datetime | None = None) -> RatingSummary
     return summary
 
 
+def rerate(
+    service_ids=None, start: date | None = None, end: date | None = None, now=None
+) -> RatingSummary:
+    """Rate again, after a rate change, the usage of the given services (all when None) in
+    the allowance cycles that overlap [start, end) (all cycles when open): their charges are
+    dropped and the records rated afresh, whole cycles at a time so allowances are covered
+    in `started_at` order again; nothing is charged twice. Prepaid charges stay: their money
+    has moved (a correction is an adjustment)."""
+    query = (
+        "SELECT DISTINCT c.service_id, c.cycle_start FROM usage_charge c "
+        "JOIN service s ON s.id = c.service_id "
+        "JOIN billing_account a ON a.id = s.account_id WHERE a.payment_mode = 'postpaid'"
+    )
+    params: tuple = ()
+    if service_ids is not None:
+        query += f" AND c.service_id IN ({', '.join(str(int(i)) for i in service_ids) or 'NULL'})"
+    if end is not None:
+        query += " AND c.cycle_start < ?"
+        params = (bulk.sql_date(end),)
+    cycles = [(sid, date.fromisoformat(str(cycle))) for sid, cycle in bulk.fetch(query, params)]
+    if start is not None:
+        cycles = [(sid, cycle) for sid, cycle in cycles if periods.cycle_end(cycle) > start]
+    by_service = defaultdict(list)
+    for sid, cycle in cycles:
+        by_service[sid].append(bulk.sql_date(cycle))
+    for sid, starts in by_service.items():
+        marks = ", ".join("?" * len(starts))
+        bulk.execute(
+            f"DELETE FROM usage_charge WHERE service_id = ? AND cycle_start IN ({marks})",
+            (sid, *starts),
+        )
+    db.session.commit()
+    return rate_pending(service_ids=list(by_service), now=now) if by_service else RatingSummary()
+
+
 def rate_records(usage_ids: list[int], now: datetime | None = None) -> RatingSummary:
     """Rate these records now, if pending, in the caller's transaction (online charging,
     which holds the account's lock)."""
@@ -424,3 +460,14 @@ def price_call(plan_code: str, usage_type: str, destination: str, started_at: da
         for group, units in zip(tariff.groups, billed_by_group(tariff, quantity), strict=False)
     ]
     return PricedCall(tariff, band, billed, shares, Decimal(charge).scaleb(-4))
+
+
+def service_ids_of(numbers) -> list[int]:
+    """The services holding these numbers (their current or last line)."""
+    found = []
+    for number in numbers:
+        service = service_holding(number)
+        if service is None:
+            raise DomainError("service", _l("unknown service %(ref)s", ref=repr(number)))
+        found.append(service.id)
+    return found

@@ -8,6 +8,7 @@ from app.models.crm import BillingAccount
 from app.models.ledger import LedgerEntry
 from app.models.usage import UsageCharge, UsageRecord
 from app.services import imports, ledger, rating
+from app.services.actor import acting_as
 from tests.conftest import SAMPLES
 
 EXPECTED = {  # record: billed, covered, charge (samples/README.md)
@@ -157,3 +158,34 @@ def test_rated_usage_export(ctx, tmp_path):
         "rated",
         "",
     ]
+
+
+def test_rerating_after_a_rate_change_charges_once_at_the_new_price(ctx, tmp_path):
+    _samples(tmp_path)
+    rating.rate_pending()
+    dearer = tmp_path / "dearer.csv"
+    dearer.write_text(
+        (SAMPLES / "rates.csv").read_text(encoding="utf-8").replace(",0.10,1,1,", ",0.20,1,1,"),
+        encoding="utf-8",
+    )
+    _import("rates", dearer)
+    assert str(rating.rerate(start=date(2026, 3, 5))) == "rated 0, unrated 0"  # a later cycle
+    assert _charges()["e7"].charge == Decimal("0.1000")
+    assert str(rating.rerate(start=date(2026, 2, 1), end=date(2026, 3, 1))) == (
+        "rated 9, unrated 0"
+    )
+    charges = _charges()
+    assert len(charges) == 9 and charges["e7"].charge == Decimal("0.2000")
+    assert (charges["e5"].covered_quantity, charges["e2"].covered_quantity) == (1, 200)
+
+
+def test_rerate_command(app, tmp_path):
+    with app.app_context(), acting_as():
+        _samples(tmp_path)
+        rating.rate_pending()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["usage", "rerate", "--service", "393331234567"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "rated 9, unrated 0"
+    result = runner.invoke(args=["usage", "rerate", "--service", "399999"])
+    assert result.exit_code == 1 and "unknown service '399999'" in result.output
