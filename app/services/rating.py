@@ -471,3 +471,59 @@ def service_ids_of(numbers) -> list[int]:
             raise DomainError("service", _l("unknown service %(ref)s", ref=repr(number)))
         found.append(service.id)
     return found
+
+
+@dataclass
+class CycleUsage:
+    """A line's usage of one type in its current allowance cycle."""
+
+    usage_type: str
+    cycle_start: date
+    used: int  # billed units
+    covered: int
+    allowance: int
+    charge: Decimal
+
+
+def current_cycle_usage(service_ids, today: date | None = None) -> dict[int, list[CycleUsage]]:
+    """Per line, its current cycle's usage by type against the product's allowance (the
+    customer's 360° page)."""
+    if not service_ids:
+        return {}
+    lines = _lines(service_ids)
+    calendar = Calendar()
+    now = to_micros(utcnow())
+    starts = {}
+    for sid, line in lines.items():
+        local_day = today or calendar.at(line.timezone, now)[0]
+        starts[sid] = periods.cycle_start(line.bill_day, local_day)
+    marks = ", ".join(str(int(i)) for i in lines)
+    rows = bulk.fetch(
+        "SELECT c.service_id, c.cycle_start, u.usage_type, SUM(c.billed_quantity), "
+        "SUM(c.covered_quantity), SUM(c.charge) FROM usage_charge c "
+        "JOIN usage_record u ON u.id = c.usage_id "
+        f"WHERE c.service_id IN ({marks}) AND c.status = 'rated' "
+        "GROUP BY c.service_id, c.cycle_start, u.usage_type"
+    )
+    totals = {
+        (sid, date.fromisoformat(str(cycle)), usage_type): (int(b), int(c), int(m))
+        for sid, cycle, usage_type, b, c, m in rows
+    }
+    usage = {}
+    for sid, line in lines.items():
+        usage[sid] = []
+        for usage_type in UsageType:
+            billed, covered, charge = totals.get((sid, starts[sid], usage_type.value), (0, 0, 0))
+            allowance = line.allowances[usage_type]
+            if billed or allowance:
+                usage[sid].append(
+                    CycleUsage(
+                        usage_type.value,
+                        starts[sid],
+                        billed,
+                        covered,
+                        allowance,
+                        Decimal(charge).scaleb(-4),
+                    )
+                )
+    return usage

@@ -110,6 +110,15 @@ def local_datetime(value, timezone: str = "UTC") -> str:
     return f"{shown} {timezone}"
 
 
+def usage_units(usage_type: str, units: int) -> str:
+    """Usage as people count it: minutes and seconds, MiB, messages."""
+    if usage_type == "voice":
+        return f"{units // 60}:{units % 60:02d} min"
+    if usage_type == "data":
+        return f"{format_decimal(units / 1_048_576, format='#,##0.0')} MiB"
+    return format_decimal(units)
+
+
 def changes_text(changes: dict | None) -> Markup:
     """An audit entry's changes, a line per field: `field: old → new` or `field: value`."""
     lines = []
@@ -143,6 +152,8 @@ def register(app) -> None:
             "language_name": ENUM_FORMATTERS["language"],
             "action_label": AUDIT_FORMATTERS["action"],
             "order_status_label": label_for(ORDER_STATUS_LABELS),
+            "usage_type_label": label_for(USAGE_TYPE_LABELS),
+            "usage_units": usage_units,
             "line_action_label": label_for(LINE_ACTION_LABELS),
             "termination_label": label_for(TERMINATION_LABELS),
             "task_status_label": label_for(TASK_STATUS_LABELS),

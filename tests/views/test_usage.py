@@ -19,3 +19,29 @@ def test_staff_see_the_usage_of_their_regions_with_its_charges(app, login):
     assert "393331234567" not in technician  # Moscow only
     line = login("csr").get(f"/serviceview/show/{service_id}").get_data(as_text=True)
     assert "Usage" in line and "e9" in line
+
+
+def test_the_360_page_shows_the_current_cycle_against_the_allowances(app, login):
+    from datetime import date
+
+    from app.models.crm import Customer
+
+    with app.app_context(), acting_as():
+        for kind in ("rates", "products", "customers", "cdrs"):
+            assert imports.run(kind, SAMPLES / f"{kind}.csv").rejected == 0
+        rating.rate_pending()
+        customer_id = db.session.scalar(db.select(Customer.id))
+        usage = rating.current_cycle_usage(
+            [db.session.scalar(db.select(Service.id))], today=date(2026, 2, 20)
+        )
+        by_type = {
+            u.usage_type: (u.used, u.covered, u.allowance) for u in next(iter(usage.values()))
+        }
+        assert by_type == {
+            "voice": (500, 300, 300),  # e1–e4: 100 + 250 + 30 + 120 billed
+            "sms": (3, 2, 2),
+            "data": (15728640, 10485760, 10485760),
+        }
+    page = login("csr").get(f"/customerview/show/{customer_id}").get_data(as_text=True)
+    # the demo clock is today, outside the samples' cycle: the allowances show, unused
+    assert "5:00 min" in page and "10.0 MiB" in page
