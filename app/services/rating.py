@@ -236,21 +236,23 @@ def _pending_batches(service_ids=None):
 
 def used_allowances(service_ids) -> dict[tuple[int, date, str], int]:
     """Allowance units already covered, per (service, cycle start, usage type)."""
+    return {key: covered for key, (covered, _latest) in _allowance_state(service_ids).items()}
+
+
+def _allowance_state(service_ids) -> dict[tuple[int, date, str], tuple[int, int]]:
+    """Per (service, cycle start, usage type): the allowance units covered so far, and the
+    start of the latest record that drew on it."""
     marks = ", ".join(str(int(i)) for i in service_ids)
-    rows = db.session.execute(
-        text(
-            "SELECT c.service_id, c.cycle_start, u.usage_type, SUM(c.covered_quantity) "
-            "FROM usage_charge c JOIN usage_record u ON u.id = c.usage_id "
-            f"WHERE c.service_id IN ({marks}) AND c.status = 'rated' "
-            "AND c.covered_quantity > 0 GROUP BY c.service_id, c.cycle_start, u.usage_type"
-        )
+    rows = bulk.fetch(
+        "SELECT c.service_id, c.cycle_start, u.usage_type, SUM(c.covered_quantity), "
+        "MAX(u.started_at) FROM usage_charge c JOIN usage_record u ON u.id = c.usage_id "
+        f"WHERE c.service_id IN ({marks}) AND c.status = 'rated' "
+        "AND c.covered_quantity > 0 GROUP BY c.service_id, c.cycle_start, u.usage_type"
     )
-    used = {}
-    for sid, cycle, usage_type, total in rows:
-        if isinstance(cycle, str):
-            cycle = date.fromisoformat(cycle)
-        used[(sid, cycle, usage_type)] = int(total)
-    return used
+    return {
+        (sid, date.fromisoformat(str(cycle)), usage_type): (int(covered), int(latest))
+        for sid, cycle, usage_type, covered, latest in rows
+    }
 
 
 def rate_pending(service_ids=None, now: datetime | None = None) -> RatingSummary:
@@ -260,9 +262,22 @@ def rate_pending(service_ids=None, now: datetime | None = None) -> RatingSummary
     summary = RatingSummary()
     decks: dict[int, Deck] = {}
     calendar = Calendar()
-    for rows in _pending_batches(service_ids):
-        _rate_batch(rows, now, decks, calendar, summary)
+    tuning = bulk.SqliteTuning()
+    late: set[tuple[int, date]] = set()
+    try:
+        for rows in _pending_batches(service_ids):
+            tuning.apply(db.session.connection().connection.driver_connection)
+            _rate_batch(rows, now, decks, calendar, summary, late)
+            db.session.commit()
+    finally:
+        tuning.restore()
+    if late:
+        # records that came in after later ones of their cycle drew on the allowance: the
+        # cycle is rated again, in `started_at` order (the summary counts each record once)
+        for sid, cycle in late:
+            _drop_cycle_charges(sid, [cycle])
         db.session.commit()
+        rate_pending(service_ids=sorted({sid for sid, _cycle in late}), now=now)
     return summary
 
 
@@ -290,15 +305,19 @@ def rerate(
         cycles = [(sid, cycle) for sid, cycle in cycles if periods.cycle_end(cycle) > start]
     by_service = defaultdict(list)
     for sid, cycle in cycles:
-        by_service[sid].append(bulk.sql_date(cycle))
+        by_service[sid].append(cycle)
     for sid, starts in by_service.items():
-        marks = ", ".join("?" * len(starts))
-        bulk.execute(
-            f"DELETE FROM usage_charge WHERE service_id = ? AND cycle_start IN ({marks})",
-            (sid, *starts),
-        )
+        _drop_cycle_charges(sid, starts)
     db.session.commit()
     return rate_pending(service_ids=list(by_service), now=now) if by_service else RatingSummary()
+
+
+def _drop_cycle_charges(service_id: int, cycles: list[date]) -> None:
+    marks = ", ".join("?" * len(cycles))
+    bulk.execute(
+        f"DELETE FROM usage_charge WHERE service_id = ? AND cycle_start IN ({marks})",
+        (service_id, *(bulk.sql_date(cycle) for cycle in cycles)),
+    )
 
 
 def rate_records(usage_ids: list[int], now: datetime | None = None) -> RatingSummary:
@@ -312,12 +331,13 @@ def rate_records(usage_ids: list[int], now: datetime | None = None) -> RatingSum
     return summary
 
 
-def _rate_batch(rows, now, decks, calendar, summary) -> None:
+def _rate_batch(rows, now, decks, calendar, summary, late=None) -> None:
     """Rate one batch of records (whole services, in time order) and write the charges.
     The loop is the hot path of rating: plain tuples, cached lookups, integer prices."""
     service_ids = {row[1] for row in rows}
     lines = _lines(service_ids)
-    used = used_allowances(service_ids)
+    state = _allowance_state(service_ids)
+    used = {key: covered for key, (covered, _latest) in state.items()}
     rated_at = bulk.sql_timestamp(now)
     local_time = calendar.at
     cycles: dict[tuple[int, date], tuple[date, str]] = {}
@@ -325,6 +345,7 @@ def _rate_batch(rows, now, decks, calendar, summary) -> None:
     retried = []  # records whose old `unrated` charge this batch replaces
     debits = defaultdict(list)  # prepaid account -> [(index in charges, charge, usage id)]
     rated = unrated = 0
+    late = set() if late is None else late
     for usage_id, sid, usage_type, started, destination, quantity, old_status in rows:
         if old_status is not None:
             retried.append(usage_id)
@@ -349,6 +370,8 @@ def _rate_batch(rows, now, decks, calendar, summary) -> None:
             continue
         if tariff.bundle:
             key = (sid, cycle[0], usage_type)
+            if key in state and started < state[key][1] and not line.prepaid:
+                late.add((sid, cycle[0]))  # covered before records started after it
             billed, covered, charge = price(
                 tariff, quantity, max(line.allowances[usage_type] - used.get(key, 0), 0)
             )

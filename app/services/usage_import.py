@@ -45,6 +45,7 @@ from app.models.imports import ImportBatch, ImportReject
 from app.models.types import to_micros
 from app.models.usage import UsageRecord, UsageType
 from app.services.actor import current_username
+from app.services.bulk import SqliteTuning
 from app.services.csv_import import REASON_MAX, ImportSummary
 from app.services.errors import DomainError, ImportFileError
 
@@ -654,15 +655,10 @@ class _ChunkWriter:
         "destination text, quantity bigint"
     )
 
-    # SQLite, for a file's import: a bigger page cache for the usage indexes, and fewer
-    # checkpoints (each copies the pages a chunk changed from the WAL into the database);
-    # the connection gets its own settings back afterwards
-    SQLITE_BULK_PRAGMAS = {"cache_size": -65_536, "wal_autocheckpoint": 10_000}
-
     def __init__(self, session, batch_id: int, bulk: bool):
         self.session = session
         self.bulk = bulk
-        self.tuned: dict[object, dict[str, int]] = {}
+        self.tuning = SqliteTuning()
         connection = session.connection()
         self.postgresql = connection.dialect.name == "postgresql"
         # an in-memory SQLite database lives in one connection of one thread
@@ -689,13 +685,8 @@ class _ChunkWriter:
             return
         cursor = self.driver.cursor()
         try:
-            if self.bulk and self.driver not in self.tuned:
-                self.tuned[self.driver] = {
-                    name: cursor.execute(f"PRAGMA {name}").fetchone()[0]
-                    for name in self.SQLITE_BULK_PRAGMAS
-                }
-                for name, value in self.SQLITE_BULK_PRAGMAS.items():
-                    cursor.execute(f"PRAGMA {name} = {int(value)}")
+            if self.bulk:
+                self.tuning.apply(self.driver)
             cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS usage_chunk ({self.DEFINITION})")
             cursor.executemany(
                 f"INSERT INTO temp.usage_chunk ({self.COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", records
@@ -716,7 +707,4 @@ class _ChunkWriter:
             cursor.close()
 
     def restore(self) -> None:
-        for driver, settings in self.tuned.items():
-            for name, value in settings.items():
-                driver.execute(f"PRAGMA {name} = {int(value)}")
-        self.tuned.clear()
+        self.tuning.restore()

@@ -189,3 +189,24 @@ def test_rerate_command(app, tmp_path):
     assert result.output.strip() == "rated 9, unrated 0"
     result = runner.invoke(args=["usage", "rerate", "--service", "399999"])
     assert result.exit_code == 1 and "unknown service '399999'" in result.output
+
+
+def test_a_late_record_is_covered_in_the_order_of_its_start(ctx, tmp_path):
+    _samples(tmp_path, cdrs="s2,393331234567,sms,2026-02-11T12:05:00+01:00,39347,1\n"
+             "s3,393331234567,sms,2026-02-11T12:06:00+01:00,39347,1\n")  # fmt: skip
+    rating.rate_pending()  # two SMS, both in the allowance
+    late = tmp_path / "late.csv"
+    late.write_text(
+        "record_id,service_id,usage_type,started_at,destination,quantity\n"
+        "s1,393331234567,sms,2026-02-11T12:00:00+01:00,39347,1\n",
+        encoding="utf-8",
+    )
+    _import("cdrs", late)
+    assert str(rating.rate_pending()) == "rated 1, unrated 0"
+    charges = _charges()
+    # s1 came first: it and s2 are in the allowance, s3 pays
+    assert [charges[r].charge for r in ("s1", "s2", "s3")] == [
+        Decimal("0.0000"),
+        Decimal("0.0000"),
+        Decimal("0.1000"),
+    ]
