@@ -96,6 +96,9 @@ MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "billing@abonent.exa
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "")
 BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
 
+# PostgreSQL: chunks of accounts rated in parallel, one connection each (SQLite: one writer)
+RATING_WORKERS = int(os.environ.get("RATING_WORKERS", "2"))
+
 # Provisioning: `log` records requests only (the demo); `http` POSTs each one, signed with
 # HMAC-SHA256 over "<timestamp>.<body>", to the network's provisioning gateway.
 PROVISIONING_ADAPTER = os.environ.get("PROVISIONING_ADAPTER", "log")

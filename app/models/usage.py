@@ -97,20 +97,29 @@ class UsageRecord(Model):
 
     id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     record_id: Mapped[str] = mapped_column(String(64), unique=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    # no foreign keys on the usage tables: PostgreSQL checks one per row with a trigger,
+    # which costs more than the insert itself; the import checks the service, and neither
+    # services nor records are ever deleted
+    service_id: Mapped[int] = mapped_column()
     usage_type: Mapped[str] = mapped_column(String(8))
     started_at: Mapped[datetime] = mapped_column(EpochMicros)
     destination: Mapped[str] = mapped_column(String(64))
     quantity: Mapped[int] = mapped_column(BigInteger)
-    # no foreign key: checking one per row would halve PostgreSQL's insert rate, and
-    # import batches are never deleted
     batch_id: Mapped[int | None] = mapped_column(index=True)
 
-    service: Mapped[Service] = relationship()
-    batch: Mapped[ImportBatch | None] = relationship(
-        primaryjoin="foreign(UsageRecord.batch_id) == ImportBatch.id"
+    # this table's column on the right of each join: FAB's list queries join a related
+    # table by putting its alias on the other side of the column without a foreign key
+    service: Mapped[Service] = relationship(
+        primaryjoin="Service.id == foreign(UsageRecord.service_id)"
     )
-    charge: Mapped[UsageCharge | None] = relationship(back_populates="usage", uselist=False)
+    batch: Mapped[ImportBatch | None] = relationship(
+        primaryjoin="ImportBatch.id == foreign(UsageRecord.batch_id)"
+    )
+    charge: Mapped[UsageCharge | None] = relationship(
+        primaryjoin="foreign(UsageCharge.usage_id) == UsageRecord.id",
+        back_populates="usage",
+        uselist=False,
+    )
 
     def __str__(self) -> str:
         return self.record_id
@@ -129,14 +138,11 @@ class UsageCharge(Model):
             sqlite_where=text("status = 'unrated'"),
             postgresql_where=text("status = 'unrated'"),
         ),
-        Index("ix_usage_charge_service_cycle", "service_id", "cycle_start"),
         CheckConstraint("status in ('rated', 'unrated')", name="ck_usage_charge_status"),
     )
 
-    usage_id: Mapped[int] = mapped_column(
-        BIG_ID, ForeignKey("usage_record.id"), primary_key=True, autoincrement=False
-    )
-    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    usage_id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=False)
+    service_id: Mapped[int] = mapped_column()
     status: Mapped[str] = mapped_column(String(8))
     reason: Mapped[str | None] = mapped_column(String(200))
     # the allowance cycle (the billing account's cycle) the record falls in
@@ -149,7 +155,94 @@ class UsageCharge(Model):
     unrecovered: Mapped[Decimal] = mapped_column(ExactDecimal(4), default=Decimal(0))
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    usage: Mapped[UsageRecord] = relationship(back_populates="charge")
+    usage: Mapped[UsageRecord] = relationship(
+        primaryjoin="UsageRecord.id == foreign(UsageCharge.usage_id)", back_populates="charge"
+    )
 
     def __str__(self) -> str:
         return f"{self.status} {self.charge}"
+
+
+class AllowanceUsage(Model):
+    """The allowance units a line's records have drawn in one cycle, per usage type, and
+    the start of the latest record that drew on it: what rating and online charging start
+    from, kept by rating beside the charges it writes."""
+
+    __tablename__ = "allowance_usage"
+
+    service_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    cycle_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    usage_type: Mapped[str] = mapped_column(String(8), primary_key=True)
+    covered: Mapped[int] = mapped_column(BigInteger)
+    last_covered_at: Mapped[datetime] = mapped_column(EpochMicros)
+
+
+# prefixes compare byte by byte on both engines, as the deck's ranges are cut
+PREFIX_KEY = String(17).with_variant(String(17, collation="C"), "postgresql")
+
+
+class DeckPlan(Model):
+    """A rate plan compiled for rating (services/deck.py), and the signature of the rates
+    it was compiled from: a plan whose rates changed since is compiled again."""
+
+    __tablename__ = "deck_plan"
+
+    plan_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    signature: Mapped[str] = mapped_column(String(100))
+    # the lengths of the plan's range keys, longest first ("7,6,…,0")
+    lengths: Mapped[str] = mapped_column(String(100))
+    max_groups: Mapped[int] = mapped_column()
+
+
+class DeckTariff(Model):
+    """One (plan, usage type, prefix, band) of a compiled plan: its groups' common
+    denominator, and the largest quantity priced without leaving 64-bit integers."""
+
+    __tablename__ = "deck_tariff"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    plan_id: Mapped[int] = mapped_column(index=True)
+    usage_type: Mapped[str] = mapped_column(String(8))
+    prefix: Mapped[str] = mapped_column(String(16))
+    band: Mapped[str] = mapped_column(String(8))
+    destination: Mapped[str] = mapped_column(String(100))
+    currency: Mapped[str] = mapped_column(String(3))
+    connect_fee: Mapped[int] = mapped_column(BigInteger)  # ten-thousandths
+    bundle: Mapped[bool] = mapped_column()
+    groups: Mapped[int] = mapped_column()
+    denominator: Mapped[int] = mapped_column(BigInteger)
+    safe_quantity: Mapped[int] = mapped_column(BigInteger)
+
+
+class DeckGroup(Model):
+    """An interval group of a compiled tariff: price in millionths per `per` units, as a
+    weight over the tariff's denominator (price × weight / denominator per unit)."""
+
+    __tablename__ = "deck_group"
+
+    tariff_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    position: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    start: Mapped[int] = mapped_column(BigInteger)
+    price: Mapped[int] = mapped_column(BigInteger)
+    weight: Mapped[int] = mapped_column(BigInteger)
+    increment: Mapped[int] = mapped_column(BigInteger)
+
+
+class DeckRange(Model):
+    """Longest-prefix matching as ranges: in a (plan, usage type, band), a destination's
+    tariff is the `code` of the greatest `lo` not above it (also found by equality on the
+    destination's leading characters). `code` is a tariff id, NO_PREFIX when no prefix and
+    no `*` covers the destination, NO_BAND when its prefix has no rate for the band nor
+    `any`."""
+
+    __tablename__ = "deck_range"
+    __table_args__ = {"sqlite_with_rowid": False}  # one B-tree: the probe finds the code
+
+    NO_PREFIX = -1
+    NO_BAND = -2
+
+    plan_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    usage_type: Mapped[str] = mapped_column(String(8), primary_key=True)
+    band: Mapped[str] = mapped_column(String(8), primary_key=True)
+    lo: Mapped[str] = mapped_column(PREFIX_KEY, primary_key=True)
+    code: Mapped[int] = mapped_column()

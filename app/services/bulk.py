@@ -25,68 +25,96 @@ def sql_timestamp(moment: datetime) -> str:
     return moment.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
+class Raw:
+    """A driver connection, `?` marking parameters on both engines: for the hot paths that
+    read or write hundreds of thousands of rows without SQLAlchemy's per-row work."""
+
+    def __init__(self, driver, postgresql: bool):
+        self.driver = driver
+        self.postgresql = postgresql
+
+    @classmethod
+    def of_session(cls) -> "Raw":
+        """The session's connection, in its transaction."""
+        return cls(db.session.connection().connection.driver_connection, is_postgresql())
+
+    def _run(self, cursor, sql: str, params: tuple) -> None:
+        if not self.postgresql:
+            cursor.execute(sql, params)
+        elif params:
+            cursor.execute(sql.replace("%", "%%").replace("?", "%s"), params)
+        else:
+            cursor.execute(sql)
+
+    def execute(self, sql: str, params: tuple = ()) -> int:
+        """Run a statement; its row count."""
+        cursor = self.driver.cursor()
+        try:
+            self._run(cursor, sql, params)
+            return cursor.rowcount
+        finally:
+            cursor.close()
+
+    def fetch(self, sql: str, params: tuple = ()) -> list[tuple]:
+        cursor = self.driver.cursor()
+        try:
+            self._run(cursor, sql, params)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    def insert_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        if not rows:
+            return
+        names = ", ".join(columns)
+        if self.postgresql:
+            with (
+                self.driver.cursor() as cursor,
+                cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" * len(columns))
+            self.driver.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+
 def insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert rows in the session's transaction."""
-    if not rows:
-        return
-    connection = db.session.connection().connection.driver_connection
-    names = ", ".join(columns)
-    if is_postgresql():
-        with (
-            connection.cursor() as cursor,
-            cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-    else:
-        marks = ", ".join("?" * len(columns))
-        connection.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+    """Insert rows in the session's transaction (PostgreSQL: COPY; SQLite: executemany)."""
+    Raw.of_session().insert_rows(table, columns, rows)
 
 
-def execute(sql: str, params: tuple = ()) -> None:
+def execute(sql: str, params: tuple = ()) -> int:
     """A statement with `?` parameters, straight to the driver, in the session's transaction."""
-    connection = db.session.connection().connection.driver_connection
-    if is_postgresql():
-        sql = sql.replace("?", "%s")
-    cursor = connection.cursor()
-    try:
-        cursor.execute(sql, params)
-    finally:
-        cursor.close()
+    return Raw.of_session().execute(sql, params)
 
 
 def fetch(sql: str, params: tuple = ()) -> list[tuple]:
-    """Rows of a query as plain tuples, straight from the driver (`?` marks parameters):
-    for the hot paths that read hundreds of thousands of rows."""
-    connection = db.session.connection().connection.driver_connection
-    if is_postgresql():
-        sql = sql.replace("?", "%s")
-    cursor = connection.cursor()
-    try:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-    finally:
-        cursor.close()
+    """Rows of a query as plain tuples, straight from the driver (`?` marks parameters)."""
+    return Raw.of_session().fetch(sql, params)
 
 
 class SqliteTuning:
     """SQLite, during a bulk job: a bigger page cache for the large tables' indexes and
-    fewer checkpoints (each copies the pages a chunk changed from the WAL into the
-    database). Applied to each driver connection the job meets (a commit may hand back
+    fewer checkpoints (each copies the pages a chunk changed from the
+    WAL into the database). Applied to each driver connection the job meets (a commit may hand back
     another); `restore` gives them their own settings back."""
 
     PRAGMAS = {"cache_size": -65_536, "wal_autocheckpoint": 10_000}
+    # temporary tables in memory (outside a transaction only: rating's own connections)
+    IN_MEMORY = {"temp_store": 2}
 
-    def __init__(self):
+    def __init__(self, pragmas: dict[str, int] | None = None):
+        self.pragmas = pragmas or self.PRAGMAS
         self.tuned: dict[object, dict[str, int]] = {}
 
     def apply(self, driver) -> None:
         if driver in self.tuned or type(driver).__module__ != "sqlite3":
             return
         self.tuned[driver] = {
-            name: driver.execute(f"PRAGMA {name}").fetchone()[0] for name in self.PRAGMAS
+            name: driver.execute(f"PRAGMA {name}").fetchone()[0] for name in self.pragmas
         }
-        for name, value in self.PRAGMAS.items():
+        for name, value in self.pragmas.items():
             driver.execute(f"PRAGMA {name} = {int(value)}")
 
     def restore(self) -> None:

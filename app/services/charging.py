@@ -1,26 +1,27 @@
 """Online charging for prepaid lines (CONTRACT.md §7): how many units a call may last, and
 the debit of a finished record, once.
 
-`authorize` prices the destination with the same tariffs and allowances as rating and
-finds the most units the balance pays for, so the switch can cut the call there.
+`authorize` prices the destination with the same deck, allowances and expressions as
+rating and finds the most units the balance pays for, so the switch can cut the call there.
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from app.extensions import db
 from app.models.crm import BillingAccount, Service, ServiceStatus
-from app.models.types import EPOCH, to_micros, utcnow
+from app.models.types import EPOCH, utcnow
 from app.models.usage import ChargeStatus, UsageCharge, UsageRecord, UsageType
 from app.services import customer_rules as rules
-from app.services import numbers, periods, rating, usage_import
+from app.services import deck, numbers, periods, pricing, rating, usage_import
 from app.services.errors import DomainError
-from app.services.tariffs import price
 
+SEARCH_WIDTH = 32
 # what a postpaid line, or a prepaid one within its allowance, may use in one go
 MAX_UNITS = {
     UsageType.VOICE: 4 * 3600,
@@ -45,14 +46,22 @@ def authorize(number: str, usage_type: str, destination: str, now: datetime | No
     line = rating.line_of(service.id)
     if line.plan_id is None:
         return Authorization(0, "the line's product has no rate plan")
-    local_day, band = rating.Calendar().at(line.timezone, to_micros(now or utcnow()))
-    tariff, reason = rating.load_deck(line.plan_id).find(usage_type, destination, band)
-    if tariff is None:
-        return Authorization(0, reason)
-    cycle = periods.cycle_start(line.bill_day, local_day)
-    used = rating.used_allowances([service.id]).get((service.id, cycle, usage_type), 0)
-    allowance = max(line.allowances[usage_type] - used, 0) if tariff.bundle else 0
+    deck.ensure([line.plan_id])
+    db.session.commit()
+    local = (now or utcnow()).astimezone(ZoneInfo(line.timezone))
+    cycle = periods.cycle_start(line.bill_day, local.date())
+    used = rating.allowance_used(service.id, cycle, usage_type)
+    allowance = max(line.allowances[usage_type] - used, 0)
     cap = MAX_UNITS[usage_type]
+
+    def charges(quantities: list[int]) -> list[pricing.Quote]:
+        return pricing.quote(
+            line.plan_id, usage_type, destination, local, quantities, allowance, line.currency
+        )
+
+    most = charges([cap])[0]
+    if most.reason is not None:
+        return Authorization(0, most.reason)
     if not line.prepaid:
         return Authorization(cap)
     balance = int(
@@ -60,21 +69,25 @@ def authorize(number: str, usage_type: str, destination: str, now: datetime | No
             db.text("SELECT balance FROM billing_account WHERE id = :id"), {"id": line.account_id}
         )
     )
-    return Authorization(_most_units(tariff, allowance, balance, cap))
+    if most.charge <= balance:
+        return Authorization(cap)
+    return Authorization(_most_units(charges, balance, cap))
 
 
-def _most_units(tariff, allowance: int, balance: int, cap: int) -> int:
-    """The largest quantity up to `cap` whose charge the balance covers (charges only grow
-    with the quantity, so a binary search finds it)."""
-    if price(tariff, cap, allowance)[2] <= balance:
-        return cap
-    low, high = 0, cap  # price(low) fits, price(high) does not
+def _most_units(charges, balance: int, cap: int) -> int:
+    """The largest quantity below `cap` whose charge the balance covers. Charges only grow
+    with the quantity: a search that prices SEARCH_WIDTH quantities per query narrows the
+    range SEARCH_WIDTH + 1 times each round."""
+    low, high = 0, cap  # the charge of `low` fits, that of `high` does not
     while high - low > 1:
-        middle = (low + high) // 2
-        if price(tariff, middle, allowance)[2] <= balance:
-            low = middle
-        else:
-            high = middle
+        step = max((high - low) // (SEARCH_WIDTH + 1), 1)
+        quantities = list(range(low + step, high, step))[:SEARCH_WIDTH]
+        for quantity, found in zip(quantities, charges(quantities), strict=True):
+            if found.charge <= balance:
+                low = quantity
+            else:
+                high = quantity
+                break
     return low
 
 

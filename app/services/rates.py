@@ -42,6 +42,7 @@ from app.models.usage import Band, Rate, UsageType
 from app.services import csv_import
 from app.services import customer_rules as rules
 from app.services.actor import current_username
+from app.services.deck import compile_plan
 from app.services.editing import edit_rule
 from app.services.errors import DomainError
 
@@ -396,6 +397,8 @@ def _replace_plan(code: str, rows: list[tuple]) -> tuple[int, int]:
     if plan.needs_rates:
         plan.needs_rates = False
     db.session.flush()
+    if fresh or stale:
+        compile_plan(plan.id)  # for rating: now, rather than in its next run
     return len(fresh), duplicates
 
 

@@ -1,56 +1,59 @@
-"""Rating: pending usage records become charges (CONTRACT.md §3), in batches of services.
+"""Rating: pending usage records become charges (CONTRACT.md §3), set-based in SQL.
 
-For each service the records are taken in order of `started_at`: the band (peak Monday to
-Friday 08:00–20:00 in the region's time, else offpeak) and the allowance cycle (the
-billing account's cycle) come from the record's local time; the longest matching prefix of
-the service's rate plan gives the tariff (`tariffs.py` prices it); bundle rates draw on the
-product's allowance for that cycle. Prepaid accounts are debited as records are rated,
-never below zero; what the balance cannot pay is kept as unrecovered. A record that
-matches no rate is kept `unrated` with the reason and rated by a later run.
+A run takes the pending records (never rated, or `unrated` before) in chunks of billing
+accounts, so an account's services and its prepaid balance are always in one chunk. Each
+chunk is a handful of statements over temporary tables, committed on its own:
 
-Work is set-based around a Python core: one query reads a batch of services' pending
-records, prices are integer arithmetic, and the charges are written with COPY (PostgreSQL)
-or one executemany (SQLite).
+1. `rt_input`: the records with their line (account, rate plan, allowances, bill day), the
+   start on the region's clock (`rt_zone`: each day's UTC offset, and the instant it
+   changes on a daylight-saving day), the band, the allowance cycle (`rt_cycle`, from
+   periods.py) and the tariff found by longest prefix in the compiled deck (deck.py).
+2. Records that arrived after later ones of their cycle drew on its allowance send that
+   cycle back to pending, so allowances are covered in `started_at` order again.
+3. `rt_charged`: billed units per group, allowances covered as a running sum in
+   `started_at` order on top of what earlier runs covered (`allowance_usage`), and the
+   charge (pricing.py), or the reason the record cannot be rated.
+4. Prepaid accounts, locked, are debited as a running sum in `started_at` order, never
+   below zero: one ledger entry per debited record, the rest kept as unrecovered.
+5. The charges are written, and the allowance counters moved on.
+
+Chunks are worked out in parallel on `RATING_WORKERS` connections, each with its own
+temporary tables; on SQLite, which has one writer, the workers take turns to write.
 """
 
-from collections import defaultdict
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import text
 
 from app.extensions import db
 from app.models.catalog import Product, RatePlan
 from app.models.crm import BillingAccount, Customer, PaymentMode, Region, Service
 from app.models.types import to_micros, utcnow
 from app.models.usage import UsageType
-from app.services import bulk, periods
+from app.services import bulk, deck, periods, pricing
 from app.services.errors import DomainError
 from app.services.numbers import holder as service_holding
-from app.services.tariffs import Group, Tariff, billed_by_group, price
+from app.services.pricing import DAY, Dialect
 
-BATCH_RECORDS = 50_000
-BUCKET = 900_000_000  # 15 minutes in microseconds: every zone offset is a multiple of it
-ALLOWANCE_UNITS = {
-    UsageType.VOICE: ("voice_min", 60),
-    UsageType.SMS: ("sms", 1),
-    UsageType.DATA: ("data_mb", 1_048_576),
-}
-CHARGE_COLUMNS = (
-    "usage_id",
-    "service_id",
-    "status",
-    "reason",
-    "cycle_start",
-    "billed_quantity",
-    "covered_quantity",
-    "charge",
-    "currency",
-    "unrecovered",
-    "rated_at",
+CHUNK_RECORDS = 100000
+PENDING = "(ch.usage_id IS NULL OR ch.status = 'unrated')"
+TEMPORARY = (
+    "rt_input",
+    "rt_tariff",
+    "rt_charged",
+    "rt_debit",
+    "rt_paid",
+    "rt_line",
+    "rt_asked",
+    "rt_units",
+    "rt_covered",
 )
 
 
@@ -62,65 +65,9 @@ class RatingSummary:
     def __str__(self) -> str:
         return f"rated {self.rated}, unrated {self.unrated}"
 
-
-class Deck:
-    """A rate plan's tariffs by usage type and prefix, for longest-prefix matching."""
-
-    def __init__(self):
-        self.by_type: dict[str, dict[str, dict[str, Tariff]]] = defaultdict(dict)
-        self.lengths: dict[str, list[int]] = {}
-
-    def find(self, usage_type: str, destination: str, band: str):
-        """The tariff for a record, or the reason there is none."""
-        prefixes = self.by_type.get(usage_type)
-        if not prefixes:
-            return None, f"no {usage_type} rates in the plan"
-        number = destination.lstrip("+")
-        bands = None
-        for length in self.lengths[usage_type]:
-            if length <= len(number):
-                bands = prefixes.get(number[:length])
-                if bands is not None:
-                    break
-        if bands is None:
-            bands = prefixes.get("*")
-            if bands is None:
-                return None, f"no rate for destination {destination}"
-        tariff = bands.get(band) or bands.get("any")
-        if tariff is None:
-            return None, f"no {band} or any rate for destination {destination}"
-        return tariff, None
-
-
-def load_deck(plan_id: int) -> Deck:
-    deck = Deck()
-    rows = bulk.fetch(
-        "SELECT usage_type, prefix, band, from_units, price, per, increment, connect_fee, "
-        "bundle, currency, destination FROM rate WHERE plan_id = ? "
-        "ORDER BY usage_type, prefix, band, from_units",
-        (plan_id,),
-    )
-    # stored scaled: price in millionths, connect fee in ten-thousandths, as tariffs use them
-    key, groups, first = None, [], None
-    for row in [*rows, (None,) * 11]:
-        if row[:3] != key:
-            if key is not None:
-                usage_type, prefix, band = key
-                deck.by_type[usage_type].setdefault(prefix, {})[band] = Tariff(
-                    groups=tuple(groups),
-                    connect_fee=int(first[7]),
-                    bundle=bool(first[8]),
-                    currency=first[9],
-                    destination=first[10],
-                    prefix=prefix,
-                    band=band,
-                )
-            key, groups, first = row[:3], [], row
-        if row[0] is not None:
-            groups.append(Group(int(row[3]), int(row[4]), int(row[5]), int(row[6])))
-    for usage_type, prefixes in deck.by_type.items():
-        deck.lengths[usage_type] = sorted({len(p) for p in prefixes if p != "*"}, reverse=True)
-    return deck
+    def add(self, other: "RatingSummary") -> None:
+        self.rated += other.rated
+        self.unrated += other.unrated
 
 
 @dataclass
@@ -180,105 +127,497 @@ def line_of(service_id: int) -> Line:
     return _lines([service_id])[service_id]
 
 
-class Calendar:
-    """Local date and band of a moment in a zone, cached per 15 minutes."""
-
-    def __init__(self):
-        self.cache: dict[tuple[str, int], tuple[date, str]] = {}
-        self.zones: dict[str, ZoneInfo] = {}
-
-    def at(self, timezone: str, micros: int) -> tuple[date, str]:
-        key = (timezone, micros // BUCKET)
-        found = self.cache.get(key)
-        if found is None:
-            zone = self.zones.get(timezone) or self.zones.setdefault(timezone, ZoneInfo(timezone))
-            local = (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)).astimezone(
-                zone
-            )
-            peak = local.weekday() < 5 and 8 <= local.hour < 20
-            found = self.cache[key] = (local.date(), "peak" if peak else "offpeak")
-        return found
-
-
-PENDING = """
-    SELECT u.id, u.service_id, u.usage_type, u.started_at, u.destination, u.quantity, c.status
-    FROM usage_record u LEFT JOIN usage_charge c ON c.usage_id = u.id
-    WHERE (c.usage_id IS NULL OR c.status = 'unrated') AND {condition}
-    ORDER BY u.service_id, u.started_at, u.id
-"""
-
-
-def _pending_batches(service_ids=None):
-    """Pending records in batches holding whole services."""
-    if service_ids is not None:
-        ids = sorted(service_ids)
-        for start in range(0, len(ids), 1000):
-            marks = ", ".join(str(int(i)) for i in ids[start : start + 1000])
-            rows = bulk.fetch(PENDING.format(condition=f"u.service_id IN ({marks})"))
-            if rows:
-                yield rows
-        return
-    after = 0
-    while True:
-        rows = bulk.fetch(
-            PENDING.format(condition="u.service_id > ?") + " LIMIT ?", (after, BATCH_RECORDS)
-        )
-        if not rows:
-            return
-        if len(rows) == BATCH_RECORDS and rows[0][1] != rows[-1][1]:
-            last = rows[-1][1]  # cut before the last service: its records may go on
-            rows = [row for row in rows if row[1] != last]
-        elif len(rows) == BATCH_RECORDS:  # one service with more records than a batch
-            rows = bulk.fetch(PENDING.format(condition="u.service_id = ?"), (rows[0][1],))
-        yield rows
-        after = rows[-1][1]
-
-
-def used_allowances(service_ids) -> dict[tuple[int, date, str], int]:
-    """Allowance units already covered, per (service, cycle start, usage type)."""
-    return {key: covered for key, (covered, _latest) in _allowance_state(service_ids).items()}
-
-
-def _allowance_state(service_ids) -> dict[tuple[int, date, str], tuple[int, int]]:
-    """Per (service, cycle start, usage type): the allowance units covered so far, and the
-    start of the latest record that drew on it."""
-    marks = ", ".join(str(int(i)) for i in service_ids)
-    rows = bulk.fetch(
-        "SELECT c.service_id, c.cycle_start, u.usage_type, SUM(c.covered_quantity), "
-        "MAX(u.started_at) FROM usage_charge c JOIN usage_record u ON u.id = c.usage_id "
-        f"WHERE c.service_id IN ({marks}) AND c.status = 'rated' "
-        "AND c.covered_quantity > 0 GROUP BY c.service_id, c.cycle_start, u.usage_type"
+def allowance_used(service_id: int, cycle: date, usage_type: str) -> int:
+    """The allowance units the line's rated records drew in the cycle."""
+    found = bulk.fetch(
+        "SELECT covered FROM allowance_usage WHERE service_id = ? AND cycle_start = ? "
+        "AND usage_type = ?",
+        (service_id, bulk.sql_date(cycle), usage_type),
     )
-    return {
-        (sid, date.fromisoformat(str(cycle)), usage_type): (int(covered), int(latest))
-        for sid, cycle, usage_type, covered, latest in rows
-    }
+    return int(found[0][0]) if found else 0
+
+
+# ---------------------------------------------------------------- the run and its chunks
+
+
+@dataclass
+class _Scope:
+    """Which records a pipeline takes: a chunk of accounts (and services), or records."""
+
+    accounts: tuple[int, int] | None = None
+    service_ids: list[int] | None = None
+    usage_ids: list[int] | None = None
+
+    def line_filter(self) -> str:
+        terms = ["TRUE"]
+        if self.accounts is not None:
+            terms.append(f"a.id BETWEEN {int(self.accounts[0])} AND {int(self.accounts[1])}")
+        if self.service_ids is not None:
+            terms.append(f"s.id IN ({_ids(self.service_ids)})")
+        if self.usage_ids is not None:
+            terms.append(f"s.id IN (SELECT service_id FROM usage_record WHERE id IN "
+                         f"({_ids(self.usage_ids)}))")  # fmt: skip
+        return " AND ".join(terms)
+
+    def record_filter(self) -> str:
+        terms = ["TRUE"]
+        if self.service_ids is not None:
+            terms.append(f"u.service_id IN ({_ids(self.service_ids)})")
+        if self.usage_ids is not None:
+            terms.append(f"u.id IN ({_ids(self.usage_ids)})")
+        return " AND ".join(terms)
+
+
+def _ids(values) -> str:
+    return ", ".join(str(int(v)) for v in values) or "NULL"
+
+
+@dataclass
+class _Context:
+    """What every chunk of a run shares: when, the deck's shape, the calendar."""
+
+    rated_at: str
+    groups: int
+    lengths: list[int]
+    zones: list[tuple]
+    cycles: list[tuple]
 
 
 def rate_pending(service_ids=None, now: datetime | None = None) -> RatingSummary:
     """Rate every pending record (of `service_ids` only, when given); a scheduler job and
-    `flask usage rate`. Each batch of services commits on its own."""
+    `flask usage rate`. Each chunk of accounts commits on its own."""
     now = now or utcnow()
-    summary = RatingSummary()
-    decks: dict[int, Deck] = {}
-    calendar = Calendar()
-    tuning = bulk.SqliteTuning()
-    late: set[tuple[int, date]] = set()
-    try:
-        for rows in _pending_batches(service_ids):
-            tuning.apply(db.session.connection().connection.driver_connection)
-            _rate_batch(rows, now, decks, calendar, summary, late)
-            db.session.commit()
-    finally:
-        tuning.restore()
-    if late:
-        # records that came in after later ones of their cycle drew on the allowance: the
-        # cycle is rated again, in `started_at` order (the summary counts each record once)
-        for sid, cycle in late:
-            _drop_cycle_charges(sid, [cycle])
-        db.session.commit()
-        rate_pending(service_ids=sorted({sid for sid, _cycle in late}), now=now)
+    db.session.commit()
+    scope = _Scope(service_ids=list(service_ids) if service_ids is not None else None)
+    accounts, first_day, last_day = _pending_accounts(scope)
+    if not accounts:
+        return RatingSummary()
+    context = _context(scope, now, first_day, last_day)
+    db.session.commit()
+    chunks = _chunks(accounts)
+    postgresql = bulk.is_postgresql()
+    workers = min(current_app.config.get("RATING_WORKERS", 2), len(chunks))
+    # SQLite has one writer: the workers work out their chunks side by side (in their own
+    # temporary tables) and take turns to write them
+    turns = nullcontext if postgresql else threading.Lock
+    engine, queue, summary = db.engine, list(reversed(chunks)), RatingSummary()
+
+    def work() -> RatingSummary:
+        done = RatingSummary()
+        with engine.connect() as connection:
+            driver = connection.connection.driver_connection
+            raw = bulk.Raw(driver, postgresql)
+            tuning = bulk.SqliteTuning({**bulk.SqliteTuning.PRAGMAS, **bulk.SqliteTuning.IN_MEMORY})
+            tuning.apply(driver)
+            if postgresql:
+                _bulk_plans(raw, on=True)
+
+            @contextmanager
+            def writing():
+                with turn:
+                    try:
+                        yield
+                        driver.commit()
+                    except BaseException:
+                        driver.rollback()
+                        raise
+
+            try:
+                _calendar(raw, context)
+                driver.commit()
+                while queue:
+                    first, last = queue.pop()
+                    try:
+                        chunk = _Scope((first, last), scope.service_ids)
+                        done.add(_rate(raw, context, chunk, writing))
+                    except BaseException:
+                        driver.rollback()
+                        raise
+            finally:
+                _drop(raw, ("rt_zone", "rt_cycle"))
+                driver.commit()
+                tuning.restore()
+                if postgresql:
+                    _bulk_plans(raw, on=False)
+                    driver.commit()
+        return done
+
+    turn = turns()
+    if workers == 1:
+        summary.add(work())
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rating") as pool:
+            for result in [pool.submit(work) for _ in range(workers)]:
+                summary.add(result.result())
     return summary
+
+
+def rate_records(usage_ids: list[int], now: datetime | None = None) -> RatingSummary:
+    """Rate these records now, if pending, in the caller's transaction (online charging,
+    which holds the account's lock)."""
+    scope = _Scope(usage_ids=list(usage_ids))
+    accounts, first_day, last_day = _pending_accounts(scope)
+    if not accounts:
+        return RatingSummary()
+    raw = bulk.Raw.of_session()
+    context = _context(scope, now or utcnow(), first_day, last_day)
+    _calendar(raw, context)
+    try:
+        return _rate(raw, context, scope, nullcontext)
+    finally:
+        _drop(raw, ("rt_zone", "rt_cycle"))
+
+
+def _pending_accounts(scope: _Scope) -> tuple[list[tuple[int, int]], int, int]:
+    """(account, pending records) in account order, and the first and last UTC day."""
+    rows = bulk.fetch(
+        "SELECT s.account_id, SUM(p.records), MIN(p.first), MAX(p.last) FROM ("
+        "SELECT u.service_id, COUNT(*) AS records, MIN(u.started_at) AS first, "
+        "MAX(u.started_at) AS last FROM usage_record u "
+        f"LEFT JOIN usage_charge ch ON ch.usage_id = u.id WHERE {PENDING} "
+        f"AND {scope.record_filter()} GROUP BY u.service_id) p "
+        "JOIN service s ON s.id = p.service_id JOIN billing_account a ON a.id = s.account_id "
+        f"WHERE {scope.line_filter()} GROUP BY s.account_id ORDER BY s.account_id"
+    )
+    if not rows:
+        return [], 0, 0
+    first = min(int(row[2]) for row in rows) // DAY
+    last = max(int(row[3]) for row in rows) // DAY
+    return [(int(row[0]), int(row[1])) for row in rows], first, last
+
+
+def _chunks(accounts: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Ranges of accounts holding about CHUNK_RECORDS pending records each."""
+    chunks, first, records = [], None, 0
+    for account, count in accounts:
+        first = account if first is None else first
+        records += count
+        if records >= CHUNK_RECORDS:
+            chunks.append((first, account))
+            first, records = None, 0
+    if first is not None:
+        chunks.append((first, accounts[-1][0]))
+    return chunks
+
+
+def _context(scope: _Scope, now: datetime, first_day: int, last_day: int) -> _Context:
+    """Compile the plans in scope if their rates changed, and work out the calendar of the
+    days the records fall on."""
+    plans = [
+        row[0]
+        for row in bulk.fetch(
+            "SELECT DISTINCT p.rate_plan_id FROM service s "
+            "JOIN billing_account a ON a.id = s.account_id "
+            "JOIN product p ON p.code = s.product_code "
+            f"WHERE p.rate_plan_id IS NOT NULL AND {scope.line_filter()}"
+        )
+    ]
+    deck.ensure(plans)
+    shape = bulk.fetch(
+        f"SELECT max_groups, lengths FROM deck_plan WHERE plan_id IN ({_ids(plans)})"
+    )
+    lengths = sorted({int(n) for _g, found in shape for n in found.split(",")} | {0}, reverse=True)
+    zones = [row[0] for row in bulk.fetch("SELECT DISTINCT timezone FROM region")]
+    bill_days = [row[0] for row in bulk.fetch("SELECT DISTINCT bill_day FROM billing_account")]
+    days = range(first_day - 1, last_day + 2)
+    return _Context(
+        rated_at=bulk.sql_timestamp(now),
+        groups=max((int(g) for g, _l in shape), default=1),
+        lengths=lengths,
+        zones=[row for zone in zones for day in days for row in [_zone_day(zone, day)]],
+        cycles=[
+            (bill_day, day, bulk.sql_date(periods.cycle_start(bill_day, _date(day))))
+            for bill_day in bill_days
+            for day in days
+        ],
+    )
+
+
+def _date(day: int) -> date:
+    return date(1970, 1, 1) + timedelta(days=day)
+
+
+def _zone_day(zone: str, day: int) -> tuple[str, int, int, int, int]:
+    """(zone, UTC day, instant the offset changes, offset before, offset after) in
+    microseconds: daylight saving time changes at most once a day."""
+    tz = ZoneInfo(zone)
+
+    def offset(micros: int) -> int:
+        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)
+        return int(moment.astimezone(tz).utcoffset() / timedelta(microseconds=1))
+
+    start, end = day * DAY, (day + 1) * DAY - 1
+    before, after = offset(start), offset(end)
+    if before == after:
+        return (zone, day, end + 1, before, before)
+    low, high = start, end  # offset(low) == before, offset(high) == after
+    while high - low > 1_000_000:
+        middle = (low + high) // 2
+        if offset(middle) == before:
+            low = middle
+        else:
+            high = middle
+    return (zone, day, high - high % 1_000_000, before, after)
+
+
+def _calendar(raw: bulk.Raw, context: _Context) -> None:
+    _drop(raw, ("rt_zone", "rt_cycle"))
+    raw.execute(
+        "CREATE TEMPORARY TABLE rt_zone (timezone VARCHAR(64), day BIGINT, change_at BIGINT, "
+        "before BIGINT, after BIGINT, PRIMARY KEY (timezone, day))"
+    )
+    raw.execute(
+        "CREATE TEMPORARY TABLE rt_cycle (bill_day INTEGER, day BIGINT, cycle_start DATE, "
+        "PRIMARY KEY (bill_day, day))"
+    )
+    raw.insert_rows("rt_zone", ("timezone", "day", "change_at", "before", "after"), context.zones)
+    raw.insert_rows("rt_cycle", ("bill_day", "day", "cycle_start"), context.cycles)
+    _analyze(raw, "rt_zone", "rt_cycle")
+
+
+BULK_PLANS = {
+    # a chunk is 100,000 records: hash joins (the planner, misled by the pending filter,
+    # would probe the deck per record), sorts in memory, and no parallel workers of its
+    # own (the chunks are the parallelism)
+    "enable_nestloop": "off",
+    "work_mem": "'64MB'",
+    "max_parallel_workers_per_gather": "0",
+}
+
+
+def _bulk_plans(raw: bulk.Raw, on: bool) -> None:
+    for name, value in BULK_PLANS.items():
+        raw.execute(f"SET {name} = {value}" if on else f"RESET {name}")
+
+
+def _analyze(raw: bulk.Raw, *tables: str) -> None:
+    """PostgreSQL plans a join by the tables' statistics, which a temporary table has only
+    once analyzed (autovacuum never sees it)."""
+    if raw.postgresql:
+        raw.execute(f"ANALYZE {', '.join(tables)}")
+
+
+def _drop(raw: bulk.Raw, tables) -> None:
+    for table in tables:
+        raw.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+# ---------------------------------------------------------------- the pipeline
+
+
+def _rate(raw: bulk.Raw, context: _Context, scope: _Scope, writing) -> RatingSummary:
+    """Rate the pending records of the scope: work them out in temporary tables, then
+    write them `with writing()`."""
+    dialect = Dialect(raw.postgresql)
+    try:
+        _input(raw, dialect, context, scope)
+        late = raw.fetch(
+            "SELECT DISTINCT i.service_id, i.cycle_start FROM rt_input i "
+            "JOIN allowance_usage a ON a.service_id = i.service_id "
+            "AND a.cycle_start = i.cycle_start AND a.usage_type = i.usage_type "
+            "WHERE NOT i.prepaid AND i.started_at < a.last_covered_at"
+        )
+        counted = "TRUE"  # the summary counts the records that were pending
+        if late:
+            raw.execute("CREATE TEMPORARY TABLE rt_asked AS SELECT id FROM rt_input")
+            counted = "id IN (SELECT id FROM rt_asked)"
+            with writing():
+                _drop_cycles(raw, late)
+            _input(raw, dialect, context, scope)
+        _charge(raw, dialect, context)
+        counts = dict(
+            raw.fetch(f"SELECT status, COUNT(*) FROM rt_charged WHERE {counted} GROUP BY status")
+        )
+        with writing():
+            _write(raw, dialect, context)
+        return RatingSummary(int(counts.get("rated", 0)), int(counts.get("unrated", 0)))
+    finally:
+        _drop(raw, TEMPORARY)
+
+
+def _write(raw: bulk.Raw, dialect: Dialect, context: _Context) -> None:
+    """The prepaid debits, the charges (replacing `unrated` ones) and the allowance
+    counters."""
+    _debit_prepaid(raw, dialect, context)
+    raw.execute(
+        "DELETE FROM usage_charge WHERE usage_id IN "
+        "(SELECT id FROM rt_input WHERE old_status IS NOT NULL)"
+    )
+    raw.execute(
+        "INSERT INTO usage_charge (usage_id, service_id, status, reason, cycle_start, "
+        "billed_quantity, covered_quantity, charge, currency, unrecovered, rated_at) "
+        "SELECT c.id, c.service_id, c.status, c.reason, c.cycle_start, c.billed, c.covered, "
+        "c.charge, c.charge_currency, COALESCE(c.charge - p.paid, 0), ? "
+        "FROM rt_charged c LEFT JOIN rt_paid p ON p.id = c.id ORDER BY c.id",
+        (context.rated_at,),
+    )
+    raw.execute(
+        "INSERT INTO allowance_usage (service_id, cycle_start, usage_type, covered, "
+        "last_covered_at) SELECT service_id, cycle_start, usage_type, SUM(covered), "
+        "MAX(started_at) FROM rt_charged WHERE covered > 0 "
+        "GROUP BY service_id, cycle_start, usage_type "
+        "ON CONFLICT (service_id, cycle_start, usage_type) DO UPDATE SET "
+        "covered = allowance_usage.covered + excluded.covered, last_covered_at = "
+        + dialect.greatest("allowance_usage.last_covered_at", "excluded.last_covered_at")
+    )
+
+
+def _input(raw: bulk.Raw, dialect: Dialect, context: _Context, scope: _Scope) -> None:
+    """rt_line and rt_input: the pending records with everything rating needs to know."""
+    _drop(raw, ("rt_input", "rt_line"))
+    raw.execute(
+        "CREATE TEMPORARY TABLE rt_line AS "
+        "SELECT s.id AS service_id, a.id AS account_id, p.rate_plan_id AS plan_id, "
+        "r.timezone, a.bill_day, a.payment_mode = 'prepaid' AS prepaid, a.currency, "
+        "CAST(COALESCE(p.voice_min, 0) AS BIGINT) * 60 AS voice, COALESCE(p.sms, 0) AS sms, "
+        "CAST(COALESCE(p.data_mb, 0) AS BIGINT) * 1048576 AS data "
+        "FROM service s JOIN billing_account a ON a.id = s.account_id "
+        "JOIN customer c ON c.id = a.customer_id JOIN region r ON r.id = c.region_id "
+        f"LEFT JOIN product p ON p.code = s.product_code WHERE {scope.line_filter()}"
+    )
+    raw.execute("CREATE UNIQUE INDEX rt_line_service ON rt_line (service_id)")
+    _analyze(raw, "rt_line")
+    # the bounds let PostgreSQL read only the chunk's part of the index
+    first, last = raw.fetch("SELECT MIN(service_id), MAX(service_id) FROM rt_line")[0]
+    if first is None:
+        first = last = 0
+    joins, code = pricing.lookup(dialect, "b", context.lengths)
+    raw.execute(f"""
+        CREATE TEMPORARY TABLE rt_input AS
+        SELECT b.*, cy.cycle_start, {code} AS code FROM (
+            SELECT v.*, {pricing.band_sql("v.local")} AS band, v.local / {DAY} AS day FROM (
+                SELECT u.id, u.service_id, l.account_id, l.prepaid, l.plan_id, l.currency,
+                       l.bill_day, u.usage_type, u.started_at, u.quantity, u.destination,
+                       ch.status AS old_status,
+                       CASE WHEN l.prepaid THEN u.record_id END AS record_id,
+                       CASE u.usage_type WHEN 'voice' THEN l.voice WHEN 'sms' THEN l.sms
+                            ELSE l.data END AS allowance,
+                       u.started_at + CASE WHEN u.started_at >= z.change_at THEN z.after
+                                           ELSE z.before END AS local
+                FROM rt_line l JOIN usage_record u ON u.service_id = l.service_id
+                     AND u.service_id BETWEEN {first} AND {last}
+                JOIN rt_zone z ON z.timezone = l.timezone AND z.day = u.started_at / {DAY}
+                LEFT JOIN usage_charge ch ON ch.usage_id = u.id
+                WHERE {PENDING} AND {scope.record_filter()}
+            ) v {"OFFSET 0" if raw.postgresql else ""}
+        ) b JOIN rt_cycle cy ON cy.bill_day = b.bill_day AND cy.day = b.day
+        {joins}
+    """)  # fmt: skip
+
+
+def _charge(raw: bulk.Raw, dialect: Dialect, context: _Context) -> None:
+    """rt_charged: each record's billed and covered units and charge, or its reason. In
+    steps over narrow rows: the units per group; the running sum of allowance units of the
+    records that draw on it (a sort: the fewer and narrower the rows, the faster); then
+    the charge."""
+    groups = context.groups
+    raw.execute(
+        "CREATE TEMPORARY TABLE rt_tariff AS "
+        + pricing.tariffs_sql(groups, "t.id IN (SELECT code FROM rt_input WHERE code > 0)")
+    )
+    raw.execute("CREATE UNIQUE INDEX rt_tariff_id ON rt_tariff (tariff_id)")
+    units = pricing.units_sql(dialect, groups, "i.quantity", "t")
+    reason = pricing.reason_sql("i", "t")
+    raw.execute(f"""
+        CREATE TEMPORARY TABLE rt_units AS
+        SELECT x.*, {pricing.units_total(groups, "x")} AS billed FROM (
+            SELECT i.id, i.service_id, i.account_id, i.prepaid, i.usage_type, i.started_at,
+                   i.cycle_start, i.currency, i.allowance, i.code, i.record_id, t.rate_currency,
+                   t.bundle AND ({reason}) IS NULL AS drawing, {reason} AS reason,
+                   {", ".join(f"{u} AS u{k}" for k, u in enumerate(units, 1))}
+            FROM rt_input i LEFT JOIN rt_tariff t ON t.tariff_id = i.code
+        ) x
+    """)  # fmt: skip
+    earlier = (
+        # PostgreSQL sums BIGINTs as NUMERIC, whose division would not truncate
+        "CAST(COALESCE(SUM(z.billed) OVER (PARTITION BY z.service_id, z.cycle_start, "
+        "z.usage_type ORDER BY z.started_at, z.id "
+        "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS BIGINT)"
+    )
+    left = f"z.allowance - COALESCE(a.covered, 0) - {earlier}"
+    raw.execute(f"""
+        CREATE TEMPORARY TABLE rt_covered AS
+        SELECT z.id, {dialect.greatest("0", dialect.least("z.billed", left))} AS covered
+        FROM rt_units z LEFT JOIN allowance_usage a ON a.service_id = z.service_id
+             AND a.cycle_start = z.cycle_start AND a.usage_type = z.usage_type
+        WHERE z.drawing
+    """)  # fmt: skip
+    raw.execute("CREATE UNIQUE INDEX rt_covered_id ON rt_covered (id)")
+    covered = "COALESCE(c.covered, 0)"
+    raw.execute(f"""
+        CREATE TEMPORARY TABLE rt_charged AS
+        SELECT w.id, w.service_id, w.account_id, w.prepaid, w.usage_type, w.started_at,
+               w.cycle_start, w.currency, w.record_id, w.reason,
+               CASE WHEN w.reason IS NULL THEN 'rated' ELSE 'unrated' END AS status,
+               CASE WHEN w.reason IS NULL THEN w.rate_currency END AS charge_currency,
+               CASE WHEN w.reason IS NULL THEN w.billed ELSE 0 END AS billed,
+               {covered} AS covered,
+               CASE WHEN w.reason IS NULL
+                    THEN {pricing.charge_sql(dialect, groups, "w", "t", covered)}
+                    ELSE 0 END AS charge
+        FROM rt_units w LEFT JOIN rt_covered c ON c.id = w.id
+        LEFT JOIN rt_tariff t ON t.tariff_id = w.code
+    """)  # fmt: skip
+
+
+def _debit_prepaid(raw: bulk.Raw, dialect: Dialect, context: _Context) -> None:
+    """rt_paid: what each prepaid record's account pays of its charge, in `started_at`
+    order, never below zero; the ledger entries and the new balances."""
+    raw.execute(
+        "CREATE TEMPORARY TABLE rt_debit AS SELECT DISTINCT account_id FROM rt_charged "
+        "WHERE prepaid AND charge > 0"
+    )
+    # lock the accounts, then read their balance: online charging may debit them meanwhile
+    raw.execute(
+        "UPDATE billing_account SET balance = balance WHERE id IN (SELECT account_id FROM rt_debit)"
+    )
+    before = (
+        "CAST(COALESCE(SUM(c.charge) OVER (PARTITION BY c.account_id "
+        "ORDER BY c.started_at, c.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) "
+        "AS BIGINT)"
+    )
+    raw.execute(f"""
+        CREATE TEMPORARY TABLE rt_paid AS
+        SELECT x.id, x.account_id, x.currency, x.started_at, x.record_id,
+               {dialect.greatest("0", dialect.least("x.charge", "b.balance - x.before"))} AS paid,
+               {dialect.greatest("0", "b.balance - x.before - x.charge")} AS balance_after
+        FROM (SELECT c.id, c.account_id, c.currency, c.started_at, c.record_id, c.charge,
+                     {before} AS before
+              FROM rt_charged c WHERE c.prepaid AND c.charge > 0) x
+        JOIN billing_account b ON b.id = x.account_id
+    """)  # fmt: skip
+    raw.execute("CREATE UNIQUE INDEX rt_paid_id ON rt_paid (id)")
+    raw.execute("CREATE INDEX rt_paid_account ON rt_paid (account_id)")
+    raw.execute(
+        "INSERT INTO ledger_entry (account_id, posted_at, kind, amount, currency, reference, "
+        "balance_after) SELECT p.account_id, ?, 'usage', -p.paid, p.currency, p.record_id, "
+        "p.balance_after FROM rt_paid p WHERE p.paid > 0 "
+        "ORDER BY p.account_id, p.started_at, p.id",
+        (context.rated_at,),
+    )
+    raw.execute(
+        "UPDATE billing_account SET balance = balance - (SELECT SUM(p.paid) FROM rt_paid p "
+        "WHERE p.account_id = billing_account.id) WHERE id IN (SELECT account_id FROM rt_debit)"
+    )
+
+
+def _drop_cycles(raw: bulk.Raw, cycles) -> None:
+    """Send the records of these (service, cycle start) back to pending: their charges and
+    allowance counters go (postpaid only: a prepaid charge has moved money)."""
+    _drop(raw, ("rt_drop",))
+    raw.execute("CREATE TEMPORARY TABLE rt_drop (service_id INTEGER, cycle_start DATE)")
+    raw.insert_rows("rt_drop", ("service_id", "cycle_start"), [tuple(c) for c in cycles])
+    same = "d.service_id = {t}.service_id AND d.cycle_start = {t}.cycle_start"
+    raw.execute(
+        "DELETE FROM usage_charge WHERE usage_id IN (SELECT u.id FROM usage_record u "
+        "WHERE u.service_id IN (SELECT service_id FROM rt_drop)) "
+        f"AND EXISTS (SELECT 1 FROM rt_drop d WHERE {same.format(t='usage_charge')})"
+    )
+    raw.execute(
+        "DELETE FROM allowance_usage WHERE "
+        f"EXISTS (SELECT 1 FROM rt_drop d WHERE {same.format(t='allowance_usage')})"
+    )
+    _drop(raw, ("rt_drop",))
 
 
 def rerate(
@@ -296,193 +635,94 @@ def rerate(
     )
     params: tuple = ()
     if service_ids is not None:
-        query += f" AND c.service_id IN ({', '.join(str(int(i)) for i in service_ids) or 'NULL'})"
+        query += (
+            " AND c.usage_id IN (SELECT id FROM usage_record "
+            f"WHERE service_id IN ({_ids(service_ids)}))"
+        )
     if end is not None:
         query += " AND c.cycle_start < ?"
         params = (bulk.sql_date(end),)
     cycles = [(sid, date.fromisoformat(str(cycle))) for sid, cycle in bulk.fetch(query, params)]
     if start is not None:
         cycles = [(sid, cycle) for sid, cycle in cycles if periods.cycle_end(cycle) > start]
-    by_service = defaultdict(list)
-    for sid, cycle in cycles:
-        by_service[sid].append(cycle)
-    for sid, starts in by_service.items():
-        _drop_cycle_charges(sid, starts)
+    if not cycles:
+        return RatingSummary()
+    _drop_cycles(bulk.Raw.of_session(), [(sid, bulk.sql_date(c)) for sid, c in cycles])
     db.session.commit()
-    return rate_pending(service_ids=list(by_service), now=now) if by_service else RatingSummary()
+    return rate_pending(service_ids=sorted({sid for sid, _cycle in cycles}), now=now)
 
 
-def _drop_cycle_charges(service_id: int, cycles: list[date]) -> None:
-    marks = ", ".join("?" * len(cycles))
-    bulk.execute(
-        f"DELETE FROM usage_charge WHERE service_id = ? AND cycle_start IN ({marks})",
-        (service_id, *(bulk.sql_date(cycle) for cycle in cycles)),
-    )
+# ---------------------------------------------------------------- one call, one line
 
 
-def rate_records(usage_ids: list[int], now: datetime | None = None) -> RatingSummary:
-    """Rate these records now, if pending, in the caller's transaction (online charging,
-    which holds the account's lock)."""
-    summary = RatingSummary()
-    marks = ", ".join(str(int(i)) for i in usage_ids)
-    rows = bulk.fetch(PENDING.format(condition=f"u.id IN ({marks})"))
-    if rows:
-        _rate_batch(rows, now or utcnow(), {}, Calendar(), summary)
-    return summary
+@dataclass
+class TariffShown:
+    prefix: str
+    destination: str
+    band: str
+    currency: str
+    connect_fee: int  # ten-thousandths
 
 
-def _rate_batch(rows, now, decks, calendar, summary, late=None) -> None:
-    """Rate one batch of records (whole services, in time order) and write the charges.
-    The loop is the hot path of rating: plain tuples, cached lookups, integer prices."""
-    service_ids = {row[1] for row in rows}
-    lines = _lines(service_ids)
-    state = _allowance_state(service_ids)
-    used = {key: covered for key, (covered, _latest) in state.items()}
-    rated_at = bulk.sql_timestamp(now)
-    local_time = calendar.at
-    cycles: dict[tuple[int, date], tuple[date, str]] = {}
-    charges = []
-    retried = []  # records whose old `unrated` charge this batch replaces
-    debits = defaultdict(list)  # prepaid account -> [(index in charges, charge, usage id)]
-    rated = unrated = 0
-    late = set() if late is None else late
-    for usage_id, sid, usage_type, started, destination, quantity, old_status in rows:
-        if old_status is not None:
-            retried.append(usage_id)
-        line = lines[sid]
-        local_day, band = local_time(line.timezone, started)
-        cycle = cycles.get((line.bill_day, local_day))
-        if cycle is None:
-            start = periods.cycle_start(line.bill_day, local_day)
-            cycle = cycles[(line.bill_day, local_day)] = (start, bulk.sql_date(start))
-        if line.plan_id is None:
-            tariff, reason = None, "the line's product has no rate plan"
-        else:
-            deck = decks.get(line.plan_id)
-            if deck is None:
-                deck = decks[line.plan_id] = load_deck(line.plan_id)
-            tariff, reason = deck.find(usage_type, destination, band)
-            if tariff is not None and tariff.currency != line.currency:
-                reason = f"the rate is in {tariff.currency}, the account in {line.currency}"
-        if reason is not None:
-            charges.append([usage_id, sid, "unrated", reason, cycle[1], 0, 0, 0, None, 0, rated_at])
-            unrated += 1
-            continue
-        if tariff.bundle:
-            key = (sid, cycle[0], usage_type)
-            if key in state and started < state[key][1] and not line.prepaid:
-                late.add((sid, cycle[0]))  # covered before records started after it
-            billed, covered, charge = price(
-                tariff, quantity, max(line.allowances[usage_type] - used.get(key, 0), 0)
-            )
-            if covered:
-                used[key] = used.get(key, 0) + covered
-        else:
-            billed, covered, charge = price(tariff, quantity)
-        if charge and line.prepaid:
-            debits[line.account_id].append((len(charges), charge, usage_id))
-        charges.append(
-            [usage_id, sid, "rated", None, cycle[1], billed, covered, charge, tariff.currency,
-             0, rated_at]
-        )  # fmt: skip
-        rated += 1
-    summary.rated += rated
-    summary.unrated += unrated
-    if debits:
-        _debit_prepaid(debits, charges, now)
-    _delete_charges(retried)
-    bulk.insert_rows("usage_charge", CHARGE_COLUMNS, charges)
-
-
-def _delete_charges(usage_ids: list[int]) -> None:
-    for start in range(0, len(usage_ids), 5000):
-        chunk = ", ".join(str(i) for i in usage_ids[start : start + 5000])
-        db.session.execute(text(f"DELETE FROM usage_charge WHERE usage_id IN ({chunk})"))
-
-
-def _debit_prepaid(debits, charges, now: datetime) -> None:
-    """Debit each prepaid account, record by record in time order, never below zero; a
-    ledger entry per debited record (idempotent by record id), the rest unrecovered."""
-    record_ids = _record_ids([usage_id for items in debits.values() for _, _, usage_id in items])
-    account_ids = list(debits)
-    marks = ", ".join(str(i) for i in account_ids)
-    # lock the accounts, then read their balance: online charging may debit them meanwhile
-    db.session.execute(text(f"UPDATE billing_account SET balance = balance WHERE id IN ({marks})"))
-    balances = dict(
-        db.session.execute(
-            text(f"SELECT id, balance FROM billing_account WHERE id IN ({marks})")
-        ).all()
-    )
-    currencies = dict(
-        db.session.execute(
-            text(f"SELECT id, currency FROM billing_account WHERE id IN ({marks})")
-        ).all()
-    )
-    posted = bulk.sql_timestamp(now)
-    entries = []
-    for account_id, items in debits.items():
-        balance = int(balances[account_id])
-        for index, charge, usage_id in items:
-            paid = min(balance, charge)
-            charges[index][9] = charge - paid  # unrecovered
-            if paid:
-                balance -= paid
-                entries.append(
-                    (account_id, posted, "usage", -paid, currencies[account_id],
-                     record_ids[usage_id], balance)
-                )  # fmt: skip
-        db.session.execute(
-            text("UPDATE billing_account SET balance = :balance WHERE id = :id"),
-            {"balance": balance, "id": account_id},
-        )
-    bulk.insert_rows(
-        "ledger_entry",
-        ("account_id", "posted_at", "kind", "amount", "currency", "reference", "balance_after"),
-        entries,
-    )
-
-
-def _record_ids(usage_ids: list[int]) -> dict[int, str]:
-    found = {}
-    for start in range(0, len(usage_ids), 5000):
-        chunk = ", ".join(str(i) for i in usage_ids[start : start + 5000])
-        found.update(
-            db.session.execute(
-                text(f"SELECT id, record_id FROM usage_record WHERE id IN ({chunk})")
-            ).all()
-        )
-    return found
+@dataclass
+class GroupShown:
+    start: int
+    price: int  # millionths
+    per: int
+    increment: int
 
 
 @dataclass
 class PricedCall:
     """A record priced as rating would price it, with each group's share shown."""
 
-    tariff: Tariff
+    tariff: TariffShown
     band: str
     billed: int
-    groups: list[tuple[Group, int, Decimal]]  # group, billed units, amount before rounding
+    groups: list[tuple[GroupShown, int, Decimal]]  # group, billed units, amount unrounded
     charge: Decimal
 
 
 def price_call(plan_code: str, usage_type: str, destination: str, started_at: datetime,
                quantity: int, timezone: str) -> PricedCall:  # fmt: skip
-    """The "price a call" tool: the same deck, band and formula as rating, no allowance."""
+    """The "price a call" tool: the same deck, band and expressions as rating, no
+    allowance."""
     plan_id = db.session.scalar(db.select(RatePlan.id).where(RatePlan.code == plan_code))
     if plan_id is None:
         raise DomainError("plan", _l("unknown rate plan %(code)s", code=repr(plan_code)))
     if quantity < 0:
         raise DomainError("quantity", _l("a whole number of 0 or more"))
-    _day, band = Calendar().at(timezone, to_micros(started_at))
-    tariff, reason = load_deck(plan_id).find(usage_type, destination, band)
-    if tariff is None:
-        raise DomainError("destination", reason)
-    billed, _covered, charge = price(tariff, quantity)
+    deck.ensure([plan_id])
+    db.session.commit()
+    local = started_at.astimezone(ZoneInfo(timezone))
+    found = pricing.quote(plan_id, usage_type, destination, local, [quantity])[0]
+    if found.reason is not None:
+        raise DomainError("destination", found.reason)
+    prefix, shown_destination, band, currency, connect_fee, denominator = bulk.fetch(
+        "SELECT prefix, destination, band, currency, connect_fee, denominator "
+        "FROM deck_tariff WHERE id = ?",
+        (found.tariff_id,),
+    )[0]
+    groups = [
+        GroupShown(int(start), int(price), int(denominator) // int(weight), int(increment))
+        for start, price, weight, increment in bulk.fetch(
+            "SELECT start, price, weight, increment FROM deck_group WHERE tariff_id = ? "
+            "ORDER BY position",
+            (found.tariff_id,),
+        )
+    ]
     shares = [
         (group, units, Decimal(group.price * units).scaleb(-6) / group.per)
-        for group, units in zip(tariff.groups, billed_by_group(tariff, quantity), strict=False)
+        for group, units in zip(groups, found.units, strict=False)
+        if units
     ]
-    return PricedCall(tariff, band, billed, shares, Decimal(charge).scaleb(-4))
+    return PricedCall(
+        TariffShown(prefix, shown_destination, band, currency, int(connect_fee)),
+        found.band,
+        found.billed,
+        shares,
+        found.amount,
+    )
 
 
 def service_ids_of(numbers) -> list[int]:
@@ -514,19 +754,20 @@ def current_cycle_usage(service_ids, today: date | None = None) -> dict[int, lis
     if not service_ids:
         return {}
     lines = _lines(service_ids)
-    calendar = Calendar()
-    now = to_micros(utcnow())
+    now = utcnow()
     starts = {}
     for sid, line in lines.items():
-        local_day = today or calendar.at(line.timezone, now)[0]
+        local_day = today or now.astimezone(ZoneInfo(line.timezone)).date()
         starts[sid] = periods.cycle_start(line.bill_day, local_day)
-    marks = ", ".join(str(int(i)) for i in lines)
+    # a cycle's records started at most a day before its first day, whatever the zone
+    since = to_micros(datetime.combine(min(starts.values()), datetime.min.time(), UTC)) - DAY
     rows = bulk.fetch(
-        "SELECT c.service_id, c.cycle_start, u.usage_type, SUM(c.billed_quantity), "
-        "SUM(c.covered_quantity), SUM(c.charge) FROM usage_charge c "
-        "JOIN usage_record u ON u.id = c.usage_id "
-        f"WHERE c.service_id IN ({marks}) AND c.status = 'rated' "
-        "GROUP BY c.service_id, c.cycle_start, u.usage_type"
+        "SELECT u.service_id, c.cycle_start, u.usage_type, SUM(c.billed_quantity), "
+        "SUM(c.covered_quantity), SUM(c.charge) FROM usage_record u "
+        "JOIN usage_charge c ON c.usage_id = u.id "
+        f"WHERE u.service_id IN ({_ids(lines)}) AND u.started_at >= ? AND c.status = 'rated' "
+        "GROUP BY u.service_id, c.cycle_start, u.usage_type",
+        (since,),
     )
     totals = {
         (sid, date.fromisoformat(str(cycle)), usage_type): (int(b), int(c), int(m))
