@@ -103,10 +103,7 @@ def debit(fields: dict, now: datetime | None = None) -> Debit:
     after the other and never take its balance below zero."""
     number = str(fields.get("service_id") or "").strip()
     services = usage_import.service_index([number])
-    record = usage_import.parse_record(
-        *[usage_import._api_text(name, fields.get(name)) for name in usage_import.COLUMNS],
-        services,
-    )
+    record = usage_import.parse_api_record(fields, services)
     record_id, service_pk = record[0], record[1]
     account_id = db.session.scalar(db.select(Service.account_id).where(Service.id == service_pk))
     db.session.rollback()  # the lock below must open the transaction (SQLite: a writer)

@@ -84,3 +84,8 @@ def import_regions(path) -> csv_import.ImportSummary:
     return csv_import.run_import(
         "regions", path, REGION_COLUMNS, lambda row, _line: upsert_region(parse_region(row))
     )
+
+
+def all_regions() -> list[Region]:
+    """Every region, by code (forms that offer a choice of region)."""
+    return list(db.session.scalars(db.select(Region).order_by(Region.code)))

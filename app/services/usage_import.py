@@ -462,6 +462,11 @@ def import_asterisk(path, progress: Progress | None = None, chunk: int = CHUNK) 
 # --------------------------------------------------------------------------- REST API
 
 
+def parse_api_record(record: dict, services) -> Record:
+    """A record of the REST API (a JSON object), checked as a file's row is."""
+    return parse_record(*[_api_text(name, record.get(name)) for name in COLUMNS], services)
+
+
 def _api_text(field: str, value) -> str:
     if value is None:
         return ""
@@ -504,7 +509,7 @@ def import_records(records: list, filename: str = "api") -> tuple[ImportSummary,
     def parse(record) -> Record:
         if not isinstance(record, dict):
             raise DomainError(None, _reason(NOT_AN_OBJECT))
-        return parse_record(*[_api_text(name, record.get(name)) for name in COLUMNS], services)
+        return parse_api_record(record, services)
 
     body = json.dumps(records, sort_keys=True, default=str)  # ASCII: any text, any surrogate
     batch = _new_batch(filename, hashlib.sha256(body.encode()).hexdigest())

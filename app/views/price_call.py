@@ -11,12 +11,11 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange
 
-from app.extensions import db
-from app.models.crm import Region
 from app.models.usage import UsageType
 from app.security import CATALOG, VIEW_METHOD_PERMISSIONS
 from app.services import rating
 from app.services.errors import DomainError
+from app.services.regions import all_regions
 from app.views.display import USAGE_TYPE_LABELS
 
 
@@ -53,7 +52,7 @@ class PriceCallView(BaseView):
     @has_access
     def price(self):
         form = PriceCallForm()
-        regions = db.session.scalars(db.select(Region).order_by(Region.code)).all()
+        regions = all_regions()
         form.region.choices = [(r.code, f"{r.code} · {r.name}") for r in regions]
         priced, error = None, None
         if request.method == "POST" and form.validate_on_submit():
