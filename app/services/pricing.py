@@ -55,13 +55,18 @@ def band_sql(local: str) -> str:
     )
 
 
+def number_sql(destination: str) -> str:
+    return f"LTRIM({destination}, '+')"
+
+
 def lookup(dialect: Dialect, row: str, lengths: list[int]) -> tuple[str, str]:
     """(joins, expression): the deck_range code of the row's destination, for a row with
-    columns plan_id, usage_type, band and destination. SQLite finds the greatest range key
+    columns plan_id, usage_type, band and number (the destination without its leading
+    "+"). SQLite finds the greatest range key
     not above the destination with one probe of its index; PostgreSQL, whose per-row
     subqueries are slow, joins on each key length (longest first, which gives the same
     answer: see services/deck.py), each join on the keys of that length only."""
-    destination = f"LTRIM({row}.destination, '+')"
+    destination = f"{row}.number"
     same = (
         f"{{r}}.plan_id = {row}.plan_id AND {{r}}.usage_type = {row}.usage_type "
         f"AND {{r}}.band = {row}.band"
@@ -193,7 +198,8 @@ def quote(
         WITH asked(n, quantity) AS (VALUES {", ".join("(?, ?)" for _ in quantities)}),
         given AS (SELECT ? AS plan_id, ? AS usage_type, ? AS destination, ? AS local,
                          ? AS currency),
-        q AS (SELECT given.*, {band_sql("given.local")} AS band FROM given),
+        q AS (SELECT given.*, {band_sql("given.local")} AS band,
+                     {number_sql("given.destination")} AS number FROM given),
         found AS (SELECT q.*, {code} AS code FROM q {joins}),
         x AS (SELECT asked.n, asked.quantity, found.*, t.*
               FROM asked CROSS JOIN found

@@ -42,7 +42,9 @@ from app.services.errors import DomainError
 from app.services.numbers import holder as service_holding
 from app.services.pricing import DAY, Dialect
 
-CHUNK_RECORDS = 100000
+# records per chunk: PostgreSQL gains from bigger ones (fewer hash tables of the deck to
+# build); SQLite keeps its temporary tables in memory
+CHUNK_RECORDS = {"postgresql": 500_000, "sqlite": 100_000}
 PENDING = "(ch.usage_id IS NULL OR ch.status = 'unrated')"
 TEMPORARY = (
     "rt_input",
@@ -194,8 +196,8 @@ def rate_pending(service_ids=None, now: datetime | None = None) -> RatingSummary
         return RatingSummary()
     context = _context(scope, now, first_day, last_day)
     db.session.commit()
-    chunks = _chunks(accounts)
     postgresql = bulk.is_postgresql()
+    chunks = _chunks(accounts, CHUNK_RECORDS["postgresql" if postgresql else "sqlite"])
     workers = min(current_app.config.get("RATING_WORKERS", 2), len(chunks))
     # SQLite has one writer: the workers work out their chunks side by side (in their own
     # temporary tables) and take turns to write them
@@ -286,13 +288,13 @@ def _pending_accounts(scope: _Scope) -> tuple[list[tuple[int, int]], int, int]:
     return [(int(row[0]), int(row[1])) for row in rows], first, last
 
 
-def _chunks(accounts: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Ranges of accounts holding about CHUNK_RECORDS pending records each."""
+def _chunks(accounts: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
+    """Ranges of accounts holding about `size` pending records each."""
     chunks, first, records = [], None, 0
     for account, count in accounts:
         first = account if first is None else first
         records += count
-        if records >= CHUNK_RECORDS:
+        if records >= size:
             chunks.append((first, account))
             first, records = None, 0
     if first is not None:
@@ -376,12 +378,14 @@ def _calendar(raw: bulk.Raw, context: _Context) -> None:
 
 
 BULK_PLANS = {
-    # a chunk is 100,000 records: hash joins (the planner, misled by the pending filter,
-    # would probe the deck per record), sorts in memory, and no parallel workers of its
-    # own (the chunks are the parallelism)
+    # a chunk is 500,000 records: hash joins (the planner, misled by the pending filter,
+    # would probe the deck per record), sorts in memory, no parallel workers of its own
+    # (the chunks are the parallelism), no JIT (compiling the long expressions of a chunk's
+    # statements costs more than it saves)
     "enable_nestloop": "off",
     "work_mem": "'64MB'",
     "max_parallel_workers_per_gather": "0",
+    "jit": "off",
 }
 
 
@@ -477,10 +481,10 @@ def _input(raw: bulk.Raw, dialect: Dialect, context: _Context, scope: _Scope) ->
     )
     raw.execute("CREATE UNIQUE INDEX rt_line_service ON rt_line (service_id)")
     _analyze(raw, "rt_line")
-    # the bounds let PostgreSQL read only the chunk's part of the index
-    first, last = raw.fetch("SELECT MIN(service_id), MAX(service_id) FROM rt_line")[0]
-    if first is None:
-        first = last = 0
+    bounds = ""
+    if raw.postgresql:  # its merge join then reads only the chunk's part of the index
+        first, last = raw.fetch("SELECT MIN(service_id), MAX(service_id) FROM rt_line")[0]
+        bounds = f"AND u.service_id BETWEEN {int(first or 0)} AND {int(last or 0)}"
     joins, code = pricing.lookup(dialect, "b", context.lengths)
     raw.execute(f"""
         CREATE TEMPORARY TABLE rt_input AS
@@ -488,6 +492,7 @@ def _input(raw: bulk.Raw, dialect: Dialect, context: _Context, scope: _Scope) ->
             SELECT v.*, {pricing.band_sql("v.local")} AS band, v.local / {DAY} AS day FROM (
                 SELECT u.id, u.service_id, l.account_id, l.prepaid, l.plan_id, l.currency,
                        l.bill_day, u.usage_type, u.started_at, u.quantity, u.destination,
+                       {pricing.number_sql("u.destination")} AS number,
                        ch.status AS old_status,
                        CASE WHEN l.prepaid THEN u.record_id END AS record_id,
                        CASE u.usage_type WHEN 'voice' THEN l.voice WHEN 'sms' THEN l.sms
@@ -495,7 +500,7 @@ def _input(raw: bulk.Raw, dialect: Dialect, context: _Context, scope: _Scope) ->
                        u.started_at + CASE WHEN u.started_at >= z.change_at THEN z.after
                                            ELSE z.before END AS local
                 FROM rt_line l JOIN usage_record u ON u.service_id = l.service_id
-                     AND u.service_id BETWEEN {first} AND {last}
+                     {bounds}
                 JOIN rt_zone z ON z.timezone = l.timezone AND z.day = u.started_at / {DAY}
                 LEFT JOIN usage_charge ch ON ch.usage_id = u.id
                 WHERE {PENDING} AND {scope.record_filter()}
@@ -506,10 +511,9 @@ def _input(raw: bulk.Raw, dialect: Dialect, context: _Context, scope: _Scope) ->
 
 
 def _charge(raw: bulk.Raw, dialect: Dialect, context: _Context) -> None:
-    """rt_charged: each record's billed and covered units and charge, or its reason. In
-    steps over narrow rows: the units per group; the running sum of allowance units of the
-    records that draw on it (a sort: the fewer and narrower the rows, the faster); then
-    the charge."""
+    """rt_charged: each record's billed and covered units and charge, or its reason. The
+    running sum of allowance units is worked out first, over the records that draw on an
+    allowance only (a sort: the fewer and narrower the rows, the faster)."""
     groups = context.groups
     raw.execute(
         "CREATE TEMPORARY TABLE rt_tariff AS "
@@ -517,17 +521,11 @@ def _charge(raw: bulk.Raw, dialect: Dialect, context: _Context) -> None:
     )
     raw.execute("CREATE UNIQUE INDEX rt_tariff_id ON rt_tariff (tariff_id)")
     units = pricing.units_sql(dialect, groups, "i.quantity", "t")
-    reason = pricing.reason_sql("i", "t")
-    raw.execute(f"""
-        CREATE TEMPORARY TABLE rt_units AS
-        SELECT x.*, {pricing.units_total(groups, "x")} AS billed FROM (
-            SELECT i.id, i.service_id, i.account_id, i.prepaid, i.usage_type, i.started_at,
-                   i.cycle_start, i.currency, i.allowance, i.code, i.record_id, t.rate_currency,
-                   t.bundle AND ({reason}) IS NULL AS drawing, {reason} AS reason,
-                   {", ".join(f"{u} AS u{k}" for k, u in enumerate(units, 1))}
-            FROM rt_input i LEFT JOIN rt_tariff t ON t.tariff_id = i.code
-        ) x
-    """)  # fmt: skip
+    priced = f"""
+        SELECT i.*, t.*, {pricing.reason_sql("i", "t")} AS reason,
+               {", ".join(f"{u} AS u{k}" for k, u in enumerate(units, 1))}
+        FROM rt_input i LEFT JOIN rt_tariff t ON t.tariff_id = i.code
+    """
     earlier = (
         # PostgreSQL sums BIGINTs as NUMERIC, whose division would not truncate
         "CAST(COALESCE(SUM(z.billed) OVER (PARTITION BY z.service_id, z.cycle_start, "
@@ -538,25 +536,26 @@ def _charge(raw: bulk.Raw, dialect: Dialect, context: _Context) -> None:
     raw.execute(f"""
         CREATE TEMPORARY TABLE rt_covered AS
         SELECT z.id, {dialect.greatest("0", dialect.least("z.billed", left))} AS covered
-        FROM rt_units z LEFT JOIN allowance_usage a ON a.service_id = z.service_id
+        FROM (SELECT x.id, x.service_id, x.cycle_start, x.usage_type, x.started_at,
+                     x.allowance, {pricing.units_total(groups, "x")} AS billed
+              FROM ({priced}) x WHERE x.bundle AND x.reason IS NULL) z
+        LEFT JOIN allowance_usage a ON a.service_id = z.service_id
              AND a.cycle_start = z.cycle_start AND a.usage_type = z.usage_type
-        WHERE z.drawing
     """)  # fmt: skip
     raw.execute("CREATE UNIQUE INDEX rt_covered_id ON rt_covered (id)")
-    covered = "COALESCE(c.covered, 0)"
     raw.execute(f"""
         CREATE TEMPORARY TABLE rt_charged AS
         SELECT w.id, w.service_id, w.account_id, w.prepaid, w.usage_type, w.started_at,
                w.cycle_start, w.currency, w.record_id, w.reason,
                CASE WHEN w.reason IS NULL THEN 'rated' ELSE 'unrated' END AS status,
                CASE WHEN w.reason IS NULL THEN w.rate_currency END AS charge_currency,
-               CASE WHEN w.reason IS NULL THEN w.billed ELSE 0 END AS billed,
-               {covered} AS covered,
+               CASE WHEN w.reason IS NULL THEN w.billed ELSE 0 END AS billed, w.covered,
                CASE WHEN w.reason IS NULL
-                    THEN {pricing.charge_sql(dialect, groups, "w", "t", covered)}
+                    THEN {pricing.charge_sql(dialect, groups, "w", "w", "w.covered")}
                     ELSE 0 END AS charge
-        FROM rt_units w LEFT JOIN rt_covered c ON c.id = w.id
-        LEFT JOIN rt_tariff t ON t.tariff_id = w.code
+        FROM (SELECT x.*, {pricing.units_total(groups, "x")} AS billed,
+                     COALESCE(c.covered, 0) AS covered
+              FROM ({priced}) x LEFT JOIN rt_covered c ON c.id = x.id) w
     """)  # fmt: skip
 
 
