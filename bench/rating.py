@@ -6,10 +6,10 @@
 A deterministic deck (bench/usage_data.py: 20,000 prefixes, peak/offpeak/any bands,
 multi-group rates, SMS and data) is written for each region's currency, and 1,000,000 CDRs
 for 50,000 services (a fifth of them prepaid with a balance). For each engine a child
-process (one app per process: its peak memory is the work's own) sets up an empty
-database, seeds the services, imports the rates, then times the CDR import
-(`flask data import cdrs`) and the rating of every record (`flask usage rate`). Figures are
-printed and written to --results, section "Usage import and rating".
+process sets up an empty database, seeds the services and imports the rates; another times
+the CDR import (`flask data import cdrs`) and the rating of every record
+(`flask usage rate`), so its peak memory is theirs. Figures are printed and written to
+--results, section "Usage import and rating".
 """
 
 from __future__ import annotations
@@ -67,18 +67,24 @@ def write_decks(path: Path, seed: int) -> int:
     return rows
 
 
-def work_phase(url: str, rates: str, cdrs: str, services: int) -> dict:
-    """Set up the database and time the import and the rating. Runs in a child process."""
+def _app(url: str):
     sys.path.insert(0, str(ROOT))
+    from app import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url})
+
+
+def setup_phase(url: str, rates: str, services: int) -> dict:
+    """An empty database, the demo regions, the rates, a product per currency and the
+    services (a fifth of them prepaid). Runs in a child process of its own."""
     from sqlalchemy import text
 
-    from app import create_app
+    app = _app(url)
     from app.extensions import db
-    from app.services import catalog, demo, imports, rating
+    from app.services import catalog, demo, imports
     from app.services.actor import acting_as
     from app.services.setup import setup
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     result = {}
     with app.app_context(), acting_as():
         setup()
@@ -120,8 +126,19 @@ def work_phase(url: str, rates: str, cdrs: str, services: int) -> dict:
         )
         db.session.commit()
         db.session.remove()
-        result["peak_before_mib"] = peak_mib()
+    return result
 
+
+def work_phase(url: str, cdrs: str) -> dict:
+    """Time the CDR import and the rating, in a child process of its own: its peak memory
+    is theirs."""
+    app = _app(url)
+    from app.extensions import db
+    from app.services import imports, rating
+    from app.services.actor import acting_as
+
+    result = {}
+    with app.app_context(), acting_as():
         started = time.perf_counter()
         result["import"] = imports.run("cdrs", cdrs).line()
         result["import_s"] = time.perf_counter() - started
@@ -134,19 +151,21 @@ def work_phase(url: str, rates: str, cdrs: str, services: int) -> dict:
     return result
 
 
+def _child(*args: str) -> dict:
+    child = subprocess.run(
+        [sys.executable, __file__, *args], cwd=ROOT, check=True, stdout=subprocess.PIPE
+    )
+    return json.loads(child.stdout.decode().strip().splitlines()[-1])
+
+
 def run_engine(engine: str, rates: Path, cdrs: Path, args, tmp: Path) -> dict:
     url, drop = engine_database(engine, tmp, args.pg_server)
     try:
-        child = subprocess.run(
-            [sys.executable, __file__, "--work-phase", url, "--rates", str(rates)]
-            + ["--cdrs", str(cdrs), f"--services={args.services}"],
-            cwd=ROOT,
-            check=True,
-            stdout=subprocess.PIPE,
-        )
+        result = _child("--setup-phase", url, "--rates", str(rates), f"--services={args.services}")
+        result |= _child("--work-phase", url, "--cdrs", str(cdrs))
     finally:
         drop()
-    return json.loads(child.stdout.decode().strip().splitlines()[-1])
+    return result
 
 
 def report(results: dict, args, deck_rows: int) -> str:
@@ -180,6 +199,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--pg-server", default=PG_SERVER)
     parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--setup-phase", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--work-phase", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--rates", help=argparse.SUPPRESS)
     parser.add_argument("--cdrs", help=argparse.SUPPRESS)
@@ -188,8 +208,11 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    if args.setup_phase:
+        print(json.dumps(setup_phase(args.setup_phase, args.rates, args.services)))
+        return
     if args.work_phase:
-        print(json.dumps(work_phase(args.work_phase, args.rates, args.cdrs, args.services)))
+        print(json.dumps(work_phase(args.work_phase, args.cdrs)))
         return
     print(f"Machine: {machine()}")
     engines = ["pg", "sqlite"] if args.engine == "both" else [args.engine]

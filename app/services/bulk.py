@@ -38,6 +38,14 @@ class Raw:
         """The session's connection, in its transaction."""
         return cls(db.session.connection().connection.driver_connection, is_postgresql())
 
+    def usable(self) -> bool:
+        """False in a PostgreSQL transaction that a failed statement aborted."""
+        if not self.postgresql:
+            return True
+        from psycopg.pq import TransactionStatus
+
+        return self.driver.info.transaction_status != TransactionStatus.INERROR
+
     def _run(self, cursor, sql: str, params: tuple) -> None:
         if not self.postgresql:
             cursor.execute(sql, params)
@@ -92,6 +100,14 @@ def execute(sql: str, params: tuple = ()) -> int:
 def fetch(sql: str, params: tuple = ()) -> list[tuple]:
     """Rows of a query as plain tuples, straight from the driver (`?` marks parameters)."""
     return Raw.of_session().fetch(sql, params)
+
+
+def analyze(*tables: str) -> None:
+    """Refresh PostgreSQL's statistics of tables a bulk job has just grown, so that the next
+    bulk statements are planned for their real size (autovacuum would do it, later)."""
+    if is_postgresql():
+        execute(f"ANALYZE {', '.join(tables)}")
+        db.session.commit()
 
 
 class SqliteTuning:

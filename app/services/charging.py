@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from app.extensions import db
-from app.models.crm import BillingAccount, Service, ServiceStatus
+from app.models.crm import BillingAccount, PaymentMode, Service, ServiceStatus
 from app.models.types import EPOCH, utcnow
 from app.models.usage import ChargeStatus, UsageCharge, UsageRecord, UsageType
 from app.services import customer_rules as rules
@@ -105,7 +105,16 @@ def debit(fields: dict, now: datetime | None = None) -> Debit:
     services = usage_import.service_index([number])
     record = usage_import.parse_api_record(fields, services)
     record_id, service_pk = record[0], record[1]
-    account_id = db.session.scalar(db.select(Service.account_id).where(Service.id == service_pk))
+    account_id, mode = db.session.execute(
+        db.select(BillingAccount.id, BillingAccount.payment_mode)
+        .join(Service, Service.account_id == BillingAccount.id)
+        .where(Service.id == service_pk)
+    ).one()
+    if mode != PaymentMode.PREPAID:
+        raise DomainError(
+            "service_id",
+            _l("online debits are for prepaid lines; a postpaid line's usage comes in CDRs"),
+        )
     db.session.rollback()  # the lock below must open the transaction (SQLite: a writer)
     try:
         db.session.execute(
@@ -126,11 +135,13 @@ def debit(fields: dict, now: datetime | None = None) -> Debit:
             )
             db.session.add(usage)
             db.session.flush()
-            rating.rate_records([usage.id], now)
         elif usage.service_id != service_pk:
             raise DomainError(
                 "record_id", _l("%(ref)s belongs to another service", ref=repr(record_id))
             )
+        # a record seen before keeps its charge; one imported from a file and not rated
+        # yet is rated now
+        rating.rate_records([usage.id], now)
         charge = db.session.scalar(db.select(UsageCharge).where(UsageCharge.usage_id == usage.id))
         balance = db.session.scalar(
             db.select(BillingAccount.balance).where(BillingAccount.id == account_id)

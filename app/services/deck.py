@@ -47,7 +47,12 @@ def ensure(plan_ids) -> None:
     )
     for plan_id in plan_ids:
         if compiled.get(plan_id) != _signature(plan_id):
-            compile_plan(plan_id)
+            # two compiles of a plan take turns (a write first: SQLite's lock, PostgreSQL's
+            # row lock); the second finds it done
+            bulk.execute("UPDATE rate_plan SET id = id WHERE id = ?", (plan_id,))
+            done = bulk.fetch("SELECT signature FROM deck_plan WHERE plan_id = ?", (plan_id,))
+            if not done or done[0][0] != _signature(plan_id):
+                compile_plan(plan_id)
 
 
 def compile_plan(plan_id: int) -> None:

@@ -45,7 +45,7 @@ from app.models.imports import ImportBatch, ImportReject
 from app.models.types import to_micros
 from app.models.usage import UsageRecord, UsageType
 from app.services.actor import current_username
-from app.services.bulk import SqliteTuning
+from app.services.bulk import SqliteTuning, analyze
 from app.services.csv_import import REASON_MAX, ImportSummary
 from app.services.errors import DomainError, ImportFileError
 
@@ -53,6 +53,7 @@ KIND = "cdrs"
 COLUMNS = ("record_id", "service_id", "usage_type", "started_at", "destination", "quantity")
 CHUNK = 20_000
 MAX_API_RECORDS = 10_000
+ANALYZE_AFTER = 100_000  # records: the table's statistics are then refreshed for rating
 USAGE_TYPES = frozenset(str(usage_type) for usage_type in UsageType)
 USAGE_TYPE_CHOICES = ", ".join(str(usage_type) for usage_type in UsageType)
 RECORD_ID_MAX = UsageRecord.__table__.c.record_id.type.length
@@ -437,6 +438,8 @@ def _import_file(
 
             records = _file_records(reader, first_line)
             summary = _load(batch, records, parse, _raw, chunk, True, progress, position)
+            if summary.accepted >= ANALYZE_AFTER:
+                analyze("usage_record")
             if progress is not None:
                 progress(size)
             return summary

@@ -4,11 +4,15 @@ import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
+
 from app.extensions import db
 from app.models.crm import BillingAccount
 from app.models.ledger import LedgerEntry
-from app.services import charging, imports, ledger
+from app.models.usage import AllowanceUsage, UsageCharge, UsageRecord
+from app.services import charging, imports, ledger, rating
 from app.services.actor import acting_as
+from app.services.errors import DomainError
 from tests.conftest import SAMPLES
 
 MONDAY_PEAK = datetime(2026, 2, 9, 8, 0, tzinfo=UTC)  # 09:00 in Rome
@@ -91,3 +95,55 @@ def test_parallel_debits_never_take_the_balance_below_zero(app, ctx):
     )
     # 36 SMS: 2 in the allowance, 10 paid at 0.10, the other 24 unrecovered
     assert balance == Decimal("0.0000") == total
+
+
+def test_a_postpaid_line_is_not_debited_online(ctx):
+    for kind in ("rates", "products", "customers"):
+        assert imports.run(kind, SAMPLES / f"{kind}.csv").rejected == 0
+    with pytest.raises(DomainError) as refused:
+        charging.debit(_record("pp1", 60), now=MONDAY_PEAK)
+    assert refused.value.field == "service_id"
+
+
+def test_a_debit_while_a_run_works_out_its_chunk_is_taken_into_account(
+    app, ctx, tmp_path, monkeypatch
+):
+    _prepaid("1.00")
+    cdrs = tmp_path / "cdrs.csv"
+    cdrs.write_text(
+        "record_id,service_id,usage_type,started_at,destination,quantity\n"
+        "r1,393331234567,voice,2026-02-09T10:00:00+01:00,393471234567,250\n",
+        encoding="utf-8",
+    )
+    assert imports.run("cdrs", cdrs).accepted == 1
+    write = rating._write
+    landed = []
+
+    def debit_first(*args, **kwargs):
+        if landed:  # the debit's own rating
+            return write(*args, **kwargs)
+        landed.append(True)
+
+        # the switch's debit lands after the run worked r1 out, before it writes it
+        def debit():
+            with app.app_context(), acting_as():
+                charging.debit(_record("x1", 250), now=MONDAY_PEAK)
+                db.session.remove()
+
+        thread = threading.Thread(target=debit)
+        thread.start()
+        thread.join()
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(rating, "_write", debit_first)
+    assert str(rating.rate_pending()) == "rated 1, unrated 0"
+    charges = dict(
+        db.session.execute(
+            db.select(UsageRecord.record_id, UsageCharge.charge).join(
+                UsageCharge, UsageCharge.usage_id == UsageRecord.id
+            )
+        ).all()
+    )
+    # x1 took 250 of the 300 s; r1 has 50 s left and pays 200 s at 0.09/60
+    assert charges == {"x1": Decimal("0.0000"), "r1": Decimal("0.3000")}
+    assert db.session.scalar(db.select(db.func.sum(AllowanceUsage.covered))) == 300

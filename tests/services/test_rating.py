@@ -6,7 +6,7 @@ from decimal import Decimal
 from app.extensions import db
 from app.models.crm import BillingAccount
 from app.models.ledger import LedgerEntry
-from app.models.usage import UsageCharge, UsageRecord
+from app.models.usage import AllowanceUsage, UsageCharge, UsageRecord
 from app.services import imports, ledger, rating
 from app.services.actor import acting_as
 from tests.conftest import SAMPLES
@@ -210,3 +210,68 @@ def test_a_late_record_is_covered_in_the_order_of_its_start(ctx, tmp_path):
         Decimal("0.0000"),
         Decimal("0.1000"),
     ]
+
+
+def test_a_late_record_days_before_the_others_brings_its_whole_cycle_back(ctx, tmp_path):
+    _samples(tmp_path, cdrs="s2,393331234567,sms,2026-02-25T12:05:00+01:00,39347,1\n"
+             "s3,393331234567,sms,2026-02-26T12:06:00+01:00,39347,1\n")  # fmt: skip
+    rating.rate_pending()
+    late = tmp_path / "late.csv"
+    late.write_text(
+        "record_id,service_id,usage_type,started_at,destination,quantity\n"
+        "s1,393331234567,sms,2026-02-10T12:00:00+01:00,39347,1\n",
+        encoding="utf-8",
+    )
+    _import("cdrs", late)
+    assert str(rating.rate_pending()) == "rated 1, unrated 0"
+    charges = _charges()
+    assert [charges[r].charge for r in ("s1", "s2", "s3")] == [
+        Decimal("0.0000"),
+        Decimal("0.0000"),
+        Decimal("0.1000"),
+    ]
+    assert db.session.scalar(db.select(db.func.sum(AllowanceUsage.covered))) == 2
+
+
+def test_a_record_that_stays_unrated_leaves_its_cycle_alone(ctx, tmp_path):
+    _samples(tmp_path, cdrs="s2,393331234567,sms,2026-02-11T12:05:00+01:00,39347,1\n"
+             "s3,393331234567,sms,2026-02-11T12:06:00+01:00,39347,1\n")  # fmt: skip
+    rating.rate_pending()
+    huge = tmp_path / "huge.csv"
+    huge.write_text(
+        "record_id,service_id,usage_type,started_at,destination,quantity\n"
+        f"u1,393331234567,sms,2026-02-11T12:00:00+01:00,39347,{10**15}\n",
+        encoding="utf-8",
+    )
+    _import("cdrs", huge)
+    for _run in range(2):
+        assert str(rating.rate_pending()) == "rated 0, unrated 1"
+        charges = _charges()
+        assert charges["u1"].reason == "the quantity is too large to price exactly"
+        assert [charges[r].covered_quantity for r in ("s2", "s3")] == [1, 1]
+
+
+def test_runs_take_turns(app, ctx, tmp_path, monkeypatch):
+    import threading
+    from datetime import timedelta
+
+    from app.services import process_lock
+
+    _samples(tmp_path)
+    monkeypatch.setattr(rating, "RUN_LOCK_POLL", 0.05)
+    assert process_lock.acquire(rating.RUN_LOCK, "another run", timedelta(hours=1))
+    finished = threading.Event()
+
+    def run():
+        with app.app_context(), acting_as():
+            rating.rate_pending()
+            db.session.remove()
+        finished.set()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert not finished.wait(0.5)  # it waits for the other run
+    process_lock.release(rating.RUN_LOCK, "another run")
+    assert finished.wait(30)
+    thread.join()
+    assert len(_charges()) == 9
