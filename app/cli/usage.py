@@ -37,3 +37,5 @@ def rerate(numbers, start, end):
             service_ids, start.date() if start else None, end.date() if end else None
         )
     click.echo(str(summary))
+    if summary.invoiced:
+        click.echo(f"cycles left alone, on issued invoices: {summary.invoiced}")

@@ -138,6 +138,14 @@ class UsageCharge(Model):
             sqlite_where=text("status = 'unrated'"),
             postgresql_where=text("status = 'unrated'"),
         ),
+        # the cycles re-rating must leave alone
+        Index(
+            "ix_usage_charge_invoiced",
+            "service_id",
+            "cycle_start",
+            sqlite_where=text("invoice_id IS NOT NULL"),
+            postgresql_where=text("invoice_id IS NOT NULL"),
+        ),
         CheckConstraint("status in ('rated', 'unrated')", name="ck_usage_charge_status"),
     )
 
@@ -154,6 +162,8 @@ class UsageCharge(Model):
     # prepaid: the part of the charge the balance could not pay
     unrecovered: Mapped[Decimal] = mapped_column(ExactDecimal(4), default=Decimal(0))
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # the issued invoice that carries the charge (set by billing): its cycle is final
+    invoice_id: Mapped[int | None] = mapped_column()
 
     usage: Mapped[UsageRecord] = relationship(
         primaryjoin="UsageRecord.id == foreign(UsageCharge.usage_id)", back_populates="charge"

@@ -62,6 +62,7 @@ TEMPORARY = ("rt_input", "rt_tariff", "rt_covered", "rt_base", "rt_charged", "rt
 class RatingSummary:
     rated: int = 0
     unrated: int = 0
+    invoiced: int = 0  # cycles re-rating left alone: an issued invoice carries them
 
     def __str__(self) -> str:
         return f"rated {self.rated}, unrated {self.unrated}"
@@ -69,6 +70,7 @@ class RatingSummary:
     def add(self, other: "RatingSummary") -> None:
         self.rated += other.rated
         self.unrated += other.unrated
+        self.invoiced += other.invoiced
 
 
 @dataclass
@@ -481,7 +483,9 @@ def _late_cycles(raw: bulk.Raw) -> list[tuple]:
         "JOIN allowance_usage a ON a.service_id = i.service_id "
         "AND a.cycle_start = i.cycle_start AND a.usage_type = i.usage_type "
         f"WHERE NOT i.prepaid AND t.bundle AND ({pricing.reason_sql('i', 't')}) IS NULL "
-        "AND i.started_at < a.last_covered_at"
+        "AND i.started_at < a.last_covered_at AND NOT EXISTS (SELECT 1 FROM usage_charge c "
+        "WHERE c.service_id = i.service_id AND c.cycle_start = i.cycle_start "
+        "AND c.invoice_id IS NOT NULL)"
     )
 
 
@@ -722,14 +726,26 @@ def rerate(
     the allowance cycles that overlap [start, end) (all cycles when open): their charges are
     dropped and the records rated afresh, whole cycles at a time so allowances are covered
     in `started_at` order again; nothing is charged twice. Prepaid charges stay: their money
-    has moved (a correction is an adjustment)."""
+    has moved (a correction is an adjustment); so do cycles an issued invoice carries."""
     with _one_run_at_a_time():
         cycles = _postpaid_cycles(service_ids, start, end)
-        if not cycles:
-            return RatingSummary()
-        _drop_cycles(bulk.Raw.of_session(), [(sid, bulk.sql_date(c)) for sid, c in cycles])
-        db.session.commit()
-        return _rate_pending(service_ids=sorted({sid for sid, _cycle in cycles}), now=now)
+        invoiced = _invoiced_cycles(service_ids)
+        kept = [cycle for cycle in cycles if cycle in invoiced]
+        cycles = [cycle for cycle in cycles if cycle not in invoiced]
+        summary = RatingSummary(invoiced=len(kept))
+        if cycles:
+            _drop_cycles(bulk.Raw.of_session(), [(sid, bulk.sql_date(c)) for sid, c in cycles])
+            db.session.commit()
+            summary.add(_rate_pending(sorted({sid for sid, _cycle in cycles}), now))
+        return summary
+
+
+def _invoiced_cycles(service_ids) -> set[tuple[int, date]]:
+    """(service, cycle start) that an issued invoice carries."""
+    query = "SELECT DISTINCT service_id, cycle_start FROM usage_charge WHERE invoice_id IS NOT NULL"
+    if service_ids is not None:
+        query += f" AND service_id IN ({_ids(service_ids)})"
+    return {(sid, date.fromisoformat(str(cycle))) for sid, cycle in bulk.fetch(query)}
 
 
 def _postpaid_cycles(service_ids, start: date | None, end: date | None) -> list[tuple]:

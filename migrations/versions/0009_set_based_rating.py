@@ -4,7 +4,8 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-01 06:10:00
 
-The usage tables lose their foreign keys (PostgreSQL checks one per row with a trigger,
+usage_charge gets the invoice that carries a charge (billing sets it; re-rating leaves
+such cycles alone). The usage tables lose their foreign keys (PostgreSQL checks one per row with a trigger,
 which costs more than the insert itself) and usage_charge its (service, cycle) index, which
 allowance_usage replaces; rating reads compiled decks.
 """
@@ -82,6 +83,14 @@ def upgrade():
         for table in (_usage_record(metadata), _usage_charge(metadata)):
             with op.batch_alter_table(table.name, recreate="always", copy_from=table):
                 pass
+    op.add_column("usage_charge", sa.Column("invoice_id", sa.Integer(), nullable=True))
+    op.create_index(
+        "ix_usage_charge_invoiced",
+        "usage_charge",
+        ["service_id", "cycle_start"],
+        sqlite_where=sa.text("invoice_id IS NOT NULL"),
+        postgresql_where=sa.text("invoice_id IS NOT NULL"),
+    )
 
     op.create_table(
         "allowance_usage",
@@ -150,6 +159,9 @@ def downgrade():
     op.drop_table("deck_tariff")
     op.drop_table("deck_plan")
     op.drop_table("allowance_usage")
+    op.drop_index("ix_usage_charge_invoiced", table_name="usage_charge")
+    with op.batch_alter_table("usage_charge") as batch_op:
+        batch_op.drop_column("invoice_id")
     with op.batch_alter_table("usage_charge") as batch_op:
         batch_op.create_index("ix_usage_charge_service_cycle", ["service_id", "cycle_start"])
         batch_op.create_foreign_key(

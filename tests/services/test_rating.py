@@ -275,3 +275,50 @@ def test_runs_take_turns(app, ctx, tmp_path, monkeypatch):
     assert finished.wait(30)
     thread.join()
     assert len(_charges()) == 9
+
+
+def _invoice_the_samples():
+    db.session.execute(db.text("UPDATE usage_charge SET invoice_id = 1"))
+    db.session.commit()
+
+
+def test_rerating_leaves_cycles_on_an_issued_invoice_alone(app, ctx, tmp_path):
+    _samples(tmp_path)
+    rating.rate_pending()
+    _invoice_the_samples()
+    dearer = tmp_path / "dearer.csv"
+    dearer.write_text(
+        (SAMPLES / "rates.csv").read_text(encoding="utf-8").replace(",0.10,1,1,", ",0.20,1,1,"),
+        encoding="utf-8",
+    )
+    _import("rates", dearer)
+    summary = rating.rerate()
+    assert (str(summary), summary.invoiced) == ("rated 0, unrated 0", 1)
+    assert _charges()["e7"].charge == Decimal("0.1000")
+    result = app.test_cli_runner().invoke(args=["usage", "rerate"])
+    assert result.output.splitlines() == [
+        "rated 0, unrated 0",
+        "cycles left alone, on issued invoices: 1",
+    ]
+
+
+def test_a_late_record_in_an_invoiced_cycle_takes_what_is_left(ctx, tmp_path):
+    _samples(tmp_path, cdrs="s2,393331234567,sms,2026-02-11T12:05:00+01:00,39347,1\n"
+             "s3,393331234567,sms,2026-02-11T12:06:00+01:00,39347,1\n")  # fmt: skip
+    rating.rate_pending()
+    _invoice_the_samples()
+    late = tmp_path / "late.csv"
+    late.write_text(
+        "record_id,service_id,usage_type,started_at,destination,quantity\n"
+        "s1,393331234567,sms,2026-02-11T12:00:00+01:00,39347,1\n",
+        encoding="utf-8",
+    )
+    _import("cdrs", late)
+    assert str(rating.rate_pending()) == "rated 1, unrated 0"
+    charges = _charges()
+    # the invoice stands: s2 and s3 keep the allowance, s1 pays
+    assert [charges[r].charge for r in ("s1", "s2", "s3")] == [
+        Decimal("0.1000"),
+        Decimal("0.0000"),
+        Decimal("0.0000"),
+    ]
