@@ -239,11 +239,11 @@ class DeckGroup(Model):
 
 
 class DeckRange(Model):
-    """Longest-prefix matching as ranges: in a (plan, usage type, band), a destination's
-    tariff is the `code` of the greatest `lo` not above it (also found by equality on the
-    destination's leading characters). `code` is a tariff id, NO_PREFIX when no prefix and
-    no `*` covers the destination, NO_BAND when its prefix has no rate for the band nor
-    `any`."""
+    """Longest-prefix matching as ranges: for a (plan, usage type, band), numbered as
+    `deck_key` (services/deck.py), a destination's tariff is the `code` of the greatest
+    `lo` not above it (also found by equality on the destination's leading characters).
+    `code` is a tariff id, NO_PREFIX when no prefix and no `*` covers the destination,
+    NO_BAND when its prefix has no rate for the band nor `any`."""
 
     __tablename__ = "deck_range"
     __table_args__ = {"sqlite_with_rowid": False}  # one B-tree: the probe finds the code
@@ -251,8 +251,6 @@ class DeckRange(Model):
     NO_PREFIX = -1
     NO_BAND = -2
 
-    plan_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    usage_type: Mapped[str] = mapped_column(String(8), primary_key=True)
-    band: Mapped[str] = mapped_column(String(8), primary_key=True)
+    deck_key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     lo: Mapped[str] = mapped_column(PREFIX_KEY, primary_key=True)
     code: Mapped[int] = mapped_column()

@@ -20,12 +20,25 @@ from collections import defaultdict
 from itertools import groupby
 from math import lcm
 
-from app.models.usage import DeckRange
+from app.models.usage import DeckRange, UsageType
 from app.services import bulk
 
 RECORD_BANDS = ("peak", "offpeak")  # a record's band; `any` is a rate's fallback
+USAGE_TYPES = tuple(str(usage_type) for usage_type in UsageType)
 MONEY_PER_PRICE = 100  # prices in millionths, charges in ten-thousandths
 INT64 = 2**63 - 1
+
+
+def key(plan_id: int, usage_type: str, band: str) -> int:
+    """The deck_key of a (plan, usage type, band): one integer to compare, not three."""
+    return (plan_id * 4 + USAGE_TYPES.index(usage_type)) * 2 + RECORD_BANDS.index(band)
+
+
+def key_sql(plan_id: str, usage_type: str, band: str) -> str:
+    """`key` in SQL, over columns."""
+    types = " ".join(f"WHEN '{name}' THEN {n}" for n, name in enumerate(USAGE_TYPES))
+    bands = " ".join(f"WHEN '{name}' THEN {n}" for n, name in enumerate(RECORD_BANDS))
+    return f"(({plan_id}) * 4 + CASE {usage_type} {types} END) * 2 + CASE {band} {bands} END"
 
 
 def _signature(plan_id: int) -> str:
@@ -79,12 +92,17 @@ def compile_plan(plan_id: int) -> None:
             groups.append((tariff_id, position, int(row[4]), int(row[5]), weight, int(row[7])))
         by_prefix[(usage_type, "" if prefix == "*" else prefix)][band] = tariff_id
     ranges = list(_ranges(plan_id, by_prefix))
-    for table in ("deck_range", "deck_group", "deck_tariff", "deck_plan"):
-        column = "tariff_id IN (SELECT id FROM deck_tariff WHERE plan_id = ?)"
-        bulk.execute(
-            f"DELETE FROM {table} WHERE {column if table == 'deck_group' else 'plan_id = ?'}",
-            (plan_id,),
-        )
+    keys = (
+        key(plan_id, USAGE_TYPES[0], RECORD_BANDS[0]),
+        key(plan_id + 1, USAGE_TYPES[0], RECORD_BANDS[0]),
+    )
+    bulk.execute("DELETE FROM deck_range WHERE deck_key >= ? AND deck_key < ?", keys)
+    bulk.execute(
+        "DELETE FROM deck_group WHERE tariff_id IN (SELECT id FROM deck_tariff WHERE plan_id = ?)",
+        (plan_id,),
+    )
+    for table in ("deck_tariff", "deck_plan"):
+        bulk.execute(f"DELETE FROM {table} WHERE plan_id = ?", (plan_id,))
     bulk.insert_rows(
         "deck_tariff",
         ("id", "plan_id", "usage_type", "prefix", "band", "destination", "currency",
@@ -94,10 +112,10 @@ def compile_plan(plan_id: int) -> None:
     bulk.insert_rows(
         "deck_group", ("tariff_id", "position", "start", "price", "weight", "increment"), groups
     )
-    bulk.insert_rows("deck_range", ("plan_id", "usage_type", "band", "lo", "code"), ranges)
+    bulk.insert_rows("deck_range", ("deck_key", "lo", "code"), ranges)
     if bulk.is_postgresql():  # the plans of rating's joins depend on the statistics
         bulk.execute("ANALYZE deck_range, deck_tariff, deck_group")
-    lengths = sorted({len(row[3]) for row in ranges}, reverse=True)
+    lengths = sorted({len(row[1]) for row in ranges}, reverse=True)
     bulk.insert_rows(
         "deck_plan",
         ("plan_id", "signature", "lengths", "max_groups"),
@@ -126,7 +144,7 @@ def _ranges(plan_id: int, by_prefix: dict[tuple[str, str], dict[str, int]]):
         for band in RECORD_BANDS:
             codes = {p: _code(by_prefix.get((usage_type, p)), band) for p in ["", *prefixes]}
             for lo, code in _intervals(prefixes, codes):
-                yield (plan_id, usage_type, band, lo, code)
+                yield (key(plan_id, usage_type, band), lo, code)
 
 
 def _code(rates: dict[str, int] | None, band: str) -> int:

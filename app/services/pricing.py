@@ -26,7 +26,7 @@ from decimal import Decimal
 
 from app.models.types import to_micros
 from app.models.usage import DeckRange
-from app.services import bulk
+from app.services import bulk, deck
 
 DAY = 86_400_000_000  # microseconds
 HOUR = 3_600_000_000
@@ -67,10 +67,7 @@ def lookup(dialect: Dialect, row: str, lengths: list[int]) -> tuple[str, str]:
     subqueries are slow, joins on each key length (longest first, which gives the same
     answer: see services/deck.py), each join on the keys of that length only."""
     destination = f"{row}.number"
-    same = (
-        f"{{r}}.plan_id = {row}.plan_id AND {{r}}.usage_type = {row}.usage_type "
-        f"AND {{r}}.band = {row}.band"
-    )
+    same = "{r}.deck_key = " + deck.key_sql(f"{row}.plan_id", f"{row}.usage_type", f"{row}.band")
     if not dialect.postgresql:
         return "", (
             f"(SELECT r.code FROM deck_range r WHERE {same.format(r='r')} "

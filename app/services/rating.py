@@ -574,7 +574,9 @@ def _input(raw: bulk.Raw, dialect: Dialect, context: _Context, scope: _Scope) ->
     joins, code = pricing.lookup(dialect, "b", context.lengths)
     raw.execute(f"""
         CREATE TEMPORARY TABLE rt_input AS
-        SELECT b.*, cy.cycle_start, {code} AS code FROM (
+        SELECT b.id, b.service_id, b.account_id, b.prepaid, b.plan_id, b.currency,
+               b.usage_type, b.started_at, b.quantity, b.destination, b.old_status,
+               b.record_id, b.allowance, b.band, cy.cycle_start, {code} AS code FROM (
             SELECT v.*, {pricing.band_sql("v.local")} AS band, v.local / {DAY} AS day FROM (
                 SELECT u.id, u.service_id, l.account_id, l.prepaid, l.plan_id, l.currency,
                        l.bill_day, u.usage_type, u.started_at, u.quantity, u.destination,
@@ -627,22 +629,20 @@ def _charge(raw: bulk.Raw, dialect: Dialect, context: _Context) -> None:
     left = f"z.allowance - COALESCE(a.covered, 0) - {earlier}"
     raw.execute(f"""
         CREATE TEMPORARY TABLE rt_covered AS
-        SELECT z.id, {dialect.greatest("0", dialect.least("z.billed", left))} AS covered
+        SELECT z.id, z.service_id, z.cycle_start, z.usage_type, z.prepaid, a.covered AS base,
+               {dialect.greatest("0", dialect.least("z.billed", left))} AS covered
         FROM (SELECT x.id, x.service_id, x.cycle_start, x.usage_type, x.started_at,
-                     x.allowance, {pricing.units_total(groups, "x")} AS billed
+                     x.prepaid, x.allowance, {pricing.units_total(groups, "x")} AS billed
               FROM ({priced}) x WHERE x.bundle AND x.reason IS NULL) z
         LEFT JOIN allowance_usage a ON a.service_id = z.service_id
              AND a.cycle_start = z.cycle_start AND a.usage_type = z.usage_type
     """)  # fmt: skip
     raw.execute("CREATE UNIQUE INDEX rt_covered_id ON rt_covered (id)")
     # what prepaid allowances stood at: online charging may move them before the write
-    raw.execute(f"""
-        CREATE TEMPORARY TABLE rt_base AS
-        SELECT DISTINCT x.service_id, x.cycle_start, x.usage_type, a.covered
-        FROM ({priced}) x LEFT JOIN allowance_usage a ON a.service_id = x.service_id
-             AND a.cycle_start = x.cycle_start AND a.usage_type = x.usage_type
-        WHERE x.prepaid AND x.bundle AND x.reason IS NULL
-    """)  # fmt: skip
+    raw.execute(
+        "CREATE TEMPORARY TABLE rt_base AS SELECT DISTINCT service_id, cycle_start, "
+        "usage_type, base AS covered FROM rt_covered WHERE prepaid"
+    )
     raw.execute(f"""
         CREATE TEMPORARY TABLE rt_charged AS
         SELECT w.id, w.service_id, w.account_id, w.prepaid, w.usage_type, w.started_at,

@@ -138,16 +138,14 @@ def upgrade():
     )
     op.create_table(
         "deck_range",
-        sa.Column("plan_id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("usage_type", sa.String(length=8), nullable=False),
-        sa.Column("band", sa.String(length=8), nullable=False),
+        sa.Column("deck_key", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column(
             "lo",
             sa.String(length=17).with_variant(sa.String(length=17, collation="C"), "postgresql"),
             nullable=False,
         ),
         sa.Column("code", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("plan_id", "usage_type", "band", "lo"),
+        sa.PrimaryKeyConstraint("deck_key", "lo"),
         sqlite_with_rowid=False,
     )
 
