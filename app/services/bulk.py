@@ -117,20 +117,17 @@ class SqliteTuning:
     another); `restore` gives them their own settings back."""
 
     PRAGMAS = {"cache_size": -65_536, "wal_autocheckpoint": 10_000}
-    # temporary tables in memory (outside a transaction only: rating's own connections)
-    IN_MEMORY = {"temp_store": 2}
 
-    def __init__(self, pragmas: dict[str, int] | None = None):
-        self.pragmas = pragmas or self.PRAGMAS
+    def __init__(self):
         self.tuned: dict[object, dict[str, int]] = {}
 
     def apply(self, driver) -> None:
         if driver in self.tuned or type(driver).__module__ != "sqlite3":
             return
         self.tuned[driver] = {
-            name: driver.execute(f"PRAGMA {name}").fetchone()[0] for name in self.pragmas
+            name: driver.execute(f"PRAGMA {name}").fetchone()[0] for name in self.PRAGMAS
         }
-        for name, value in self.pragmas.items():
+        for name, value in self.PRAGMAS.items():
             driver.execute(f"PRAGMA {name} = {int(value)}")
 
     def restore(self) -> None:

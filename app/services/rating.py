@@ -47,7 +47,7 @@ from app.services.numbers import holder as service_holding
 from app.services.pricing import DAY, Dialect
 
 # records per chunk: PostgreSQL gains from bigger ones (fewer hash tables of the deck to
-# build); SQLite keeps its temporary tables in memory
+# build); SQLite from smaller ones (its workers take turns to write)
 CHUNK_RECORDS = {"postgresql": 500_000, "sqlite": 100_000}
 PENDING = "(ch.usage_id IS NULL OR ch.status = 'unrated')"
 ANALYZE_AFTER = 100_000  # records rated in a run: statistics refreshed for the next
@@ -233,7 +233,7 @@ def _rate_pending(service_ids=None, now: datetime | None = None) -> RatingSummar
         with engine.connect() as connection:
             driver = connection.connection.driver_connection
             raw = bulk.Raw(driver, postgresql)
-            tuning = bulk.SqliteTuning({**bulk.SqliteTuning.PRAGMAS, **bulk.SqliteTuning.IN_MEMORY})
+            tuning = bulk.SqliteTuning()
             tuning.apply(driver)
             if postgresql:
                 _bulk_plans(raw, on=True)
@@ -477,6 +477,11 @@ def _rate(raw: bulk.Raw, context: _Context, scope: _Scope, writing) -> RatingSum
 def _late_cycles(raw: bulk.Raw) -> list[tuple]:
     """(service, cycle start) of postpaid cycles whose allowance later records drew on
     before a pending record that draws on it too."""
+    if not raw.fetch(
+        "SELECT 1 FROM rt_line l WHERE EXISTS "
+        "(SELECT 1 FROM allowance_usage a WHERE a.service_id = l.service_id) LIMIT 1"
+    ):
+        return []  # the chunk's lines have drawn on no allowance yet
     return raw.fetch(
         "SELECT DISTINCT i.service_id, i.cycle_start FROM rt_input i "
         "JOIN rt_tariff t ON t.tariff_id = i.code "
@@ -620,6 +625,8 @@ def _charge(raw: bulk.Raw, dialect: Dialect, context: _Context) -> None:
                {", ".join(f"{u} AS u{k}" for k, u in enumerate(units, 1))}
         FROM rt_input i LEFT JOIN rt_tariff t ON t.tariff_id = i.code
     """
+    # a fence: the units are columns computed once, not expressions copied into each use
+    fence = "OFFSET 0" if raw.postgresql else "LIMIT -1 OFFSET 0"
     earlier = (
         # PostgreSQL sums BIGINTs as NUMERIC, whose division would not truncate
         "CAST(COALESCE(SUM(z.billed) OVER (PARTITION BY z.service_id, z.cycle_start, "
@@ -655,7 +662,7 @@ def _charge(raw: bulk.Raw, dialect: Dialect, context: _Context) -> None:
                     ELSE 0 END AS charge
         FROM (SELECT x.*, {pricing.units_total(groups, "x")} AS billed,
                      COALESCE(c.covered, 0) AS covered
-              FROM ({priced}) x LEFT JOIN rt_covered c ON c.id = x.id) w
+              FROM ({priced} {fence}) x LEFT JOIN rt_covered c ON c.id = x.id) w
     """)  # fmt: skip
 
 
