@@ -529,9 +529,7 @@ def _write(raw: bulk.Raw, dialect: Dialect, context: _Context, counted="TRUE") -
         "billed_quantity, covered_quantity, charge, currency, unrecovered, rated_at) "
         "SELECT c.id, c.service_id, c.status, c.reason, c.cycle_start, c.billed, c.covered, "
         "c.charge, c.charge_currency, COALESCE(c.charge - p.paid, 0), ? "
-        "FROM rt_charged c LEFT JOIN rt_paid p ON p.id = c.id"
-        # in key order (SQLite read the records in that order already)
-        + (" ORDER BY c.id" if raw.postgresql else ""),
+        "FROM rt_charged c LEFT JOIN rt_paid p ON p.id = c.id",
         (context.rated_at,),
     )
     raw.execute(
