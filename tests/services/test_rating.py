@@ -191,17 +191,25 @@ def test_rerate_command(app, tmp_path):
     assert result.exit_code == 1 and "unknown service '399999'" in result.output
 
 
-def test_a_late_record_is_covered_in_the_order_of_its_start(ctx, tmp_path):
-    _samples(tmp_path, cdrs="s2,393331234567,sms,2026-02-11T12:05:00+01:00,39347,1\n"
-             "s3,393331234567,sms,2026-02-11T12:06:00+01:00,39347,1\n")  # fmt: skip
-    rating.rate_pending()  # two SMS, both in the allowance
-    late = tmp_path / "late.csv"
-    late.write_text(
+def _two_sms_then_a_late_one(tmp_path, early: str, late: str, before_late=None):
+    """s2 and s3 (SMS at `early` +5 and +6 minutes) rated, then s1 (at `late`) imported;
+    `before_late` runs in between."""
+    _samples(tmp_path, cdrs=f"s2,393331234567,sms,{early.format(5)},39347,1\n"
+             f"s3,393331234567,sms,{early.format(6)},39347,1\n")  # fmt: skip
+    rating.rate_pending()
+    if before_late is not None:
+        before_late()
+    path = tmp_path / "late.csv"
+    path.write_text(
         "record_id,service_id,usage_type,started_at,destination,quantity\n"
-        "s1,393331234567,sms,2026-02-11T12:00:00+01:00,39347,1\n",
+        f"s1,393331234567,sms,{late},39347,1\n",
         encoding="utf-8",
     )
-    _import("cdrs", late)
+    _import("cdrs", path)
+
+
+def test_a_late_record_is_covered_in_the_order_of_its_start(ctx, tmp_path):
+    _two_sms_then_a_late_one(tmp_path, "2026-02-11T12:0{}:00+01:00", "2026-02-11T12:00:00+01:00")
     assert str(rating.rate_pending()) == "rated 1, unrated 0"
     charges = _charges()
     # s1 came first: it and s2 are in the allowance, s3 pays
@@ -213,16 +221,7 @@ def test_a_late_record_is_covered_in_the_order_of_its_start(ctx, tmp_path):
 
 
 def test_a_late_record_days_before_the_others_brings_its_whole_cycle_back(ctx, tmp_path):
-    _samples(tmp_path, cdrs="s2,393331234567,sms,2026-02-25T12:05:00+01:00,39347,1\n"
-             "s3,393331234567,sms,2026-02-26T12:06:00+01:00,39347,1\n")  # fmt: skip
-    rating.rate_pending()
-    late = tmp_path / "late.csv"
-    late.write_text(
-        "record_id,service_id,usage_type,started_at,destination,quantity\n"
-        "s1,393331234567,sms,2026-02-10T12:00:00+01:00,39347,1\n",
-        encoding="utf-8",
-    )
-    _import("cdrs", late)
+    _two_sms_then_a_late_one(tmp_path, "2026-02-25T12:0{}:00+01:00", "2026-02-10T12:00:00+01:00")
     assert str(rating.rate_pending()) == "rated 1, unrated 0"
     charges = _charges()
     assert [charges[r].charge for r in ("s1", "s2", "s3")] == [
@@ -303,17 +302,9 @@ def test_rerating_leaves_cycles_on_an_issued_invoice_alone(app, ctx, tmp_path):
 
 
 def test_a_late_record_in_an_invoiced_cycle_takes_what_is_left(ctx, tmp_path):
-    _samples(tmp_path, cdrs="s2,393331234567,sms,2026-02-11T12:05:00+01:00,39347,1\n"
-             "s3,393331234567,sms,2026-02-11T12:06:00+01:00,39347,1\n")  # fmt: skip
-    rating.rate_pending()
-    _invoice_the_samples()
-    late = tmp_path / "late.csv"
-    late.write_text(
-        "record_id,service_id,usage_type,started_at,destination,quantity\n"
-        "s1,393331234567,sms,2026-02-11T12:00:00+01:00,39347,1\n",
-        encoding="utf-8",
+    _two_sms_then_a_late_one(
+        tmp_path, "2026-02-11T12:0{}:00+01:00", "2026-02-11T12:00:00+01:00", _invoice_the_samples
     )
-    _import("cdrs", late)
     assert str(rating.rate_pending()) == "rated 1, unrated 0"
     charges = _charges()
     # the invoice stands: s2 and s3 keep the allowance, s1 pays
