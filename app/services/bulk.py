@@ -9,6 +9,11 @@ from datetime import UTC, date, datetime
 from app.extensions import db
 
 
+def id_list(values) -> str:
+    """Integer ids for an `IN (...)` (NULL for none: `IN (NULL)` matches nothing)."""
+    return ", ".join(str(int(v)) for v in values) or "NULL"
+
+
 def is_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 

@@ -18,7 +18,7 @@ from app.models.crm import BillingAccount, PaymentMode, Service, ServiceStatus
 from app.models.types import EPOCH, utcnow
 from app.models.usage import ChargeStatus, UsageCharge, UsageRecord, UsageType
 from app.services import customer_rules as rules
-from app.services import deck, numbers, periods, pricing, rating, usage_import
+from app.services import deck, line_usage, numbers, periods, pricing, rating, usage_import
 from app.services.errors import DomainError
 
 SEARCH_WIDTH = 32
@@ -43,14 +43,14 @@ def authorize(number: str, usage_type: str, destination: str, now: datetime | No
         raise DomainError("service_id", _l("unknown service %(ref)s", ref=repr(number)))
     if service.status != ServiceStatus.ACTIVE:
         return Authorization(0, f"the line is {service.status}")
-    line = rating.line_of(service.id)
+    line = line_usage.line_of(service.id)
     if line.plan_id is None:
         return Authorization(0, "the line's product has no rate plan")
     deck.ensure([line.plan_id])
     db.session.commit()
     local = (now or utcnow()).astimezone(ZoneInfo(line.timezone))
     cycle = periods.cycle_start(line.bill_day, local.date())
-    used = rating.allowance_used(service.id, cycle, usage_type)
+    used = line_usage.allowance_used(service.id, cycle, usage_type)
     allowance = max(line.allowances[usage_type] - used, 0)
     cap = MAX_UNITS[usage_type]
 

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models.audit import AuditLog
 from app.models.crm import BillingAccount, Customer
 from app.models.orders import Order
-from app.services import orders, rating
+from app.services import line_usage, orders
 from app.services.customer_rules import MAX_DEPTH
 from app.services.errors import NotFound
 from app.services.scoping import scoped
@@ -30,7 +30,7 @@ class Customer360:
     history: list[AuditLog]
     orders: list[Order]
     # per open line, its current cycle's usage against its allowances
-    usage: dict[int, list[rating.CycleUsage]]
+    usage: dict[int, list[line_usage.CycleUsage]]
 
 
 def _hierarchy(customer: Customer, region_ids) -> TreeNode | None:
@@ -79,7 +79,7 @@ def load(customer_id: int, region_ids) -> Customer360:
         _hierarchy(customer, region_ids),
         list(history),
         orders.account_orders([account.id for account in accounts]),
-        rating.current_cycle_usage(
+        line_usage.current_cycle_usage(
             [s.id for a in accounts for s in a.services if s.status != "terminated"]
         ),
     )

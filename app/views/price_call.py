@@ -13,7 +13,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from app.models.usage import UsageType
 from app.security import CATALOG, VIEW_METHOD_PERMISSIONS
-from app.services import rating
+from app.services import price_call
 from app.services.errors import DomainError
 from app.services.regions import all_regions
 from app.views.display import USAGE_TYPE_LABELS
@@ -64,7 +64,7 @@ class PriceCallView(BaseView):
             else:
                 started = started.replace(tzinfo=ZoneInfo(region.timezone))
                 try:
-                    priced = rating.price_call(
+                    priced = price_call.price_call(
                         form.plan.data.strip(),
                         form.usage_type.data,
                         form.destination.data.strip(),

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models.crm import BillingAccount
 from app.models.ledger import LedgerEntry
 from app.models.usage import AllowanceUsage, UsageCharge, UsageRecord
-from app.services import charging, imports, ledger, rating
+from app.services import charging, imports, ledger, rating, rating_pipeline
 from app.services.actor import acting_as
 from app.services.errors import DomainError
 from tests.conftest import SAMPLES
@@ -116,7 +116,7 @@ def test_a_debit_while_a_run_works_out_its_chunk_is_taken_into_account(
         encoding="utf-8",
     )
     assert imports.run("cdrs", cdrs).accepted == 1
-    write = rating._write
+    write = rating_pipeline._write
     landed = []
 
     def debit_first(*args, **kwargs):
@@ -135,7 +135,7 @@ def test_a_debit_while_a_run_works_out_its_chunk_is_taken_into_account(
         thread.join()
         return write(*args, **kwargs)
 
-    monkeypatch.setattr(rating, "_write", debit_first)
+    monkeypatch.setattr(rating_pipeline, "_write", debit_first)
     assert str(rating.rate_pending()) == "rated 1, unrated 0"
     charges = dict(
         db.session.execute(

@@ -2,7 +2,7 @@
 
 from app.extensions import db
 from app.models.crm import Service
-from app.services import imports, rating
+from app.services import imports, line_usage, rating
 from app.services.actor import acting_as
 from tests.conftest import SAMPLES
 
@@ -31,7 +31,7 @@ def test_the_360_page_shows_the_current_cycle_against_the_allowances(app, login)
             assert imports.run(kind, SAMPLES / f"{kind}.csv").rejected == 0
         rating.rate_pending()
         customer_id = db.session.scalar(db.select(Customer.id))
-        usage = rating.current_cycle_usage(
+        usage = line_usage.current_cycle_usage(
             [db.session.scalar(db.select(Service.id))], today=date(2026, 2, 20)
         )
         by_type = {
