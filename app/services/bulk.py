@@ -22,10 +22,11 @@ def sql_date(day: date) -> str:
     return day.isoformat()
 
 
-def sql_timestamp(moment: datetime) -> str:
-    """A UTC timestamp as SQLAlchemy stores it (naive UTC text on SQLite)."""
+def sql_timestamp(moment: datetime, postgresql: bool | None = None) -> str:
+    """A UTC timestamp as SQLAlchemy stores it (naive UTC text on SQLite); `postgresql`
+    says which engine, where there is no session to ask (a worker thread)."""
     moment = moment.astimezone(UTC)
-    if is_postgresql():
+    if is_postgresql() if postgresql is None else postgresql:
         return moment.isoformat(sep=" ")
     return moment.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 

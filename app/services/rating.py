@@ -59,13 +59,13 @@ RUN_LOCK_POLL = 1.0  # seconds
 def _one_run_at_a_time():
     """Rating runs (the scheduler's, `flask usage rate`, a re-rating) take turns: two at
     once would rate the same records. A run whose process died loses the lock after
-    RUN_LOCK_STALE."""
+    RUN_LOCK_STALE; a live one beats after each chunk. Yields the holder's name."""
     holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     db.session.commit()
     while not process_lock.acquire(RUN_LOCK, holder, RUN_LOCK_STALE):
         time.sleep(RUN_LOCK_POLL)
     try:
-        yield
+        yield holder
     finally:
         db.session.rollback()
         process_lock.release(RUN_LOCK, holder)
@@ -74,11 +74,11 @@ def _one_run_at_a_time():
 def rate_pending(service_ids=None, now: datetime | None = None) -> RatingSummary:
     """Rate every pending record (of `service_ids` only, when given); a scheduler job and
     `flask usage rate`. Each chunk of accounts commits on its own."""
-    with _one_run_at_a_time():
-        return _rate_pending(service_ids, now)
+    with _one_run_at_a_time() as holder:
+        return _rate_pending(service_ids, now, holder)
 
 
-def _rate_pending(service_ids=None, now: datetime | None = None) -> RatingSummary:
+def _rate_pending(service_ids, now: datetime | None, holder: str) -> RatingSummary:
     now = now or utcnow()
     db.session.commit()
     scope = Scope(service_ids=list(service_ids) if service_ids is not None else None)
@@ -123,6 +123,13 @@ def _rate_pending(service_ids=None, now: datetime | None = None) -> RatingSummar
                     try:
                         chunk = Scope((first, last), scope.service_ids)
                         done.add(rate_chunk(raw, context, chunk, writing))
+                        with turn:  # the run is alive
+                            raw.execute(
+                                "UPDATE process_lock SET heartbeat_at = ? "
+                                "WHERE name = ? AND holder = ?",
+                                (bulk.sql_timestamp(utcnow(), postgresql), RUN_LOCK, holder),
+                            )
+                            driver.commit()
                     except BaseException:
                         driver.rollback()
                         raise
@@ -230,7 +237,7 @@ def rerate(
     dropped and the records rated afresh, whole cycles at a time so allowances are covered
     in `started_at` order again; nothing is charged twice. Prepaid charges stay: their money
     has moved (a correction is an adjustment); so do cycles an issued invoice carries."""
-    with _one_run_at_a_time():
+    with _one_run_at_a_time() as holder:
         cycles = _postpaid_cycles(service_ids, start, end)
         invoiced = _invoiced_cycles(service_ids)
         kept = [cycle for cycle in cycles if cycle in invoiced]
@@ -239,7 +246,7 @@ def rerate(
         if cycles:
             drop_cycles(bulk.Raw.of_session(), [(sid, bulk.sql_date(c)) for sid, c in cycles])
             db.session.commit()
-            summary.add(_rate_pending(sorted({sid for sid, _cycle in cycles}), now))
+            summary.add(_rate_pending(sorted({sid for sid, _cycle in cycles}), now, holder))
         return summary
 
 

@@ -313,3 +313,40 @@ def test_a_late_record_in_an_invoiced_cycle_takes_what_is_left(ctx, tmp_path):
         Decimal("0.0000"),
         Decimal("0.0000"),
     ]
+
+
+def test_chunks_are_rated_side_by_side(app, ctx, tmp_path, monkeypatch):
+    header = (SAMPLES / "customers.csv").read_text(encoding="utf-8").splitlines()[0]
+    customers = tmp_path / "customers.csv"
+    customers.write_text(
+        header
+        + "\n"
+        + "".join(
+            f"CU{n},individual,Customer {n},,IT-C,it,AC{n},postpaid,EUR,5,,SMART,"
+            f"39333000000{n},2026-01-20\n"
+            for n in range(1, 6)
+        ),
+        encoding="utf-8",
+    )
+    for kind in ("rates", "products"):
+        _import(kind, SAMPLES / f"{kind}.csv")
+    _import("customers", customers)
+    cdrs = tmp_path / "cdrs.csv"
+    cdrs.write_text(
+        "record_id,service_id,usage_type,started_at,destination,quantity\n"
+        + "".join(
+            f"c{n}-{k},39333000000{n},sms,2026-02-11T12:0{k}:00+01:00,39347,1\n"
+            for n in range(1, 6)
+            for k in range(3)
+        ),
+        encoding="utf-8",
+    )
+    _import("cdrs", cdrs)
+    monkeypatch.setattr(rating, "CHUNK_RECORDS", {"postgresql": 3, "sqlite": 3})
+    app.config["RATING_WORKERS"] = 2
+    assert str(rating.rate_pending()) == "rated 15, unrated 0"
+    # per line: two SMS in the allowance, the third pays
+    charges = _charges()
+    assert sorted(charges[f"c{n}-{k}"].charge for n in range(1, 6) for k in range(3)) == (
+        [Decimal("0.0000")] * 10 + [Decimal("0.1000")] * 5
+    )
