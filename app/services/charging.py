@@ -46,7 +46,7 @@ def authorize(number: str, usage_type: str, destination: str, now: datetime | No
     line = line_usage.line_of(service.id)
     if line.plan_id is None:
         return Authorization(0, "the line's product has no rate plan")
-    deck.ensure([line.plan_id])
+    deck.ensure([line.plan_id], stale=False)
     db.session.commit()
     local = (now or utcnow()).astimezone(ZoneInfo(line.timezone))
     cycle = periods.cycle_start(line.bill_day, local.date())

@@ -49,9 +49,16 @@ def _signature(plan_id: int) -> str:
     return f"{count}:{ids}:{changed}"
 
 
-def ensure(plan_ids) -> None:
-    """Compile the plans whose rates changed since they were compiled, in the session's
-    transaction."""
+def lengths_of(stored: str) -> list[int]:
+    """deck_plan.lengths as numbers (an empty plan has none)."""
+    return [int(n) for n in stored.split(",") if n]
+
+
+def ensure(plan_ids, stale: bool = True) -> None:
+    """Compile the plans never compiled and, with `stale`, those whose rates changed since,
+    in the session's transaction. Only rating runs and rate imports, which take turns,
+    compile a stale plan: a deck changing under a run would price a chunk half with the
+    old tariffs; online charging and the price-a-call tool use the deck as it is."""
     compiled = dict(
         bulk.fetch(
             "SELECT plan_id, signature FROM deck_plan WHERE plan_id IN "
@@ -59,6 +66,8 @@ def ensure(plan_ids) -> None:
         )
     )
     for plan_id in plan_ids:
+        if plan_id in compiled and not stale:
+            continue
         if compiled.get(plan_id) != _signature(plan_id):
             # two compiles of a plan take turns (a write first: SQLite's lock, PostgreSQL's
             # row lock); the second finds it done

@@ -50,7 +50,7 @@ def price_call(plan_code: str, usage_type: str, destination: str, started_at: da
         raise DomainError("plan", _l("unknown rate plan %(code)s", code=repr(plan_code)))
     if quantity < 0:
         raise DomainError("quantity", _l("a whole number of 0 or more"))
-    deck.ensure([plan_id])
+    deck.ensure([plan_id], stale=False)
     db.session.commit()
     local = started_at.astimezone(ZoneInfo(timezone))
     found = pricing.quote(plan_id, usage_type, destination, local, [quantity])[0]

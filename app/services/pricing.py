@@ -188,7 +188,7 @@ def quote(
     dialect = Dialect(bulk.is_postgresql())
     compiled = bulk.fetch("SELECT max_groups, lengths FROM deck_plan WHERE plan_id = ?", (plan_id,))
     groups, lengths = compiled[0] if compiled else (1, "0")
-    joins, code = lookup(dialect, "q", [int(n) for n in lengths.split(",")])
+    joins, code = lookup(dialect, "q", sorted(set(deck.lengths_of(lengths)) | {0}, reverse=True))
     units = units_sql(dialect, groups, "x.quantity", "x")
     each = range(1, groups + 1)
     sql = f"""

@@ -39,7 +39,7 @@ from app.models.catalog import RatePlan
 from app.models.imports import ImportBatch, ImportReject
 from app.models.types import utcnow
 from app.models.usage import Band, Rate, UsageType
-from app.services import csv_import
+from app.services import csv_import, rating
 from app.services import customer_rules as rules
 from app.services.actor import current_username
 from app.services.deck import compile_plan
@@ -445,19 +445,20 @@ def import_rates(path: str | Path) -> csv_import.ImportSummary:
     _store_rejects(batch.id, deck, deck.refused)
     summary.rejected = len(deck.refused)
     _save_counts(batch.id, summary)
-    for code, lines in deck.plans().items():
-        try:
-            accepted, duplicates = _replace_plan(code, [deck.parsed[line] for line in lines])
-        except SQLAlchemyError as exc:  # the database refused the plan: its rows are rejects
-            db.session.rollback()
-            reason = csv_import._database_reason(exc)
-            deck.refused.update(dict.fromkeys(lines, reason))
-            _store_rejects(summary.batch_id, deck, lines)
-            summary.rejected += len(lines)
-        else:
-            summary.accepted += accepted
-            summary.duplicates += duplicates
-        _save_counts(summary.batch_id, summary)
+    with rating.one_at_a_time():  # a plan's deck does not change under a rating run
+        for code, lines in deck.plans().items():
+            try:
+                accepted, duplicates = _replace_plan(code, [deck.parsed[line] for line in lines])
+            except SQLAlchemyError as exc:  # the database refused the plan: its rows are rejects
+                db.session.rollback()
+                reason = csv_import._database_reason(exc)
+                deck.refused.update(dict.fromkeys(lines, reason))
+                _store_rejects(summary.batch_id, deck, lines)
+                summary.rejected += len(lines)
+            else:
+                summary.accepted += accepted
+                summary.duplicates += duplicates
+            _save_counts(summary.batch_id, summary)
     return summary
 
 

@@ -56,9 +56,10 @@ RUN_LOCK_POLL = 1.0  # seconds
 
 
 @contextmanager
-def _one_run_at_a_time():
-    """Rating runs (the scheduler's, `flask usage rate`, a re-rating) take turns: two at
-    once would rate the same records. A run whose process died loses the lock after
+def one_at_a_time():
+    """Rating runs (the scheduler's, `flask usage rate`, a re-rating) and rate imports take
+    turns: two runs at once would rate the same records, and a deck compiled under a run
+    would change its tariffs half-way. A run whose process died loses the lock after
     RUN_LOCK_STALE; a live one beats after each chunk. Yields the holder's name."""
     holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     db.session.commit()
@@ -74,7 +75,7 @@ def _one_run_at_a_time():
 def rate_pending(service_ids=None, now: datetime | None = None) -> RatingSummary:
     """Rate every pending record (of `service_ids` only, when given); a scheduler job and
     `flask usage rate`. Each chunk of accounts commits on its own."""
-    with _one_run_at_a_time() as holder:
+    with one_at_a_time() as holder:
         return _rate_pending(service_ids, now, holder)
 
 
@@ -124,16 +125,20 @@ def _rate_pending(service_ids, now: datetime | None, holder: str) -> RatingSumma
                         chunk = Scope((first, last), scope.service_ids)
                         done.add(rate_chunk(raw, context, chunk, writing))
                         with turn:  # the run is alive
-                            raw.execute(
+                            alive = raw.execute(
                                 "UPDATE process_lock SET heartbeat_at = ? "
                                 "WHERE name = ? AND holder = ?",
                                 (bulk.sql_timestamp(utcnow(), postgresql), RUN_LOCK, holder),
                             )
                             driver.commit()
+                        if not alive:  # taken over as stale: another run goes on
+                            raise RuntimeError("the rating run lost its lock")
                     except BaseException:
                         driver.rollback()
                         raise
             finally:
+                if not raw.usable():
+                    driver.rollback()
                 drop(raw, ("rt_zone", "rt_cycle"))
                 driver.commit()
                 tuning.restore()
@@ -162,12 +167,13 @@ def rate_records(usage_ids: list[int], now: datetime | None = None) -> RatingSum
     if not accounts:
         return RatingSummary()
     raw = bulk.Raw.of_session()
-    context = _context(scope, now or utcnow(), first_day, last_day)
+    context = _context(scope, now or utcnow(), first_day, last_day, stale=False)
     calendar(raw, context, first_day, last_day)
     try:
         return rate_chunk(raw, context, scope, nullcontext)
     finally:
-        drop(raw, ("rt_zone", "rt_cycle"))
+        if raw.usable():
+            drop(raw, ("rt_zone", "rt_cycle"))
 
 
 def _pending_accounts(scope: Scope) -> tuple[list[tuple[int, int]], int, int]:
@@ -202,7 +208,9 @@ def _chunks(accounts: list[tuple[int, int]], size: int) -> list[tuple[int, int]]
     return chunks
 
 
-def _context(scope: Scope, now: datetime, first_day: int, last_day: int) -> Context:
+def _context(
+    scope: Scope, now: datetime, first_day: int, last_day: int, stale: bool = True
+) -> Context:
     """Compile the plans in scope if their rates changed, and work out the calendar of the
     days the records fall on."""
     plans = [
@@ -214,11 +222,11 @@ def _context(scope: Scope, now: datetime, first_day: int, last_day: int) -> Cont
             f"WHERE p.rate_plan_id IS NOT NULL AND {scope.line_filter()}"
         )
     ]
-    deck.ensure(plans)
+    deck.ensure(plans, stale)
     shape = bulk.fetch(
         f"SELECT max_groups, lengths FROM deck_plan WHERE plan_id IN ({bulk.id_list(plans)})"
     )
-    lengths = sorted({int(n) for _g, found in shape for n in found.split(",")} | {0}, reverse=True)
+    lengths = sorted({n for _g, found in shape for n in deck.lengths_of(found)} | {0}, reverse=True)
     return Context(
         rated_at=bulk.sql_timestamp(now),
         groups=max((int(g) for g, _l in shape), default=1),
@@ -237,7 +245,7 @@ def rerate(
     dropped and the records rated afresh, whole cycles at a time so allowances are covered
     in `started_at` order again; nothing is charged twice. Prepaid charges stay: their money
     has moved (a correction is an adjustment); so do cycles an issued invoice carries."""
-    with _one_run_at_a_time() as holder:
+    with one_at_a_time() as holder:
         cycles = _postpaid_cycles(service_ids, start, end)
         invoiced = _invoiced_cycles(service_ids)
         kept = [cycle for cycle in cycles if cycle in invoiced]

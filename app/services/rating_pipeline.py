@@ -237,7 +237,7 @@ def _write(raw: bulk.Raw, dialect: Dialect, context: Context, counted="TRUE") ->
     rated_meanwhile = _with_nested_loops(
         raw,
         "DELETE FROM rt_input WHERE prepaid AND EXISTS (SELECT 1 FROM usage_charge c "
-        "WHERE c.usage_id = rt_input.id AND c.status = 'rated')",
+        "WHERE c.usage_id = rt_input.id AND (c.status = 'rated' OR rt_input.old_status IS NULL))",
     )
     moved = raw.fetch(
         "SELECT 1 FROM rt_base b LEFT JOIN allowance_usage a ON a.service_id = b.service_id "

@@ -350,3 +350,11 @@ def test_chunks_are_rated_side_by_side(app, ctx, tmp_path, monkeypatch):
     assert sorted(charges[f"c{n}-{k}"].charge for n in range(1, 6) for k in range(3)) == (
         [Decimal("0.0000")] * 10 + [Decimal("0.1000")] * 5
     )
+
+
+def test_a_plan_waiting_for_its_rates_leaves_its_records_unrated(ctx):
+    _import("products", SAMPLES / "products.csv")  # names plan BASIC: created empty
+    _import("customers", SAMPLES / "customers.csv")
+    _import("cdrs", SAMPLES / "cdrs.csv")
+    assert str(rating.rate_pending()) == "rated 0, unrated 9"
+    assert _charges()["e1"].reason == "no voice rates in the plan"
