@@ -52,6 +52,13 @@ class Raw:
 
         return self.driver.info.transaction_status != TransactionStatus.INERROR
 
+    def analyze(self, *tables: str) -> None:
+        """Refresh PostgreSQL's statistics of tables a bulk job has just filled or grown,
+        so that the next statements are planned for their real size (autovacuum would do
+        it later, and never for a temporary table)."""
+        if self.postgresql:
+            self.execute(f"ANALYZE {', '.join(tables)}")
+
     def _run(self, cursor, sql: str, params: tuple) -> None:
         if not self.postgresql:
             cursor.execute(sql, params)
@@ -109,17 +116,16 @@ def fetch(sql: str, params: tuple = ()) -> list[tuple]:
 
 
 def analyze(*tables: str) -> None:
-    """Refresh PostgreSQL's statistics of tables a bulk job has just grown, so that the next
-    bulk statements are planned for their real size (autovacuum would do it, later)."""
+    """`Raw.analyze` on the session's connection, committed."""
     if is_postgresql():
-        execute(f"ANALYZE {', '.join(tables)}")
+        Raw.of_session().analyze(*tables)
         db.session.commit()
 
 
 class SqliteTuning:
     """SQLite, during a bulk job: a bigger page cache for the large tables' indexes and
-    fewer checkpoints (each copies the pages a chunk changed from the
-    WAL into the database). Applied to each driver connection the job meets (a commit may hand back
+    fewer checkpoints (each copies the pages a chunk changed from the WAL into the
+    database). Applied to each driver connection the job meets (a commit may hand back
     another); `restore` gives them their own settings back."""
 
     PRAGMAS = {"cache_size": -65_536, "wal_autocheckpoint": 10_000}

@@ -88,8 +88,16 @@ class Context:
     days: tuple[int, int]
 
 
+EPOCH_DAY = date(1970, 1, 1)
+
+
 def _date(day: int) -> date:
-    return date(1970, 1, 1) + timedelta(days=day)
+    """The date of a day number (days since 1970, as `started_at / DAY` counts them)."""
+    return EPOCH_DAY + timedelta(days=day)
+
+
+def _day(day: date) -> int:
+    return (day - EPOCH_DAY).days
 
 
 def _zone_day(zone: str, day: int) -> tuple[str, int, int, int, int]:
@@ -142,7 +150,7 @@ def calendar(raw: bulk.Raw, context: Context, first_day: int, last_day: int) -> 
             for day in days
         ],
     )
-    _analyze(raw, "rt_zone", "rt_cycle")
+    raw.analyze("rt_zone", "rt_cycle")
 
 
 BULK_PLANS = {
@@ -160,13 +168,6 @@ BULK_PLANS = {
 def bulk_plans(raw: bulk.Raw, on: bool) -> None:
     for name, value in BULK_PLANS.items():
         raw.execute(f"SET {name} = {value}" if on else f"RESET {name}")
-
-
-def _analyze(raw: bulk.Raw, *tables: str) -> None:
-    """PostgreSQL plans a join by the tables' statistics, which a temporary table has only
-    once analyzed (autovacuum never sees it)."""
-    if raw.postgresql:
-        raw.execute(f"ANALYZE {', '.join(tables)}")
 
 
 def drop(raw: bulk.Raw, tables) -> None:
@@ -192,8 +193,8 @@ def rate_chunk(raw: bulk.Raw, context: Context, scope: Scope, writing) -> Rating
             raw.execute("CREATE TEMPORARY TABLE rt_asked AS SELECT id FROM rt_input")
             drop_cycles(raw, late)
             starts = [date.fromisoformat(str(cycle)) for _sid, cycle in late]
-            first = min((min(starts) - date(1970, 1, 1)).days, context.days[0])
-            last = max((periods.cycle_end(max(starts)) - date(1970, 1, 1)).days, context.days[1])
+            first = min(_day(min(starts)), context.days[0])
+            last = max(_day(periods.cycle_end(max(starts))), context.days[1])
             calendar(raw, context, first, last)
             _input(raw, dialect, context, scope)
             _tariffs(raw, context)
@@ -299,7 +300,7 @@ def _input(raw: bulk.Raw, dialect: Dialect, context: Context, scope: Scope) -> N
         f"LEFT JOIN product p ON p.code = s.product_code WHERE {scope.line_filter()}"
     )
     raw.execute("CREATE UNIQUE INDEX rt_line_service ON rt_line (service_id)")
-    _analyze(raw, "rt_line")
+    raw.analyze("rt_line")
     bounds = ""
     if raw.postgresql:  # its merge join then reads only the chunk's part of the index
         first, last = raw.fetch("SELECT MIN(service_id), MAX(service_id) FROM rt_line")[0]
@@ -397,13 +398,10 @@ def _charge(raw: bulk.Raw, dialect: Dialect, context: Context) -> None:
 def _debit_prepaid(raw: bulk.Raw, dialect: Dialect, context: Context) -> None:
     """rt_paid: what each prepaid record's account pays of its charge, in `started_at`
     order, never below zero; the ledger entries and the new balances."""
+    # the accounts are locked (_write): their balances stay as read here until the commit
     raw.execute(
         "CREATE TEMPORARY TABLE rt_debit AS SELECT DISTINCT account_id FROM rt_charged "
         "WHERE prepaid AND charge > 0"
-    )
-    # lock the accounts, then read their balance: online charging may debit them meanwhile
-    raw.execute(
-        "UPDATE billing_account SET balance = balance WHERE id IN (SELECT account_id FROM rt_debit)"
     )
     before = (
         "CAST(COALESCE(SUM(c.charge) OVER (PARTITION BY c.account_id "
