@@ -49,9 +49,14 @@ def _signature(plan_id: int) -> str:
     return f"{count}:{ids}:{changed}"
 
 
-def lengths_of(stored: str) -> list[int]:
-    """deck_plan.lengths as numbers (an empty plan has none)."""
-    return [int(n) for n in stored.split(",") if n]
+def shape(plan_ids) -> tuple[int, list[int]]:
+    """What rating's SQL for these compiled plans must cover: the most groups a tariff has,
+    and the lengths of the range keys, longest first (0, the `*` key, always)."""
+    rows = bulk.fetch(
+        f"SELECT max_groups, lengths FROM deck_plan WHERE plan_id IN ({bulk.id_list(plan_ids)})"
+    )
+    lengths = {int(n) for _groups, stored in rows for n in stored.split(",") if n} | {0}
+    return max((int(groups) for groups, _stored in rows), default=1), sorted(lengths, reverse=True)
 
 
 def ensure(plan_ids, stale: bool = True) -> None:

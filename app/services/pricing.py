@@ -186,9 +186,8 @@ def quote(
     record to draw on `allowance` units (`local`: the start on the region's clock;
     `currency`: the account's, when there is one)."""
     dialect = Dialect(bulk.is_postgresql())
-    compiled = bulk.fetch("SELECT max_groups, lengths FROM deck_plan WHERE plan_id = ?", (plan_id,))
-    groups, lengths = compiled[0] if compiled else (1, "0")
-    joins, code = lookup(dialect, "q", sorted(set(deck.lengths_of(lengths)) | {0}, reverse=True))
+    groups, lengths = deck.shape([plan_id])
+    joins, code = lookup(dialect, "q", lengths)
     units = units_sql(dialect, groups, "x.quantity", "x")
     each = range(1, groups + 1)
     sql = f"""

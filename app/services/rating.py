@@ -223,13 +223,10 @@ def _context(
         )
     ]
     deck.ensure(plans, stale)
-    shape = bulk.fetch(
-        f"SELECT max_groups, lengths FROM deck_plan WHERE plan_id IN ({bulk.id_list(plans)})"
-    )
-    lengths = sorted({n for _g, found in shape for n in deck.lengths_of(found)} | {0}, reverse=True)
+    groups, lengths = deck.shape(plans)
     return Context(
         rated_at=bulk.sql_timestamp(now),
-        groups=max((int(g) for g, _l in shape), default=1),
+        groups=groups,
         lengths=lengths,
         zones=[row[0] for row in bulk.fetch("SELECT DISTINCT timezone FROM region")],
         bill_days=[row[0] for row in bulk.fetch("SELECT DISTINCT bill_day FROM billing_account")],
