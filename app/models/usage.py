@@ -91,6 +91,8 @@ class UsageRecord(Model):
     __tablename__ = "usage_record"
     __table_args__ = (
         Index("ix_usage_record_service_started", "service_id", "started_at"),
+        # batch ids follow the physical order of the records (migration 0010)
+        Index("ix_usage_record_batch_id", "batch_id", postgresql_using="brin"),
         CheckConstraint("usage_type in ('voice', 'sms', 'data')", name="ck_usage_type"),
         CheckConstraint("quantity >= 0", name="ck_usage_quantity"),
     )
@@ -105,7 +107,7 @@ class UsageRecord(Model):
     started_at: Mapped[datetime] = mapped_column(EpochMicros)
     destination: Mapped[str] = mapped_column(String(64))
     quantity: Mapped[int] = mapped_column(BigInteger)
-    batch_id: Mapped[int | None] = mapped_column(index=True)
+    batch_id: Mapped[int | None] = mapped_column()
 
     # this table's column on the right of each join: FAB's list queries join a related
     # table by putting its alias on the other side of the column without a foreign key

@@ -108,9 +108,19 @@ def _rate_pending(service_ids, now: datetime | None, holder: str) -> RatingSumma
 
             @contextmanager
             def writing():
+                """A chunk's write, committed with the run's heartbeat: a run that lost its
+                lock (taken over as stale) writes nothing more. The next chunk is worked out
+                while another worker writes."""
                 with turn:
                     try:
                         yield
+                        alive = raw.execute(
+                            "UPDATE process_lock SET heartbeat_at = ? "
+                            "WHERE name = ? AND holder = ?",
+                            (bulk.sql_timestamp(utcnow(), postgresql), RUN_LOCK, holder),
+                        )
+                        if not alive:
+                            raise RuntimeError("the rating run lost its lock")
                         driver.commit()
                     except BaseException:
                         driver.rollback()
@@ -124,15 +134,6 @@ def _rate_pending(service_ids, now: datetime | None, holder: str) -> RatingSumma
                     try:
                         chunk = Scope((first, last), scope.service_ids)
                         done.add(rate_chunk(raw, context, chunk, writing))
-                        with turn:  # the run is alive
-                            alive = raw.execute(
-                                "UPDATE process_lock SET heartbeat_at = ? "
-                                "WHERE name = ? AND holder = ?",
-                                (bulk.sql_timestamp(utcnow(), postgresql), RUN_LOCK, holder),
-                            )
-                            driver.commit()
-                        if not alive:  # taken over as stale: another run goes on
-                            raise RuntimeError("the rating run lost its lock")
                     except BaseException:
                         driver.rollback()
                         raise

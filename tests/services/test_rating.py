@@ -3,6 +3,8 @@
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from app.extensions import db
 from app.models.crm import BillingAccount
 from app.models.ledger import LedgerEntry
@@ -274,6 +276,23 @@ def test_runs_take_turns(app, ctx, tmp_path, monkeypatch):
     assert finished.wait(30)
     thread.join()
     assert len(_charges()) == 9
+
+
+def test_a_run_that_lost_its_lock_writes_nothing_more(ctx, tmp_path, monkeypatch):
+    from app.services import rating_pipeline
+
+    _samples(tmp_path)
+    write = rating_pipeline._write
+
+    def taken_over(raw, *args, **kwargs):
+        # another process took the lock over as stale while this chunk was worked out
+        raw.execute("UPDATE process_lock SET holder = 'another run' WHERE name = 'rating'")
+        return write(raw, *args, **kwargs)
+
+    monkeypatch.setattr(rating_pipeline, "_write", taken_over)
+    with pytest.raises(RuntimeError, match="lost its lock"):
+        rating.rate_pending()
+    assert _charges() == {}
 
 
 def _invoice_the_samples():
