@@ -96,6 +96,11 @@ MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "billing@abonent.exa
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "")
 BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
 
+# Bill runs: accounts per chunk (one transaction each); an account with usage not rated yet
+# is left unbilled with the reason ("refuse"), or billed without that usage ("skip")
+BILL_RUN_CHUNK = int(os.environ.get("BILL_RUN_CHUNK", "1000"))
+BILL_UNRATED_USAGE = os.environ.get("BILL_UNRATED_USAGE", "refuse")
+
 # PostgreSQL: chunks of accounts rated in parallel, one connection each (SQLite: one writer)
 RATING_WORKERS = int(os.environ.get("RATING_WORKERS", "2"))
 

@@ -2,6 +2,7 @@
 
 
 def register(app) -> None:
+    from app.cli.billing import billing
     from app.cli.data import data
     from app.cli.demo import demo
     from app.cli.provisioning import provisioning
@@ -15,3 +16,4 @@ def register(app) -> None:
     app.cli.add_command(scheduler)
     app.cli.add_command(provisioning)
     app.cli.add_command(usage)
+    app.cli.add_command(billing)

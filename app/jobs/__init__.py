@@ -4,7 +4,7 @@ Each entry is (job id, APScheduler trigger arguments, callable). Later parts of 
 product (rating, provisioning, bill runs, deliveries, dunning) add theirs here.
 """
 
-from app.services import lifecycle, numbers, provisioning, rating
+from app.services import billing, lifecycle, numbers, provisioning, rating
 
 JOBS = [
     (
@@ -26,5 +26,10 @@ JOBS = [
         "rate-usage",
         {"trigger": "interval", "minutes": 5},
         rating.rate_pending,
+    ),
+    (
+        "bill-runs",
+        {"trigger": "cron", "hour": 0, "minute": 30, "timezone": "UTC"},
+        billing.run_due,
     ),
 ]

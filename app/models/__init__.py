@@ -2,6 +2,15 @@
 
 from app.models import sqlite  # noqa: F401  (ILIKE that can use SQLite's indexes)
 from app.models.audit import AuditLog
+from app.models.billing import (
+    AccountDiscount,
+    Adjustment,
+    BillRun,
+    BillRunError,
+    Invoice,
+    InvoiceCounter,
+    InvoiceLine,
+)
 from app.models.catalog import Discount, Product, ProductName, RatePlan
 from app.models.crm import (
     BillingAccount,
@@ -34,6 +43,13 @@ def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
 
 __all__ = [
     "AbonentUser",
+    "AccountDiscount",
+    "Adjustment",
+    "BillRun",
+    "BillRunError",
+    "Invoice",
+    "InvoiceCounter",
+    "InvoiceLine",
     "AuditLog",
     "BillingAccount",
     "Contact",

@@ -76,10 +76,11 @@ def rate_pending(service_ids=None, now: datetime | None = None) -> RatingSummary
     """Rate every pending record (of `service_ids` only, when given); a scheduler job and
     `flask usage rate`. Each chunk of accounts commits on its own."""
     with one_at_a_time() as holder:
-        return _rate_pending(service_ids, now, holder)
+        return rate_pending_held(holder, service_ids, now)
 
 
-def _rate_pending(service_ids, now: datetime | None, holder: str) -> RatingSummary:
+def rate_pending_held(holder: str, service_ids=None, now: datetime | None = None) -> RatingSummary:
+    """`rate_pending` for a job that already holds the run lock (a bill run)."""
     now = now or utcnow()
     db.session.commit()
     scope = Scope(service_ids=list(service_ids) if service_ids is not None else None)
@@ -252,7 +253,7 @@ def rerate(
         if cycles:
             drop_cycles(bulk.Raw.of_session(), [(sid, bulk.sql_date(c)) for sid, c in cycles])
             db.session.commit()
-            summary.add(_rate_pending(sorted({sid for sid, _cycle in cycles}), now, holder))
+            summary.add(rate_pending_held(holder, sorted({sid for sid, _cycle in cycles}), now))
         return summary
 
 

@@ -1,0 +1,194 @@
+"""Bills: bill runs, invoices and their lines, the counters that number them, and what the
+next bill must carry (adjustments, discounts granted to an account)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from flask_appbuilder import Model
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.catalog import Discount
+from app.models.crm import BillingAccount, Customer
+from app.models.types import ExactDecimal, UTCDateTime, utcnow
+
+
+class InvoiceStatus(StrEnum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    OVERDUE = "overdue"
+    CREDITED = "credited"
+    VOID = "void"
+
+
+class LineKind(StrEnum):
+    RECURRING = "recurring"
+    ACTIVATION = "activation"
+    USAGE = "usage"
+    DISCOUNT = "discount"
+    ADJUSTMENT = "adjustment"
+    CREDIT = "credit"
+
+
+class BillRunStatus(StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class BillRun(Model):
+    """One bill run: for which date, who started it, when, and what came of it."""
+
+    __tablename__ = "bill_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_date: Mapped[date] = mapped_column(Date, index=True)
+    username: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default=BillRunStatus.RUNNING)
+    created: Mapped[int] = mapped_column(default=0)
+    already_billed: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+
+    errors: Mapped[list[BillRunError]] = relationship(back_populates="run")
+
+    def __str__(self) -> str:
+        return f"{self.run_date} #{self.id}"
+
+
+class BillRunError(Model):
+    """An account a bill run left unbilled, and why."""
+
+    __tablename__ = "bill_run_error"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("bill_run.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("billing_account.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+
+    run: Mapped[BillRun] = relationship(back_populates="errors")
+    account: Mapped[BillingAccount] = relationship()
+
+
+class InvoiceCounter(Model):
+    """The last number given in a series and year: taken in the invoice's own transaction,
+    so numbers have no gaps."""
+
+    __tablename__ = "invoice_counter"
+
+    series: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class Invoice(Model):
+    """A bill of one paying account for one period; never edited once issued (credit notes
+    and adjustments correct it)."""
+
+    __tablename__ = "invoice"
+    __table_args__ = (
+        # exactly once: a second run of the same date finds the account billed
+        UniqueConstraint("account_id", "period_start", name="uq_invoice_account_period"),
+        CheckConstraint(
+            "status in ('draft', 'issued', 'partially_paid', 'paid', 'overdue', 'credited', "
+            "'void')",
+            name="ck_invoice_status",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("billing_account.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    bill_run_id: Mapped[int | None] = mapped_column(ForeignKey("bill_run.id"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    issue_date: Mapped[date] = mapped_column(Date, index=True)
+    due_date: Mapped[date] = mapped_column(Date, index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    language: Mapped[str] = mapped_column(String(5))
+    vat_rate: Mapped[Decimal] = mapped_column(ExactDecimal(4))
+    subtotal: Mapped[Decimal] = mapped_column(ExactDecimal(4))
+    tax: Mapped[Decimal] = mapped_column(ExactDecimal(4))
+    total: Mapped[Decimal] = mapped_column(ExactDecimal(4))
+    status: Mapped[str] = mapped_column(String(16), default=InvoiceStatus.ISSUED, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    account: Mapped[BillingAccount] = relationship()
+    customer: Mapped[Customer] = relationship()
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        back_populates="invoice", order_by="InvoiceLine.position"
+    )
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class InvoiceLine(Model):
+    """One line of an invoice, in the section of the account it bills (a consolidated
+    invoice has a section per child account)."""
+
+    __tablename__ = "invoice_line"
+    __table_args__ = (
+        CheckConstraint(
+            "kind in ('recurring', 'activation', 'usage', 'discount', 'adjustment', 'credit')",
+            name="ck_invoice_line_kind",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
+    position: Mapped[int] = mapped_column()
+    account_id: Mapped[int] = mapped_column(ForeignKey("billing_account.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"))
+    number: Mapped[str | None] = mapped_column(String(32))  # the line's number when billed
+    usage_type: Mapped[str | None] = mapped_column(String(8))
+    description: Mapped[str] = mapped_column(String(200))
+    # days for a recurring fee, billed units for usage, 1 otherwise
+    quantity: Mapped[Decimal] = mapped_column(ExactDecimal(4))
+    amount: Mapped[Decimal] = mapped_column(ExactDecimal(4))
+
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+    account: Mapped[BillingAccount] = relationship()
+
+
+class Adjustment(Model):
+    """An amount staff put on an account's next bill (negative: in the customer's favour)."""
+
+    __tablename__ = "adjustment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("billing_account.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(ExactDecimal(4))
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(200))
+    username: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the invoice that carried it; empty until then
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
+
+    account: Mapped[BillingAccount] = relationship()
+    invoice: Mapped[Invoice | None] = relationship()
+
+
+class AccountDiscount(Model):
+    """A catalog discount granted to an account from the cycle holding `starts_on`."""
+
+    __tablename__ = "account_discount"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("billing_account.id"), index=True)
+    discount_id: Mapped[int] = mapped_column(ForeignKey("discount.id"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    username: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    account: Mapped[BillingAccount] = relationship()
+    discount: Mapped[Discount] = relationship()
