@@ -105,9 +105,10 @@ def run_due(now: datetime | None = None) -> list[BillRunSummary]:
 def preview(account: BillingAccount, run_date: date) -> Bill | None:
     """The bill the run of `run_date` would make for the account's payer, written nowhere
     (None: nothing to bill). Raises BillRefused."""
-    payer = account
-    while payer.bill_to is not None:
+    payer, seen = account, {account.id}
+    while payer.bill_to is not None and payer.bill_to.id not in seen:
         payer = payer.bill_to
+        seen.add(payer.id)
     period = _period(run_date)
     timezone = payer.customer.region.timezone
     children = _children([payer.id])
@@ -213,33 +214,31 @@ def _write_chunk(bill_run, bills, refused, summary, period, timezone) -> None:
     """The chunk in one transaction; if that fails, bill by bill, each failure recorded."""
     try:
         _write(bills, bill_run, period, timezone)
-        _record(bill_run, refused, len(bills), summary)
-        db.session.commit()
+        _commit(bill_run, len(bills), refused, summary)
         return
     except Exception:  # noqa: BLE001 - isolated below, account by account
         db.session.rollback()
     for bill in bills:
         try:
             _write([bill], bill_run, period, timezone)
-            _record(bill_run, [], 1, summary)
-            db.session.commit()
+            _commit(bill_run, 1, [], summary)
         except Exception as exc:  # noqa: BLE001 - the account is reported, the run goes on
             db.session.rollback()
-            _record(bill_run, [(bill.payer.account, str(exc)[:REASON_MAX])], 0, summary)
-            db.session.commit()
-    _record(bill_run, refused, 0, summary)
+            _commit(bill_run, 0, [(bill.payer.account, str(exc))], summary)
+    _commit(bill_run, 0, refused, summary)
+
+
+def _commit(bill_run: BillRun, created: int, refused, summary: BillRunSummary) -> None:
+    """Commit what was written with the run's counts and errors; the summary follows once
+    committed."""
+    failed = [(account, reason[:REASON_MAX]) for account, reason in refused]
+    bill_run.created = summary.created + created
+    bill_run.failed = len(summary.failed) + len(failed)
+    for account, reason in failed:
+        db.session.add(BillRunError(run_id=bill_run.id, account_id=account.id, reason=reason))
     db.session.commit()
-
-
-def _record(bill_run: BillRun, refused, created: int, summary: BillRunSummary) -> None:
     summary.created += created
-    summary.failed += [(account.ref, reason) for account, reason in refused]
-    bill_run.created = summary.created
-    bill_run.failed = len(summary.failed)
-    for account, reason in refused:
-        db.session.add(BillRunError(run_id=bill_run.id, account_id=account.id,
-                                    reason=reason[:REASON_MAX]))  # fmt: skip
-    db.session.flush()
+    summary.failed += [(account.ref, reason) for account, reason in failed]
 
 
 # --------------------------------------------------------------------------- facts

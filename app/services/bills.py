@@ -144,6 +144,12 @@ def make_bill(
     lines: list[Line] = []
     adjustment_ids: list[int] = []
     for account in (payer.account, *payer.children):
+        if account.currency != payer.account.currency:
+            raise BillRefused(
+                str(_l("account %(ref)s is in %(currency)s, the paying account in %(payer)s",
+                       ref=account.ref, currency=account.currency,
+                       payer=payer.account.currency))
+            )  # fmt: skip
         if account.unrated and not skip_unrated:
             count = sum(account.unrated.values())
             raise BillRefused(
