@@ -88,22 +88,22 @@ def test_a_dry_run_writes_nothing_and_the_preview_is_the_bill(ctx):
     )
 
 
+PRODUCTS = (
+    "code,name,line_type,payment_mode,currency,monthly_fee,activation_fee,rate_plan,voice_min,"
+    "sms,data_mb,min_credit_class"
+)
+CUSTOMERS = (
+    "customer_ref,kind,name,parent_ref,region,language,account_ref,payment_mode,currency,"
+    "bill_day,bill_to,product_code,service_id,activated_on"
+)
+
+
 def _customers(tmp_path, rows, products=None):
-    if products:
-        path = tmp_path / "products.csv"
-        path.write_text(
-            "code,name,line_type,payment_mode,currency,monthly_fee,activation_fee,rate_plan,"
-            "voice_min,sms,data_mb,min_credit_class\n" + products,
-            encoding="utf-8",
-        )
-        _import("products", path)
-    path = tmp_path / "customers.csv"
-    path.write_text(
-        "customer_ref,kind,name,parent_ref,region,language,account_ref,payment_mode,currency,"
-        "bill_day,bill_to,product_code,service_id,activated_on\n" + rows,
-        encoding="utf-8",
-    )
-    _import("customers", path)
+    for kind, header, body in (("products", PRODUCTS, products), ("customers", CUSTOMERS, rows)):
+        if body:
+            path = tmp_path / f"{kind}.csv"
+            path.write_text(f"{header}\n{body}", encoding="utf-8")
+            _import(kind, path)
 
 
 def _activate_all():
