@@ -75,16 +75,18 @@ class BillRunSummary:
         return f"invoices created {self.created}, already billed {self.already}"
 
 
-def run(run_date: date, dry_run: bool = False, now: datetime | None = None) -> BillRunSummary:
+def run(
+    run_date: date, dry_run: bool = False, now: datetime | None = None, record_idle: bool = True
+) -> BillRunSummary:
     """Bill the accounts due on `run_date`; `dry_run` works every bill out and writes
-    nothing."""
+    nothing; `record_idle` False leaves no run record when nothing is left to bill."""
     period = _period(run_date)
     now = now or utcnow()
     if dry_run:
         return _run(run_date, period, now, None)
     with rating.one_at_a_time() as holder:
         rating.rate_pending_held(holder, now=now)
-        return _run(run_date, period, now, holder)
+        return _run(run_date, period, now, holder, record_idle)
 
 
 def run_due(now: datetime | None = None) -> list[BillRunSummary]:
@@ -93,13 +95,11 @@ def run_due(now: datetime | None = None) -> list[BillRunSummary]:
     next job. A run with nothing left to bill leaves no record."""
     now = now or utcnow()
     today = now.date()
-    summaries = []
-    for run_date in (today - timedelta(days=1), today):
-        if run_date.day <= periods.LAST_BILL_DAY:
-            with rating.one_at_a_time() as holder:
-                rating.rate_pending_held(holder, now=now)
-                summaries.append(_run(run_date, _period(run_date), now, holder, record_idle=False))
-    return summaries
+    return [
+        run(run_date, now=now, record_idle=False)
+        for run_date in (today - timedelta(days=1), today)
+        if run_date.day <= periods.LAST_BILL_DAY
+    ]
 
 
 def preview(account: BillingAccount, run_date: date) -> Bill | None:
@@ -111,7 +111,7 @@ def preview(account: BillingAccount, run_date: date) -> Bill | None:
         seen.add(payer.id)
     period = _period(run_date)
     timezone = payer.customer.region.timezone
-    children = _children([payer.id])
+    children = _children([payer.id], _links())
     (facts,) = _facts([payer.id], children, period, timezone)
     return make_bill(facts, period, _products(), _skip_unrated())
 
@@ -177,11 +177,11 @@ def _run(run_date, period, now, holder: str | None, record_idle: bool = True) ->
     products = _products()
     skip_unrated = _skip_unrated()
     size = current_app.config["BILL_RUN_CHUNK"]
+    children = _children([a for payer_ids in by_zone.values() for a in payer_ids], _links())
     try:
         for timezone, payer_ids in by_zone.items():
             for first in range(0, len(payer_ids), size):
                 chunk = payer_ids[first : first + size]
-                children = _children(chunk)
                 bills, refused = [], []
                 for facts in _facts(chunk, children, period, timezone):
                     try:
@@ -260,10 +260,9 @@ def _products() -> dict[str, ProductFacts]:
     }  # fmt: skip
 
 
-def _children(payer_ids: list[int]) -> dict[int, list[int]]:
-    """payer → the postpaid accounts billed on its invoice (through `bill_to`, at any
-    depth)."""
-    links = dict(
+def _links() -> dict[int, int]:
+    """Postpaid account → the account it is billed to (`bill_to`), read once per run."""
+    return dict(
         db.session.execute(
             select(BillingAccount.id, BillingAccount.bill_to_id).where(
                 BillingAccount.bill_to_id.is_not(None),
@@ -271,6 +270,11 @@ def _children(payer_ids: list[int]) -> dict[int, list[int]]:
             )
         ).all()
     )
+
+
+def _children(payer_ids: list[int], links: dict[int, int]) -> dict[int, list[int]]:
+    """payer → the postpaid accounts billed on its invoice (through `bill_to`, at any
+    depth)."""
     wanted = set(payer_ids)
     children: dict[int, list[int]] = defaultdict(list)
     for account_id in sorted(links):

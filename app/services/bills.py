@@ -206,7 +206,8 @@ def _recurring(account, period, products, language) -> list[Line]:
     for service in account.services:
         if service.activated_on is None:
             continue  # never active
-        for since, until, code in _segments(service):
+        segments = _segments(service)
+        for since, until, code in segments:
             start = max(service.activated_on, since) if since else service.activated_on
             end = service.terminated_on
             if until is not None:
@@ -221,7 +222,7 @@ def _recurring(account, period, products, language) -> list[Line]:
                      service.id, service.number)
             )  # fmt: skip
         if period[0] <= service.activated_on < period[1]:
-            product = _product(products, _segments(service)[0][2], account)
+            product = _product(products, segments[0][2], account)  # the first product's
             if product.activation_fee:
                 lines.append(
                     Line(account.id, LineKind.ACTIVATION, product.name(language), Decimal(1),
