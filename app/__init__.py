@@ -40,9 +40,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = password_policy
 
     from app import models  # noqa: F401  (complete metadata for Alembic and FAB)
-    from app.services import audit
+    from app.services import audit, invoices
 
     audit.install()
+    invoices.install_guard()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.config["BASE_DIR"] / "migrations"))
     csrf.init_app(app)
@@ -77,23 +78,35 @@ def _register_views() -> None:
     from app.api.catalog import ProductApi
     from app.api.charging import ChargingApi
     from app.api.crm import AccountApi, CustomerApi, ServiceApi
+    from app.api.invoices import InvoiceApi
     from app.api.orders import OrderApi
     from app.api.usage import UsageApi
     from app.security import (
         ACCOUNTS,
         ADMIN_MENU,
         AUDIT,
+        BILL_RUNS,
+        BILLING_MENU,
         CATALOG_MENU,
         CONTACTS,
+        CREDIT_NOTES,
         CRM_MENU,
         CUSTOMERS,
         IMPORTS,
+        INVOICES,
         ORDERS,
         PROVISIONING,
         REGIONS,
         SERVICES,
     )
     from app.views.admin import AuditLogView, ImportBatchView, ImportRejectView
+    from app.views.billing import (
+        AccountBillingView,
+        BillRunErrorView,
+        BillRunView,
+        CreditNoteView,
+        InvoiceView,
+    )
     from app.views.catalog import DiscountView, ProductNameView, ProductView, RatePlanView
     from app.views.crm import (
         AccountView,
@@ -197,10 +210,30 @@ def _register_views() -> None:
     appbuilder.add_view(
         PhoneNumberView, "PhoneNumbers", label=_l("Numbers"), icon="fa-hashtag", category=CRM_MENU
     )
+    appbuilder.add_view(
+        InvoiceView,
+        INVOICES,
+        label=_l("Invoices"),
+        icon="fa-file-invoice",
+        category=BILLING_MENU,
+        category_label=_l("Billing"),
+        category_icon="fa-file-invoice-dollar",
+    )
+    appbuilder.add_view(
+        CreditNoteView, CREDIT_NOTES, label=_l("Credit notes"), icon="fa-undo",
+        category=BILLING_MENU,
+    )  # fmt: skip
+    appbuilder.add_view(
+        BillRunView, BILL_RUNS, label=_l("Bill runs"), icon="fa-play-circle",
+        category=BILLING_MENU,
+    )  # fmt: skip
+    appbuilder.add_view_no_menu(BillRunErrorView)
+    appbuilder.add_view_no_menu(AccountBillingView)
     appbuilder.add_api(CustomerApi)
     appbuilder.add_api(AccountApi)
     appbuilder.add_api(ServiceApi)
     appbuilder.add_api(ProductApi)
     appbuilder.add_api(OrderApi)
     appbuilder.add_api(UsageApi)
+    appbuilder.add_api(InvoiceApi)
     appbuilder.add_api(ChargingApi)

@@ -45,7 +45,8 @@ CATALOG, CATALOG_MENU = "Catalog", "CatalogMenu"
 NUMBERS = "Numbers"
 USAGE = "Usage"
 ORDERS, PROVISIONING = "Orders", "Provisioning"
-CRM_MENU, ADMIN_MENU = "CRM", "Administration"
+INVOICES, CREDIT_NOTES, BILL_RUNS = "Invoices", "CreditNotes", "BillRuns"
+CRM_MENU, ADMIN_MENU, BILLING_MENU = "CRM", "Administration", "BillingMenu"
 
 
 def _reads(*resources):
@@ -80,10 +81,19 @@ STAFF = (
     + _menus("Rates", "PriceCall")
     + _reads(NUMBERS, ORDERS, PROVISIONING, USAGE)
     + _menus("NumberRanges", "PhoneNumbers", ORDERS, PROVISIONING, USAGE)
+    + _reads(INVOICES, CREDIT_NOTES)
+    + _menus(BILLING_MENU, INVOICES, CREDIT_NOTES)
 )
-# a line's life moves only through orders and provisioning: nobody writes services directly
-CSR = STAFF + _writes(CUSTOMERS, CONTACTS, ACCOUNTS, ORDERS) + _menus(CONTACTS)
-BILLING = STAFF + _writes(ACCOUNTS, CATALOG)
+# a line's life moves only through orders and provisioning: nobody writes services directly;
+# customer care asks for credit notes and adjusts next bills, billing staff decide the
+# credit notes (never their own) and void invoices
+CSR = STAFF + _writes(CUSTOMERS, CONTACTS, ACCOUNTS, ORDERS, INVOICES) + _menus(CONTACTS)
+BILLING = (
+    STAFF
+    + _writes(ACCOUNTS, CATALOG, INVOICES, CREDIT_NOTES)
+    + _reads(BILL_RUNS)
+    + _menus(BILL_RUNS)
+)
 # usage feeds come from network systems: their accounts are Technicians (or Supervisors)
 TECHNICIAN = STAFF + _writes(NUMBERS, PROVISIONING, USAGE)
 USER_ADMIN = [

@@ -1,6 +1,8 @@
 """What every Abonent REST resource shares: JWT only, read/write permissions, region scope."""
 
-from flask_appbuilder.api import ModelRestApi
+from flask import request
+from flask_appbuilder.api import BaseApi, ModelRestApi
+from flask_babel import lazy_gettext as _l
 
 from app.security import API_METHOD_PERMISSIONS, RegionScope
 from app.services import customers
@@ -33,3 +35,52 @@ class ScopedModelRestApi(ModelRestApi):
 
     def pre_delete(self, item):
         customers.check_delete(item)
+
+
+class ServiceCallApi(BaseApi):
+    """A resource whose calls go straight to a service (no row editing): JSON bodies in,
+    domain errors out as 422 with the field."""
+
+    # a session cookie alone never authorises a call: the JWT is needed
+    allow_browser_login = False
+
+    def _refused(self, exc: DomainError, status: int = 422):
+        return self.response(status, message={exc.field or "_schema": [exc.message]})
+
+    def _body(self):
+        """The request's JSON object, or the 400 answer saying what is wrong with it."""
+        body = request.get_json(silent=True)
+        if body is None:
+            return None, self.response_400(message=str(_l("The request body is not JSON.")))
+        if not isinstance(body, dict):
+            return None, self.response_400(
+                message=str(_l("The request body must be a JSON object."))
+            )
+        return body, None
+
+
+def iso(moment) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def text_value(field: str, value, required: bool = False):
+    """A JSON value that must be text (or absent)."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise DomainError(field, _l("text is expected"))
+    return value
+
+
+def whole(field: str, text: str, least: int) -> int:
+    text = text.strip()
+    # a handful of digits: an absurd page would overflow the database's integers
+    if not (text.isdecimal() and len(text) <= 9) or int(text) < least:
+        raise DomainError(field, _l("a whole number of %(n)s or more", n=least))
+    return int(text)
+
+
+def only_fields(body: dict, allowed) -> None:
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise DomainError(unknown[0], _l("unknown field"))

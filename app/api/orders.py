@@ -7,10 +7,11 @@ provisioning screens). Each user sees the orders of their regions.
 """
 
 from flask import request
-from flask_appbuilder.api import BaseApi, expose, safe
+from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import protect
 from flask_babel import lazy_gettext as _l
 
+from app.api.base import ServiceCallApi, iso, only_fields, text_value, whole
 from app.models.orders import Order, OrderLine, OrderSource, OrderStatus
 from app.security import ORDERS
 from app.services import customer_rules as rules
@@ -20,10 +21,6 @@ from app.services.scoping import current_region_ids
 
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 100
 ORDER_FIELDS = ("account", "note", "lines")
-
-
-def _iso(moment) -> str | None:
-    return moment.isoformat() if moment is not None else None
 
 
 def line_json(line: OrderLine) -> dict:
@@ -51,11 +48,11 @@ def order_json(order: Order) -> dict:
         "note": order.note,
         "reason": order.reason,
         "created_by": order.created_by,
-        "created_at": _iso(order.created_at),
+        "created_at": iso(order.created_at),
         "lines": [line_json(line) for line in order.lines],
         "history": [
             {
-                "at": _iso(change.at),
+                "at": iso(change.at),
                 "from_status": change.from_status or None,
                 "to_status": change.to_status,
                 "reason": change.reason,
@@ -66,21 +63,10 @@ def order_json(order: Order) -> dict:
     }
 
 
-def _text(field: str, value, required: bool = False):
-    """A JSON value that must be text (or absent)."""
-    if value is None and not required:
-        return None
-    if not isinstance(value, str):
-        raise DomainError(field, _l("text is expected"))
-    return value
-
-
 def _order_input(body) -> dict:
     """The create call's arguments from the request body, or a DomainError naming the
     field whose shape is wrong; the rules themselves are the service's."""
-    unknown = sorted(set(body) - set(ORDER_FIELDS))
-    if unknown:
-        raise DomainError(unknown[0], _l("unknown field"))
+    only_fields(body, ORDER_FIELDS)
     lines = body.get("lines", [])
     if not isinstance(lines, list):
         raise DomainError("lines", _l("a list of lines is expected"))
@@ -88,40 +74,26 @@ def _order_input(body) -> dict:
     for number, line in enumerate(lines, start=1):
         if not isinstance(line, dict):
             raise DomainError(f"lines[{number}]", _l("an object is expected"))
-        parsed.append({key: _text(f"lines[{number}].{key}", value) for key, value in line.items()})
+        parsed.append(
+            {key: text_value(f"lines[{number}].{key}", value) for key, value in line.items()}
+        )
     return {
-        "account_ref": _text("account", body.get("account")),
-        "note": _text("note", body.get("note")),
+        "account_ref": text_value("account", body.get("account")),
+        "note": text_value("note", body.get("note")),
         "lines": parsed,
     }
 
 
-class OrderApi(BaseApi):
+class OrderApi(ServiceCallApi):
     resource_name = "order"
     class_permission_name = ORDERS
     openapi_spec_tag = "Orders"
-    # a session cookie alone never authorises a call: the JWT is needed
-    allow_browser_login = False
     method_permission_name = {
         "get_list": "read",
         "get": "read",
         "post": "write",
         "decide": "write",
     }
-
-    def _refused(self, exc: DomainError, status: int = 422):
-        return self.response(status, message={exc.field or "_schema": [exc.message]})
-
-    def _body(self):
-        """The request's JSON object, or the 400 answer saying what is wrong with it."""
-        body = request.get_json(silent=True)
-        if body is None:
-            return None, self.response_400(message=str(_l("The request body is not JSON.")))
-        if not isinstance(body, dict):
-            return None, self.response_400(
-                message=str(_l("The request body must be a JSON object."))
-            )
-        return body, None
 
     def _visible(self, pk: int):
         try:
@@ -172,8 +144,8 @@ class OrderApi(BaseApi):
         """
         args = request.args
         try:
-            page = _whole("page", args.get("page", "0"), 0)
-            page_size = _whole("page_size", args.get("page_size", str(PAGE_SIZE)), 1)
+            page = whole("page", args.get("page", "0"), 0)
+            page_size = whole("page_size", args.get("page_size", str(PAGE_SIZE)), 1)
             page_size = min(page_size, MAX_PAGE_SIZE)
             status = args.get("status")
             if status:
@@ -343,20 +315,10 @@ class OrderApi(BaseApi):
                 body, refused = self._body()
                 if refused:
                     return refused
-                unknown = sorted(set(body) - {"reason"})
-                if unknown:
-                    raise DomainError(unknown[0], _l("unknown field"))
-                handler(order, _text("reason", body.get("reason")))
+                only_fields(body, {"reason"})
+                handler(order, text_value("reason", body.get("reason")))
             else:
                 handler(order)
         except DomainError as exc:
             return self._refused(exc)
         return self.response(200, id=order.id, result=order_json(order))
-
-
-def _whole(field: str, text: str, least: int) -> int:
-    text = text.strip()
-    # a handful of digits: an absurd page would overflow the database's integers
-    if not (text.isdecimal() and len(text) <= 9) or int(text) < least:
-        raise DomainError(field, _l("a whole number of %(n)s or more", n=least))
-    return int(text)

@@ -52,7 +52,7 @@ def _progress_bar(file: str):
 
 
 @data.command("export")
-@click.argument("kind", type=click.Choice(sorted(exports.EXPORTS)))
+@click.argument("kind", type=click.Choice(exports.KINDS))
 @click.argument("file", type=click.Path(dir_okay=False))
 def export_command(kind, file):
     """Export KIND to FILE."""

@@ -7,11 +7,16 @@ from app.models.billing import (
     Adjustment,
     BillRun,
     BillRunError,
+    CreditNote,
+    CreditNoteLine,
     Invoice,
     InvoiceCounter,
+    InvoiceDocument,
     InvoiceLine,
+    InvoiceStatusChange,
 )
 from app.models.catalog import Discount, Product, ProductName, RatePlan
+from app.models.communications import Communication, PrintBatch
 from app.models.crm import (
     BillingAccount,
     Contact,
@@ -47,9 +52,15 @@ __all__ = [
     "Adjustment",
     "BillRun",
     "BillRunError",
+    "Communication",
+    "CreditNote",
+    "CreditNoteLine",
     "Invoice",
     "InvoiceCounter",
+    "InvoiceDocument",
     "InvoiceLine",
+    "InvoiceStatusChange",
+    "PrintBatch",
     "AuditLog",
     "BillingAccount",
     "Contact",

@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from flask_appbuilder import Model
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.catalog import Discount
@@ -33,6 +33,18 @@ class LineKind(StrEnum):
     DISCOUNT = "discount"
     ADJUSTMENT = "adjustment"
     CREDIT = "credit"
+
+
+class CreditNoteStatus(StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+# an invoice's content, fixed once issued; what may still move is its status and the
+# amounts credited and paid against it (app/services/invoices.py guards this)
+INVOICE_MUTABLE = frozenset({"status", "credited", "paid"})
+LIVE_INVOICE = text("status != 'void'")
 
 
 class BillRunStatus(StrEnum):
@@ -93,8 +105,16 @@ class Invoice(Model):
 
     __tablename__ = "invoice"
     __table_args__ = (
-        # exactly once: a second run of the same date finds the account billed
-        UniqueConstraint("account_id", "period_start", name="uq_invoice_account_period"),
+        # exactly once: a second run of the same date finds the account billed; a void
+        # invoice gives its period back, to be billed again by running the date again
+        Index(
+            "uq_invoice_account_period",
+            "account_id",
+            "period_start",
+            unique=True,
+            sqlite_where=LIVE_INVOICE,
+            postgresql_where=LIVE_INVOICE,
+        ),
         CheckConstraint(
             "status in ('draft', 'issued', 'partially_paid', 'paid', 'overdue', 'credited', "
             "'void')",
@@ -119,12 +139,27 @@ class Invoice(Model):
     total: Mapped[Decimal] = mapped_column(ExactDecimal(4))
     status: Mapped[str] = mapped_column(String(16), default=InvoiceStatus.ISSUED, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # what approved credit notes took off the total, and what payments covered
+    credited: Mapped[Decimal] = mapped_column(
+        ExactDecimal(4), default=Decimal(0), server_default="0"
+    )
+    paid: Mapped[Decimal] = mapped_column(ExactDecimal(4), default=Decimal(0), server_default="0")
 
     account: Mapped[BillingAccount] = relationship()
     customer: Mapped[Customer] = relationship()
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", order_by="InvoiceLine.position"
     )
+    credit_notes: Mapped[list[CreditNote]] = relationship(
+        back_populates="invoice", order_by="CreditNote.id"
+    )
+    changes: Mapped[list[InvoiceStatusChange]] = relationship(
+        back_populates="invoice", order_by="InvoiceStatusChange.id"
+    )
+
+    @property
+    def balance_due(self) -> Decimal:
+        return self.total - self.credited - self.paid
 
     def __str__(self) -> str:
         return self.number
@@ -192,3 +227,87 @@ class AccountDiscount(Model):
 
     account: Mapped[BillingAccount] = relationship()
     discount: Mapped[Discount] = relationship()
+
+
+class InvoiceStatusChange(Model):
+    """One step of an invoice after its issue (overdue, credited, void, ...), with who,
+    when and why; append-only."""
+
+    __tablename__ = "invoice_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    username: Mapped[str] = mapped_column(String(128))
+
+    invoice: Mapped[Invoice] = relationship(back_populates="changes")
+
+
+class CreditNote(Model):
+    """Money taken off an issued invoice, whole or line by line: requested by one member of
+    staff with a reason, approved (then numbered) or rejected by another."""
+
+    __tablename__ = "credit_note"
+    __table_args__ = (
+        CheckConstraint(
+            "status in ('requested', 'approved', 'rejected')", name="ck_credit_note_status"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # given on approval, gapless per series and year like invoice numbers
+    number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=CreditNoteStatus.REQUESTED, index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    requested_by: Mapped[str] = mapped_column(String(128))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(String(500))
+    currency: Mapped[str] = mapped_column(String(3))
+    # positive amounts: what the note takes off the invoice
+    subtotal: Mapped[Decimal] = mapped_column(ExactDecimal(4))
+    tax: Mapped[Decimal] = mapped_column(ExactDecimal(4))
+    total: Mapped[Decimal] = mapped_column(ExactDecimal(4))
+
+    invoice: Mapped[Invoice] = relationship(back_populates="credit_notes")
+    lines: Mapped[list[CreditNoteLine]] = relationship(
+        back_populates="credit_note", order_by="CreditNoteLine.id"
+    )
+
+    def __str__(self) -> str:
+        return self.number or f"#{self.id}"
+
+
+class CreditNoteLine(Model):
+    """How much of one invoice line a credit note takes back (net of VAT)."""
+
+    __tablename__ = "credit_note_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credit_note_id: Mapped[int] = mapped_column(ForeignKey("credit_note.id"), index=True)
+    invoice_line_id: Mapped[int] = mapped_column(ForeignKey("invoice_line.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(ExactDecimal(4))
+
+    credit_note: Mapped[CreditNote] = relationship(back_populates="lines")
+    invoice_line: Mapped[InvoiceLine] = relationship()
+
+
+class InvoiceDocument(Model):
+    """An invoice's PDF, rendered once and kept with its checksum: what the customer got is
+    what is downloaded later, whatever changes in templates or translations."""
+
+    __tablename__ = "invoice_document"
+
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column()
+    pages: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    invoice: Mapped[Invoice] = relationship()

@@ -34,6 +34,7 @@ from app.models.billing import (
     Invoice,
     InvoiceCounter,
     InvoiceLine,
+    InvoiceStatus,
 )
 from app.models.catalog import Discount, Product, ProductName
 from app.models.crm import (
@@ -154,7 +155,9 @@ def _run(run_date, period, now, holder: str | None, record_idle: bool = True) ->
     }
     billed = set(
         db.session.scalars(
-            select(Invoice.account_id).where(Invoice.period_start == period[0])
+            select(Invoice.account_id).where(
+                Invoice.period_start == period[0], Invoice.status != InvoiceStatus.VOID
+            )
         ).all()
     )
     by_zone: dict[str, list[int]] = defaultdict(list)

@@ -6,9 +6,10 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models.audit import AuditLog
+from app.models.billing import Invoice
 from app.models.crm import BillingAccount, Customer
 from app.models.orders import Order
-from app.services import line_usage, orders
+from app.services import invoices, line_usage, orders
 from app.services.customer_rules import MAX_DEPTH
 from app.services.errors import NotFound
 from app.services.scoping import scoped
@@ -29,6 +30,7 @@ class Customer360:
     hierarchy: TreeNode | None
     history: list[AuditLog]
     orders: list[Order]
+    invoices: list[Invoice]
     # per open line, its current cycle's usage against its allowances
     usage: dict[int, list[line_usage.CycleUsage]]
 
@@ -79,6 +81,7 @@ def load(customer_id: int, region_ids) -> Customer360:
         _hierarchy(customer, region_ids),
         list(history),
         orders.account_orders([account.id for account in accounts]),
+        invoices.account_invoices([account.id for account in accounts]),
         line_usage.current_cycle_usage(
             [s.id for a in accounts for s in a.services if s.status != "terminated"]
         ),

@@ -5,6 +5,7 @@ Each check returns the clean value or raises DomainError naming the field and th
 
 import re
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 import phonenumbers
 from flask_babel import lazy_gettext as _l
@@ -84,6 +85,15 @@ def check_amount(field: str, amount, currency: str):
             ),
         )
     return amount
+
+
+def parse_amount(field: str, value, currency: str) -> Decimal:
+    """An amount typed by staff ("12.50", "12,50"), in the currency's minor unit at most."""
+    try:
+        amount = Decimal(str(required(field, value)).strip().replace(",", "."))
+    except InvalidOperation:
+        raise DomainError(field, _l("%(value)s is not an amount", value=repr(value))) from None
+    return check_amount(field, amount, currency)
 
 
 def check_kind(kind: str) -> str:

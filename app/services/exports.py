@@ -1,12 +1,17 @@
 """Exports of CONTRACT.md §6, streamed in chunks and limited to the caller's regions."""
 
 import csv
+import json
 from collections.abc import Iterator
 from typing import TextIO
 
+from sqlalchemy.orm import selectinload
+
 from app.extensions import db
-from app.models.crm import BillingAccount, Service
+from app.models.billing import Invoice
+from app.models.crm import BillingAccount, Customer, Service
 from app.models.usage import UsageCharge, UsageRecord
+from app.services.money import round_money
 from app.services.scoping import scoped
 
 SERVICE_COLUMNS = (
@@ -95,6 +100,64 @@ EXPORTS = {
 }
 
 
+def _number(value) -> str:
+    """A quantity as plain digits: 28.0000 → "28", 0.5000 → "0.5"."""
+    return format(value.normalize(), "f")
+
+
+def invoice_record(invoice: Invoice, account_ref: str, customer_ref: str) -> dict:
+    """An invoice as CONTRACT.md §6 `invoices` has it (also the REST API's body): amounts
+    as exact strings in the currency's minor unit ("15.27", "2359" won)."""
+
+    def money(amount) -> str:
+        return str(round_money(amount, invoice.currency))
+
+    return {
+        "number": invoice.number,
+        "account_ref": account_ref,
+        "customer_ref": customer_ref,
+        "period_start": invoice.period_start.isoformat(),
+        "period_end": invoice.period_end.isoformat(),
+        "issue_date": invoice.issue_date.isoformat(),
+        "due_date": invoice.due_date.isoformat(),
+        "currency": invoice.currency,
+        "status": invoice.status,
+        "subtotal": money(invoice.subtotal),
+        "tax": money(invoice.tax),
+        "total": money(invoice.total),
+        "balance_due": money(invoice.balance_due),
+        "lines": [
+            {
+                "kind": line.kind,
+                "service_id": line.number,
+                "description": line.description,
+                "quantity": _number(line.quantity),
+                "amount": money(line.amount),
+            }
+            for line in invoice.lines
+        ],
+    }
+
+
+def invoice_records(region_ids: list[int] | None) -> Iterator[dict]:
+    query = (
+        db.select(Invoice, BillingAccount.ref, Customer.ref)
+        .join(BillingAccount, Invoice.account_id == BillingAccount.id)
+        .join(Customer, Invoice.customer_id == Customer.id)
+        .options(selectinload(Invoice.lines))
+        .order_by(Invoice.id)
+    )
+    result = db.session.execute(
+        scoped(query, BillingAccount, region_ids), execution_options={"yield_per": CHUNK}
+    )
+    for invoice, account_ref, customer_ref in result:
+        yield invoice_record(invoice, account_ref, customer_ref)
+
+
+JSON_EXPORTS = {"invoices": invoice_records}
+KINDS = sorted([*EXPORTS, *JSON_EXPORTS])
+
+
 class _Line:
     def write(self, text: str) -> str:
         return text
@@ -116,8 +179,21 @@ def csv_lines(kind: str, region_ids: list[int] | None, for_spreadsheet=False) ->
 
 
 def write_export(kind: str, out: TextIO, region_ids: list[int] | None) -> int:
-    """Write the export to a file; returns the number of data rows."""
+    """Write the export to a file; returns the number of data rows (records for JSON)."""
+    if kind in JSON_EXPORTS:
+        return _write_json(JSON_EXPORTS[kind](region_ids), out)
     count = -1
     for count, line in enumerate(csv_lines(kind, region_ids)):  # noqa: B007
         out.write(line)
+    return count
+
+
+def _write_json(records: Iterator[dict], out: TextIO) -> int:
+    """A JSON list written record by record, so a large export never sits in memory."""
+    count = 0
+    out.write("[")
+    for count, record in enumerate(records, start=1):
+        out.write(",\n" if count > 1 else "\n")
+        out.write(json.dumps(record, ensure_ascii=False))
+    out.write("\n]\n" if count else "]\n")
     return count

@@ -8,6 +8,8 @@ from flask import g, has_request_context
 from sqlalchemy import false, select
 
 from app.extensions import db
+from app.models.billing import BillRunError, CreditNote, Invoice
+from app.models.communications import Communication
 from app.models.crm import BillingAccount, Contact, Customer, Region, Service
 from app.models.numbers import NumberRange, PhoneNumber
 from app.models.orders import Order, OrderLine, ProvisioningTask
@@ -60,8 +62,11 @@ def scope_condition(model, region_ids: list[int] | None):
     accounts = select(BillingAccount.id).where(
         BillingAccount.customer_id.in_(_customer_ids(region_ids))
     )
-    if model in (Service, Order):
+    if model in (Service, Order, Invoice, BillRunError, Communication):
         return model.account_id.in_(accounts)
+    if model is CreditNote:
+        invoices = select(Invoice.id).where(Invoice.account_id.in_(accounts))
+        return CreditNote.invoice_id.in_(invoices)
     if model in (ProvisioningTask, UsageRecord):
         services = select(Service.id).where(Service.account_id.in_(accounts))
         return model.service_id.in_(services)

@@ -62,6 +62,35 @@ TASK_STATUS_LABELS = {
     "failed": _l("Failed"),
     "cancelled": _l("Cancelled"),
 }
+INVOICE_STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "issued": _l("Issued"),
+    "partially_paid": _l("Partially paid"),
+    "paid": _l("Paid"),
+    "overdue": _l("Overdue"),
+    "credited": _l("Credited"),
+    "void": _l("Void"),
+}
+CREDIT_NOTE_STATUS_LABELS = {
+    "requested": _l("Awaiting approval"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+}
+BILL_RUN_STATUS_LABELS = {"running": _l("Running"), "done": _l("Done"), "failed": _l("Failed")}
+LINE_KIND_LABELS = {
+    "recurring": _l("Monthly fee"),
+    "activation": _l("Activation fee"),
+    "usage": _l("Usage"),
+    "discount": _l("Discount"),
+    "adjustment": _l("Adjustment"),
+    "credit": _l("Credit"),
+}
+COMMUNICATION_STATUS_LABELS = {
+    "queued": _l("Queued"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+    "available": _l("On the portal"),
+}
 ACTION_LABELS = {
     "insert": _l("Created"),
     "update": _l("Changed"),
@@ -157,5 +186,10 @@ def register(app) -> None:
             "line_action_label": label_for(LINE_ACTION_LABELS),
             "termination_label": label_for(TERMINATION_LABELS),
             "task_status_label": label_for(TASK_STATUS_LABELS),
+            "invoice_status_label": label_for(INVOICE_STATUS_LABELS),
+            "credit_status_label": label_for(CREDIT_NOTE_STATUS_LABELS),
+            "line_kind_label": label_for(LINE_KIND_LABELS),
+            "channel_label": label_for(CHANNEL_LABELS),
+            "communication_status_label": label_for(COMMUNICATION_STATUS_LABELS),
             "money": lambda amount, currency: format_money(amount, currency, str(get_locale())),
         }

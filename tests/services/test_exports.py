@@ -13,3 +13,45 @@ def test_contract_file_is_exact_and_download_keeps_formulas_as_text(ctx, tmp_pat
     assert contract[1] == "393330000001,=HYPERLINK(1),-SMART,active,2026-01-01,\n"
     download = list(exports.csv_lines("services", None, for_spreadsheet=True))
     assert download[1] == "393330000001,'=HYPERLINK(1),'-SMART,active,2026-01-01,\n"
+
+
+def test_the_invoices_export_is_a_json_list_with_string_amounts(ctx, tmp_path):
+    import json
+    from datetime import date
+
+    from app.services import billing
+    from tests.services.test_billing import _samples
+
+    _samples()
+    billing.run(date(2026, 2, 5))
+    billing.run(date(2026, 3, 5))
+    path = tmp_path / "invoices.json"
+    with open(path, "w", encoding="utf-8") as out:
+        assert exports.write_export("invoices", out, None) == 2
+    first, second = json.loads(path.read_text(encoding="utf-8"))
+    assert first == {
+        "number": "IT-C-2026-000001",
+        "account_ref": "AC1",
+        "customer_ref": "CU1",
+        "period_start": "2026-01-05",
+        "period_end": "2026-02-05",
+        "issue_date": "2026-02-05",
+        "due_date": "2026-02-20",
+        "currency": "EUR",
+        "status": "issued",
+        "subtotal": "5.10",
+        "tax": "1.12",
+        "total": "6.22",
+        "balance_due": "6.22",
+        "lines": [
+            {"kind": "recurring", "service_id": "393331234567",
+             "description": first["lines"][0]["description"], "quantity": "16", "amount": "3.10"},
+            {"kind": "activation", "service_id": "393331234567",
+             "description": first["lines"][1]["description"], "quantity": "1", "amount": "2.00"},
+        ],
+    }  # fmt: skip
+    assert (second["total"], [line["kind"] for line in second["lines"]]) == (
+        "15.27", ["recurring", "usage", "usage", "usage"])  # fmt: skip
+    with open(path, "w", encoding="utf-8") as out:
+        assert exports.write_export("invoices", out, [999]) == 0
+    assert json.loads(path.read_text(encoding="utf-8")) == []

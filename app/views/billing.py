@@ -1,0 +1,380 @@
+"""Billing screens: invoices and their credit notes, bill runs, and an account's billing
+page (its next bill, adjustments, discounts). The rules live in app/services/invoices.py,
+adjustments.py and billing.py; these pages collect input and show the outcome."""
+
+from datetime import date
+
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.forms import DynamicForm
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from app.models.billing import BillRun, BillRunError, CreditNote, Invoice
+from app.models.catalog import Discount
+from app.models.crm import BillingAccount
+from app.models.types import utcnow
+from app.security import (
+    BILL_RUNS,
+    CREDIT_NOTES,
+    INVOICES,
+    VIEW_METHOD_PERMISSIONS,
+)
+from app.services import adjustments, billing, invoices, periods
+from app.services import customer_rules as rules
+from app.services.bills import BillRefused
+from app.services.errors import DomainError, NotFound
+from app.services.scoping import current_region_ids, scoped
+from app.views.base import AbonentModelView, ScopedModelView
+from app.views.display import (
+    BILL_RUN_STATUS_LABELS,
+    CREDIT_NOTE_STATUS_LABELS,
+    INVOICE_STATUS_LABELS,
+    label_for,
+    local_amount,
+    local_date,
+    local_datetime,
+)
+
+LABELS = {
+    "number": _l("Number"),
+    "account": _l("Account"),
+    "account.ref": _l("Account"),
+    "customer": _l("Customer"),
+    "period_start": _l("Period from"),
+    "period_end": _l("Period to"),
+    "issue_date": _l("Issue date"),
+    "due_date": _l("Due date"),
+    "currency": _l("Currency"),
+    "subtotal": _l("Subtotal"),
+    "tax": _l("VAT"),
+    "total": _l("Total"),
+    "balance_due": _l("Balance due"),
+    "status": _l("Status"),
+    "invoice": _l("Invoice"),
+    "invoice.number": _l("Invoice"),
+    "reason": _l("Reason"),
+    "requested_by": _l("Requested by"),
+    "requested_at": _l("Requested"),
+    "decided_by": _l("Decided by"),
+    "decided_at": _l("Decided"),
+    "run_date": _l("Bill date"),
+    "username": _l("User"),
+    "started_at": _l("Started"),
+    "finished_at": _l("Finished"),
+    "created": _l("Invoices created"),
+    "already_billed": _l("Already billed"),
+    "failed": _l("Not billed"),
+    "run": _l("Bill run"),
+}
+
+
+class InvoiceView(ScopedModelView):
+    datamodel = SQLAInterface(Invoice)
+    class_permission_name = INVOICES
+    method_permission_name = {**VIEW_METHOD_PERMISSIONS, "credit": "write", "void": "write"}
+    base_permissions = ["can_read", "can_write"]
+    list_title = _l("Invoices")
+    show_title = _l("Invoice")
+    label_columns = LABELS
+    formatters_columns = {
+        "status": label_for(INVOICE_STATUS_LABELS),
+        "issue_date": local_date,
+        "due_date": local_date,
+        "period_start": local_date,
+        "total": local_amount,
+        "balance_due": local_amount,
+    }
+    list_columns = [
+        "number",
+        "account.ref",
+        "period_start",
+        "issue_date",
+        "due_date",
+        "currency",
+        "total",
+        "balance_due",
+        "status",
+    ]
+    order_columns = ["number", "period_start", "issue_date", "due_date", "total", "status"]
+    # indexed columns only: the invoice table grows by every account every month
+    search_columns = ["number", "status", "issue_date", "due_date", "currency"]
+    base_order = ("id", "desc")
+    # invoices are made by bill runs and corrected by credit notes, never edited
+    include_route_methods = {"list", "show", "credit", "void"}
+
+    def _invoice(self, pk) -> Invoice:
+        try:
+            return invoices.get(int(pk), current_region_ids())
+        except (NotFound, ValueError):
+            abort(404)
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        invoice = self._invoice(pk)
+        sm = self.appbuilder.sm
+        can_decide = sm.has_access("can_write", CREDIT_NOTES)
+        return self.render_template(
+            "invoice.html",
+            invoice=invoice,
+            sections=_sections(invoice),
+            title=invoice.number,
+            can_write=sm.has_access("can_write", INVOICES),
+            can_decide=can_decide,
+            creditable=invoice.status in (*invoices.OPEN, "paid"),
+            voidable=invoice.status in invoices.VOIDABLE
+            and sm.has_access("can_write", CREDIT_NOTES),
+        )
+
+    @expose("/credit/<pk>", methods=["POST"])
+    @has_access
+    def credit(self, pk):
+        invoice = self._invoice(pk)
+        if not DynamicForm().validate_on_submit():
+            abort(400)
+        amounts = None
+        if request.form.get("scope") == "lines":
+            amounts = {
+                int(key.removeprefix("amount-")): value
+                for key, value in request.form.items()
+                if key.startswith("amount-") and value.strip()
+            }
+            if not amounts:
+                flash(str(_l("lines: give an amount for at least one line")), "danger")
+                return redirect(url_for("InvoiceView.show", pk=invoice.id))
+        try:
+            note = invoices.request_credit(invoice, request.form.get("reason", ""), amounts)
+        except DomainError as exc:
+            flash(exc.message, "danger")
+        else:
+            flash(str(_l("Credit note of %(total)s asked for: it awaits approval",
+                         total=local_amount(note.total))), "success")  # fmt: skip
+        return redirect(url_for("InvoiceView.show", pk=invoice.id))
+
+    @expose("/void/<pk>", methods=["POST"])
+    @has_access
+    def void(self, pk):
+        invoice = self._invoice(pk)
+        # voiding is billing staff's decision, like approving credit notes
+        if not self.appbuilder.sm.has_access("can_write", CREDIT_NOTES):
+            abort(403)
+        if not DynamicForm().validate_on_submit():
+            abort(400)
+        try:
+            invoices.void(invoice, request.form.get("reason", ""))
+        except DomainError as exc:
+            flash(exc.message, "danger")
+        else:
+            flash(str(_l("Invoice %(number)s is void", number=invoice.number)), "success")
+        return redirect(url_for("InvoiceView.show", pk=invoice.id))
+
+
+def _sections(invoice: Invoice) -> list[tuple[BillingAccount, list]]:
+    """The invoice's lines by the account they bill, the paying account first."""
+    sections: dict[int, tuple[BillingAccount, list]] = {}
+    for line in invoice.lines:
+        sections.setdefault(line.account_id, (line.account, []))[1].append(line)
+    return list(sections.values())
+
+
+class CreditNoteView(ScopedModelView):
+    datamodel = SQLAInterface(CreditNote)
+    class_permission_name = CREDIT_NOTES
+    method_permission_name = {**VIEW_METHOD_PERMISSIONS, "decide": "write"}
+    base_permissions = ["can_read", "can_write"]
+    list_title = show_title = _l("Credit notes")
+    label_columns = LABELS
+    formatters_columns = {
+        "status": label_for(CREDIT_NOTE_STATUS_LABELS),
+        "total": local_amount,
+        "subtotal": local_amount,
+        "tax": local_amount,
+        "requested_at": local_datetime,
+        "decided_at": local_datetime,
+    }
+    list_columns = [
+        "number",
+        "invoice.number",
+        "status",
+        "currency",
+        "total",
+        "reason",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+    ]
+    show_columns = [
+        "number",
+        "invoice",
+        "status",
+        "currency",
+        "subtotal",
+        "tax",
+        "total",
+        "reason",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    ]
+    search_columns = ["number", "status", "requested_by"]
+    base_order = ("id", "desc")
+    include_route_methods = {"list", "show", "decide"}
+
+    @expose("/decide/<pk>/<decision>", methods=["POST"])
+    @has_access
+    def decide(self, pk, decision):
+        try:
+            note = invoices.credit_note(int(pk), current_region_ids())
+        except (NotFound, ValueError):
+            abort(404)
+        if decision not in ("approve", "reject"):
+            abort(404)
+        if not DynamicForm().validate_on_submit():
+            abort(400)
+        text = request.form.get("note", "")
+        try:
+            if decision == "approve":
+                invoices.approve_credit(note, text or None)
+                flash(str(_l("Credit note %(number)s approved", number=note.number)), "success")
+            else:
+                invoices.reject_credit(note, text)
+                flash(str(_l("Credit note rejected")), "success")
+        except DomainError as exc:
+            flash(exc.message, "danger")
+        return redirect(url_for("InvoiceView.show", pk=note.invoice_id))
+
+
+class BillRunErrorView(ScopedModelView):
+    datamodel = SQLAInterface(BillRunError)
+    class_permission_name = BILL_RUNS
+    base_permissions = ["can_read"]
+    list_title = show_title = _l("Accounts not billed")
+    label_columns = LABELS
+    list_columns = ["account.ref", "reason"]
+    include_route_methods = {"list"}
+
+
+class BillRunView(AbonentModelView):
+    datamodel = SQLAInterface(BillRun)
+    class_permission_name = BILL_RUNS
+    base_permissions = ["can_read"]
+    list_title = show_title = _l("Bill runs")
+    label_columns = LABELS
+    formatters_columns = {
+        "status": label_for(BILL_RUN_STATUS_LABELS),
+        "run_date": local_date,
+        "started_at": local_datetime,
+        "finished_at": local_datetime,
+    }
+    list_columns = [
+        "run_date",
+        "status",
+        "username",
+        "started_at",
+        "finished_at",
+        "created",
+        "already_billed",
+        "failed",
+    ]
+    show_columns = list_columns
+    search_columns = ["run_date", "status", "username"]
+    related_views = [BillRunErrorView]
+    base_order = ("id", "desc")
+    include_route_methods = {"list", "show"}
+
+
+class AccountBillingView(BaseView):
+    """One account's billing: its next bill as it stands, its invoices, what staff put on
+    its next bill."""
+
+    route_base = "/billing/account"
+    class_permission_name = INVOICES
+    method_permission_name = {"show": "read", "adjust": "write", "discount": "write"}
+    base_permissions = ["can_read", "can_write"]
+    default_view = "show"
+
+    def _account(self, pk) -> BillingAccount:
+        query = db.select(BillingAccount).where(BillingAccount.id == pk)
+        account = db.session.scalar(scoped(query, BillingAccount, current_region_ids()))
+        if account is None:
+            abort(404)
+        return account
+
+    @expose("/<int:pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        account = self._account(pk)
+        today = utcnow().date()
+        run_date = _next_bill_date(account, today)
+        preview, refusal = None, None
+        try:
+            run_date = rules.check_date("date", request.args.get("date", "")) or run_date
+        except DomainError as exc:
+            flash(exc.message, "danger")
+        try:
+            preview = billing.preview(account, run_date)
+        except BillRefused as exc:
+            refusal = exc.reason
+        except DomainError as exc:
+            refusal = exc.message
+        return self.render_template(
+            "account_billing.html",
+            account=account,
+            run_date=run_date,
+            preview=preview,
+            refusal=refusal,
+            invoices=invoices.account_invoices([account.id]),
+            adjustments=adjustments.pending_adjustments([account.id]),
+            discounts=adjustments.account_discounts([account.id]),
+            catalog=db.session.scalars(db.select(Discount).order_by(Discount.code)).all(),
+            can_write=self.appbuilder.sm.has_access("can_write", INVOICES),
+            title=account.ref,
+        )
+
+    @expose("/<int:pk>/adjust", methods=["POST"])
+    @has_access
+    def adjust(self, pk):
+        account = self._account(pk)
+        if not DynamicForm().validate_on_submit():
+            abort(400)
+        try:
+            adjustments.add_adjustment(
+                account, request.form.get("amount", ""), request.form.get("reason", "")
+            )
+        except DomainError as exc:
+            flash(exc.message, "danger")
+        else:
+            flash(str(_l("The adjustment is on the next bill")), "success")
+        return redirect(url_for("AccountBillingView.show", pk=account.id))
+
+    @expose("/<int:pk>/discount", methods=["POST"])
+    @has_access
+    def discount(self, pk):
+        account = self._account(pk)
+        if not DynamicForm().validate_on_submit():
+            abort(400)
+        try:
+            adjustments.grant_discount(
+                account,
+                request.form.get("discount", ""),
+                rules.check_date("starts_on", request.form.get("starts_on", "")),
+            )
+        except DomainError as exc:
+            flash(exc.message, "danger")
+        else:
+            flash(str(_l("The discount is granted")), "success")
+        return redirect(url_for("AccountBillingView.show", pk=account.id))
+
+
+def _next_bill_date(account: BillingAccount, today: date) -> date:
+    """The next bill date of the account's payer (accounts billed to another are billed on
+    their payer's day)."""
+    payer, seen = account, {account.id}
+    while payer.bill_to is not None and payer.bill_to.id not in seen:
+        payer = payer.bill_to
+        seen.add(payer.id)
+    return periods.cycle_end(periods.cycle_start(payer.bill_day, today))

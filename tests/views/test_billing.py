@@ -1,0 +1,155 @@
+"""Billing screens: staff find invoices, ask for and decide credit notes, void, see and
+adjust an account's next bill; nobody edits an invoice; each sees only their regions."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from app.extensions import db
+from app.models.billing import Adjustment, CreditNote, Invoice, InvoiceLine
+from app.models.catalog import Discount
+from app.models.crm import BillingAccount
+from app.services import billing, rating
+from app.services.actor import acting_as
+from tests.services.test_billing import _samples
+
+D = Decimal
+
+
+@pytest.fixture
+def invoice_id(app):
+    """The samples' March invoice of AC1 (IT-C): 15.27 EUR."""
+    with app.app_context(), acting_as():
+        _samples()
+        billing.run(date(2026, 3, 5))
+        return db.session.scalar(db.select(Invoice.id))
+
+
+def _get(app, model, **filters):
+    with app.app_context():
+        return db.session.scalar(db.select(model).filter_by(**filters))
+
+
+def test_staff_find_invoices_and_read_them(app, login, invoice_id):
+    csr = login("csr")
+    listed = csr.get("/invoiceview/list/?_flt_0_number=IT-C-2026-000001").get_data(as_text=True)
+    assert "IT-C-2026-000001" in listed
+    page = csr.get(f"/invoiceview/show/{invoice_id}").get_data(as_text=True)
+    assert "15.27" in page and "Issued" in page and "AC1" in page
+    assert 'id="void-button"' not in page  # voiding is billing staff's
+    customer = _get(app, BillingAccount, ref="AC1").customer_id
+    assert "IT-C-2026-000001" in csr.get(f"/customerview/show/{customer}").get_data(as_text=True)
+    # another region's staff do not see it at all
+    assert login("csr_ko").get(f"/invoiceview/show/{invoice_id}").status_code == 404
+
+
+def test_the_ui_has_no_way_to_edit_or_delete_an_invoice(login, invoice_id):
+    billing_user = login("billing")
+    for url in (f"/invoiceview/edit/{invoice_id}", f"/invoiceview/delete/{invoice_id}",
+                "/invoiceview/add"):  # fmt: skip
+        assert billing_user.get(url).status_code == 404
+        assert billing_user.client.post(url, data={"total": "1"}).status_code in (400, 404)
+
+
+def test_a_csr_asks_for_a_credit_note_and_billing_staff_approve_it(app, login, invoice_id):
+    csr = login("csr")
+    show = f"/invoiceview/show/{invoice_id}"
+    voice = _get(app, InvoiceLine, usage_type="voice")
+    refused = csr.client.post(
+        f"/invoiceview/credit/{invoice_id}",
+        data={"scope": "lines", f"amount-{voice.id}": "9.99", "reason": "dropped",
+              "csrf_token": csr.csrf(show)},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert f"line {voice.id}: at most 1.42 can still be credited" in refused.get_data(as_text=True)
+    asked = csr.client.post(
+        f"/invoiceview/credit/{invoice_id}",
+        data={"scope": "lines", f"amount-{voice.id}": "1,42", "reason": "dropped call",
+              "csrf_token": csr.csrf(show)},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert "it awaits approval" in asked.get_data(as_text=True)
+    note = _get(app, CreditNote, status="requested")
+    assert (note.total, note.requested_by) == (D("1.73"), "csr")
+    # the CSR cannot decide it
+    answer = csr.client.post(f"/creditnoteview/decide/{note.id}/approve",
+                             data={"csrf_token": csr.csrf(show)})  # fmt: skip
+    assert answer.status_code in (302, 403)
+    assert _get(app, CreditNote, id=note.id).status == "requested"
+    approver = login("billing")
+    approved = approver.client.post(
+        f"/creditnoteview/decide/{note.id}/approve",
+        data={"note": "ok", "csrf_token": approver.csrf(show)},
+        follow_redirects=True,
+    )
+    assert "Credit note IT-C-CN-2026-000001 approved" in approved.get_data(as_text=True)
+    invoice = _get(app, Invoice, id=invoice_id)
+    assert (invoice.credited, invoice.balance_due) == (D("1.73"), D("13.54"))
+    assert "IT-C-CN-2026-000001" in approver.get("/creditnoteview/list/").get_data(as_text=True)
+
+
+def test_billing_staff_void_an_invoice_and_a_csr_cannot(app, login, invoice_id):
+    show = f"/invoiceview/show/{invoice_id}"
+    csr = login("csr")
+    denied = csr.client.post(f"/invoiceview/void/{invoice_id}",
+                             data={"reason": "x", "csrf_token": csr.csrf(show)})  # fmt: skip
+    assert denied.status_code == 403
+    billing_user = login("billing")
+    assert 'id="void-button"' in billing_user.get(show).get_data(as_text=True)
+    done = billing_user.client.post(
+        f"/invoiceview/void/{invoice_id}",
+        data={"reason": "wrong product", "csrf_token": billing_user.csrf(show)},
+        follow_redirects=True,
+    )
+    assert "Invoice IT-C-2026-000001 is void" in done.get_data(as_text=True)
+    assert _get(app, Invoice, id=invoice_id).status == "void"
+
+
+def test_the_account_page_previews_the_next_bill_and_takes_adjustments(app, login):
+    with app.app_context(), acting_as():
+        _samples()
+        rating.rate_pending()
+        db.session.add(Discount(code="HALF", name="Half", kind="percentage", value=D(50),
+                                applies_to="recurring", cycles=1))  # fmt: skip
+        db.session.commit()
+    account = _get(app, BillingAccount, ref="AC1").id
+    csr = login("csr")
+    page = f"/billing/account/{account}"
+    preview = csr.get(f"{page}?date=2026-03-05").get_data(as_text=True)
+    assert 'id="preview-total"' in preview and "15.27" in preview
+    assert "not a date" in csr.get(f"{page}?date=someday", follow_redirects=True).get_data(
+        as_text=True
+    )
+    added = csr.client.post(
+        f"{page}/adjust",
+        data={"amount": "-2.50", "reason": "late install", "csrf_token": csr.csrf(page)},
+        follow_redirects=True,
+    )
+    assert "The adjustment is on the next bill" in added.get_data(as_text=True)
+    assert _get(app, Adjustment, account_id=account).amount == D("-2.50")
+    bad = csr.client.post(
+        f"{page}/adjust",
+        data={"amount": "abc", "reason": "x", "csrf_token": csr.csrf(page)},
+        follow_redirects=True,
+    )
+    assert "amount: &#39;abc&#39; is not an amount" in bad.get_data(as_text=True)
+    granted = csr.client.post(
+        f"{page}/discount",
+        data={"discount": "HALF", "starts_on": "2026-02-10", "csrf_token": csr.csrf(page)},
+        follow_redirects=True,
+    )
+    assert "The discount is granted" in granted.get_data(as_text=True)
+    # the preview of that date now carries the discount, as the run will
+    assert "-€3.00" in csr.get(f"{page}?date=2026-03-05").get_data(as_text=True)
+    with app.app_context(), acting_as():
+        billing.run(date(2026, 3, 5))
+        assert db.session.scalar(db.select(Invoice.total)) == D("11.61")
+    assert login("csr_ko").get(page).status_code == 404
+
+
+def test_bill_runs_are_listed_for_billing_staff(app, login, invoice_id):
+    billing_user = login("billing")
+    listed = billing_user.get("/billrunview/list/").get_data(as_text=True)
+    assert "system" in listed and "Done" in listed
+    assert login("csr").get("/billrunview/list/").status_code in (302, 403)
