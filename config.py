@@ -92,6 +92,14 @@ MAIL_USE_TLS = _flag("MAIL_USE_TLS", False)
 MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
 MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
 MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "billing@abonent.example")
+MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "30"))
+# a bill email that fails waits DELIVERY_BACKOFF seconds, doubled each time, at most
+# DELIVERY_BACKOFF_MAX, and is given up after DELIVERY_MAX_ATTEMPTS
+DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "6"))
+DELIVERY_BACKOFF = float(os.environ.get("DELIVERY_BACKOFF", "300"))
+DELIVERY_BACKOFF_MAX = float(os.environ.get("DELIVERY_BACKOFF_MAX", "21600"))
+# emails sent per run of the delivery job (it runs every few minutes)
+DELIVERY_BATCH = int(os.environ.get("DELIVERY_BATCH", "500"))
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "")
 BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
@@ -114,3 +122,9 @@ PROVISIONING_MAX_ATTEMPTS = int(os.environ.get("PROVISIONING_MAX_ATTEMPTS", "8")
 # a failed attempt waits BACKOFF seconds, doubled each time, at most BACKOFF_MAX
 PROVISIONING_BACKOFF = float(os.environ.get("PROVISIONING_BACKOFF", "30"))
 PROVISIONING_BACKOFF_MAX = float(os.environ.get("PROVISIONING_BACKOFF_MAX", "3600"))
+
+# The operator as its bills name it: header of every PDF bill
+OPERATOR_NAME = os.environ.get("OPERATOR_NAME", "Abonent Telecom")
+# its lines separated by ";"
+OPERATOR_ADDRESS = os.environ.get("OPERATOR_ADDRESS", "Via dell'Esempio 1; 00100 Roma RM, Italia")
+OPERATOR_TAX_NUMBER = os.environ.get("OPERATOR_TAX_NUMBER", "IT00000000000")

@@ -88,6 +88,7 @@ def _register_views() -> None:
         BILL_RUNS,
         BILLING_MENU,
         CATALOG_MENU,
+        COMMUNICATIONS,
         CONTACTS,
         CREDIT_NOTES,
         CRM_MENU,
@@ -95,6 +96,7 @@ def _register_views() -> None:
         IMPORTS,
         INVOICES,
         ORDERS,
+        PRINT_BATCHES,
         PROVISIONING,
         REGIONS,
         SERVICES,
@@ -104,8 +106,10 @@ def _register_views() -> None:
         AccountBillingView,
         BillRunErrorView,
         BillRunView,
+        CommunicationView,
         CreditNoteView,
         InvoiceView,
+        PrintBatchView,
     )
     from app.views.catalog import DiscountView, ProductNameView, ProductView, RatePlanView
     from app.views.crm import (
@@ -225,6 +229,14 @@ def _register_views() -> None:
     )  # fmt: skip
     appbuilder.add_view(
         BillRunView, BILL_RUNS, label=_l("Bill runs"), icon="fa-play-circle",
+        category=BILLING_MENU,
+    )  # fmt: skip
+    appbuilder.add_view(
+        CommunicationView, COMMUNICATIONS, label=_l("Communications"), icon="fa-envelope",
+        category=BILLING_MENU,
+    )  # fmt: skip
+    appbuilder.add_view(
+        PrintBatchView, PRINT_BATCHES, label=_l("Print batches"), icon="fa-print",
         category=BILLING_MENU,
     )  # fmt: skip
     appbuilder.add_view_no_menu(BillRunErrorView)

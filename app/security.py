@@ -46,6 +46,7 @@ NUMBERS = "Numbers"
 USAGE = "Usage"
 ORDERS, PROVISIONING = "Orders", "Provisioning"
 INVOICES, CREDIT_NOTES, BILL_RUNS = "Invoices", "CreditNotes", "BillRuns"
+COMMUNICATIONS, PRINT_BATCHES = "Communications", "PrintBatches"
 CRM_MENU, ADMIN_MENU, BILLING_MENU = "CRM", "Administration", "BillingMenu"
 
 
@@ -81,18 +82,18 @@ STAFF = (
     + _menus("Rates", "PriceCall")
     + _reads(NUMBERS, ORDERS, PROVISIONING, USAGE)
     + _menus("NumberRanges", "PhoneNumbers", ORDERS, PROVISIONING, USAGE)
-    + _reads(INVOICES, CREDIT_NOTES)
-    + _menus(BILLING_MENU, INVOICES, CREDIT_NOTES)
+    + _reads(INVOICES, CREDIT_NOTES, COMMUNICATIONS)
+    + _menus(BILLING_MENU, INVOICES, CREDIT_NOTES, COMMUNICATIONS)
 )
 # a line's life moves only through orders and provisioning: nobody writes services directly;
 # customer care asks for credit notes and adjusts next bills, billing staff decide the
-# credit notes (never their own) and void invoices
+# credit notes (never their own), void invoices, resend emails and print paper bills
 CSR = STAFF + _writes(CUSTOMERS, CONTACTS, ACCOUNTS, ORDERS, INVOICES) + _menus(CONTACTS)
 BILLING = (
     STAFF
-    + _writes(ACCOUNTS, CATALOG, INVOICES, CREDIT_NOTES)
-    + _reads(BILL_RUNS)
-    + _menus(BILL_RUNS)
+    + _writes(ACCOUNTS, CATALOG, INVOICES, CREDIT_NOTES, COMMUNICATIONS, PRINT_BATCHES)
+    + _reads(BILL_RUNS, PRINT_BATCHES)
+    + _menus(BILL_RUNS, PRINT_BATCHES)
 )
 # usage feeds come from network systems: their accounts are Technicians (or Supervisors)
 TECHNICIAN = STAFF + _writes(NUMBERS, PROVISIONING, USAGE)

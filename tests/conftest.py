@@ -200,3 +200,18 @@ def gateway(app, monkeypatch):
     monkeypatch.setitem(app.config, "PROVISIONING_BACKOFF", 30)
     yield server
     server.close()
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """(mailbox, server): the app sends its email to a local SMTP server."""
+    from tests.smtp import Mailbox, Server, free_port
+
+    mailbox = Mailbox()
+    server = Server(mailbox, free_port())
+    server.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
+    monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 5)
+    yield mailbox, server
+    server.stop()

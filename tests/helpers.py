@@ -1,5 +1,9 @@
 """Small builders for test data, through the same import service operators use."""
 
+import io
+
+from pypdf import PdfReader
+
 from app.extensions import db
 from app.models.crm import BillingAccount, Region
 from app.models.numbers import NumberRange
@@ -68,3 +72,8 @@ def ordering_customer(tmp_path, credit_class: str = "C", credit_limit=None) -> B
     account.credit_limit = credit_limit
     db.session.commit()
     return account
+
+
+def pdf_text(content: bytes) -> str:
+    """The text of every page of a PDF, read back as a PDF reader would."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)

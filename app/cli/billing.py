@@ -1,10 +1,14 @@
 import sys
 from datetime import date
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
+from app.extensions import db
+from app.models.crm import Region
 from app.services import billing as bill_runs
+from app.services import delivery, invoice_pdf, invoices
 from app.services.actor import acting_as
 from app.services.errors import DomainError
 
@@ -23,16 +27,75 @@ def run(run_date, dry_run):
     try:
         day = date.fromisoformat(run_date)
     except ValueError:
-        click.echo(f"error: --date: {run_date!r} is not a date YYYY-MM-DD", err=True)
-        sys.exit(1)
+        _fail(f"--date: {run_date!r} is not a date YYYY-MM-DD")
     with acting_as():
         try:
             summary = bill_runs.run(day, dry_run=dry_run)
         except DomainError as exc:
-            click.echo(f"error: {exc.message}", err=True)
-            sys.exit(1)
+            _fail(exc.message)
     if dry_run:
         click.echo("dry run: nothing was written", err=True)
     click.echo(str(summary))
     for ref, reason in summary.failed:
         click.echo(f"not billed: {ref}: {reason}", err=True)
+
+
+def _fail(message) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+@billing.command("pdf")
+@click.argument("number")
+@click.option(
+    "-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+def pdf(number, out):
+    """Write invoice NUMBER's PDF, in its account's language, to FILE (the copy stored when
+    the bill was first rendered, checked against its SHA-256)."""
+    with acting_as():
+        try:
+            content = invoice_pdf.verified_content(invoices.by_number(number))
+        except DomainError as exc:
+            _fail(f"invoice {number}: {exc.reason}")
+        except invoice_pdf.DocumentTampered as exc:
+            _fail(exc)
+    out.write_bytes(content)
+    click.echo(f"{out}: {len(content)} bytes")
+
+
+@billing.command("deliver")
+def deliver():
+    """Queue each new bill for its account's delivery channel and send the emails that are
+    due (what the `deliver-bills` job does); prints the counts."""
+    with acting_as():
+        click.echo(str(delivery.deliver()))
+
+
+@billing.command("print-batch")
+@click.option(
+    "-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option("--region", "regions", multiple=True, help="Only this region's letters (code).")
+def print_batch(out, regions):
+    """Merge every paper bill waiting into one PDF to print, write it to FILE and count
+    those letters as sent."""
+    region_ids = None
+    if regions:
+        found = dict(
+            db.session.execute(
+                db.select(Region.code, Region.id).where(Region.code.in_(regions))
+            ).all()
+        )
+        unknown = sorted(set(regions) - set(found))
+        if unknown:
+            _fail(f"--region: unknown region {', '.join(unknown)}")
+        region_ids = list(found.values())
+    with acting_as():
+        try:
+            batch = delivery.print_batch(region_ids)
+        except DomainError as exc:
+            _fail(exc.message)
+        content = delivery.batch_content(batch)
+    out.write_bytes(content)
+    click.echo(f"{out}: print batch {batch.id}, {batch.documents} bills, {batch.pages} pages")

@@ -4,7 +4,7 @@ Each entry is (job id, APScheduler trigger arguments, callable). Later parts of 
 product (rating, provisioning, bill runs, deliveries, dunning) add theirs here.
 """
 
-from app.services import billing, lifecycle, numbers, provisioning, rating
+from app.services import billing, delivery, invoices, lifecycle, numbers, provisioning, rating
 
 JOBS = [
     (
@@ -31,5 +31,15 @@ JOBS = [
         "bill-runs",
         {"trigger": "cron", "hour": 0, "minute": 30, "timezone": "UTC"},
         billing.run_due,
+    ),
+    (
+        "overdue-invoices",
+        {"trigger": "cron", "hour": 1, "minute": 0, "timezone": "UTC"},
+        invoices.mark_overdue_today,
+    ),
+    (
+        "deliver-bills",
+        {"trigger": "interval", "minutes": 5},
+        delivery.deliver,
     ),
 ]

@@ -24,6 +24,7 @@ from app.models.crm import (
     Customer,
     CustomerKind,
     CustomerStatus,
+    DeliveryChannel,
     PaymentMode,
     Region,
     Service,
@@ -31,7 +32,7 @@ from app.models.crm import (
 )
 from app.models.numbers import NumberRange
 from app.models.orders import Order
-from app.services import catalog, orders, provisioning
+from app.services import billing, catalog, orders, periods, provisioning
 from app.services import numbers as number_service
 from app.services import regions as region_service
 from app.services.audit import record_bulk
@@ -42,6 +43,9 @@ from config import generated_once
 CHUNK = 1000
 GROUP_EVERY = 40  # every 40th customer heads a company group with subsidiaries
 COMPANY_EVERY = 8
+# how demo accounts take their bills: mostly email, some paper, some on the portal
+CHANNELS = (DeliveryChannel.EMAIL, DeliveryChannel.POST, DeliveryChannel.PORTAL)
+CHANNEL_WEIGHTS = (6, 2, 2)
 
 
 @dataclass(frozen=True)
@@ -300,6 +304,7 @@ def _customer_rows(demo: DemoRegion, region: Region, numbers: range, today: date
                 "currency": demo.currency,
                 "bill_day": 1 + n % 28,
                 "language": demo.language,
+                "delivery_channel": rnd.choices(CHANNELS, weights=CHANNEL_WEIGHTS)[0],
                 "pays_to": f"{parents[ref]}-A" if subsidiary else None,
             }
         )
@@ -535,6 +540,17 @@ def seed_orders() -> None:
     provisioning.run_due(adapter=LogAdapter(), task_ids=tasks)
 
 
+def seed_bills(today: date) -> int:
+    """The bill runs of the last four weeks, so every postpaid demo account has its latest
+    invoice; returns how many invoices were made (none when run again)."""
+    made = 0
+    for days in range(28, 0, -1):
+        run_date = today - timedelta(days=days)
+        if run_date.day <= periods.LAST_BILL_DAY:
+            made += billing.run(run_date, record_idle=False).created
+    return made
+
+
 def seed(customers: int = 300, today: date | None = None) -> dict:
     today = today or date.today()
     regions = seed_regions()
@@ -542,6 +558,7 @@ def seed(customers: int = 300, today: date | None = None) -> dict:
     seed_number_pools(regions)
     added = seed_customers(regions, customers, today)
     seed_orders()
+    seed_bills(today)
     password = demo_password()
     seed_users(regions, password)
     return {"customers_added": added, "password": password}

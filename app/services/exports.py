@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models.billing import Invoice
+from app.models.communications import Communication
 from app.models.crm import BillingAccount, Customer, Service
 from app.models.usage import UsageCharge, UsageRecord
 from app.services.money import round_money
@@ -94,9 +95,33 @@ def rated_usage_rows(region_ids: list[int] | None) -> Iterator[tuple]:
         yield tuple("" if value is None else str(value) for value in values)
 
 
+COMMUNICATION_COLUMNS = ("account_ref", "kind", "channel", "language", "subject", "created_at")
+
+
+def communication_rows(region_ids: list[int] | None) -> Iterator[tuple]:
+    query = (
+        db.select(
+            BillingAccount.ref,
+            Communication.kind,
+            Communication.channel,
+            Communication.language,
+            Communication.subject,
+            Communication.created_at,
+        )
+        .join(BillingAccount, Communication.account_id == BillingAccount.id)
+        .order_by(Communication.id)
+    )
+    result = db.session.execute(
+        scoped(query, Communication, region_ids), execution_options={"yield_per": CHUNK}
+    )
+    for *values, created_at in result:
+        yield (*values, created_at.isoformat())
+
+
 EXPORTS = {
     "services": (SERVICE_COLUMNS, service_rows),
     "rated-usage": (RATED_USAGE_COLUMNS, rated_usage_rows),
+    "communications": (COMMUNICATION_COLUMNS, communication_rows),
 }
 
 

@@ -35,6 +35,7 @@ from app.services import lifecycle
 from app.services import provisioning_adapters as adapters
 from app.services.errors import DomainError
 from app.services.order_moves import lock_order, move
+from app.services.retry import backoff
 
 # what the network is asked to do for each kind of order line
 NETWORK_ACTION = {
@@ -251,11 +252,9 @@ def _attempt_failed(
     task.last_error = error[:1000]
     task.locked_until = None
     if temporary and task.attempts < config["PROVISIONING_MAX_ATTEMPTS"]:
-        delay = min(
-            config["PROVISIONING_BACKOFF"] * 2 ** (task.attempts - 1),
-            config["PROVISIONING_BACKOFF_MAX"],
+        task.next_attempt_at = now + backoff(
+            task.attempts, config["PROVISIONING_BACKOFF"], config["PROVISIONING_BACKOFF_MAX"]
         )
-        task.next_attempt_at = now + timedelta(seconds=delay)
         db.session.commit()
         return "retrying"
     task.status = TaskStatus.FAILED

@@ -2,10 +2,12 @@
 page (its next bill, adjustments, discounts). The rules live in app/services/invoices.py,
 adjustments.py and billing.py; these pages collect input and show the outcome."""
 
+import logging
 from datetime import date
 
-from flask import abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.actions import action
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
@@ -13,15 +15,18 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import db
 from app.models.billing import BillRun, BillRunError, CreditNote, Invoice
 from app.models.catalog import Discount
+from app.models.communications import Communication, CommunicationStatus, PrintBatch
 from app.models.crm import BillingAccount
 from app.models.types import utcnow
 from app.security import (
     BILL_RUNS,
+    COMMUNICATIONS,
     CREDIT_NOTES,
     INVOICES,
+    PRINT_BATCHES,
     VIEW_METHOD_PERMISSIONS,
 )
-from app.services import adjustments, billing, invoices, periods
+from app.services import adjustments, billing, delivery, invoice_pdf, invoices, periods
 from app.services import customer_rules as rules
 from app.services.bills import BillRefused
 from app.services.errors import DomainError, NotFound
@@ -29,6 +34,8 @@ from app.services.scoping import current_region_ids, scoped
 from app.views.base import AbonentModelView, ScopedModelView
 from app.views.display import (
     BILL_RUN_STATUS_LABELS,
+    CHANNEL_LABELS,
+    COMMUNICATION_STATUS_LABELS,
     CREDIT_NOTE_STATUS_LABELS,
     INVOICE_STATUS_LABELS,
     label_for,
@@ -36,6 +43,8 @@ from app.views.display import (
     local_date,
     local_datetime,
 )
+
+log = logging.getLogger(__name__)
 
 LABELS = {
     "number": _l("Number"),
@@ -67,13 +76,31 @@ LABELS = {
     "already_billed": _l("Already billed"),
     "failed": _l("Not billed"),
     "run": _l("Bill run"),
+    "kind": _l("Kind"),
+    "channel": _l("Channel"),
+    "language": _l("Language"),
+    "subject": _l("Subject"),
+    "recipient": _l("Recipient"),
+    "attempts": _l("Attempts"),
+    "next_attempt_at": _l("Next attempt"),
+    "last_error": _l("Last error"),
+    "created_at": _l("Created"),
+    "sent_at": _l("Sent"),
+    "print_batch": _l("Print batch"),
+    "documents": _l("Documents"),
+    "pages": _l("Pages"),
 }
 
 
 class InvoiceView(ScopedModelView):
     datamodel = SQLAInterface(Invoice)
     class_permission_name = INVOICES
-    method_permission_name = {**VIEW_METHOD_PERMISSIONS, "credit": "write", "void": "write"}
+    method_permission_name = {
+        **VIEW_METHOD_PERMISSIONS,
+        "pdf": "read",
+        "credit": "write",
+        "void": "write",
+    }
     base_permissions = ["can_read", "can_write"]
     list_title = _l("Invoices")
     show_title = _l("Invoice")
@@ -102,7 +129,7 @@ class InvoiceView(ScopedModelView):
     search_columns = ["number", "status", "issue_date", "due_date", "currency"]
     base_order = ("id", "desc")
     # invoices are made by bill runs and corrected by credit notes, never edited
-    include_route_methods = {"list", "show", "credit", "void"}
+    include_route_methods = {"list", "show", "pdf", "credit", "void"}
 
     def _invoice(self, pk) -> Invoice:
         try:
@@ -124,9 +151,23 @@ class InvoiceView(ScopedModelView):
             can_write=sm.has_access("can_write", INVOICES),
             can_decide=can_decide,
             creditable=invoice.status in (*invoices.OPEN, "paid"),
-            voidable=invoice.status in invoices.VOIDABLE
-            and sm.has_access("can_write", CREDIT_NOTES),
+            voidable=can_decide and invoice.status in invoices.VOIDABLE,
+            pdf_url=url_for("InvoiceView.pdf", pk=invoice.id),
         )
+
+    @expose("/pdf/<pk>", methods=["GET"])
+    @has_access
+    def pdf(self, pk):
+        """The bill as the customer got it: the stored PDF, checked against its checksum."""
+        invoice = self._invoice(pk)
+        try:
+            content = invoice_pdf.verified_content(invoice)
+        except invoice_pdf.DocumentTampered:
+            # never hand out a bill that is not the one the customer was sent
+            log.error("invoice %s: stored PDF does not match its SHA-256", invoice.number)
+            flash(str(_l("The stored PDF does not match its checksum: it is withheld.")), "danger")
+            return redirect(url_for("InvoiceView.show", pk=invoice.id))
+        return _pdf(content, f"{invoice.number}.pdf")
 
     @expose("/credit/<pk>", methods=["POST"])
     @has_access
@@ -378,3 +419,116 @@ def _next_bill_date(account: BillingAccount, today: date) -> date:
         payer = payer.bill_to
         seen.add(payer.id)
     return periods.cycle_end(periods.cycle_start(payer.bill_day, today))
+
+
+class CommunicationView(ScopedModelView):
+    datamodel = SQLAInterface(Communication)
+    class_permission_name = COMMUNICATIONS
+    base_permissions = ["can_read", "can_write"]
+    list_title = show_title = _l("Communications")
+    label_columns = LABELS
+    formatters_columns = {
+        "status": label_for(COMMUNICATION_STATUS_LABELS),
+        "channel": label_for(CHANNEL_LABELS),
+        "created_at": local_datetime,
+        "sent_at": local_datetime,
+        "next_attempt_at": local_datetime,
+    }
+    list_columns = [
+        "created_at",
+        "account.ref",
+        "channel",
+        "subject",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    ]
+    show_columns = [
+        "account",
+        "invoice",
+        "kind",
+        "channel",
+        "language",
+        "subject",
+        "recipient",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+        "sent_at",
+        "print_batch",
+    ]
+    search_columns = ["status", "created_at"]
+    base_order = ("id", "desc")
+    include_route_methods = {"list", "show", "action", "action_post"}
+
+    @action("retry", _l("Send again"), _l("Send the selected emails again?"), "fa-refresh")
+    def retry(self, items):
+        items = items if isinstance(items, list) else [items]
+        # FAB loads the selected rows unscoped: keep those of the user's regions
+        visible = [i.id for i in items if i and self.datamodel.get(i.id, self._base_filters)]
+        flash(str(_l("Emails to send again: %(n)s", n=delivery.retry(visible))), "success")
+        return redirect(request.referrer or url_for("CommunicationView.list"))
+
+
+class PrintBatchView(AbonentModelView):
+    datamodel = SQLAInterface(PrintBatch)
+    class_permission_name = PRINT_BATCHES
+    method_permission_name = {**VIEW_METHOD_PERMISSIONS, "make": "write"}
+    base_permissions = ["can_read", "can_write"]
+    list_title = show_title = _l("Print batches")
+    label_columns = LABELS
+    formatters_columns = {"created_at": local_datetime}
+    list_columns = ["id", "created_at", "username", "documents", "pages"]
+    show_columns = list_columns
+    base_order = ("id", "desc")
+    list_template = "print_batch_list.html"
+    include_route_methods = {"list", "show", "download", "make"}
+
+    def _waiting(self) -> int:
+        return db.session.scalar(
+            scoped(
+                db.select(db.func.count()).where(
+                    Communication.channel == "post",
+                    Communication.status == CommunicationStatus.QUEUED,
+                ),
+                Communication,
+                current_region_ids(),
+            )
+        )
+
+    def render_template(self, template, **kwargs):
+        if template == self.list_template:
+            kwargs["waiting"] = self._waiting()
+        return super().render_template(template, **kwargs)
+
+    @expose("/make", methods=["POST"])
+    @has_access
+    def make(self):
+        if not DynamicForm().validate_on_submit():
+            abort(400)
+        try:
+            batch = delivery.print_batch(current_region_ids())
+        except DomainError as exc:
+            flash(exc.message, "danger")
+            return redirect(url_for("PrintBatchView.list"))
+        flash(str(_l("Print batch of %(n)s letters made", n=batch.documents)), "success")
+        return redirect(url_for("PrintBatchView.download", pk=batch.id))
+
+    @expose("/download/<int:pk>", methods=["GET"])
+    @has_access
+    def download(self, pk):
+        batch = db.session.get(PrintBatch, pk)
+        if batch is None:
+            abort(404)
+        return _pdf(delivery.batch_content(batch), f"print-batch-{batch.id}.pdf")
+
+
+def _pdf(content: bytes, filename: str) -> Response:
+    return Response(
+        content,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

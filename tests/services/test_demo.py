@@ -3,6 +3,7 @@
 from datetime import date
 
 from app.extensions import appbuilder, db
+from app.models.billing import Invoice
 from app.models.crm import BillingAccount, Customer, Region, Service
 from app.models.numbers import NumberRange
 from app.models.orders import Order
@@ -72,3 +73,18 @@ def test_demo_catalog_holds_every_product_the_demo_lines_use(ctx):
     assert catalog.product_name(products["5G-BASIC"], "ko") == "5G 베이직"
     assert catalog.product_name(products["DOM"], "en") == "Home internet"
     assert len(products["DOM"].names) == 1
+
+
+def test_demo_accounts_have_their_latest_bills(ctx):
+    demo.seed(customers=30, today=date(2026, 3, 1))
+    invoices = db.session.scalars(db.select(Invoice)).all()
+    assert invoices and all(i.issue_date < date(2026, 3, 1) for i in invoices)
+    # paying postpaid accounts with a bill day in the last four weeks: one invoice each
+    payers = db.session.scalar(
+        db.select(db.func.count()).where(
+            BillingAccount.payment_mode == "postpaid", BillingAccount.bill_to_id.is_(None)
+        )
+    )
+    assert len(invoices) == payers
+    assert demo.seed(customers=30, today=date(2026, 3, 1))["customers_added"] == 0
+    assert db.session.scalar(db.select(db.func.count()).select_from(Invoice)) == len(invoices)

@@ -1,16 +1,18 @@
 """Billing screens: staff find invoices, ask for and decide credit notes, void, see and
 adjust an account's next bill; nobody edits an invoice; each sees only their regions."""
 
+import io
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from pypdf import PdfReader
 
 from app.extensions import db
 from app.models.billing import Adjustment, CreditNote, Invoice, InvoiceLine
 from app.models.catalog import Discount
 from app.models.crm import BillingAccount
-from app.services import billing, rating
+from app.services import billing, delivery, rating
 from app.services.actor import acting_as
 from tests.services.test_billing import _samples
 
@@ -153,3 +155,43 @@ def test_bill_runs_are_listed_for_billing_staff(app, login, invoice_id):
     listed = billing_user.get("/billrunview/list/").get_data(as_text=True)
     assert "system" in listed and "Done" in listed
     assert login("csr").get("/billrunview/list/").status_code in (302, 403)
+
+
+def test_the_invoice_pdf_downloads_as_stored(app, login, invoice_id):
+    csr = login("csr")
+    assert f"/invoiceview/pdf/{invoice_id}" in csr.get(f"/invoiceview/show/{invoice_id}").get_data(
+        as_text=True
+    )
+    response = csr.get(f"/invoiceview/pdf/{invoice_id}")
+    assert response.mimetype == "application/pdf"
+    assert "IT-C-2026-000001.pdf" in response.headers["Content-Disposition"]
+    text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+    assert "IT-C-2026-000001" in text
+    assert csr.get(f"/invoiceview/pdf/{invoice_id}").data == response.data
+    assert login("csr_ko").get(f"/invoiceview/pdf/{invoice_id}").status_code == 404
+
+
+def test_billing_staff_resend_emails_and_print_paper_bills(app, login, invoice_id, smtp):
+    mailbox, _server = smtp
+    with app.app_context(), acting_as():
+        account = db.session.scalar(db.select(BillingAccount).filter_by(ref="AC1"))
+        account.delivery_channel = "post"
+        db.session.commit()
+        delivery.deliver()
+    billing_user = login("billing")
+    listed = billing_user.get("/communicationview/list/").get_data(as_text=True)
+    assert "IT-C-2026-000001" in listed and "Queued" in listed
+    page = billing_user.get("/printbatchview/list/").get_data(as_text=True)
+    assert "Paper bills waiting: 1" in page
+    made = billing_user.client.post(
+        "/printbatchview/make", data={"csrf_token": billing_user.csrf("/printbatchview/list/")}
+    )
+    assert made.status_code == 302 and "/printbatchview/download/" in made.headers["Location"]
+    merged = billing_user.get(made.headers["Location"])
+    assert merged.mimetype == "application/pdf"
+    assert "IT-C-2026-000001" in PdfReader(io.BytesIO(merged.data)).pages[0].extract_text()
+    assert "Paper bills waiting: 0" in billing_user.get("/printbatchview/list/").get_data(
+        as_text=True
+    )
+    assert login("csr").get("/printbatchview/list/").status_code in (302, 403)
+    assert mailbox.messages == []

@@ -1,0 +1,232 @@
+"""Bills as PDF: the text read back in each of the four languages (Hangul and Cyrillic
+included), amounts and dates in the language's format, the fonts embedded, long usage
+lists paginated, stored once with a checksum that catches tampering; `flask billing pdf`."""
+
+import hashlib
+import io
+from datetime import date, datetime, timedelta
+
+import pytest
+from pypdf import PdfReader
+from stdnum import iso11649
+
+from app.extensions import db
+from app.models.billing import Invoice, InvoiceDocument
+from app.models.crm import BillingAccount
+from app.services import billing, imports, invoice_pdf
+from app.services.money import format_money
+from app.services.payment_reference import for_invoice, formatted
+from tests.conftest import SAMPLES
+from tests.helpers import pdf_text
+from tests.services.test_billing import _activate_all, _customers
+
+CUSTOMERS = (
+    "E1,individual,John Smith,,IT-C,en,EA1,postpaid,EUR,5,,SMART,393330000001,2026-02-05\n"
+    "I1,individual,Anna Neri,,IT-C,it,IA1,postpaid,EUR,5,,SMART,393330000002,2026-02-05\n"
+    "K1,individual,김민준,,IT-C,ko,KA1,postpaid,EUR,5,,SMART,393330000003,2026-02-05\n"
+    "R1,individual,Иван Петров,,IT-C,ru,RA1,postpaid,EUR,5,,SMART,393330000004,2026-02-05\n"
+)
+LONG = 240  # calls on John Smith's line: several pages of itemised usage
+HEADER = "record_id,service_id,usage_type,started_at,destination,quantity\n"
+
+
+def _cdrs(path):
+    rows = [HEADER]
+    start = datetime.fromisoformat("2026-02-06T08:00:00+01:00")
+    for i in range(LONG):
+        at = (start + timedelta(minutes=97 * i)).isoformat()
+        rows.append(f"long{i},393330000001,voice,{at},39347{i:07d},{30 + i % 300}\n")
+    for n in (2, 3, 4):
+        rows.append(f"v{n},39333000000{n},voice,2026-02-10T10:00:00+01:00,393471234567,125\n")
+        rows.append(f"s{n},39333000000{n},sms,2026-02-11T12:30:00+01:00,393471234567,1\n")
+    path.write_text("".join(rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def bills(ctx, tmp_path):
+    for kind in ("rates", "products"):
+        assert imports.run(kind, SAMPLES / f"{kind}.csv").rejected == 0
+    _customers(tmp_path, CUSTOMERS)
+    _activate_all()
+    assert imports.run("cdrs", _cdrs(tmp_path / "cdrs.csv")).rejected == 0
+    assert billing.run(date(2026, 3, 5)).created == 4
+    return {
+        ref: db.session.scalar(
+            db.select(Invoice).join(BillingAccount).where(BillingAccount.ref == ref)
+        )
+        for ref in ("EA1", "IA1", "KA1", "RA1")
+    }
+
+
+# what each language's bill must say: its words, its dates, its script
+WORDS = {
+    "IA1": (
+        "it",
+        [
+            "Fattura",
+            "Riepilogo",
+            "Dettaglio del traffico",
+            "Canone mensile, Smart 5",
+            "Anna Neri",
+            "20 marzo 2026",
+            "Chiamate",
+            "Messaggi",
+            "Aliquota IVA",
+        ],
+    ),
+    "KA1": (
+        "ko",
+        [
+            "청구서",
+            "요약",
+            "상세 사용 내역",
+            "월 기본료, Smart 5",
+            "김민준",
+            "2026년 3월 20일",
+            "통화",
+            "메시지",
+            "부가세율",
+        ],
+    ),
+    "RA1": (
+        "ru",
+        [
+            "Счёт-фактура",
+            "Сводка",
+            "Детализация услуг",
+            "Абонентская плата, Smart 5",
+            "Иван Петров",
+            "20 марта 2026",
+            "Звонки",
+            "Сообщения",
+            "Ставка НДС",
+        ],
+    ),
+    "EA1": (
+        "en",
+        [
+            "Invoice",
+            "Summary",
+            "Itemised usage",
+            "Monthly fee, Smart 5",
+            "John Smith",
+            "March 20, 2026",
+            "Calls",
+            "VAT rate",
+        ],
+    ),
+}
+
+
+def _plain(text: str) -> str:
+    # the PDF's no-break spaces (in "12,20 €") read back as spaces
+    return text.replace("\xa0", " ").replace("\u202f", " ")
+
+
+@pytest.mark.parametrize("ref", list(WORDS))
+def test_the_bill_reads_in_its_language(bills, ref):
+    invoice = bills[ref]
+    language, words = WORDS[ref]
+    assert invoice.language == language
+    text = _plain(pdf_text(invoice_pdf.verified_content(invoice)))
+    for word in words:
+        assert word in text, word
+    assert invoice.number in text
+    for amount in (invoice.total, invoice.subtotal, invoice.tax):
+        assert _plain(format_money(amount, "EUR", language)) in text
+    assert formatted(for_invoice(invoice.number)) in text
+
+
+def test_amounts_are_in_the_languages_format(bills):
+    italian = _plain(pdf_text(invoice_pdf.verified_content(bills["IA1"])))
+    english = _plain(pdf_text(invoice_pdf.verified_content(bills["EA1"])))
+    # Smart 5's monthly fee, a whole period: 6.00 EUR
+    assert "6,00 €" in italian and "€6.00" in english
+    assert "22%" in italian and "22%" in english
+    # dates: the period's first and last day, in short form
+    assert "5 feb 2026 – 4 mar 2026" in italian and "Feb 5, 2026 – Mar 4, 2026" in english
+    # a 125-second call is 2:05 in any language
+    assert "2:05" in italian
+
+
+def _fonts(content: bytes) -> dict[str, bool]:
+    """Each font that draws text in the PDF, and whether its TrueType program is embedded.
+    (xhtml2pdf names Helvetica for empty paragraphs, which draw nothing.)"""
+    fonts = {}
+
+    def seen(text, _cm, _tm, font, _size):
+        if font is not None and text.strip():
+            descriptor = font.get("/FontDescriptor")
+            embedded = descriptor is not None and "/FontFile2" in descriptor.get_object()
+            fonts[str(font["/BaseFont"]).split("+")[-1]] = embedded
+
+    for page in PdfReader(io.BytesIO(content)).pages:
+        page.extract_text(visitor_text=seen)
+    return fonts
+
+
+def test_truetype_fonts_for_hangul_and_cyrillic_are_embedded(bills):
+    korean = _fonts(invoice_pdf.verified_content(bills["KA1"]))
+    russian = _fonts(invoice_pdf.verified_content(bills["RA1"]))
+    assert any("Nanum" in name for name in korean)
+    assert any("DejaVu" in name for name in russian)
+    assert all(korean.values()) and all(russian.values())
+    assert not any("Helvetica" in name for name in {**korean, **russian})
+
+
+def test_a_long_usage_list_paginates_with_every_call_once(bills):
+    invoice = bills["EA1"]
+    content = invoice_pdf.verified_content(invoice)
+    pages = [_plain(page.extract_text()) for page in PdfReader(io.BytesIO(content)).pages]
+    assert len(pages) >= 3
+    text = "\n".join(pages)
+    for i in range(LONG):
+        assert text.count(f"39347{i:07d}") == 1, i
+    for number, page in enumerate(pages, start=1):
+        assert f"page {number}" in page
+    # the usage table's header is repeated on every page it runs over
+    assert all("Date and time" in page for page in pages[1:])
+    assert db.session.get(InvoiceDocument, invoice.id).pages == len(pages)
+
+
+def test_stored_once_with_its_checksum_and_tampering_is_caught(bills):
+    invoice = bills["IA1"]
+    first = invoice_pdf.document(invoice)
+    assert first.sha256 == hashlib.sha256(first.content).hexdigest()
+    assert first.size == len(first.content)
+    assert invoice_pdf.document(invoice).content == first.content
+    assert db.session.scalar(db.select(db.func.count()).select_from(InvoiceDocument)) == 1
+    db.session.execute(
+        db.update(InvoiceDocument)
+        .where(InvoiceDocument.invoice_id == invoice.id)
+        .values(content=first.content.replace(b"Fattura", b"Fatturx", 1) + b"%")
+    )
+    db.session.commit()
+    db.session.expire_all()
+    with pytest.raises(invoice_pdf.DocumentTampered, match=invoice.number):
+        invoice_pdf.verified_content(invoice)
+
+
+def test_the_payment_reference_is_an_iso_11649_creditor_reference():
+    reference = for_invoice("IT-C-2026-000123")
+    assert reference.endswith("ITC2026000123") and iso11649.is_valid(reference)
+    assert formatted(reference) == iso11649.format(reference)
+    assert iso11649.is_valid(for_invoice("KR-SEL-2026-000001"))
+    with pytest.raises(ValueError, match="creditor reference"):
+        for_invoice("KR-SEL-2026-00000000000123")
+    with pytest.raises(ValueError):
+        for_invoice("---")
+
+
+def test_the_cli_writes_the_stored_pdf(app, bills, tmp_path):
+    invoice = bills["RA1"]
+    out = tmp_path / "bill.pdf"
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["billing", "pdf", invoice.number, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == db.session.get(InvoiceDocument, invoice.id).content
+    assert "Иван Петров" in pdf_text(out.read_bytes())
+    result = runner.invoke(args=["billing", "pdf", "IT-C-2026-999999", "-o", str(out)])
+    assert result.exit_code == 1
+    assert "invoice IT-C-2026-999999: not found" in result.output
