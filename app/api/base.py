@@ -80,6 +80,16 @@ def whole(field: str, text: str, least: int) -> int:
     return int(text)
 
 
+PAGE_SIZE, MAX_PAGE_SIZE = 50, 100
+
+
+def page_args(args) -> tuple[int, int]:
+    """`page` (from 0) and `page_size` (at most MAX_PAGE_SIZE) of a list call."""
+    page = whole("page", args.get("page", "0"), 0)
+    size = whole("page_size", args.get("page_size", str(PAGE_SIZE)), 1)
+    return page, min(size, MAX_PAGE_SIZE)
+
+
 def only_fields(body: dict, allowed) -> None:
     unknown = sorted(set(body) - set(allowed))
     if unknown:

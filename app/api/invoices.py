@@ -11,7 +11,7 @@ from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import protect
 from flask_babel import lazy_gettext as _l
 
-from app.api.base import ServiceCallApi, iso, only_fields, text_value, whole
+from app.api.base import ServiceCallApi, iso, only_fields, page_args, text_value
 from app.extensions import db
 from app.models.billing import CreditNote, Invoice, InvoiceStatus
 from app.security import CREDIT_NOTES, INVOICES
@@ -20,8 +20,6 @@ from app.services import invoices
 from app.services.errors import DomainError, NotFound
 from app.services.exports import invoice_record
 from app.services.scoping import current_region_ids
-
-PAGE_SIZE, MAX_PAGE_SIZE = 50, 100
 
 
 def note_json(note: CreditNote) -> dict:
@@ -117,9 +115,7 @@ class InvoiceApi(ServiceCallApi):
         """
         args = request.args
         try:
-            page = whole("page", args.get("page", "0"), 0)
-            page_size = min(whole("page_size", args.get("page_size", str(PAGE_SIZE)), 1),
-                            MAX_PAGE_SIZE)  # fmt: skip
+            page, page_size = page_args(args)
             status = args.get("status")
             if status:
                 rules.check_choice("status", status, list(InvoiceStatus))

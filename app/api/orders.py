@@ -11,7 +11,7 @@ from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import protect
 from flask_babel import lazy_gettext as _l
 
-from app.api.base import ServiceCallApi, iso, only_fields, text_value, whole
+from app.api.base import ServiceCallApi, iso, only_fields, page_args, text_value
 from app.models.orders import Order, OrderLine, OrderSource, OrderStatus
 from app.security import ORDERS
 from app.services import customer_rules as rules
@@ -19,7 +19,6 @@ from app.services import orders
 from app.services.errors import DomainError, NotFound
 from app.services.scoping import current_region_ids
 
-PAGE_SIZE, MAX_PAGE_SIZE = 50, 100
 ORDER_FIELDS = ("account", "note", "lines")
 
 
@@ -144,9 +143,7 @@ class OrderApi(ServiceCallApi):
         """
         args = request.args
         try:
-            page = whole("page", args.get("page", "0"), 0)
-            page_size = whole("page_size", args.get("page_size", str(PAGE_SIZE)), 1)
-            page_size = min(page_size, MAX_PAGE_SIZE)
+            page, page_size = page_args(args)
             status = args.get("status")
             if status:
                 rules.check_choice("status", status, list(OrderStatus))

@@ -379,35 +379,39 @@ class AccountBillingView(BaseView):
     @expose("/<int:pk>/adjust", methods=["POST"])
     @has_access
     def adjust(self, pk):
-        account = self._account(pk)
-        if not DynamicForm().validate_on_submit():
-            abort(400)
-        try:
-            adjustments.add_adjustment(
-                account, request.form.get("amount", ""), request.form.get("reason", "")
-            )
-        except DomainError as exc:
-            flash(exc.message, "danger")
-        else:
-            flash(str(_l("The adjustment is on the next bill")), "success")
-        return redirect(url_for("AccountBillingView.show", pk=account.id))
+        return self._change(
+            pk,
+            lambda account, form: adjustments.add_adjustment(
+                account, form.get("amount", ""), form.get("reason", "")
+            ),
+            _l("The adjustment is on the next bill"),
+        )
 
     @expose("/<int:pk>/discount", methods=["POST"])
     @has_access
     def discount(self, pk):
+        return self._change(
+            pk,
+            lambda account, form: adjustments.grant_discount(
+                account,
+                form.get("discount", ""),
+                rules.check_date("starts_on", form.get("starts_on", "")),
+            ),
+            _l("The discount is granted"),
+        )
+
+    def _change(self, pk, change, done):
+        """Apply a form's change to the account, then show its billing page again with the
+        outcome."""
         account = self._account(pk)
         if not DynamicForm().validate_on_submit():
             abort(400)
         try:
-            adjustments.grant_discount(
-                account,
-                request.form.get("discount", ""),
-                rules.check_date("starts_on", request.form.get("starts_on", "")),
-            )
+            change(account, request.form)
         except DomainError as exc:
             flash(exc.message, "danger")
         else:
-            flash(str(_l("The discount is granted")), "success")
+            flash(str(done), "success")
         return redirect(url_for("AccountBillingView.show", pk=account.id))
 
 
