@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from app.extensions import db
 from app.models.billing import (
@@ -32,8 +32,6 @@ from app.models.billing import (
     BillRunError,
     BillRunStatus,
     Invoice,
-    InvoiceCounter,
-    InvoiceLine,
     InvoiceStatus,
 )
 from app.models.catalog import Discount, Product, ProductName
@@ -45,9 +43,9 @@ from app.models.crm import (
     Service,
     ServiceProductChange,
 )
-from app.models.types import utcnow
+from app.models.types import scaled, utcnow
 from app.models.usage import UsageCharge, UsageRecord
-from app.services import periods, process_lock, rating
+from app.services import bulk, numbering, periods, process_lock, rating
 from app.services.actor import current_username
 from app.services.bills import (
     AccountFacts,
@@ -106,15 +104,26 @@ def run_due(now: datetime | None = None) -> list[BillRunSummary]:
 def preview(account: BillingAccount, run_date: date) -> Bill | None:
     """The bill the run of `run_date` would make for the account's payer, written nowhere
     (None: nothing to bill). Raises BillRefused."""
-    payer, seen = account, {account.id}
-    while payer.bill_to is not None and payer.bill_to.id not in seen:
-        payer = payer.bill_to
-        seen.add(payer.id)
+    payer = _payer(account)
     period = _period(run_date)
     timezone = payer.customer.region.timezone
     children = _children([payer.id], _links())
     (facts,) = _facts([payer.id], children, period, timezone)
     return make_bill(facts, period, _products(), _skip_unrated())
+
+
+def next_bill_date(account: BillingAccount, today: date) -> date:
+    """The next bill date of the account: its payer's (accounts billed to another are
+    billed on their payer's day)."""
+    return periods.cycle_end(periods.cycle_start(_payer(account).bill_day, today))
+
+
+def _payer(account: BillingAccount) -> BillingAccount:
+    payer, seen = account, {account.id}
+    while payer.bill_to is not None and payer.bill_to.id not in seen:
+        payer = payer.bill_to
+        seen.add(payer.id)
+    return payer
 
 
 def _period(run_date: date) -> tuple[date, date]:
@@ -399,49 +408,63 @@ def _billable(service_ids, low, high) -> list:
 # --------------------------------------------------------------------------- writing
 
 
+# what a run writes, in bulk (COPY on PostgreSQL): the invoice ids are read back by number
+INVOICE_COLUMNS = ("number", "account_id", "customer_id", "bill_run_id", "period_start",
+                   "period_end", "issue_date", "due_date", "currency", "language",
+                   "vat_rate", "subtotal", "tax", "total", "status", "created_at", "credited",
+                   "paid")  # fmt: skip
+LINE_COLUMNS = ("invoice_id", "position", "account_id", "kind", "service_id", "number",
+                "usage_type", "description", "quantity", "amount")  # fmt: skip
+
+
 def _write(bills: list[Bill], bill_run: BillRun, period, timezone) -> None:
     if not bills:
         return
     numbers = _numbers(bills)
-    rows = [
-        {
-            "number": number,
-            "account_id": bill.payer.account.id,
-            "customer_id": bill.payer.customer_id,
-            "bill_run_id": bill_run.id,
-            "period_start": period[0],
-            "period_end": period[1],
-            "issue_date": bill.issue_date,
-            "due_date": bill.due_date,
-            "currency": bill.payer.account.currency,
-            "language": bill.payer.language,
-            "vat_rate": bill.payer.vat_rate,
-            "subtotal": bill.subtotal,
-            "tax": bill.tax,
-            "total": bill.total,
-            "status": "issued",
-            "created_at": utcnow(),
-        }
-        for bill, number in zip(bills, numbers, strict=True)
-    ]
-    ids = dict(
-        db.session.execute(insert(Invoice).returning(Invoice.number, Invoice.id), rows).all()
+    created = bulk.sql_timestamp(utcnow())
+    dates = [bulk.sql_date(day) for day in period]
+    bulk.insert_rows(
+        "invoice",
+        INVOICE_COLUMNS,
+        [
+            (
+                number,
+                bill.payer.account.id,
+                bill.payer.customer_id,
+                bill_run.id,
+                *dates,
+                bulk.sql_date(bill.issue_date),
+                bulk.sql_date(bill.due_date),
+                bill.payer.account.currency,
+                bill.payer.language,
+                scaled(bill.payer.vat_rate),
+                scaled(bill.subtotal),
+                scaled(bill.tax),
+                scaled(bill.total),
+                str(InvoiceStatus.ISSUED),
+                created,
+                0,
+                0,
+            )
+            for bill, number in zip(bills, numbers, strict=True)
+        ],  # fmt: skip
     )
+    taken = select(Invoice.number, Invoice.id).where(Invoice.number.in_(numbers))
+    ids = dict(db.session.execute(taken).all())
     lines, usage, adjustments = [], [], []
     low, high = _usage_window(period, timezone)
     for bill, number in zip(bills, numbers, strict=True):
         invoice_id = ids[number]
         lines += [
-            {"invoice_id": invoice_id, "position": position, "account_id": line.account_id,
-             "kind": line.kind, "service_id": line.service_id, "number": line.number,
-             "usage_type": line.usage_type, "description": line.description[:200],
-             "quantity": line.quantity, "amount": line.amount}
+            (invoice_id, position, line.account_id, str(line.kind), line.service_id,
+             line.number, line.usage_type, line.description[:200], scaled(line.quantity),
+             scaled(line.amount))
             for position, line in enumerate(bill.lines, 1)
         ]  # fmt: skip
         usage += [{"inv": invoice_id, "sid": sid, "low": low, "high": high}
                   for sid in bill.service_ids]  # fmt: skip
         adjustments += [{"inv": invoice_id, "aid": aid} for aid in bill.adjustment_ids]
-    db.session.execute(insert(InvoiceLine), lines)
+    bulk.insert_rows("invoice_line", LINE_COLUMNS, lines)
     connection = db.session.connection()
     if usage:
         record = UsageRecord.__table__.c
@@ -478,21 +501,5 @@ def _numbers(bills: list[Bill]) -> list[str]:
     wanted: dict[tuple[str, int], int] = defaultdict(int)
     for bill in bills:
         wanted[(bill.payer.series, bill.issue_date.year)] += 1
-    last = {}
-    for (series, year), count in wanted.items():
-        moved = db.session.execute(
-            update(InvoiceCounter)
-            .where(InvoiceCounter.series == series, InvoiceCounter.year == year)
-            .values(last=InvoiceCounter.last + count)
-            .returning(InvoiceCounter.last)
-        ).scalar()
-        if moved is None:
-            db.session.execute(insert(InvoiceCounter).values(series=series, year=year, last=count))
-            moved = count
-        last[(series, year)] = moved - count
-    numbers = []
-    for bill in bills:
-        key = (bill.payer.series, bill.issue_date.year)
-        last[key] += 1
-        numbers.append(f"{key[0]}-{key[1]}-{last[key]:06d}")
-    return numbers
+    taken = {key: iter(numbering.take(*key, count)) for key, count in wanted.items()}
+    return [next(taken[(bill.payer.series, bill.issue_date.year)]) for bill in bills]

@@ -286,6 +286,10 @@ def _usage(invoice: Invoice, formats: Formats) -> list[dict]:
     """The usage the invoice carries, call by call, by line number."""
     from app.models.crm import Service
 
+    # A bill run gives every line whose records it carries a usage line, so the records
+    # are looked up by those lines (indexed) rather than by invoice_id (not indexed: a scan
+    # of every invoiced charge for each bill)
+    services = {line.service_id for line in invoice.lines if line.kind == LineKind.USAGE}
     rows = db.session.execute(
         select(
             Service.service_id,
@@ -298,7 +302,7 @@ def _usage(invoice: Invoice, formats: Formats) -> list[dict]:
         )
         .join(UsageCharge, UsageCharge.usage_id == UsageRecord.id)
         .join(Service, Service.id == UsageRecord.service_id)
-        .where(UsageCharge.invoice_id == invoice.id)
+        .where(UsageRecord.service_id.in_(services), UsageCharge.invoice_id == invoice.id)
         .order_by(Service.service_id, UsageRecord.started_at, UsageRecord.id)
     ).all()
     lines: dict[str, list] = {}
@@ -320,13 +324,17 @@ def _usage(invoice: Invoice, formats: Formats) -> list[dict]:
 
 
 BLOCK = 5
+NBSP = "\u00a0"
 COLUMNS = ("when", "kind", "destination", "quantity", "cost")
 
 
 def _blocks(rows):
+    # xhtml2pdf makes every space of a `white-space: pre` cell a text fragment of its own,
+    # laid out and drawn one by one; no-break spaces keep each line one fragment and draw
+    # the same
     return [
         {
-            name: "\n".join(row[i] for row in rows[first : first + BLOCK])
+            name: "\n".join(row[i].replace(" ", NBSP) for row in rows[first : first + BLOCK])
             for i, name in enumerate(COLUMNS)
         }
         for first in range(0, len(rows), BLOCK)

@@ -3,7 +3,6 @@ page (its next bill, adjustments, discounts). The rules live in app/services/inv
 adjustments.py and billing.py; these pages collect input and show the outcome."""
 
 import logging
-from datetime import date
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
@@ -26,7 +25,7 @@ from app.security import (
     PRINT_BATCHES,
     VIEW_METHOD_PERMISSIONS,
 )
-from app.services import adjustments, billing, delivery, invoice_pdf, invoices, periods
+from app.services import adjustments, billing, delivery, invoice_pdf, invoices
 from app.services import customer_rules as rules
 from app.services.bills import BillRefused
 from app.services.errors import DomainError, NotFound
@@ -350,7 +349,7 @@ class AccountBillingView(BaseView):
     def show(self, pk):
         account = self._account(pk)
         today = utcnow().date()
-        run_date = _next_bill_date(account, today)
+        run_date = billing.next_bill_date(account, today)
         preview, refusal = None, None
         try:
             run_date = rules.check_date("date", request.args.get("date", "")) or run_date
@@ -413,16 +412,6 @@ class AccountBillingView(BaseView):
         else:
             flash(str(done), "success")
         return redirect(url_for("AccountBillingView.show", pk=account.id))
-
-
-def _next_bill_date(account: BillingAccount, today: date) -> date:
-    """The next bill date of the account's payer (accounts billed to another are billed on
-    their payer's day)."""
-    payer, seen = account, {account.id}
-    while payer.bill_to is not None and payer.bill_to.id not in seen:
-        payer = payer.bill_to
-        seen.add(payer.id)
-    return periods.cycle_end(periods.cycle_start(payer.bill_day, today))
 
 
 class CommunicationView(ScopedModelView):
