@@ -23,6 +23,8 @@ from flask import current_app
 from flask_babel import force_locale, gettext, ngettext
 from markupsafe import Markup
 from pypdf import PdfReader
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from sqlalchemy import select
@@ -32,19 +34,26 @@ from xhtml2pdf.default import DEFAULT_FONT
 
 from app.extensions import db
 from app.models.billing import Invoice, InvoiceDocument, LineKind
-from app.models.crm import BillingAccount, Customer
+from app.models.crm import BillingAccount, Customer, Service
 from app.models.usage import UsageCharge, UsageRecord, UsageType
-from app.services.money import format_money
+from app.services.money import babel_locale, format_money
 from app.services.payment_reference import for_invoice, formatted
 
 FONTS = Path(__file__).resolve().parents[1] / "static" / "fonts"
-# family → (regular, bold) files; the body font is chosen by the invoice's language
+# family → (regular, bold) files; the body font is chosen by the invoice's language, the
+# fixed-width fonts (itemised usage) come in one weight
 FONT_FILES = {
     "DejaVu Sans": ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
     "Nanum Gothic": ("NanumGothic.ttf", "NanumGothicBold.ttf"),
+    "DejaVu Sans Mono": ("DejaVuSansMono.ttf", None),
+    "Nanum Gothic Coding": ("NanumGothicCoding.ttf", None),
 }
 BODY_FONT = {"ko": "Nanum Gothic"}
 DEFAULT_BODY_FONT = "DejaVu Sans"
+# the itemised usage is set in columns of a fixed-width font (see _usage)
+MONO_FONT = {"ko": "Nanum Gothic Coding"}
+DEFAULT_MONO_FONT = "DejaVu Sans Mono"
+MONO_SIZE = 7.5  # points (templates/pdf/invoice.html)
 TEMPLATE = "pdf/invoice.html"
 
 
@@ -58,9 +67,12 @@ def register_fonts() -> None:
     tens of milliseconds, too much to repeat for every bill (as @font-face would)."""
     for family, (regular, bold) in FONT_FILES.items():
         pdfmetrics.registerFont(TTFont(family, FONTS / regular))
-        pdfmetrics.registerFont(TTFont(f"{family} Bold", FONTS / bold))
+        strong = family
+        if bold:
+            strong = f"{family} Bold"
+            pdfmetrics.registerFont(TTFont(strong, FONTS / bold))
         pdfmetrics.registerFontFamily(
-            family, normal=family, bold=f"{family} Bold", italic=family, boldItalic=f"{family} Bold"
+            family, normal=family, bold=strong, italic=family, boldItalic=strong
         )
         # xhtml2pdf resolves a CSS font-family through this table, copied for each document
         DEFAULT_FONT[family.lower()] = family
@@ -122,8 +134,25 @@ def render(invoice: Invoice) -> bytes:
 
 @dataclass
 class Group:
+    """The lines of one phone line (or the account's own: discounts, adjustments), drawn
+    as one table row of three `white-space: pre` cells: each table cell costs xhtml2pdf
+    about half a millisecond, a line of text in a cell a small part of that."""
+
     title: str | None
+    font: str
     lines: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def columns(self) -> tuple[str, str, str]:
+        """The description, quantity and amount cells' text, a line of text per line
+        of the bill; a description too long for its column is wrapped and the other
+        cells are given as many lines."""
+        labels, quantities, amounts = [], [], []
+        for label, quantity, amount in self.lines:
+            wrapped = _wrap(label, self.font, LABEL_WIDTH)
+            labels += wrapped
+            quantities += [quantity] + [""] * (len(wrapped) - 1)
+            amounts += [amount] + [""] * (len(wrapped) - 1)
+        return tuple(_one_fragment("\n".join(column)) for column in (labels, quantities, amounts))
 
 
 @dataclass
@@ -146,16 +175,19 @@ class Formats:
         return format_money(amount, self.currency, self.lang)
 
     def date(self, day, style: str = "medium") -> str:
-        return format_date(day, style, locale=self.lang)
+        return format_date(day, style, locale=babel_locale(self.lang))
+
+    def time(self, moment) -> str:
+        return format_time(moment, "HH:mm:ss", locale=babel_locale(self.lang))
 
     def quantity(self, usage_type: str, units: int) -> str:
         if usage_type == UsageType.VOICE:
             minutes, seconds = divmod(int(units), 60)
             return f"{minutes}:{seconds:02d}"
         if usage_type == UsageType.DATA:
-            megabytes = format_decimal(units / 1_048_576, "#,##0.0", locale=self.lang)
+            megabytes = format_decimal(units / 1_048_576, "#,##0.0", locale=babel_locale(self.lang))
             return gettext("%(size)s MB", size=megabytes)
-        return format_decimal(units, locale=self.lang)
+        return format_decimal(units, locale=babel_locale(self.lang))
 
 
 def _context(invoice: Invoice) -> dict:
@@ -168,7 +200,9 @@ def _context(invoice: Invoice) -> dict:
         "lang": invoice.language,
         # xhtml2pdf's tag, kept as markup inside the translated "page %(page)s"
         "page_number": Markup("<pdf:pagenumber/>"),
-        "font": BODY_FONT.get(invoice.language, DEFAULT_BODY_FONT),
+        # the other body font after the language's: a Korean name on an English bill
+        "fonts": Markup(", ".join(f'"{family}"' for family in _fonts(invoice))),
+        "mono": MONO_FONT.get(invoice.language, DEFAULT_MONO_FONT),
         "operator": {
             "name": config["OPERATOR_NAME"],
             "address": [line.strip() for line in config["OPERATOR_ADDRESS"].split(";")],
@@ -212,12 +246,13 @@ def _sections(invoice: Invoice, formats: Formats) -> list[Section]:
     """The lines by account (the payer's first, then each child's), and in each by line
     number; what is not a line's (discounts, adjustments) last."""
     by_account: dict[int, dict[str | None, Group]] = defaultdict(dict)
+    font = _font(invoice)
     totals: dict[int, object] = defaultdict(int)
     for line in invoice.lines:
         groups = by_account[line.account_id]
         if line.number not in groups:
             title = gettext("Line %(number)s", number=line.number) if line.number else None
-            groups[line.number] = Group(title)
+            groups[line.number] = Group(title, font)
         groups[line.number].lines.append(
             (_label(line), _line_quantity(line, formats), formats.money(line.amount))
         )
@@ -283,9 +318,8 @@ def _line_quantity(line, formats: Formats) -> str:
 
 
 def _usage(invoice: Invoice, formats: Formats) -> list[dict]:
-    """The usage the invoice carries, call by call, by line number."""
-    from app.models.crm import Service
-
+    """The usage the invoice carries, call by call, by line number: for each line its
+    column headings and blocks of BLOCK rows, as fixed-width text."""
     # A bill run gives every line whose records it carries a usage line, so the records
     # are looked up by those lines (indexed) rather than by invoice_id (not indexed: a scan
     # of every invoiced charge for each bill)
@@ -311,31 +345,111 @@ def _usage(invoice: Invoice, formats: Formats) -> list[dict]:
         local = started_at.astimezone(formats.zone)
         lines.setdefault(number, []).append(
             (
-                formats.date(local.date(), "short")
-                + "  "
-                + format_time(local, "HH:mm:ss", locale=formats.lang),
+                formats.date(local.date(), "short") + " " + formats.time(local),
                 labels[usage_type],
                 destination,
                 formats.quantity(usage_type, quantity),
                 gettext("included") if covered and not charge else formats.money(charge),
             )
         )
-    return [{"number": number, "blocks": _blocks(rows)} for number, rows in lines.items()]
+    headings = (
+        gettext("Date and time"),
+        gettext("Type"),
+        gettext("Destination"),
+        gettext("Duration or quantity"),
+        gettext("Cost"),
+    )
+    font = MONO_FONT.get(invoice.language, DEFAULT_MONO_FONT)
+    result = []
+    for number, records in lines.items():
+        heading, *body = Columns(font, [headings, *records]).lines()
+        blocks = ["\n".join(body[first : first + BLOCK]) for first in range(0, len(body), BLOCK)]
+        result.append({"number": number, "heading": heading, "blocks": blocks})
+    return result
 
 
-BLOCK = 5
+# usage rows per table row: a page break falls between blocks, so a longer block saves
+# table cells (about half a millisecond each to xhtml2pdf) at the cost of more blank
+# space at the foot of a page
+BLOCK = 10
 NBSP = "\u00a0"
-COLUMNS = ("when", "kind", "destination", "quantity", "cost")
+FONT_SIZE = 8.5  # points, the body's (templates/pdf/invoice.html)
+# the summary's description column: 62 % of A4 less the margins and the cell padding
+LABEL_WIDTH = 0.62 * (A4[0] - 3 * cm) - 10
+USAGE_WIDTH = A4[0] - 3 * cm - 10  # the usage table's one column
+ALIGN_RIGHT = (False, False, False, True, True)  # when, type, destination, quantity, cost
+GAP = 2  # character cells between columns
 
 
-def _blocks(rows):
-    # xhtml2pdf makes every space of a `white-space: pre` cell a text fragment of its own,
-    # laid out and drawn one by one; no-break spaces keep each line one fragment and draw
-    # the same
-    return [
-        {
-            name: "\n".join(row[i].replace(" ", NBSP) for row in rows[first : first + BLOCK])
-            for i, name in enumerate(COLUMNS)
-        }
-        for first in range(0, len(rows), BLOCK)
-    ]
+@dataclass
+class Columns:
+    """Rows of text cells laid out in columns of a fixed-width font: one line of text
+    per row (one text fragment to xhtml2pdf, instead of a table cell per value). A
+    character's width in cells is its advance over the digit's: 1, or 2 for Hangul in
+    Nanum Gothic Coding."""
+
+    font: str
+    rows: list[tuple[str, ...]]
+
+    def lines(self) -> list[str]:
+        room = int(USAGE_WIDTH / pdfmetrics.stringWidth("0", self.font, MONO_SIZE))
+        sized = [[(value, self.cells(value)) for value in row] for row in self.rows]
+        widths = [max(row[i][1] for row in sized) for i in range(len(ALIGN_RIGHT))]
+        # only a destination (free text from the network) can be too long for the page
+        widths[2] -= max(0, sum(widths) + GAP * (len(widths) - 1) - room)
+        lines = []
+        for row in sized:
+            values = []
+            for (value, size), width, right in zip(row, widths, ALIGN_RIGHT, strict=True):
+                while size > width:
+                    value = value[:-2] + "…"
+                    size = self.cells(value)
+                padding = " " * (width - size)
+                values.append(padding + value if right else value + padding)
+            lines.append(_one_fragment((" " * GAP).join(values).rstrip()))
+        return lines
+
+    def cells(self, text: str) -> int:
+        return sum(_char_cells(self.font, char) for char in text)
+
+
+@cache
+def _char_cells(font: str, char: str) -> int:
+    digit = pdfmetrics.stringWidth("0", font, MONO_SIZE)
+    return round(pdfmetrics.stringWidth(char, font, MONO_SIZE) / digit)
+
+
+def _one_fragment(text: str) -> str:
+    """xhtml2pdf makes every space of a `white-space: pre` cell a text fragment of its
+    own, laid out and drawn one by one; no-break spaces keep each line one fragment and
+    draw the same."""
+    return text.replace(" ", NBSP)
+
+
+def _font(invoice: Invoice) -> str:
+    return BODY_FONT.get(invoice.language, DEFAULT_BODY_FONT)
+
+
+def _fonts(invoice: Invoice) -> list[str]:
+    """The body font families in the order xhtml2pdf tries them for each character."""
+    return list(dict.fromkeys((_font(invoice), *BODY_FONT.values(), DEFAULT_BODY_FONT)))
+
+
+def _wrap(text: str, font: str, width: float) -> list[str]:
+    """The text in lines no wider than `width` points, broken between words (inside a
+    word only when the word alone is wider)."""
+    lines, line = [], ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if pdfmetrics.stringWidth(candidate, font, FONT_SIZE) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        for char in word:
+            if line and pdfmetrics.stringWidth(line + char, font, FONT_SIZE) > width:
+                lines.append(line)
+                line = ""
+            line += char
+    return [*lines, line]

@@ -5,7 +5,9 @@ currency's minor unit (EUR/RUB 2, KRW 0), half up.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
+from babel import Locale
 from babel.numbers import format_currency, get_currency_precision, list_currencies
 
 RATED_PLACES = 4
@@ -33,4 +35,11 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
 
 
 def format_money(amount: Decimal, currency: str, locale: str) -> str:
-    return format_currency(amount, currency, locale=locale)
+    return format_currency(amount, currency, locale=babel_locale(locale))
+
+
+@cache
+def babel_locale(code: str) -> Locale:
+    """Babel parses a locale given by name on every call: bills format hundreds of
+    amounts and dates each."""
+    return Locale.parse(code)
