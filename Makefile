@@ -57,3 +57,5 @@ babel-update: babel-extract
 bench: translations
 	$(BIN)/python bench/bench_crm.py
 	$(BIN)/python bench/rating.py
+	$(BIN)/python bench/billing.py
+	$(BIN)/python bench/billing_pdf.py
