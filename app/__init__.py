@@ -75,6 +75,7 @@ def _security_headers(response):
 def _register_views() -> None:
     from flask_babel import lazy_gettext as _l
 
+    from app.api.acquisition import AcquisitionApi
     from app.api.catalog import ProductApi
     from app.api.charging import ChargingApi
     from app.api.crm import AccountApi, CustomerApi, ServiceApi
@@ -83,7 +84,9 @@ def _register_views() -> None:
     from app.api.usage import UsageApi
     from app.security import (
         ACCOUNTS,
+        ACQUISITION_MENU,
         ADMIN_MENU,
+        APPLICATIONS,
         AUDIT,
         BILL_RUNS,
         BILLING_MENU,
@@ -100,6 +103,14 @@ def _register_views() -> None:
         PROVISIONING,
         REGIONS,
         SERVICES,
+    )
+    from app.views.acquisition import (
+        ApplicationReviewView,
+        ApplicationView,
+        BlacklistView,
+        CreditClassView,
+        CreditRuleView,
+        CreditTermsView,
     )
     from app.views.admin import AuditLogView, ImportBatchView, ImportRejectView
     from app.views.billing import (
@@ -122,7 +133,7 @@ def _register_views() -> None:
         ServiceView,
     )
     from app.views.numbers import NumberRangeView, PhoneNumberView
-    from app.views.orders import CreditClassView, OrderView, ProvisioningTaskView
+    from app.views.orders import OrderView, ProvisioningTaskView
     from app.views.price_call import PriceCallView
     from app.views.rates import RateView
     from app.views.usage import UsageView
@@ -198,13 +209,6 @@ def _register_views() -> None:
         DiscountView, "Discounts", label=_l("Discounts"), icon="fa-percent", category=CATALOG_MENU
     )
     appbuilder.add_view(
-        CreditClassView,
-        "CreditClasses",
-        label=_l("Credit classes"),
-        icon="fa-balance-scale",
-        category=CATALOG_MENU,
-    )
-    appbuilder.add_view(
         NumberRangeView,
         "NumberRanges",
         label=_l("Number ranges"),
@@ -239,6 +243,42 @@ def _register_views() -> None:
         PrintBatchView, PRINT_BATCHES, label=_l("Print batches"), icon="fa-print",
         category=BILLING_MENU,
     )  # fmt: skip
+    appbuilder.add_view(
+        ApplicationView,
+        APPLICATIONS,
+        label=_l("Applications"),
+        icon="fa-user-plus",
+        category=ACQUISITION_MENU,
+        category_label=_l("Acquisition"),
+        category_icon="fa-user-plus",
+    )
+    appbuilder.add_link(
+        "NewApplication",
+        label=_l("New application"),
+        href="/applicationview/new",
+        icon="fa-plus",
+        category=ACQUISITION_MENU,
+    )
+    appbuilder.add_view(
+        ApplicationReviewView, "ReviewQueue", label=_l("Review queue"), icon="fa-gavel",
+        category=ACQUISITION_MENU,
+    )  # fmt: skip
+    appbuilder.add_view(
+        BlacklistView, "Blacklist", label=_l("Blacklist"), icon="fa-ban",
+        category=ACQUISITION_MENU,
+    )  # fmt: skip
+    appbuilder.add_view(
+        CreditRuleView, "CreditRules", label=_l("Credit rules"), icon="fa-list",
+        category=ACQUISITION_MENU,
+    )  # fmt: skip
+    appbuilder.add_view(
+        CreditClassView, "CreditClasses", label=_l("Credit classes"), icon="fa-balance-scale",
+        category=ACQUISITION_MENU,
+    )  # fmt: skip
+    appbuilder.add_view(
+        CreditTermsView, "CreditTerms", label=_l("Credit terms"), icon="fa-coins",
+        category=ACQUISITION_MENU,
+    )  # fmt: skip
     appbuilder.add_view_no_menu(BillRunErrorView)
     appbuilder.add_view_no_menu(AccountBillingView)
     appbuilder.add_api(CustomerApi)
@@ -249,3 +289,4 @@ def _register_views() -> None:
     appbuilder.add_api(UsageApi)
     appbuilder.add_api(InvoiceApi)
     appbuilder.add_api(ChargingApi)
+    appbuilder.add_api(AcquisitionApi)

@@ -48,6 +48,10 @@ ORDERS, PROVISIONING = "Orders", "Provisioning"
 INVOICES, CREDIT_NOTES, BILL_RUNS = "Invoices", "CreditNotes", "BillRuns"
 COMMUNICATIONS, PRINT_BATCHES = "Communications", "PrintBatches"
 CRM_MENU, ADMIN_MENU, BILLING_MENU = "CRM", "Administration", "BillingMenu"
+# applications are taken by customer care; reviews and the credit policy (rule table,
+# terms, blacklist) are the supervisors'
+APPLICATIONS, APPLICATION_REVIEW = "Applications", "ApplicationReview"
+CREDIT_POLICY, ACQUISITION_MENU = "CreditPolicy", "Acquisition"
 
 
 def _reads(*resources):
@@ -78,7 +82,6 @@ STAFF = (
     + _reads(REGIONS, CUSTOMERS, CONTACTS, ACCOUNTS, SERVICES, CATALOG)
     + _menus(CRM_MENU, CUSTOMERS, ACCOUNTS, SERVICES)
     + _menus(CATALOG_MENU, "Products", "RatePlans", "Discounts")
-    + _menus("CreditClasses")
     + _menus("Rates", "PriceCall")
     + _reads(NUMBERS, ORDERS, PROVISIONING, USAGE)
     + _menus("NumberRanges", "PhoneNumbers", ORDERS, PROVISIONING, USAGE)
@@ -88,7 +91,13 @@ STAFF = (
 # a line's life moves only through orders and provisioning: nobody writes services directly;
 # customer care asks for credit notes and adjusts next bills, billing staff decide the
 # credit notes (never their own), void invoices, resend emails and print paper bills
-CSR = STAFF + _writes(CUSTOMERS, CONTACTS, ACCOUNTS, ORDERS, INVOICES) + _menus(CONTACTS)
+CSR = (
+    STAFF
+    + _writes(CUSTOMERS, CONTACTS, ACCOUNTS, ORDERS, INVOICES, APPLICATIONS)
+    + _reads(APPLICATIONS, CREDIT_POLICY)
+    + _menus(CONTACTS, ACQUISITION_MENU, APPLICATIONS, "NewApplication", "Blacklist")
+    + _menus("CreditClasses", "CreditRules", "CreditTerms")
+)
 BILLING = (
     STAFF
     + _writes(ACCOUNTS, CATALOG, INVOICES, CREDIT_NOTES, COMMUNICATIONS, PRINT_BATCHES)
@@ -126,8 +135,9 @@ SUPERVISOR = (
     CSR
     + BILLING
     + USER_ADMIN
-    + _writes(REGIONS, NUMBERS, PROVISIONING, USAGE)
+    + _writes(REGIONS, NUMBERS, PROVISIONING, USAGE, APPLICATION_REVIEW, CREDIT_POLICY)
     + _reads(AUDIT, IMPORTS)
+    + _menus("ReviewQueue")
     + _menus(ADMIN_MENU, REGIONS, AUDIT, IMPORTS)
 )
 

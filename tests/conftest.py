@@ -19,7 +19,14 @@ from app.services.actor import acting_as
 SAMPLES = Path(__file__).parent / "samples"
 PASSWORD = "correct-horse-battery"
 BASE_REGIONS = ("IT-C", "KR-SEL", "RU-MOW")
-KEEP_TABLES = {"region", "user_region", "alembic_version", "credit_class"}
+KEEP_TABLES = {
+    "region",
+    "user_region",
+    "alembic_version",
+    "credit_class",
+    "credit_terms",
+    "credit_rule",
+}
 
 
 def _fresh_database():

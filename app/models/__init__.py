@@ -1,6 +1,13 @@
 """All mapped classes, imported so that the metadata Alembic sees is complete."""
 
 from app.models import sqlite  # noqa: F401  (ILIKE that can use SQLite's indexes)
+from app.models.acquisition import (
+    Application,
+    ApplicationEvent,
+    BlacklistEntry,
+    CreditRule,
+    CreditTerms,
+)
 from app.models.audit import AuditLog
 from app.models.billing import (
     AccountDiscount,
@@ -47,6 +54,11 @@ def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
 
 
 __all__ = [
+    "Application",
+    "ApplicationEvent",
+    "BlacklistEntry",
+    "CreditRule",
+    "CreditTerms",
     "AbonentUser",
     "AccountDiscount",
     "Adjustment",

@@ -179,6 +179,10 @@ class BillingAccount(Timestamped, Model):
     )
     # A (best) to E; set by the credit check of an application, C until one is made
     credit_class: Mapped[str] = mapped_column(String(1), default="C", server_default="C")
+    # asked of the customer when the account was opened (the credit check's terms)
+    deposit: Mapped[Decimal] = mapped_column(
+        ExactDecimal(4), default=Decimal(0), server_default="0"
+    )
 
     customer: Mapped[Customer] = relationship(back_populates="accounts")
     bill_to: Mapped[BillingAccount | None] = relationship(remote_side=[id])

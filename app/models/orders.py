@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from flask_appbuilder import Model
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.crm import BillingAccount, Service, Timestamped
 from app.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.acquisition import CreditTerms
 
 
 class OrderStatus(StrEnum):
@@ -72,6 +76,16 @@ class CreditClass(Model):
     code: Mapped[str] = mapped_column(String(1), unique=True)
     max_lines: Mapped[int] = mapped_column()
     description: Mapped[str] = mapped_column(String(200), default="")
+    # what an applicant of the class may choose: ["prepaid", "postpaid"], ["prepaid"], …
+    payment_modes: Mapped[list] = mapped_column(
+        JSON, default=lambda: ["prepaid", "postpaid"], server_default='["prepaid", "postpaid"]'
+    )
+    # False: an application given this class is rejected
+    accepts: Mapped[bool] = mapped_column(default=True, server_default=true())
+
+    terms: Mapped[list[CreditTerms]] = relationship(
+        back_populates="credit_class", order_by="CreditTerms.currency"
+    )
 
     def __str__(self) -> str:
         return self.code

@@ -32,7 +32,7 @@ from app.models.crm import (
 )
 from app.models.numbers import NumberRange
 from app.models.orders import Order
-from app.services import billing, catalog, orders, periods, provisioning
+from app.services import billing, catalog, demo_acquisition, orders, periods, provisioning
 from app.services import numbers as number_service
 from app.services import regions as region_service
 from app.services.audit import record_bulk
@@ -559,6 +559,7 @@ def seed(customers: int = 300, today: date | None = None) -> dict:
     added = seed_customers(regions, customers, today)
     seed_orders()
     seed_bills(today)
+    demo_acquisition.seed_applications()
     password = demo_password()
     seed_users(regions, password)
     return {"customers_added": added, "password": password}

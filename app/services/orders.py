@@ -31,7 +31,6 @@ from app.services import customer_rules as rules
 from app.services import lifecycle, numbers, provisioning
 from app.services.actor import current_username
 from app.services.customers import resolve_ref
-from app.services.editing import edit_rule
 from app.services.errors import DomainError, NotFound
 from app.services.money import round_money
 from app.services.order_moves import OPEN, move
@@ -76,7 +75,20 @@ def create(
     """A draft order for a billing account, with its lines (dicts of `add_line`'s
     arguments); nothing is stored when any of them is refused."""
     rules.required("account", account_ref)
-    account = resolve_ref(BillingAccount, account_ref, region_ids, "account")
+    try:
+        account = resolve_ref(BillingAccount, account_ref, region_ids, "account")
+        order = draft(account, lines, source, note)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return order
+
+
+def draft(account: BillingAccount, lines, source: str, note: str | None) -> Order:
+    """The draft order with its lines, in the caller's transaction (flushed, not
+    committed): customer acquisition opens the customer, the account and the order in
+    one."""
     rules.check_choice("source", source, list(OrderSource))
     order = Order(
         account=account,
@@ -86,27 +98,22 @@ def create(
         created_by=current_username(),
     )
     db.session.add(order)
-    try:
-        with db.session.no_autoflush:
-            for number, line in enumerate(lines, start=1):
-                try:
-                    _add_line(order, **_line_fields(line))
-                except DomainError as exc:
-                    raise DomainError(f"lines[{number}].{exc.field}", exc.reason) from None
-        db.session.flush()
-        order.ref = f"ORD-{order.id:06d}"
-        db.session.add(
-            OrderStatusChange(
-                order=order,
-                from_status="",
-                to_status=OS.DRAFT,
-                username=current_username(),
-            )
+    with db.session.no_autoflush:
+        for number, line in enumerate(lines, start=1):
+            try:
+                _add_line(order, **_line_fields(line))
+            except DomainError as exc:
+                raise DomainError(f"lines[{number}].{exc.field}", exc.reason) from None
+    db.session.flush()
+    order.ref = f"ORD-{order.id:06d}"
+    db.session.add(
+        OrderStatusChange(
+            order=order,
+            from_status="",
+            to_status=OS.DRAFT,
+            username=current_username(),
         )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    )
     return order
 
 
@@ -463,12 +470,6 @@ def retry(order: Order) -> int:
     """Send a failed order's failed tasks again."""
     _require_status(order, OS.FAILED)
     return provisioning.retry([line.task for line in order.lines if line.task is not None])
-
-
-@edit_rule
-def prepare_credit_class(credit_class: CreditClass) -> None:
-    if credit_class.max_lines is None or credit_class.max_lines < 0:
-        raise DomainError("max_lines", _l("a number of lines, 0 or more"))
 
 
 # what staff may decide on an order (screens and API): the service call, whether the

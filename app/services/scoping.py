@@ -8,6 +8,7 @@ from flask import g, has_request_context
 from sqlalchemy import false, select
 
 from app.extensions import db
+from app.models.acquisition import Application
 from app.models.billing import BillRunError, CreditNote, Invoice
 from app.models.communications import Communication
 from app.models.crm import BillingAccount, Contact, Customer, Region, Service
@@ -50,8 +51,8 @@ def scope_condition(model, region_ids: list[int] | None):
         return false()
     if model is Region:
         return Region.id.in_(region_ids)
-    if model is NumberRange:
-        return NumberRange.region_id.in_(region_ids)
+    if model in (NumberRange, Application):
+        return model.region_id.in_(region_ids)
     if model is PhoneNumber:
         ranges = db.select(NumberRange.id).where(NumberRange.region_id.in_(region_ids))
         return PhoneNumber.range_id.in_(ranges)

@@ -106,6 +106,43 @@ RECORD_LABELS = {
 }
 
 
+APPLICATION_STATUS_LABELS = {
+    "passed": _l("Passed"),
+    "review": _l("Waiting for review"),
+    "rejected": _l("Rejected"),
+    "accepted": _l("Accepted"),
+}
+CHECK_LABELS = {"identity": _l("Identity"), "fraud": _l("Fraud"), "credit": _l("Credit")}
+HISTORY_LABELS = {
+    "good": _l("Good"),
+    "fair": _l("Fair"),
+    "poor": _l("Poor"),
+    "bad": _l("Bad"),
+    "none": _l("None"),
+}
+DOCUMENT_LABELS = {
+    "codice_fiscale": _l("Codice fiscale (IT)"),
+    "partita_iva": _l("Partita IVA (IT)"),
+    "rrn": _l("Resident registration number (KR)"),
+    "brn": _l("Business registration number (KR)"),
+    "inn": _l("INN (RU)"),
+    "ogrn": _l("OGRN (RU)"),
+    "passport": _l("Passport"),
+}
+BLACKLIST_LABELS = {
+    "document": _l("Document"),
+    "phone": _l("Phone"),
+    "email": _l("Email"),
+    "iban": _l("IBAN"),
+}
+APPLICATION_EVENT_LABELS = {
+    "submitted": _l("Submitted"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "accepted": _l("Accepted"),
+}
+
+
 def label_for(labels):
     """A formatter showing a code by its translated label ("—" for blank)."""
     return lambda value: labels.get(value, value) if value else "—"
@@ -190,6 +227,11 @@ def register(app) -> None:
             "credit_status_label": label_for(CREDIT_NOTE_STATUS_LABELS),
             "line_kind_label": label_for(LINE_KIND_LABELS),
             "channel_label": label_for(CHANNEL_LABELS),
+            "application_status_label": label_for(APPLICATION_STATUS_LABELS),
+            "check_label": label_for(CHECK_LABELS),
+            "history_label": label_for(HISTORY_LABELS),
+            "document_label": label_for(DOCUMENT_LABELS),
+            "application_event_label": label_for(APPLICATION_EVENT_LABELS),
             "communication_status_label": label_for(COMMUNICATION_STATUS_LABELS),
             "money": lambda amount, currency: format_money(amount, currency, str(get_locale())),
         }

@@ -12,16 +12,15 @@ from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Optional
 
 from app.models.orders import (
-    CreditClass,
     Order,
     ProvisioningTask,
 )
-from app.security import CATALOG, ORDERS, PROVISIONING, VIEW_METHOD_PERMISSIONS
+from app.security import ORDERS, PROVISIONING, VIEW_METHOD_PERMISSIONS
 from app.services import orders, provisioning
 from app.services.errors import DomainError, NotFound
 from app.services.order_moves import MOVES
 from app.services.scoping import current_region_ids
-from app.views.base import AbonentModelView, ScopedModelView
+from app.views.base import ScopedModelView
 from app.views.display import (
     LINE_ACTION_LABELS,
     ORDER_STATUS_LABELS,
@@ -56,9 +55,6 @@ LABELS = {
     "account.ref": _l("Account"),
     "service.service_id": _l("Number"),
     "line": _l("Order line"),
-    "code": _l("Credit class"),
-    "max_lines": _l("Open lines allowed per account"),
-    "description": _l("Description"),
 }
 
 
@@ -297,19 +293,3 @@ class ProvisioningTaskView(ScopedModelView):
             flash(exc.message, "danger")
         else:
             flash(str(_l("Tasks to send again: %(n)s", n=retried)), "success")
-
-
-class CreditClassView(AbonentModelView):
-    datamodel = SQLAInterface(CreditClass)
-    class_permission_name = CATALOG
-    list_title = show_title = _l("Credit classes")
-    edit_title = _l("Edit credit class")
-    label_columns = LABELS
-    list_columns = ["code", "max_lines", "description"]
-    show_columns = list_columns
-    edit_columns = ["max_lines", "description"]
-    base_order = ("code", "asc")
-    include_route_methods = {"list", "show", "edit"}
-
-    def apply_rules(self, item):
-        orders.prepare_credit_class(item)

@@ -3,6 +3,7 @@
 from datetime import date
 
 from app.extensions import appbuilder, db
+from app.models.acquisition import Application
 from app.models.billing import Invoice
 from app.models.crm import BillingAccount, Customer, Region, Service
 from app.models.numbers import NumberRange
@@ -19,7 +20,7 @@ def test_seed_is_idempotent_and_complete(ctx):
     assert first["customers_added"] == 90
     again = demo.seed(customers=90, today=date(2026, 3, 1))
     assert again["customers_added"] == 0
-    assert _count(Customer) == 90
+    assert _count(Customer) == 90 + 3  # and a customer per region from an application
     regions = {r.code: r for r in db.session.scalars(db.select(Region))}
     assert {"IT-C", "KR-SEL", "RU-MOW"} <= set(regions)
     per_region = dict(
@@ -27,7 +28,7 @@ def test_seed_is_idempotent_and_complete(ctx):
             db.select(Region.code, db.func.count(Customer.id)).join(Customer).group_by(Region.code)
         ).all()
     )
-    assert per_region == {"IT-C": 30, "KR-SEL": 30, "RU-MOW": 30}
+    assert per_region == {"IT-C": 31, "KR-SEL": 31, "RU-MOW": 31}
     assert _count(Service) >= 90
     # company groups: subsidiaries with their parent, billed to the parent's account
     child = db.session.scalar(db.select(Customer).where(Customer.ref == "DEMO-IT-000002"))
@@ -41,13 +42,30 @@ def test_seed_is_idempotent_and_complete(ctx):
     # number pools and, per region, a provisioned order and a draft, made once
     assert _count(NumberRange) == 6
     statuses = db.session.scalars(db.select(Order.status).order_by(Order.id)).all()
-    assert statuses == ["completed", "draft"] * 3
+    assert statuses == ["completed", "draft"] * 3 + ["draft"] * 3  # the accepted applications
+    # applications ending each way, their numbers valid
+    applications = db.session.execute(
+        db.select(Application.region_id, Application.status, Application.credit_class).order_by(
+            Application.id
+        )
+    ).all()
+    it, kr, ru = (regions[code].id for code in ("IT-C", "KR-SEL", "RU-MOW"))
+    assert applications == [
+        (it, "accepted", "A"),
+        (it, "passed", "C"),
+        (it, "review", "C"),
+        (it, "rejected", "E"),
+        (kr, "accepted", "A"),
+        (kr, "passed", "C"),
+        (ru, "accepted", "A"),
+        (ru, "passed", "D"),
+    ]
 
 
 def test_seed_grows_to_a_larger_size(ctx):
     demo.seed(customers=30)
     assert demo.seed(customers=60)["customers_added"] == 30
-    assert _count(Customer) == 60
+    assert _count(Customer) == 60 + 3  # the accepted applications
 
 
 def test_demo_users_and_portal_customers(ctx):
@@ -80,9 +98,12 @@ def test_demo_accounts_have_their_latest_bills(ctx):
     invoices = db.session.scalars(db.select(Invoice)).all()
     assert invoices and all(i.issue_date < date(2026, 3, 1) for i in invoices)
     # paying postpaid accounts with a bill day in the last four weeks: one invoice each
+    # (the accounts of accepted applications have nothing active yet)
     payers = db.session.scalar(
         db.select(db.func.count()).where(
-            BillingAccount.payment_mode == "postpaid", BillingAccount.bill_to_id.is_(None)
+            BillingAccount.payment_mode == "postpaid",
+            BillingAccount.bill_to_id.is_(None),
+            BillingAccount.ref.like("DEMO-%"),
         )
     )
     assert len(invoices) == payers

@@ -187,16 +187,17 @@ def test_a_product_above_the_credit_class_is_rejected_with_the_reason(ctx, tmp_p
 
 
 def test_the_line_limit_of_the_credit_class_counts_lines_held_afterwards(ctx, tmp_path):
-    ordering_customer(tmp_path, credit_class="E")  # E: one line, the account holds one
-    order = orders.create("A1", None, [{"action": "add", "product_code": "SMART"}])
+    ordering_customer(tmp_path, credit_class="D")  # D: two lines, the account holds one
+    two_more = [{"action": "add", "product_code": "SMART"}] * 2
+    order = orders.create("A1", None, two_more)
     orders.submit(order)
-    assert orders.approve(order) == ["2 open lines, credit class E allows 1"]
+    assert orders.approve(order) == ["3 open lines, credit class D allows 2"]
     # ending the old line in the same order keeps the account within its limit
     order = orders.create(
         "A1",
         None,
         [
-            {"action": "add", "product_code": "SMART"},
+            *two_more,
             {"action": "terminate", "service_id": "393330000001", "reason": "other"},
         ],
     )

@@ -194,20 +194,3 @@ def test_a_failed_order_is_retried_from_its_page_by_provisioning_staff(app, logi
     assert "Tasks to send again: 1" in answer.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Order, order_id).status == "provisioning"
-
-
-def test_billing_sets_the_line_limit_of_a_credit_class(app, login):
-    from app.models.orders import CreditClass
-
-    with app.app_context():
-        class_id = db.session.scalar(db.select(CreditClass.id).where(CreditClass.code == "E"))
-    billing = login("billing")
-    url = f"/creditclassview/edit/{class_id}"
-    refused = billing.submit(url, {"max_lines": "-1", "description": "poor"})
-    assert "a number of lines, 0 or more" in refused.get_data(as_text=True)
-    assert billing.submit(url, {"max_lines": "2", "description": "poor"}).status_code == 302
-    with app.app_context():
-        assert db.session.get(CreditClass, class_id).max_lines == 2
-        db.session.get(CreditClass, class_id).max_lines = 1  # the table outlives the test
-        db.session.commit()
-    assert login("csr").get(url).status_code != 200
