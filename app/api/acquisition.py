@@ -60,7 +60,7 @@ class AcquisitionApi(ServiceCallApi):
                   type: object
                   required: [kind, name, country, document_type, document_number, email,
                              phone, monthly_income, existing_debt, credit_history, region,
-                             language]
+                             language, consent]
                   properties:
                     kind: {type: string, enum: [individual, company]}
                     name: {type: string}

@@ -50,7 +50,7 @@ FIELDS = (
 )  # fmt: skip
 REQUIRED = (
     "kind", "name", "country", "document_type", "document_number", "email", "phone",
-    "monthly_income", "existing_debt", "credit_history", "region", "language",
+    "monthly_income", "existing_debt", "credit_history", "region", "language", "consent",
 )  # fmt: skip
 # a mailbox as RFC 5322 allows most of it: something@domain.tld, no spaces
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -172,6 +172,9 @@ def parse(data: dict) -> Parsed:
             errors[name] = exc.reason
     if values["kind"] == CustomerKind.INDIVIDUAL and not values["birth_date"]:
         errors.setdefault("birth_date", str(_l("required for an individual")))
+    if values["consent"] is False:
+        # without it the applicant's data may not be checked against the registers
+        errors["consent"] = str(_l("the applicant must agree to the checks"))
     if errors:
         raise InvalidApplication(errors)
     applicant = Applicant(
@@ -187,7 +190,7 @@ def parse(data: dict) -> Parsed:
         values["existing_debt"],
         values["credit_history"],
         values["product_codes"] or [],
-        bool(values["consent"]),
+        values["consent"],
         values["street"],
         values["city"],
         values["postcode"],

@@ -73,6 +73,7 @@ def individual(**changes) -> dict:
         # English: the reasons the tests look for are in the application's language
         "language": "en",
         "product_codes": [],
+        "consent": True,
     }
     return {**data, **changes}
 
@@ -253,6 +254,20 @@ def test_malformed_input_is_refused_field_by_field_and_only_the_attempt_is_kept(
     assert [(a.action, sorted(a.changes["errors"])) for a in audit] == [
         ("refused", sorted(refused.value.errors))
     ]
+
+
+@pytest.mark.parametrize(
+    ("consent", "reason"),
+    [
+        (False, "the applicant must agree to the checks"),
+        (None, "required"),
+        ("yes", "true or false"),
+    ],
+)
+def test_nothing_is_checked_without_the_applicants_consent(ctx, consent, reason):
+    with pytest.raises(acquisition.InvalidApplication) as refused:
+        submit(individual(consent=consent))
+    assert refused.value.errors == {"consent": reason}
 
 
 def test_an_individual_needs_a_birth_date(ctx):

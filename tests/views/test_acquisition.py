@@ -7,25 +7,17 @@ from app.models.acquisition import Application, BlacklistEntry, CreditRule
 from app.models.orders import CreditClass, Order
 from app.services.actor import acting_as
 from tests.helpers import add_catalog
-from tests.services.test_acquisition import MARIO
+from tests.services.test_acquisition import individual
 
+# the form's fields are the API's, a phone may come without its country code
 FORM = {
-    "kind": "individual",
-    "name": "Mario Rossi",
-    "birth_date": "1985-12-10",
-    "sex": "M",
-    "country": "IT",
-    "document_type": "codice_fiscale",
-    "document_number": MARIO,
-    "email": "mario.rossi@example.it",
+    **individual(),
     "phone": "347 123 4567",
-    "region": "IT-C",
     "monthly_income": "2500",
     "existing_debt": "0",
-    "credit_history": "fair",
-    "language": "en",
-    "consent": "y",
+    "consent": "y",  # the form's checkbox
 }
+del FORM["product_codes"]
 
 
 def _latest(app) -> Application:
@@ -69,6 +61,9 @@ def test_bad_input_is_shown_on_its_field_and_nothing_is_stored(app, login):
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200
     assert "is not a date (YYYY-MM-DD)" in page and "is not an amount" in page
+    unticked = {name: value for name, value in FORM.items() if name != "consent"}
+    page = csr.submit("/applicationview/new", unticked).get_data(as_text=True)
+    assert "the applicant must agree to the checks" in page
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Application)) == 0
 
