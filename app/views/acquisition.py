@@ -22,6 +22,7 @@ from app.models.acquisition import (
     CreditRule,
     CreditTerms,
 )
+from app.models.catalog import Product
 from app.models.crm import Region
 from app.models.orders import CreditClass
 from app.security import APPLICATION_REVIEW, APPLICATIONS, CREDIT_POLICY, VIEW_METHOD_PERMISSIONS
@@ -108,7 +109,12 @@ class ApplicationForm(DynamicForm):
         _l("Credit history"), choices=_choices(HISTORY_LABELS), widget=Select2Widget()
     )
     language = SelectField(_l("Language"), widget=Select2Widget(), validate_choice=False)
-    product_codes = _text(_l("Products"), _l("Product codes, separated by commas"))
+    product_codes = SelectMultipleField(
+        _l("Products"),
+        description=_l("What the applicant asks for; the offer may hold others"),
+        widget=Select2ManyWidget(),
+        validate_choice=False,  # the service names a product it does not know
+    )
     consent = BooleanField(_l("The applicant agrees to the checks"))
 
 
@@ -145,6 +151,14 @@ class ApplicationView(ScopedModelView):
             scoped(db.select(Region).order_by(Region.code), Region, current_region_ids())
         ).all()
         form.region.choices = [(r.code, f"{r.code} · {r.name}") for r in regions]
+        products = db.session.scalars(
+            db.select(Product)
+            .where(Product.currency.in_({r.currency for r in regions}))
+            .order_by(Product.currency, Product.code)
+        )
+        form.product_codes.choices = [
+            (p.code, f"{p.code} · {p.name} ({p.currency})") for p in products
+        ]
         form.language.choices = list(LANGUAGE_NAMES.items())
         if request.method == "POST" and form.validate_on_submit():
             try:
@@ -198,9 +212,7 @@ def _form_data(form: ApplicationForm) -> dict:
     data = {}
     for name in acquisition.FIELDS:
         value = form[name].data
-        if name == "product_codes":
-            value = [code.strip() for code in (value or "").split(",") if code.strip()]
-        elif isinstance(value, str):
+        if isinstance(value, str):
             value = value.strip()
         if value not in ("", None, []):
             data[name] = value

@@ -31,6 +31,8 @@ def test_a_csr_checks_an_applicant_and_opens_the_customer(app, login, tmp_path):
     with app.app_context(), acting_as():
         add_catalog(tmp_path)
     csr = login("csr")
+    form = csr.get("/applicationview/new").get_data(as_text=True)
+    assert '<option value="SMART">SMART · ' in form  # the catalog of the CSR's regions
     answer = csr.submit("/applicationview/new", {**FORM, "product_codes": "SMART"})
     assert answer.status_code == 302, answer.get_data(as_text=True)[-2000:]
     application = _latest(app)
