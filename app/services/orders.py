@@ -300,8 +300,9 @@ def _recheck_lines(order: Order) -> None:
 
 def credit_refusals(order: Order) -> list[str]:
     """Why the account's credit standing does not allow the order (empty: it does): a
-    product its credit class may not buy, more open lines than the class allows, or monthly
-    charges beyond its credit limit (postpaid) once the order is carried out."""
+    product its credit class may not buy, a product bought on an account of a payment mode
+    the class does not allow, more open lines than the class allows, or monthly charges
+    beyond its credit limit (postpaid) once the order is carried out."""
     account = order.account
     refusals = []
     for line in order.lines:
@@ -322,6 +323,17 @@ def credit_refusals(order: Order) -> list[str]:
     policy = db.session.scalar(
         db.select(CreditClass).where(CreditClass.code == account.credit_class)
     )
+    buys = any(line.product_code for line in order.lines)
+    if policy is not None and buys and account.payment_mode not in policy.payment_modes:
+        refusals.append(
+            str(
+                _l(
+                    "credit class %(cls)s does not allow %(mode)s accounts",
+                    cls=account.credit_class,
+                    mode=account.payment_mode,
+                )
+            )
+        )
     if policy is not None and len(lines_after) > policy.max_lines:
         refusals.append(
             str(

@@ -187,22 +187,29 @@ def test_a_product_above_the_credit_class_is_rejected_with_the_reason(ctx, tmp_p
 
 
 def test_the_line_limit_of_the_credit_class_counts_lines_held_afterwards(ctx, tmp_path):
-    ordering_customer(tmp_path, credit_class="D")  # D: two lines, the account holds one
-    two_more = [{"action": "add", "product_code": "SMART"}] * 2
-    order = orders.create("A1", None, two_more)
+    ordering_customer(tmp_path, credit_class="C")  # C: three lines, the account holds one
+    three_more = [{"action": "add", "product_code": "SMART"}] * 3
+    order = orders.create("A1", None, three_more)
     orders.submit(order)
-    assert orders.approve(order) == ["3 open lines, credit class D allows 2"]
+    assert orders.approve(order) == ["4 open lines, credit class C allows 3"]
     # ending the old line in the same order keeps the account within its limit
     order = orders.create(
         "A1",
         None,
         [
-            *two_more,
+            *three_more[:2],
             {"action": "terminate", "service_id": "393330000001", "reason": "other"},
         ],
     )
     orders.submit(order)
     assert orders.approve(order) == []
+
+
+def test_a_class_for_prepaid_accounts_only_refuses_products_on_a_postpaid_one(ctx, tmp_path):
+    ordering_customer(tmp_path, credit_class="D")  # D: prepaid only, as shipped
+    order = orders.create("A1", None, [{"action": "add", "product_code": "SMART"}])
+    orders.submit(order)
+    assert orders.approve(order) == ["credit class D does not allow postpaid accounts"]
 
 
 def test_the_credit_limit_covers_monthly_fees_and_activation_fees(ctx, tmp_path):
