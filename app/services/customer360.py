@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.models.acquisition import Application
 from app.models.audit import AuditLog
 from app.models.billing import Invoice
 from app.models.crm import BillingAccount, Customer
@@ -33,6 +34,8 @@ class Customer360:
     invoices: list[Invoice]
     # per open line, its current cycle's usage against its allowances
     usage: dict[int, list[line_usage.CycleUsage]]
+    # the application the customer came from, when it came through acquisition
+    application: Application | None = None
 
 
 def _hierarchy(customer: Customer, region_ids) -> TreeNode | None:
@@ -85,4 +88,5 @@ def load(customer_id: int, region_ids) -> Customer360:
         line_usage.current_cycle_usage(
             [s.id for a in accounts for s in a.services if s.status != "terminated"]
         ),
+        db.session.scalar(db.select(Application).where(Application.customer_id == customer.id)),
     )

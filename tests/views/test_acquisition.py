@@ -53,6 +53,9 @@ def test_a_csr_checks_an_applicant_and_opens_the_customer(app, login, tmp_path):
     with app.app_context():
         order = db.session.scalar(db.select(Order))
         assert (order.source, order.lines[0].product_code) == ("acquisition", "SMART")
+        customer_id = order.account.customer_id
+    page = csr.get(f"/customerview/show/{customer_id}").get_data(as_text=True)
+    assert f'<a href="{show}">{application.ref}</a>' in page  # the 360° page links back
 
 
 def test_bad_input_is_shown_on_its_field_and_nothing_is_stored(app, login):
