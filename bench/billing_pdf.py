@@ -384,7 +384,7 @@ def report(data: dict, r: dict, args) -> str:
     met = r["bills_s"] >= TARGET_BILLS_S and r["p95_ms"] < TARGET_P95_MS
     first, last = r["rss"][0], r["rss"][-1]
     stored = (
-        "`invoice_pdf.document` (render, count the pages with pypdf, store with the SHA-256)"
+        "`invoice_pdf.document` (render, count the pages, store with the SHA-256)"
         if args.mode == "document"
         else "`invoice_pdf.render` only (nothing stored)"
     )

@@ -175,6 +175,17 @@ def test_truetype_fonts_for_hangul_and_cyrillic_are_embedded(bills):
     assert not any("Helvetica" in name for name in {**korean, **russian})
 
 
+def test_a_name_in_letters_beyond_the_bills_usual_ones_reads_back(bills):
+    # every bill embeds the same subset of each DejaVu font (invoice_pdf.SEED); other
+    # letters go to a subset of the bill's own
+    invoice = bills["IA1"]
+    invoice.customer.name = "Łucja Ðorđević"
+    db.session.commit()
+    content = invoice_pdf.render(invoice)
+    assert "Łucja Ðorđević" in pdf_text(content)
+    assert all(_fonts(content).values())
+
+
 def test_a_long_usage_list_paginates_with_every_call_once(bills):
     invoice = bills["EA1"]
     content = invoice_pdf.verified_content(invoice)
