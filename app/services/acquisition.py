@@ -41,7 +41,7 @@ from app.services import customer_rules as rules
 from app.services.actor import current_username
 from app.services.errors import DomainError, NotFound
 from app.services.identity import Applicant, Finding
-from app.services.scoping import current_region_ids
+from app.services.scoping import current_region_ids, scoped
 
 FIELDS = (
     "kind", "name", "birth_date", "sex", "country", "document_type", "document_number",
@@ -457,6 +457,30 @@ def _document_fields(application: Application) -> dict:
             "document_number": application.document_number,
         }
     return {"tax_number": application.document_number}
+
+
+def waiting_for_review(region_ids) -> list[Application]:
+    """The review queue of the regions, oldest first."""
+    query = (
+        select(Application)
+        .where(Application.status == ApplicationStatus.REVIEW)
+        .order_by(Application.created_at)
+    )
+    return list(db.session.scalars(scoped(query, Application, region_ids)))
+
+
+def form_choices(region_ids) -> tuple[list[Region], list[Product]]:
+    """What an application form offers: the regions, and the products priced in their
+    currencies."""
+    regions = list(
+        db.session.scalars(scoped(select(Region).order_by(Region.code), Region, region_ids))
+    )
+    products = db.session.scalars(
+        select(Product)
+        .where(Product.currency.in_({region.currency for region in regions}))
+        .order_by(Product.currency, Product.code)
+    )
+    return regions, list(products)
 
 
 def get(application_id: int, region_ids) -> Application:

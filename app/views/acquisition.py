@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 
-from app.extensions import db
 from app.models.acquisition import (
     Application,
     ApplicationSource,
@@ -22,13 +21,11 @@ from app.models.acquisition import (
     CreditRule,
     CreditTerms,
 )
-from app.models.catalog import Product
-from app.models.crm import Region
 from app.models.orders import CreditClass
 from app.security import APPLICATION_REVIEW, APPLICATIONS, CREDIT_POLICY, VIEW_METHOD_PERMISSIONS
 from app.services import acquisition, credit_policy
 from app.services.errors import DomainError, NotFound
-from app.services.scoping import current_region_ids, scoped
+from app.services.scoping import current_region_ids
 from app.views.base import AbonentModelView, ScopedModelView
 from app.views.display import (
     APPLICATION_STATUS_LABELS,
@@ -147,15 +144,8 @@ class ApplicationView(ScopedModelView):
     @has_access
     def new(self):
         form = ApplicationForm()
-        regions = db.session.scalars(
-            scoped(db.select(Region).order_by(Region.code), Region, current_region_ids())
-        ).all()
+        regions, products = acquisition.form_choices(current_region_ids())
         form.region.choices = [(r.code, f"{r.code} · {r.name}") for r in regions]
-        products = db.session.scalars(
-            db.select(Product)
-            .where(Product.currency.in_({r.currency for r in regions}))
-            .order_by(Product.currency, Product.code)
-        )
         form.product_codes.choices = [
             (p.code, f"{p.code} · {p.name} ({p.currency})") for p in products
         ]
@@ -231,15 +221,7 @@ class ApplicationReviewView(BaseView):
     @expose("/", methods=["GET"])
     @has_access
     def queue(self):
-        waiting = db.session.scalars(
-            scoped(
-                db.select(Application)
-                .where(Application.status == ApplicationStatus.REVIEW)
-                .order_by(Application.created_at),
-                Application,
-                current_region_ids(),
-            )
-        ).all()
+        waiting = acquisition.waiting_for_review(current_region_ids())
         return self.render_template(
             "application_queue.html", applications=waiting, title=_l("Review queue")
         )
