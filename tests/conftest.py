@@ -78,6 +78,7 @@ def app():
             "billing": (["Billing"], BASE_REGIONS),
             "technician": (["Technician"], ("RU-MOW",)),
             "csr_ko": (["CSR"], ("KR-SEL",)),
+            "billing_ko": (["Billing"], ("KR-SEL",)),
         }
         for username, (roles, codes) in staff.items():
             ensure_user(

@@ -100,3 +100,8 @@ def account_discounts(account_ids) -> list[AccountDiscount]:
             .order_by(AccountDiscount.starts_on.desc())
         )
     )
+
+
+def discount_catalog() -> list[Discount]:
+    """The catalog's discounts staff may grant."""
+    return list(db.session.scalars(select(Discount).order_by(Discount.code)))

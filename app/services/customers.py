@@ -23,7 +23,7 @@ from app.models.orders import Order
 from app.models.security import AbonentUser
 from app.services import customer_rules as rules
 from app.services.editing import edit_rule
-from app.services.errors import DomainError
+from app.services.errors import DomainError, NotFound
 from app.services.identity import normalize_document
 from app.services.scoping import scoped
 
@@ -78,6 +78,15 @@ def resolve_ref(model, ref: str | None, region_ids: list[int] | None, field: str
     if found is None:
         raise DomainError(field, _l("unknown reference %(ref)s", ref=repr(ref)))
     return found
+
+
+def get_account(account_id: int, region_ids) -> BillingAccount:
+    """The billing account, when the regions hold it."""
+    query = db.select(BillingAccount).where(BillingAccount.id == account_id)
+    account = db.session.scalar(scoped(query, BillingAccount, region_ids))
+    if account is None:
+        raise NotFound("account", _l("not found"))
+    return account
 
 
 def _check_visible(record, region_ids: list[int] | None, field: str) -> None:

@@ -26,7 +26,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from pypdf import PdfReader, PdfWriter
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from app.extensions import db
 from app.models.billing import Invoice, InvoiceStatus
@@ -40,7 +40,7 @@ from app.models.crm import BillingAccount, Customer, DeliveryChannel
 from app.models.types import utcnow
 from app.services import invoice_pdf, payment_reference
 from app.services.actor import current_username
-from app.services.errors import DomainError
+from app.services.errors import DomainError, NotFound
 from app.services.money import format_money
 from app.services.retry import backoff
 from app.services.scoping import scoped
@@ -346,6 +346,24 @@ def print_batch(region_ids=None) -> PrintBatch:
         db.session.rollback()
         raise DomainError("letters", _l("another print batch took some letters: try again"))
     db.session.commit()
+    return batch
+
+
+def paper_waiting(region_ids=None) -> int:
+    """How many paper bills of the regions wait for a print batch."""
+    waiting = select(func.count()).where(
+        Communication.channel == DeliveryChannel.POST,
+        Communication.status == CS.QUEUED,
+        Communication.print_batch_id.is_(None),
+    )
+    return db.session.scalar(scoped(waiting, Communication, region_ids))
+
+
+def get_batch(batch_id: int, region_ids=None) -> PrintBatch:
+    query = select(PrintBatch).where(PrintBatch.id == batch_id)
+    batch = db.session.scalar(scoped(query, PrintBatch, region_ids))
+    if batch is None:
+        raise NotFound("print_batch", _l("not found"))
     return batch
 
 

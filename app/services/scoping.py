@@ -5,12 +5,12 @@ condition per model; list views, show pages, the REST API and exports all use th
 """
 
 from flask import g, has_request_context
-from sqlalchemy import false, select
+from sqlalchemy import exists, false, select
 
 from app.extensions import db
 from app.models.acquisition import Application
 from app.models.billing import BillRunError, CreditNote, Invoice
-from app.models.communications import Communication
+from app.models.communications import Communication, PrintBatch
 from app.models.crm import BillingAccount, Contact, Customer, Region, Service
 from app.models.numbers import NumberRange, PhoneNumber
 from app.models.orders import Order, OrderLine, ProvisioningTask
@@ -74,6 +74,13 @@ def scope_condition(model, region_ids: list[int] | None):
     if model is OrderLine:
         orders = select(Order.id).where(Order.account_id.in_(accounts))
         return OrderLine.order_id.in_(orders)
+    if model is PrintBatch:
+        # a batch holds the letters of its maker's regions: it is seen by those whose
+        # regions hold all of them
+        return ~exists().where(
+            Communication.print_batch_id == PrintBatch.id,
+            Communication.account_id.not_in(accounts),
+        )
     raise TypeError(f"no region scope for {model.__name__}")
 
 

@@ -11,10 +11,8 @@ from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
-from app.extensions import db
 from app.models.billing import BillRun, BillRunError, CreditNote, Invoice
-from app.models.catalog import Discount
-from app.models.communications import Communication, CommunicationStatus, PrintBatch
+from app.models.communications import Communication, PrintBatch
 from app.models.crm import BillingAccount
 from app.models.types import utcnow
 from app.security import (
@@ -25,11 +23,11 @@ from app.security import (
     PRINT_BATCHES,
     VIEW_METHOD_PERMISSIONS,
 )
-from app.services import adjustments, billing, delivery, invoice_pdf, invoices
+from app.services import adjustments, billing, customers, delivery, invoice_pdf, invoices
 from app.services import customer_rules as rules
 from app.services.bills import BillRefused
 from app.services.errors import DomainError, NotFound
-from app.services.scoping import current_region_ids, scoped
+from app.services.scoping import current_region_ids
 from app.views.base import AbonentModelView, ScopedModelView
 from app.views.display import (
     BILL_RUN_STATUS_LABELS,
@@ -338,11 +336,10 @@ class AccountBillingView(BaseView):
     default_view = "show"
 
     def _account(self, pk) -> BillingAccount:
-        query = db.select(BillingAccount).where(BillingAccount.id == pk)
-        account = db.session.scalar(scoped(query, BillingAccount, current_region_ids()))
-        if account is None:
+        try:
+            return customers.get_account(pk, current_region_ids())
+        except NotFound:
             abort(404)
-        return account
 
     @expose("/<int:pk>", methods=["GET"])
     @has_access
@@ -370,7 +367,7 @@ class AccountBillingView(BaseView):
             invoices=invoices.account_invoices([account.id]),
             adjustments=adjustments.pending_adjustments([account.id]),
             discounts=adjustments.account_discounts([account.id]),
-            catalog=db.session.scalars(db.select(Discount).order_by(Discount.code)).all(),
+            catalog=adjustments.discount_catalog(),
             can_write=self.appbuilder.sm.has_access("can_write", INVOICES),
             title=account.ref,
         )
@@ -466,7 +463,7 @@ class CommunicationView(ScopedModelView):
         return redirect(request.referrer or url_for("CommunicationView.list"))
 
 
-class PrintBatchView(AbonentModelView):
+class PrintBatchView(ScopedModelView):
     datamodel = SQLAInterface(PrintBatch)
     class_permission_name = PRINT_BATCHES
     method_permission_name = {**VIEW_METHOD_PERMISSIONS, "make": "write"}
@@ -480,21 +477,9 @@ class PrintBatchView(AbonentModelView):
     list_template = "print_batch_list.html"
     include_route_methods = {"list", "show", "download", "make"}
 
-    def _waiting(self) -> int:
-        return db.session.scalar(
-            scoped(
-                db.select(db.func.count()).where(
-                    Communication.channel == "post",
-                    Communication.status == CommunicationStatus.QUEUED,
-                ),
-                Communication,
-                current_region_ids(),
-            )
-        )
-
     def render_template(self, template, **kwargs):
         if template == self.list_template:
-            kwargs["waiting"] = self._waiting()
+            kwargs["waiting"] = delivery.paper_waiting(current_region_ids())
         return super().render_template(template, **kwargs)
 
     @expose("/make", methods=["POST"])
@@ -513,8 +498,9 @@ class PrintBatchView(AbonentModelView):
     @expose("/download/<int:pk>", methods=["GET"])
     @has_access
     def download(self, pk):
-        batch = db.session.get(PrintBatch, pk)
-        if batch is None:
+        try:
+            batch = delivery.get_batch(pk, current_region_ids())
+        except NotFound:
             abort(404)
         return _pdf(delivery.batch_content(batch), f"print-batch-{batch.id}.pdf")
 

@@ -193,5 +193,12 @@ def test_billing_staff_resend_emails_and_print_paper_bills(app, login, invoice_i
     assert "Paper bills waiting: 0" in billing_user.get("/printbatchview/list/").get_data(
         as_text=True
     )
+    # a batch of Italian letters is not for those who work in Korea only
+    korea = login("billing_ko")
+    batch_id = made.headers["Location"].rsplit("/", 1)[1]
+    shown = f"/printbatchview/show/{batch_id}"
+    assert shown in billing_user.get("/printbatchview/list/").get_data(as_text=True)
+    assert shown not in korea.get("/printbatchview/list/").get_data(as_text=True)
+    assert korea.get(made.headers["Location"]).status_code == 404
     assert login("csr").get("/printbatchview/list/").status_code in (302, 403)
     assert mailbox.messages == []
