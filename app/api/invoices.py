@@ -12,7 +12,6 @@ from flask_appbuilder.security.decorators import protect
 from flask_babel import lazy_gettext as _l
 
 from app.api.base import ServiceCallApi, iso, only_fields, page_args, text_value
-from app.extensions import db
 from app.models.billing import CreditNote, Invoice, InvoiceStatus
 from app.security import CREDIT_NOTES, INVOICES
 from app.services import customer_rules as rules
@@ -119,19 +118,18 @@ class InvoiceApi(ServiceCallApi):
             status = args.get("status")
             if status:
                 rules.check_choice("status", status, list(InvoiceStatus))
-            query = invoices.search(
+            count, found = invoices.search(
                 current_region_ids(),
                 number=args.get("number"),
                 account_ref=args.get("account"),
                 status=status,
                 issued_from=rules.check_date("issued_from", args.get("issued_from", "")),
                 issued_to=rules.check_date("issued_to", args.get("issued_to", "")),
+                page=page,
+                page_size=page_size,
             )
         except DomainError as exc:
             return self._refused(exc, 400)
-        count = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
-        page_query = invoices.with_details(query.offset(page * page_size).limit(page_size))
-        found = db.session.scalars(page_query).all()
         return self.response(200, count=count, result=[invoice_json(i) for i in found])
 
     @expose("/<int:pk>", methods=["GET"])

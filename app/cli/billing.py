@@ -5,10 +5,9 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from app.extensions import db
-from app.models.crm import Region
 from app.services import billing as bill_runs
 from app.services import delivery, invoice_pdf, invoices
+from app.services import regions as region_service
 from app.services.actor import acting_as
 from app.services.errors import DomainError
 
@@ -82,15 +81,10 @@ def print_batch(out, regions):
     those letters as sent."""
     region_ids = None
     if regions:
-        found = dict(
-            db.session.execute(
-                db.select(Region.code, Region.id).where(Region.code.in_(regions))
-            ).all()
-        )
-        unknown = sorted(set(regions) - set(found))
-        if unknown:
-            _fail(f"--region: unknown region {', '.join(unknown)}")
-        region_ids = list(found.values())
+        try:
+            region_ids = region_service.ids_of(regions)
+        except DomainError as exc:
+            _fail(f"--region: {exc.reason}")
     with acting_as():
         try:
             batch = delivery.print_batch(region_ids)

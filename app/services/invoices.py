@@ -121,8 +121,11 @@ def search(
     status: str | None = None,
     issued_from: date | None = None,
     issued_to: date | None = None,
-):
-    """The invoices a user may see matching the filters, newest first (a Select)."""
+    page: int = 0,
+    page_size: int = 50,
+) -> tuple[int, list[Invoice]]:
+    """A page of the invoices a user may see matching the filters, newest first, and how
+    many there are in all."""
     query = select(Invoice).join(BillingAccount, Invoice.account_id == BillingAccount.id)
     query = scoped(query, BillingAccount, region_ids)
     if number:
@@ -135,7 +138,13 @@ def search(
         query = query.where(Invoice.issue_date >= issued_from)
     if issued_to:
         query = query.where(Invoice.issue_date <= issued_to)
-    return query.order_by(Invoice.issue_date.desc(), Invoice.id.desc())
+    count = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    found = db.session.scalars(
+        with_details(query.order_by(Invoice.issue_date.desc(), Invoice.id.desc()))
+        .offset(page * page_size)
+        .limit(page_size)
+    )
+    return count, list(found)
 
 
 def get(invoice_id: int, region_ids) -> Invoice:

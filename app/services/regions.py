@@ -89,3 +89,14 @@ def import_regions(path) -> csv_import.ImportSummary:
 def all_regions() -> list[Region]:
     """Every region, by code (forms that offer a choice of region)."""
     return list(db.session.scalars(db.select(Region).order_by(Region.code)))
+
+
+def ids_of(codes) -> list[int]:
+    """The ids of the regions with these codes; DomainError naming the unknown ones."""
+    found = dict(
+        db.session.execute(db.select(Region.code, Region.id).where(Region.code.in_(codes))).all()
+    )
+    unknown = sorted(set(codes) - set(found))
+    if unknown:
+        raise DomainError("region", _l("unknown region %(codes)s", codes=", ".join(unknown)))
+    return list(found.values())
