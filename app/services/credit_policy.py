@@ -12,13 +12,12 @@ from app.models.acquisition import (
     CreditRule,
     CreditTerms,
 )
+from app.models.catalog import CREDIT_CLASSES
 from app.models.crm import PaymentMode
 from app.models.orders import CreditClass
 from app.services import customer_rules as rules
 from app.services.editing import edit_rule
 from app.services.errors import DomainError
-
-CLASSES = ("A", "B", "C", "D", "E")
 
 
 @edit_rule
@@ -54,7 +53,7 @@ def prepare_credit_rule(rule: CreditRule) -> None:
         raise DomainError("position", _l("a whole number of 1 or more"))
     rules.check_unique_ref(CreditRule, rule, "position")
     rule.credit_class = rules.check_choice(
-        "credit_class", rules.required("credit_class", rule.credit_class), CLASSES
+        "credit_class", rules.required("credit_class", rule.credit_class), CREDIT_CLASSES
     )
     if rule.customer_kind:
         rules.check_kind(rule.customer_kind)
