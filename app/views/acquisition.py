@@ -35,6 +35,7 @@ from app.views.display import (
     KIND_LABELS,
     LANGUAGE_NAMES,
     MODE_LABELS,
+    SEX_LABELS,
     label_for,
     local_datetime,
 )
@@ -86,7 +87,10 @@ class ApplicationForm(DynamicForm):
     name = _text(_l("Name"), _l("The person's full name, or the company's"))
     birth_date = _text(_l("Birth date"), _l("YYYY-MM-DD; individuals"))
     sex = SelectField(
-        _l("Sex"), choices=[("", "—"), ("M", "M"), ("F", "F")], widget=Select2Widget()
+        _l("Sex"),
+        description=_l("As on the identity document; individuals"),
+        choices=[("", "—"), *_choices(SEX_LABELS)],
+        widget=Select2Widget(),
     )
     country = _text(_l("Country"), _l("ISO code of the document's country: IT, KR, RU, …"))
     document_type = SelectField(

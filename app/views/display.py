@@ -129,6 +129,7 @@ DOCUMENT_LABELS = {
     "ogrn": _l("OGRN (RU)"),
     "passport": _l("Passport"),
 }
+SEX_LABELS = {"M": _l("Male"), "F": _l("Female")}
 BLACKLIST_LABELS = {
     "document": _l("Document"),
     "phone": _l("Phone"),
@@ -231,6 +232,7 @@ def register(app) -> None:
             "check_label": label_for(CHECK_LABELS),
             "history_label": label_for(HISTORY_LABELS),
             "document_label": label_for(DOCUMENT_LABELS),
+            "sex_label": label_for(SEX_LABELS),
             "application_event_label": label_for(APPLICATION_EVENT_LABELS),
             "communication_status_label": label_for(COMMUNICATION_STATUS_LABELS),
             "money": lambda amount, currency: format_money(amount, currency, str(get_locale())),

@@ -43,6 +43,7 @@ def test_a_csr_checks_an_applicant_and_opens_the_customer(app, login, tmp_path):
     )
     page = csr.get(f"/applicationview/show/{application.id}").get_data(as_text=True)
     assert "Every check passed" in page and "#80 history fair" in page
+    assert "Dec 10, 1985 · Male" in page
     assert 'value="SMART" checked' in page and 'value="MAX"' not in page  # MAX needs B
     show = f"/applicationview/show/{application.id}"
     accepted = csr.client.post(
