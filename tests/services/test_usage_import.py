@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models.crm import BillingAccount, Service, ServiceStatus
 from app.models.imports import ImportBatch, ImportReject
 from app.models.usage import UsageRecord
-from app.services import customer_import, imports, usage_import
+from app.services import customer_import, imports, usage_import, usage_store
 from app.services.errors import ImportFileError
 from tests.conftest import SAMPLES
 from tests.helpers import import_rows
@@ -224,7 +224,7 @@ def test_each_chunk_is_committed_and_a_rerun_counts_it_as_duplicates(
 ):
     rows = "".join(f"k{n},{IT},sms,2026-02-09T09:00:{n:02d}+01:00,39347,1\n" for n in range(10))
     path = _file(tmp_path, HEADER + rows)
-    original = usage_import._ChunkWriter.apply
+    original = usage_store.ChunkWriter.apply
     calls = []
 
     def crash_on_third_chunk(self):
@@ -233,14 +233,14 @@ def test_each_chunk_is_committed_and_a_rerun_counts_it_as_duplicates(
             raise RuntimeError("power cut")
         return original(self)
 
-    monkeypatch.setattr(usage_import._ChunkWriter, "apply", crash_on_third_chunk)
+    monkeypatch.setattr(usage_store.ChunkWriter, "apply", crash_on_third_chunk)
     with pytest.raises(RuntimeError):
         usage_import.import_csv(path, chunk=3)
     db.session.rollback()
     assert len(_records()) == 6  # two chunks stored
     batch = db.session.scalar(db.select(ImportBatch).where(ImportBatch.kind == "cdrs"))
     assert (batch.read, batch.accepted) == (6, 6)
-    monkeypatch.setattr(usage_import._ChunkWriter, "apply", original)
+    monkeypatch.setattr(usage_store.ChunkWriter, "apply", original)
     summary = usage_import.import_csv(path, chunk=3)
     assert summary.line() == "read 10, accepted 4, rejected 0, duplicates 6"
 
