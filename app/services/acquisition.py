@@ -386,12 +386,8 @@ def accept(
             _l("%(codes)s not offered to this applicant", codes=", ".join(refused)),
         )
     modes = {eligible[code].payment_mode for code in codes}
-    mode = payment_mode or (modes.pop() if len(modes) == 1 else None)
-    if (
-        mode is None
-        or mode not in application.payment_modes
-        or {mode} != {eligible[code].payment_mode for code in codes}
-    ):
+    mode = payment_mode or (next(iter(modes)) if len(modes) == 1 else None)
+    if mode is None or mode not in application.payment_modes or modes != {mode}:
         raise DomainError("payment_mode", _l("the products need one payment mode the class allows"))
     if len(codes) > application.max_lines:
         raise DomainError(
@@ -436,7 +432,7 @@ def accept(
             account,
             [{"action": LineAction.ADD, "product_code": code} for code in codes],
             OrderSource.ACQUISITION,
-            f"{application.ref}",
+            application.ref,
         )
         application.status = ApplicationStatus.ACCEPTED
         application.customer_id, application.account_id = customer.id, account.id
@@ -484,7 +480,8 @@ def form_choices(region_ids) -> tuple[list[Region], list[Product]]:
 
 
 def get(application_id: int, region_ids) -> Application:
-    application = db.session.get(Application, application_id)
-    if application is None or (region_ids is not None and application.region_id not in region_ids):
+    query = select(Application).where(Application.id == application_id)
+    application = db.session.scalar(scoped(query, Application, region_ids))
+    if application is None:
         raise NotFound("application", _l("not found"))
     return application

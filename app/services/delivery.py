@@ -302,17 +302,21 @@ def deliver(now: datetime | None = None) -> DeliverySummary:
 # --------------------------------------------------------------------------- paper
 
 
-def print_batch(region_ids=None) -> PrintBatch:
-    """Every paper bill waiting, merged into one PDF to print; its letters count as sent.
-    Raises DomainError when none is waiting."""
-    waiting = select(Communication).where(
+def _waiting_letters(query, region_ids):
+    """The query limited to the regions' paper bills no print batch holds yet."""
+    waiting = query.where(
         Communication.channel == DeliveryChannel.POST,
         Communication.status == CS.QUEUED,
         Communication.print_batch_id.is_(None),
     )
-    letters = db.session.scalars(
-        scoped(waiting, Communication, region_ids).order_by(Communication.id)
-    ).all()
+    return scoped(waiting, Communication, region_ids)
+
+
+def print_batch(region_ids=None) -> PrintBatch:
+    """Every paper bill waiting, merged into one PDF to print; its letters count as sent.
+    Raises DomainError when none is waiting."""
+    waiting = _waiting_letters(select(Communication), region_ids)
+    letters = db.session.scalars(waiting.order_by(Communication.id)).all()
     if not letters:
         raise DomainError("letters", _l("no paper bill is waiting to be printed"))
     writer = PdfWriter()
@@ -351,12 +355,7 @@ def print_batch(region_ids=None) -> PrintBatch:
 
 def paper_waiting(region_ids=None) -> int:
     """How many paper bills of the regions wait for a print batch."""
-    waiting = select(func.count()).where(
-        Communication.channel == DeliveryChannel.POST,
-        Communication.status == CS.QUEUED,
-        Communication.print_batch_id.is_(None),
-    )
-    return db.session.scalar(scoped(waiting, Communication, region_ids))
+    return db.session.scalar(_waiting_letters(select(func.count()), region_ids))
 
 
 def get_batch(batch_id: int, region_ids=None) -> PrintBatch:
