@@ -72,8 +72,16 @@ SEED = (
 TEMPLATE = "pdf/invoice.html"
 
 
-class DocumentTampered(Exception):
+class DocumentFault(Exception):
+    """A bill's PDF that must not be handed out or stored."""
+
+
+class DocumentTampered(DocumentFault):
     """A stored invoice PDF no longer matches the checksum it was stored with."""
+
+
+class RenderFailed(DocumentFault):
+    """xhtml2pdf counted errors while drawing the PDF: it may be damaged."""
 
 
 @cache
@@ -155,11 +163,18 @@ def render(invoice: Invoice) -> bytes:
     """The invoice as PDF, in its language."""
     register_fonts()
     invoice_pdf_engine.install()
-    with invoice_pdf_engine.fewer_collections():
-        with force_locale(invoice.language):
-            html = current_app.jinja_env.get_template(TEMPLATE).render(_context(invoice))
-        out = io.BytesIO()
-        pisa.CreatePDF(_BETWEEN_TAGS.sub("><", html), dest=out, encoding="utf-8")
+    with force_locale(invoice.language):
+        html = current_app.jinja_env.get_template(TEMPLATE).render(_context(invoice))
+    return _pdf(html, f"invoice {invoice.number}")
+
+
+def _pdf(html: str, what: str) -> bytes:
+    """The HTML drawn as PDF; RenderFailed when xhtml2pdf counts an error (it logs it and
+    goes on, and what it leaves may be a damaged document)."""
+    out = io.BytesIO()
+    result = pisa.CreatePDF(_BETWEEN_TAGS.sub("><", html), dest=out, encoding="utf-8")
+    if result.err:
+        raise RenderFailed(f"{what}: xhtml2pdf counted {result.err} error(s) drawing its PDF")
     return out.getvalue()
 
 

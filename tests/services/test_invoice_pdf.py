@@ -2,6 +2,7 @@
 included), amounts and dates in the language's format, the fonts embedded, long usage
 lists paginated, stored once with a checksum that catches tampering; `flask billing pdf`."""
 
+import gc
 import hashlib
 import io
 from datetime import date, datetime, timedelta
@@ -217,6 +218,29 @@ def test_stored_once_with_its_checksum_and_tampering_is_caught(bills):
     db.session.expire_all()
     with pytest.raises(invoice_pdf.DocumentTampered, match=invoice.number):
         invoice_pdf.verified_content(invoice)
+
+
+def test_a_pdf_drawn_with_errors_is_refused_and_not_stored(bills, monkeypatch):
+    invoice = bills["IA1"]
+    create = invoice_pdf.pisa.CreatePDF
+
+    def damaged(*args, **kwargs):
+        result = create(*args, **kwargs)
+        result.error("an image could not be read")
+        return result
+
+    monkeypatch.setattr(invoice_pdf.pisa, "CreatePDF", damaged)
+    with pytest.raises(invoice_pdf.RenderFailed, match=invoice.number):
+        invoice_pdf.document(invoice)
+    assert db.session.get(InvoiceDocument, invoice.id) is None
+
+
+def test_drawing_a_bill_leaves_the_garbage_collector_alone(bills, monkeypatch):
+    # the threshold is the process's to choose (bench/billing_pdf.py raises it)
+    changes = []
+    monkeypatch.setattr(gc, "set_threshold", lambda *args: changes.append(args))
+    invoice_pdf.render(bills["RA1"])
+    assert changes == []
 
 
 def test_the_payment_reference_is_an_iso_11649_creditor_reference():
