@@ -323,7 +323,18 @@ def print_batch(region_ids=None) -> PrintBatch:
         raise DomainError("letters", _l("no paper bill is waiting to be printed"))
     writer = PdfWriter()
     for letter in letters:
-        writer.append(PdfReader(io.BytesIO(invoice_pdf.verified_content(letter.invoice))))
+        try:
+            content = invoice_pdf.verified_content(letter.invoice)
+        except invoice_pdf.DocumentFault:
+            raise DomainError(
+                "letters",
+                _l(
+                    "the PDF of bill %(number)s is withheld (it no longer matches its "
+                    "checksum, or was drawn with errors): nothing was printed",
+                    number=letter.invoice.number,
+                ),
+            ) from None
+        writer.append(PdfReader(io.BytesIO(content)))
     out = io.BytesIO()
     writer.write(out)
     content = out.getvalue()

@@ -165,3 +165,20 @@ def test_a_bill_voided_before_it_went_out_is_neither_sent_nor_printed(billed, sm
     assert batch.documents == 1 and _invoice_of("RA1").number not in text
     # nor sent again by hand
     assert delivery.retry([_comm("EA1").id], NOW) == 0
+
+
+def test_a_print_batch_with_a_damaged_bill_prints_nothing_and_says_which(billed, monkeypatch):
+    from app.services import invoice_pdf
+
+    delivery.queue_invoices(NOW)
+
+    def damaged(invoice):
+        raise invoice_pdf.RenderFailed(f"invoice {invoice.number}: 1 error")
+
+    monkeypatch.setattr(invoice_pdf, "render", damaged)
+    with pytest.raises(
+        DomainError, match=r"letters: the PDF of bill RU-MOW-2026-00000\d is withheld"
+    ):
+        delivery.print_batch()
+    assert delivery.paper_waiting() == 2
+    assert db.session.scalar(db.select(db.func.count()).select_from(PrintBatch)) == 0
