@@ -1,4 +1,4 @@
-"""Bills and credit notes as PDF (CONTRACT.md §4, `flask billing pdf`): an invoice rendered
+"""Bills and credit notes as PDF (README: Bills as PDF; `flask billing pdf`): an invoice rendered
 with xhtml2pdf in the invoice's language, an approved credit note in its account's, each
 headed by the legal entity of the customer's region, and stored once with its checksum.
 
