@@ -123,8 +123,10 @@ PROVISIONING_MAX_ATTEMPTS = int(os.environ.get("PROVISIONING_MAX_ATTEMPTS", "8")
 PROVISIONING_BACKOFF = float(os.environ.get("PROVISIONING_BACKOFF", "30"))
 PROVISIONING_BACKOFF_MAX = float(os.environ.get("PROVISIONING_BACKOFF_MAX", "3600"))
 
-# The operator as its bills name it: header of every PDF bill
+# The legal entity a new region starts from (then edited on the regions screen): each
+# region's bills name the region's own. Address lines separated by ";".
 OPERATOR_NAME = os.environ.get("OPERATOR_NAME", "Abonent Telecom")
-# its lines separated by ";"
 OPERATOR_ADDRESS = os.environ.get("OPERATOR_ADDRESS", "Via dell'Esempio 1; 00100 Roma RM, Italia")
+OPERATOR_TAX_LABEL = os.environ.get("OPERATOR_TAX_LABEL", "Partita IVA")
 OPERATOR_TAX_NUMBER = os.environ.get("OPERATOR_TAX_NUMBER", "IT00000000000")
+OPERATOR_BANK_ACCOUNT = os.environ.get("OPERATOR_BANK_ACCOUNT", "")

@@ -71,3 +71,14 @@ def test_upgrading_a_database_with_data_keeps_it(tmp_path):
         assert conn.execute("SELECT ref FROM customer").fetchall() == [("C1",)]
         assert conn.execute("SELECT customer_id FROM billing_account").fetchall() == [(1,)]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        # a region made before regions had legal entities starts from the settings' one
+        assert conn.execute(
+            "SELECT legal_name, legal_address, legal_tax_label, legal_tax_number FROM region"
+        ).fetchall() == [
+            (
+                "Abonent Telecom",
+                "Via dell'Esempio 1\n00100 Roma RM, Italia",
+                "Partita IVA",
+                "IT00000000000",
+            )
+        ]

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from app.services import billing as bill_runs
-from app.services import delivery, invoice_pdf, invoices
+from app.services import delivery, invoice_pdf
 from app.services import regions as region_service
 from app.services.actor import acting_as
 from app.services.errors import DomainError
@@ -50,14 +50,15 @@ def _fail(message) -> None:
     "-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path)
 )
 def pdf(number, out):
-    """Write invoice NUMBER's PDF, in its account's language, to FILE (the copy stored when
-    the bill was first rendered, checked against its SHA-256)."""
+    """Write the PDF of invoice or credit note NUMBER, in its account's language, to FILE
+    (the copy stored when it was first rendered, checked against its SHA-256; a void
+    invoice's marked VOID)."""
     with acting_as():
         try:
-            content = invoice_pdf.verified_content(invoices.by_number(number))
+            content = invoice_pdf.download_by_number(number)
         except DomainError as exc:
-            _fail(f"invoice {number}: {exc.reason}")
-        except invoice_pdf.DocumentTampered as exc:
+            _fail(f"{number}: {exc.reason}")
+        except invoice_pdf.DocumentFault as exc:
             _fail(exc)
     out.write_bytes(content)
     click.echo(f"{out}: {len(content)} bytes")

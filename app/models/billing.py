@@ -159,6 +159,9 @@ class Invoice(Model):
 
     @property
     def balance_due(self) -> Decimal:
+        # a void invoice was cancelled before any payment: it asks for nothing
+        if self.status == InvoiceStatus.VOID:
+            return Decimal(0)
         return self.total - self.credited - self.paid
 
     def __str__(self) -> str:
@@ -311,3 +314,19 @@ class InvoiceDocument(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     invoice: Mapped[Invoice] = relationship()
+
+
+class CreditNoteDocument(Model):
+    """An approved credit note's PDF, rendered once and kept with its checksum, like an
+    invoice's."""
+
+    __tablename__ = "credit_note_document"
+
+    credit_note_id: Mapped[int] = mapped_column(ForeignKey("credit_note.id"), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column()
+    pages: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    credit_note: Mapped[CreditNote] = relationship()

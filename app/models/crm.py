@@ -65,6 +65,14 @@ class Region(Timestamped, Model):
     currency: Mapped[str] = mapped_column(String(3))
     vat_rate: Mapped[Decimal] = mapped_column(ExactDecimal(4))
     language: Mapped[str] = mapped_column(String(5))
+    # the operator's legal entity in the region, as its bills and credit notes name it;
+    # the address one line a row, the tax number after its local label (Partita IVA,
+    # 사업자등록번호, ИНН/КПП)
+    legal_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    legal_address: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    legal_tax_label: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    legal_tax_number: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    legal_bank_account: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     def __str__(self) -> str:
         return f"{self.code} · {self.name}"

@@ -212,7 +212,7 @@ def _send_one(communication_id: int, smtp: _Connection, now: datetime, config) -
     try:
         message = _message(communication, config)
         smtp.send(message)
-    except (smtplib.SMTPException, OSError, invoice_pdf.DocumentTampered) as exc:
+    except (smtplib.SMTPException, OSError, invoice_pdf.DocumentFault) as exc:
         db.session.rollback()
         return _failed(communication, f"{type(exc).__name__}: {exc}", now, config)
     communication.status = CS.SENT
@@ -260,7 +260,7 @@ def _message(communication: Communication, config) -> EmailMessage:
             total=format_money(invoice.total, invoice.currency, language),
             due=format_date(invoice.due_date, "long", locale=language),
             reference=payment_reference.formatted(payment_reference.for_invoice(invoice.number)),
-            operator=config["OPERATOR_NAME"],
+            operator=customer.region.legal_name,
         )
     message.set_content(body)
     message.add_attachment(
@@ -282,6 +282,8 @@ def retry(communication_ids, now: datetime | None = None) -> int:
             Communication.channel == DeliveryChannel.EMAIL,
             Communication.status.in_((CS.FAILED, CS.QUEUED)),
             Communication.recipient.is_not(None),
+            # a bill voided meanwhile is not sent again
+            Communication.invoice_id.in_(select(Invoice.id).where(Invoice.status.in_(DELIVERABLE))),
         )
         .values(status=CS.QUEUED, next_attempt_at=now, attempts=0)
         .execution_options(synchronize_session=False)
@@ -321,7 +323,18 @@ def print_batch(region_ids=None) -> PrintBatch:
         raise DomainError("letters", _l("no paper bill is waiting to be printed"))
     writer = PdfWriter()
     for letter in letters:
-        writer.append(PdfReader(io.BytesIO(invoice_pdf.verified_content(letter.invoice))))
+        try:
+            content = invoice_pdf.verified_content(letter.invoice)
+        except invoice_pdf.DocumentFault:
+            raise DomainError(
+                "letters",
+                _l(
+                    "the PDF of bill %(number)s is withheld (it no longer matches its "
+                    "checksum, or was drawn with errors): nothing was printed",
+                    number=letter.invoice.number,
+                ),
+            ) from None
+        writer.append(PdfReader(io.BytesIO(content)))
     out = io.BytesIO()
     writer.write(out)
     content = out.getvalue()

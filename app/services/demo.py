@@ -60,6 +60,8 @@ class DemoRegion:
     faker_locale: str
     number_prefix: str
     product_codes: tuple[str, ...]
+    # the operator's legal entity in the region (regions.LEGAL_COLUMNS, in that order)
+    legal_entity: tuple[str, str, str, str, str]
 
 
 DEMO_REGIONS = (
@@ -74,6 +76,13 @@ DEMO_REGIONS = (
         "it_IT",
         "3933",
         ("SMART", "FIBRA", "BUSINESS"),
+        (
+            "Abonent Italia S.p.A.",
+            "Via del Corso 120\n00186 Roma RM, Italia",
+            "Partita IVA",
+            "07432101009",
+            "IBAN IT60 X054 2811 1010 0000 0123 456",
+        ),
     ),
     DemoRegion(
         "KR-SEL",
@@ -86,6 +95,13 @@ DEMO_REGIONS = (
         "ko_KR",
         "8210",
         ("5G-BASIC", "HOME-FIBER", "BIZ"),
+        (
+            "(주)아보넨트코리아",
+            "서울특별시 중구 세종대로 110\n04524 대한민국",
+            "사업자등록번호",
+            "104-81-45271",
+            "국민은행 123456-01-234567 (예금주 (주)아보넨트코리아)",
+        ),
     ),
     DemoRegion(
         "RU-MOW",
@@ -98,6 +114,13 @@ DEMO_REGIONS = (
         "ru_RU",
         "7916",
         ("SMART-RU", "DOM", "BIZNES"),
+        (
+            "ООО «Абонент Телеком»",
+            "ул. Тверская, д. 7\n125009, г. Москва, Россия",
+            "ИНН/КПП",
+            "7701234560/770101001",
+            "р/с 40702810938000012345 в ПАО Сбербанк, БИК 044525225",
+        ),
     ),
 )
 
@@ -251,7 +274,10 @@ def demo_password() -> str:
 def seed_regions() -> dict[str, Region]:
     for demo in DEMO_REGIONS:
         row = {c: getattr(demo, c) for c in region_service.REGION_COLUMNS}
-        region_service.upsert_region(region_service.parse_region(row))
+        legal = dict(zip(region_service.LEGAL_COLUMNS, demo.legal_entity, strict=True))
+        region_service.upsert_region(
+            {**region_service.parse_region(row), **region_service.parse_legal_entity(legal)}
+        )
     db.session.commit()
     codes = [d.code for d in DEMO_REGIONS]
     return {r.code: r for r in db.session.scalars(db.select(Region).where(Region.code.in_(codes)))}

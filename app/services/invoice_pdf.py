@@ -1,9 +1,11 @@
-"""Bills as PDF (CONTRACT.md §4, `flask billing pdf`): an invoice rendered with xhtml2pdf in
-the invoice's language, and stored once with its checksum.
+"""Bills and credit notes as PDF (README: Bills as PDF; `flask billing pdf`): an invoice rendered
+with xhtml2pdf in the invoice's language, an approved credit note in its account's, each
+headed by the legal entity of the customer's region, and stored once with its checksum.
 
 What the customer was sent is what is downloaded later: `document` renders an invoice's
-PDF the first time it is asked for and keeps it (InvoiceDocument); later calls, and any
-other process, read that copy, checked against its SHA-256.
+PDF the first time it is asked for and keeps it (InvoiceDocument, CreditNoteDocument for
+credit notes); later calls, and any other process, read that copy, checked against its
+SHA-256. A void invoice's copy is handed out marked VOID on every page.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from flask import current_app
 from flask_babel import force_locale, gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -35,10 +39,20 @@ from xhtml2pdf import pisa
 from xhtml2pdf.default import DEFAULT_FONT
 
 from app.extensions import db
-from app.models.billing import Invoice, InvoiceDocument, LineKind
-from app.models.crm import BillingAccount, Customer, Service
+from app.models.billing import (
+    CreditNote,
+    CreditNoteDocument,
+    CreditNoteLine,
+    Invoice,
+    InvoiceDocument,
+    InvoiceStatus,
+    LineKind,
+)
+from app.models.crm import BillingAccount, Customer, Region, Service
 from app.models.usage import UsageCharge, UsageRecord, UsageType
-from app.services import invoice_pdf_engine
+from app.services import invoice_pdf_engine, invoices
+from app.services.errors import DomainError, NotFound
+from app.services.language import account_language
 from app.services.money import babel_locale, format_money
 from app.services.payment_reference import for_invoice, formatted
 
@@ -70,10 +84,19 @@ SEED = (
     "«»·–—‘’“”„…°№€₽₩\u202f"
 )
 TEMPLATE = "pdf/invoice.html"
+CREDIT_NOTE_TEMPLATE = "pdf/credit_note.html"
 
 
-class DocumentTampered(Exception):
-    """A stored invoice PDF no longer matches the checksum it was stored with."""
+class DocumentFault(Exception):
+    """A bill's PDF that must not be handed out or stored."""
+
+
+class DocumentTampered(DocumentFault):
+    """A stored PDF no longer matches the checksum it was stored with."""
+
+
+class RenderFailed(DocumentFault):
+    """xhtml2pdf counted errors while drawing the PDF: it may be damaged."""
 
 
 @cache
@@ -105,12 +128,24 @@ def _font_file(family: str, name: str, filename: str) -> TTFont:
 def document(invoice: Invoice) -> InvoiceDocument:
     """The invoice's stored PDF, rendered and stored the first time; a document another
     process stored first is the one returned."""
-    stored = db.session.get(InvoiceDocument, invoice.id)
+    return _stored(InvoiceDocument, "invoice_id", invoice.id, lambda: render(invoice))
+
+
+def credit_note_document(note: CreditNote) -> CreditNoteDocument:
+    """An approved credit note's stored PDF, rendered and stored the first time; a note
+    not approved (it has no number yet) has none."""
+    if note.number is None:
+        raise DomainError("credit_note", _l("only an approved credit note has a document"))
+    return _stored(CreditNoteDocument, "credit_note_id", note.id, lambda: render_credit_note(note))
+
+
+def _stored(model, key: str, value: int, render_pdf):
+    stored = db.session.get(model, value)
     if stored is not None:
         return stored
-    content = render(invoice)
-    stored = InvoiceDocument(
-        invoice_id=invoice.id,
+    content = render_pdf()
+    stored = model(
+        **{key: value},
         content=content,
         sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),
@@ -121,8 +156,8 @@ def document(invoice: Invoice) -> InvoiceDocument:
             db.session.add(stored)
     except IntegrityError:
         stored = db.session.scalars(
-            select(InvoiceDocument)
-            .where(InvoiceDocument.invoice_id == invoice.id)
+            select(model)
+            .where(getattr(model, key) == value)
             .execution_options(populate_existing=True)
         ).one()
     db.session.commit()
@@ -143,23 +178,94 @@ def _page_count(content: bytes) -> int:
 def verified_content(invoice: Invoice) -> bytes:
     """The stored PDF's bytes, after checking them against their SHA-256; raises
     DocumentTampered when they differ."""
-    stored = document(invoice)
+    return _verified(document(invoice), f"invoice {invoice.number}")
+
+
+def credit_note_content(note: CreditNote) -> bytes:
+    """The credit note's stored PDF, checked against its SHA-256 like a bill's."""
+    return _verified(credit_note_document(note), f"credit note {note.number}")
+
+
+def _verified(stored, what: str) -> bytes:
     if hashlib.sha256(stored.content).hexdigest() != stored.sha256:
-        raise DocumentTampered(
-            f"the stored PDF of invoice {invoice.number} does not match its SHA-256"
-        )
+        raise DocumentTampered(f"the stored PDF of {what} does not match its SHA-256")
     return stored.content
+
+
+def download_content(invoice: Invoice) -> bytes:
+    """The bill as staff download it: the stored copy, checked, and marked VOID across
+    every page when the invoice is void (the stored copy stays as the customer got it)."""
+    content = verified_content(invoice)
+    if invoice.status == InvoiceStatus.VOID:
+        content = _marked_void(content, invoice.language)
+    return content
+
+
+def download_by_number(number: str, region_ids=None) -> bytes:
+    """The PDF of the invoice or credit note numbered so, as staff download it; NotFound
+    when neither is."""
+    try:
+        return download_content(invoices.by_number(number, region_ids))
+    except NotFound:
+        pass
+    try:
+        return credit_note_content(invoices.credit_note_by_number(number, region_ids))
+    except NotFound:
+        raise NotFound("number", _l("no invoice or credit note has this number")) from None
+
+
+def _marked_void(content: bytes, language: str) -> bytes:
+    register_fonts()
+    with force_locale(language):
+        word = gettext("VOID")
+    font = f"{_font(language)} Bold"
+    width, height = A4
+    # as large as fits across the page's diagonal, at most 110 points
+    size = min(110, 0.7 * (width**2 + height**2) ** 0.5 / pdfmetrics.stringWidth(word, font, 1))
+    out = io.BytesIO()
+    stamp = canvas.Canvas(out, pagesize=A4)
+    stamp.setFillColorRGB(0.75, 0.1, 0.1, alpha=0.35)
+    stamp.setFont(font, size)
+    stamp.translate(width / 2, height / 2)
+    stamp.rotate(55)
+    stamp.drawCentredString(0, -size / 3, word)
+    stamp.save()
+    mark = PdfReader(out).pages[0]
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(content)))
+    for page in writer.pages:
+        page.merge_page(mark)
+    marked = io.BytesIO()
+    writer.write(marked)
+    return marked.getvalue()
 
 
 def render(invoice: Invoice) -> bytes:
     """The invoice as PDF, in its language."""
+    return _pdf(TEMPLATE, invoice.language, lambda: _context(invoice), f"invoice {invoice.number}")
+
+
+def render_credit_note(note: CreditNote) -> bytes:
+    """The approved credit note as PDF, in its account's language."""
+    language = account_language(note.invoice.account)
+    return _pdf(
+        CREDIT_NOTE_TEMPLATE,
+        language,
+        lambda: _credit_note_context(note, language),
+        f"credit note {note.number}",
+    )
+
+
+def _pdf(template: str, language: str, context, what: str) -> bytes:
+    """The template drawn as PDF in the language; RenderFailed when xhtml2pdf counts an
+    error (it logs it and goes on, and what it leaves may be a damaged document)."""
     register_fonts()
     invoice_pdf_engine.install()
-    with invoice_pdf_engine.fewer_collections():
-        with force_locale(invoice.language):
-            html = current_app.jinja_env.get_template(TEMPLATE).render(_context(invoice))
-        out = io.BytesIO()
-        pisa.CreatePDF(_BETWEEN_TAGS.sub("><", html), dest=out, encoding="utf-8")
+    with force_locale(language):
+        html = current_app.jinja_env.get_template(template).render(context())
+    out = io.BytesIO()
+    result = pisa.CreatePDF(_BETWEEN_TAGS.sub("><", html), dest=out, encoding="utf-8")
+    if result.err:
+        raise RenderFailed(f"{what}: xhtml2pdf counted {result.err} error(s) drawing its PDF")
     return out.getvalue()
 
 
@@ -239,25 +345,18 @@ class Formats:
         return format_decimal(units, locale=babel_locale(self.lang))
 
 
-def _context(invoice: Invoice) -> dict:
-    _load(invoice)
-    customer = invoice.customer
+def _parties(customer: Customer, account: BillingAccount, language: str) -> dict:
+    """What heads every document: the legal entity of the customer's region, the customer
+    and the account, in the document's language and fonts."""
     region = customer.region
-    formats = Formats(invoice.language, invoice.currency, ZoneInfo(region.timezone))
-    config = current_app.config
-    reference = formatted(for_invoice(invoice.number))
     return {
-        "lang": invoice.language,
+        "lang": language,
         # xhtml2pdf's tag, kept as markup inside the translated "page %(page)s"
         "page_number": Markup("<pdf:pagenumber/>"),
         # the other body font after the language's: a Korean name on an English bill
-        "fonts": Markup(", ".join(f'"{family}"' for family in _fonts(invoice))),
-        "mono": MONO_FONT.get(invoice.language, DEFAULT_MONO_FONT),
-        "operator": {
-            "name": config["OPERATOR_NAME"],
-            "address": [line.strip() for line in config["OPERATOR_ADDRESS"].split(";")],
-            "tax_number": config["OPERATOR_TAX_NUMBER"],
-        },
+        "fonts": Markup(", ".join(f'"{family}"' for family in _fonts(language))),
+        "mono": MONO_FONT.get(language, DEFAULT_MONO_FONT),
+        "entity": legal_entity(region),
         "region": region.name,
         "customer": {
             "name": customer.name,
@@ -272,7 +371,28 @@ def _context(invoice: Invoice) -> dict:
             ],
             "tax_number": customer.tax_number,
         },
-        "account_ref": invoice.account.ref,
+        "account_ref": account.ref,
+    }
+
+
+def legal_entity(region: Region) -> dict:
+    """The operator as a document of the region names it (regions.LEGAL_COLUMNS)."""
+    return {
+        "name": region.legal_name,
+        "address": region.legal_address.splitlines(),
+        "tax_label": region.legal_tax_label,
+        "tax_number": region.legal_tax_number,
+        "bank_account": region.legal_bank_account,
+    }
+
+
+def _context(invoice: Invoice) -> dict:
+    _load(invoice)
+    region = invoice.customer.region
+    formats = Formats(invoice.language, invoice.currency, ZoneInfo(region.timezone))
+    reference = formatted(for_invoice(invoice.number))
+    return {
+        **_parties(invoice.customer, invoice.account, invoice.language),
         "number": invoice.number,
         "issue_date": formats.date(invoice.issue_date, "long"),
         "due_date": formats.date(invoice.due_date, "long"),
@@ -280,15 +400,61 @@ def _context(invoice: Invoice) -> dict:
         "period": f"{formats.date(invoice.period_start)} – "
         f"{formats.date(invoice.period_end - timedelta(days=1))}",
         "sections": _sections(invoice, formats),
-        "vat": {
-            "rate": format_percent(invoice.vat_rate / 100, "#,##0.##%", locale=invoice.language),
-            "taxable": formats.money(invoice.subtotal),
-            "tax": formats.money(invoice.tax),
-        },
+        "vat": _vat(invoice.vat_rate, invoice.subtotal, invoice.tax, formats),
         "subtotal": formats.money(invoice.subtotal),
         "total": formats.money(invoice.total),
         "reference": reference,
         "usage": _usage(invoice, formats),
+    }
+
+
+def _vat(rate, taxable, tax, formats: Formats) -> dict:
+    return {
+        "rate": format_percent(rate / 100, "#,##0.##%", locale=formats.lang),
+        "taxable": formats.money(taxable),
+        "tax": formats.money(tax),
+    }
+
+
+def _credit_note_context(note: CreditNote, language: str) -> dict:
+    """A credit note's document: its number and date, the invoice it credits, each line
+    credited (net), the VAT and the total taken off."""
+    note = (
+        db.session.execute(
+            select(CreditNote)
+            .where(CreditNote.id == note.id)
+            .options(
+                joinedload(CreditNote.invoice)
+                .joinedload(Invoice.customer)
+                .joinedload(Customer.region),
+                joinedload(CreditNote.invoice).joinedload(Invoice.account),
+                selectinload(CreditNote.lines).joinedload(CreditNoteLine.invoice_line),
+            )
+        )
+        .unique()
+        .scalar_one()
+    )
+    invoice = note.invoice
+    zone = ZoneInfo(invoice.customer.region.timezone)
+    formats = Formats(language, note.currency, zone)
+    lines = []
+    for credited in note.lines:
+        line = credited.invoice_line
+        label = _label(line)
+        if line.number:
+            label = f"{gettext('Line %(number)s', number=line.number)} · {label}"
+        lines.append((label, formats.money(credited.amount)))
+    return {
+        **_parties(invoice.customer, invoice.account, language),
+        "number": note.number,
+        # the day it was approved, which numbered it
+        "date": formats.date(note.decided_at.astimezone(zone).date(), "long"),
+        "invoice_number": invoice.number,
+        "invoice_date": formats.date(invoice.issue_date, "long"),
+        "reason": note.reason,
+        "lines": lines,
+        "vat": _vat(invoice.vat_rate, note.subtotal, note.tax, formats),
+        "total": formats.money(note.total),
     }
 
 
@@ -310,7 +476,7 @@ def _sections(invoice: Invoice, formats: Formats) -> list[Section]:
     """The lines by account (the payer's first, then each child's), and in each by line
     number; what is not a line's (discounts, adjustments) last."""
     by_account: dict[int, dict[str | None, Group]] = defaultdict(dict)
-    font = _font(invoice)
+    font = _font(invoice.language)
     totals: dict[int, object] = defaultdict(int)
     for line in invoice.lines:
         groups = by_account[line.account_id]
@@ -487,13 +653,13 @@ def _one_fragment(text: str) -> str:
     return text.replace(" ", NBSP)
 
 
-def _font(invoice: Invoice) -> str:
-    return BODY_FONT.get(invoice.language, DEFAULT_BODY_FONT)
+def _font(language: str) -> str:
+    return BODY_FONT.get(language, DEFAULT_BODY_FONT)
 
 
-def _fonts(invoice: Invoice) -> list[str]:
+def _fonts(language: str) -> list[str]:
     """The body font families in the order xhtml2pdf tries them for each character."""
-    return list(dict.fromkeys((_font(invoice), *BODY_FONT.values(), DEFAULT_BODY_FONT)))
+    return list(dict.fromkeys((_font(language), *BODY_FONT.values(), DEFAULT_BODY_FONT)))
 
 
 def _wrap(text: str, font: str, width: float) -> list[str]:

@@ -5,26 +5,25 @@ beyond their public API (app/services/invoice_pdf.py renders the bills).
   every document: about 4 ms of every bill, for the same text each time. `install()`
   makes it keep the parsed rules of a stylesheet without at-rules for the life of the
   process.
-- A bill makes and drops a few hundred thousand objects: at Python's default threshold
-  (a collection every 700 new objects) the cycle collector runs hundreds of times a bill
-  and every tenth of those walks the older objects again. `fewer_collections()` makes it
-  run every 20,000 while a bill is drawn: 1-2 ms a bill.
 - reportlab embeds in every document a subset of each TrueType font it draws with, made
   of the characters in the order the document first uses them, so no two bills share
   one: cutting the subset out of the font, compressing it and writing its widths and
   character map costs 1-2 ms a font. `SeededTTFont` gives every document the same first
   subset (the characters of the bills' languages) and makes those once per process; a
   character outside it goes to a second subset, made for that document.
+
+Each patch checks first that the library still works the way it was written for (the
+versions pyproject.toml pins) and raises RuntimeError when not: tests/services/
+test_invoice_pdf_engine.py changes each checked attribute to show that a changed library
+fails there, loudly, rather than drawing wrong bills.
 """
 
 from __future__ import annotations
 
-import gc
 import inspect
 import zlib
 from collections import OrderedDict
-from contextlib import contextmanager
-from functools import cache, cached_property
+from functools import cache, cached_property, wraps
 
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.ttfonts import TTFont, TTFontFace
@@ -44,6 +43,8 @@ def install() -> None:
     _check_css_hook()
     parse = pisaContext._parseCSSSource
 
+    # wraps: the patched hook keeps the signature the check reads
+    @wraps(parse)
     def parse_once(context, text, source_name):
         return _parsed_sheet(parse, context, text, source_name)
 
@@ -80,17 +81,6 @@ def _parsed_sheet(parse, context, text: str, source_name: str):
             PARSED_SHEETS.popitem(last=False)
     PARSED_SHEETS.move_to_end(text)
     return parsed
-
-
-@contextmanager
-def fewer_collections():
-    """The cycle collector at a threshold for drawing a bill, then as it was."""
-    before = gc.get_threshold()
-    gc.set_threshold(20_000, 20, 20)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 # --------------------------------------------------------------------------- fonts
@@ -151,9 +141,16 @@ class SeededTTFont(TTFont):
         seed's) with the content made the first time."""
         font_name = self.getSubsetInternalName(0, doc)[1:]
         super().addObjects(doc)
-        font = doc.idToObject["BasicFonts"].dict[font_name]
-        base_name = font.BaseFont
-        font.Widths = self._once("Widths", font.Widths.sequence, lambda: font.Widths.format(doc))
+        try:
+            font = doc.idToObject["BasicFonts"].dict[font_name]
+            base_name, widths = font.BaseFont, font.Widths
+            sequence = widths.sequence
+        except (KeyError, AttributeError) as exc:
+            raise RuntimeError(
+                "reportlab no longer lists a font's subset among BasicFonts with its BaseFont "
+                "and Widths: review app/services/invoice_pdf_engine.py"
+            ) from exc
+        font.Widths = self._once("Widths", sequence, lambda: widths.format(doc))
         if doc.compression:
             self._compress_once(doc, f"fontFile:{self.face.filename}({base_name})")
             self._compress_once(doc, f"toUnicodeCMap:{base_name}")

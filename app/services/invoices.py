@@ -15,6 +15,7 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -31,6 +32,7 @@ from app.models.billing import (
     InvoiceStatus,
     InvoiceStatusChange,
 )
+from app.models.communications import Communication, CommunicationStatus
 from app.models.crm import BillingAccount, Customer, Region
 from app.models.types import utcnow
 from app.models.usage import UsageCharge
@@ -191,11 +193,19 @@ def account_invoices(account_ids, limit: int = 20) -> list[Invoice]:
 
 
 def credit_note(note_id: int, region_ids) -> CreditNote:
+    return _one_note(CreditNote.id == note_id, region_ids)
+
+
+def credit_note_by_number(number: str, region_ids=None) -> CreditNote:
+    return _one_note(CreditNote.number == number, region_ids)
+
+
+def _one_note(condition, region_ids) -> CreditNote:
     query = (
         select(CreditNote)
         .join(Invoice, CreditNote.invoice_id == Invoice.id)
         .join(BillingAccount, Invoice.account_id == BillingAccount.id)
-        .where(CreditNote.id == note_id)
+        .where(condition)
     )
     note = db.session.scalar(scoped(query, BillingAccount, region_ids))
     if note is None:
@@ -254,10 +264,28 @@ def void(invoice: Invoice, reason: str) -> None:
             .values(invoice_id=None)
             .execution_options(synchronize_session=False)
         )
+        _withdraw_delivery(invoice)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
+
+
+def _withdraw_delivery(invoice: Invoice) -> None:
+    """A void bill still waiting to go out (an email not sent yet, a letter no print batch
+    holds) is not sent: it would ask for money no longer due."""
+    with force_locale(invoice.language):
+        reason = str(_l("the invoice is void"))
+    db.session.execute(
+        update(Communication)
+        .where(
+            Communication.invoice_id == invoice.id,
+            Communication.status == CommunicationStatus.QUEUED,
+            Communication.print_batch_id.is_(None),
+        )
+        .values(status=CommunicationStatus.FAILED, next_attempt_at=None, last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def mark_overdue(today: date) -> int:

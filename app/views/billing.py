@@ -155,16 +155,14 @@ class InvoiceView(ScopedModelView):
     @expose("/pdf/<pk>", methods=["GET"])
     @has_access
     def pdf(self, pk):
-        """The bill as the customer got it: the stored PDF, checked against its checksum."""
+        """The bill as the customer got it: the stored PDF, checked against its checksum
+        (marked VOID when the invoice is)."""
         invoice = self._invoice(pk)
-        try:
-            content = invoice_pdf.verified_content(invoice)
-        except invoice_pdf.DocumentTampered:
-            # never hand out a bill that is not the one the customer was sent
-            log.error("invoice %s: stored PDF does not match its SHA-256", invoice.number)
-            flash(str(_l("The stored PDF does not match its checksum: it is withheld.")), "danger")
-            return redirect(url_for("InvoiceView.show", pk=invoice.id))
-        return _pdf(content, f"{invoice.number}.pdf")
+        return _document(
+            lambda: invoice_pdf.download_content(invoice),
+            invoice.number,
+            url_for("InvoiceView.show", pk=invoice.id),
+        )
 
     @expose("/credit/<pk>", methods=["POST"])
     @has_access
@@ -209,6 +207,21 @@ class InvoiceView(ScopedModelView):
         return redirect(url_for("InvoiceView.show", pk=invoice.id))
 
 
+def _document(content, number: str, back: str) -> Response:
+    """A stored document as a download; one that cannot be handed out (no longer matching
+    its checksum, or drawn with errors) is withheld with the reason, back on its page."""
+    try:
+        return _pdf(content(), f"{number}.pdf")
+    except invoice_pdf.DocumentTampered:
+        # never hand out a document that is not the one the customer was sent
+        log.error("%s: stored PDF does not match its SHA-256", number)
+        flash(str(_l("The stored PDF does not match its checksum: it is withheld.")), "danger")
+    except invoice_pdf.RenderFailed as exc:
+        log.error("%s", exc)
+        flash(str(_l("The PDF could not be drawn without errors: it is withheld.")), "danger")
+    return redirect(back)
+
+
 def _sections(invoice: Invoice) -> list[tuple[BillingAccount, list]]:
     """The invoice's lines by the account they bill, the paying account first."""
     sections: dict[int, tuple[BillingAccount, list]] = {}
@@ -220,9 +233,10 @@ def _sections(invoice: Invoice) -> list[tuple[BillingAccount, list]]:
 class CreditNoteView(ScopedModelView):
     datamodel = SQLAInterface(CreditNote)
     class_permission_name = CREDIT_NOTES
-    method_permission_name = {**VIEW_METHOD_PERMISSIONS, "decide": "write"}
+    method_permission_name = {**VIEW_METHOD_PERMISSIONS, "decide": "write", "pdf": "read"}
     base_permissions = ["can_read", "can_write"]
     list_title = show_title = _l("Credit notes")
+    show_template = "credit_note_show.html"
     label_columns = LABELS
     formatters_columns = {
         "status": label_for(CREDIT_NOTE_STATUS_LABELS),
@@ -260,15 +274,38 @@ class CreditNoteView(ScopedModelView):
     ]
     search_columns = ["number", "status", "requested_by"]
     base_order = ("id", "desc")
-    include_route_methods = {"list", "show", "decide"}
+    include_route_methods = {"list", "show", "decide", "pdf"}
+
+    def _note(self, pk) -> CreditNote:
+        try:
+            return invoices.credit_note(int(pk), current_region_ids())
+        except (NotFound, ValueError):
+            abort(404)
+
+    def render_template(self, template, **kwargs):
+        if template == self.show_template:
+            note = self._note(kwargs["pk"])
+            if note.number:
+                kwargs["pdf_url"] = url_for("CreditNoteView.pdf", pk=note.id)
+        return super().render_template(template, **kwargs)
+
+    @expose("/pdf/<pk>", methods=["GET"])
+    @has_access
+    def pdf(self, pk):
+        """An approved credit note's document, in its account's language."""
+        note = self._note(pk)
+        if not note.number:
+            abort(404)
+        return _document(
+            lambda: invoice_pdf.credit_note_content(note),
+            note.number,
+            url_for("CreditNoteView.show", pk=note.id),
+        )
 
     @expose("/decide/<pk>/<decision>", methods=["POST"])
     @has_access
     def decide(self, pk, decision):
-        try:
-            note = invoices.credit_note(int(pk), current_region_ids())
-        except (NotFound, ValueError):
-            abort(404)
+        note = self._note(pk)
         if decision not in ("approve", "reject"):
             abort(404)
         if not DynamicForm().validate_on_submit():

@@ -2,10 +2,14 @@
 
 from flask import Response, abort, stream_with_context
 from flask_appbuilder import expose, has_access
-from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from flask_appbuilder.fieldwidgets import (
+    BS3TextAreaFieldWidget,
+    BS3TextFieldWidget,
+    Select2Widget,
+)
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from app.models.catalog import CREDIT_CLASSES
@@ -121,14 +125,55 @@ class RegionView(AbonentModelView):
     list_title = show_title = _l("Regions")
     add_title = _l("Add region")
     edit_title = _l("Edit region")
-    label_columns = COMMON_LABELS
     formatters_columns = ENUM_FORMATTERS
-    list_columns = ["code", "name", "country", "timezone", "currency", "vat_rate", "language"]
-    add_columns = edit_columns = show_columns = list_columns
+    label_columns = {
+        **COMMON_LABELS,
+        "legal_name": _l("Legal entity"),
+        "legal_address": _l("Legal address"),
+        "legal_tax_label": _l("Tax number label"),
+        "legal_tax_number": _l("Tax number"),
+        "legal_bank_account": _l("Bank account"),
+    }
+    list_columns = [
+        "code",
+        "name",
+        "country",
+        "timezone",
+        "currency",
+        "vat_rate",
+        "language",
+        "legal_name",
+    ]
+    # the operator's legal entity in the region: what its bills and credit notes print
+    add_columns = edit_columns = show_columns = [
+        *list_columns[:-1],
+        *regions.LEGAL_COLUMNS,
+    ]
     search_columns = ["code", "name", "country", "currency"]
     add_form_extra_fields = edit_form_extra_fields = {
         "language": _select(_l("Language"), LANGUAGE_CODES, LANGUAGE_NAMES),
         "vat_rate": _decimal(_l("VAT rate (%)"), required=True),
+        # optional on the form: a field left blank starts from the settings (OPERATOR_*)
+        "legal_name": _ref(
+            _l("Legal entity"), _l("The operator's company in this region, as its bills name it.")
+        ),
+        "legal_address": TextAreaField(
+            _l("Legal address"),
+            description=_l("One line a row."),
+            validators=[Optional()],
+            widget=BS3TextAreaFieldWidget(),
+        ),
+        "legal_tax_label": _ref(
+            _l("Tax number label"),
+            _l(
+                "Printed before the tax number, as the country says it: Partita IVA, "
+                "사업자등록번호, ИНН/КПП."
+            ),
+        ),
+        "legal_tax_number": _ref(_l("Tax number"), ""),
+        "legal_bank_account": _ref(
+            _l("Bank account"), _l("The account customers pay into, with its bank.")
+        ),
     }
     base_order = ("code", "asc")
 

@@ -9,9 +9,10 @@ import pytest
 from pypdf import PdfReader
 
 from app.extensions import db
+from app.models.billing import Invoice
 from app.models.communications import Communication, PrintBatch
 from app.models.crm import BillingAccount, Customer
-from app.services import billing, delivery, exports
+from app.services import billing, delivery, exports, invoices
 from app.services.errors import DomainError
 from tests.helpers import pdf_text
 from tests.services.test_billing import _activate_all, _customers
@@ -135,3 +136,49 @@ def test_the_communications_export(billed, smtp):
     assert lines[0] == "account_ref,kind,channel,language,subject,created_at\n"
     assert "KA1,invoice,email,ko,청구서 KR-SEL-2026-000001,2026-03-05T08:00:00+00:00\n" in lines
     assert len(lines) == 7
+
+
+def _invoice_of(account_ref) -> Invoice:
+    account = db.session.scalar(db.select(BillingAccount).filter_by(ref=account_ref))
+    return db.session.scalar(db.select(Invoice).filter_by(account_id=account.id))
+
+
+def test_a_bill_email_is_signed_by_its_regions_legal_entity(billed, smtp):
+    mailbox, _controller = smtp
+    delivery.deliver(NOW)
+    by_recipient = {m["To"]: m.get_body(("plain",)).get_content() for m in mailbox.messages}
+    assert by_recipient["kim@example.kr"].rstrip().endswith("(주)아보넨트코리아")
+    assert by_recipient["anna@example.it"].rstrip().endswith("Abonent Italia S.p.A.")
+
+
+def test_a_bill_voided_before_it_went_out_is_neither_sent_nor_printed(billed, smtp):
+    mailbox, _controller = smtp
+    delivery.queue_invoices(NOW)
+    for ref in ("EA1", "RA1"):  # an email and a letter, both waiting
+        invoices.void(_invoice_of(ref), "billed in error")
+    assert (_comm("EA1").status, _comm("EA1").last_error) == ("failed", "la fattura è annullata")
+    assert (_comm("RA1").status, _comm("RA1").last_error) == ("failed", "счёт аннулирован")
+    assert delivery.send_due(NOW).sent == 1
+    assert [m["To"] for m in mailbox.messages] == ["kim@example.kr"]
+    batch = delivery.print_batch()
+    text = pdf_text(delivery.batch_content(batch))
+    assert batch.documents == 1 and _invoice_of("RA1").number not in text
+    # nor sent again by hand
+    assert delivery.retry([_comm("EA1").id], NOW) == 0
+
+
+def test_a_print_batch_with_a_damaged_bill_prints_nothing_and_says_which(billed, monkeypatch):
+    from app.services import invoice_pdf
+
+    delivery.queue_invoices(NOW)
+
+    def damaged(invoice):
+        raise invoice_pdf.RenderFailed(f"invoice {invoice.number}: 1 error")
+
+    monkeypatch.setattr(invoice_pdf, "render", damaged)
+    with pytest.raises(
+        DomainError, match=r"letters: the PDF of bill RU-MOW-2026-00000\d is withheld"
+    ):
+        delivery.print_batch()
+    assert delivery.paper_waiting() == 2
+    assert db.session.scalar(db.select(db.func.count()).select_from(PrintBatch)) == 0

@@ -55,3 +55,17 @@ def test_the_invoices_export_is_a_json_list_with_string_amounts(ctx, tmp_path):
     with open(path, "w", encoding="utf-8") as out:
         assert exports.write_export("invoices", out, [999]) == 0
     assert json.loads(path.read_text(encoding="utf-8")) == []
+
+
+def test_a_void_invoice_is_exported_with_nothing_due(ctx):
+    from datetime import date
+
+    from app.services import billing, invoices
+    from tests.services.test_billing import _invoice, _samples
+
+    _samples()
+    billing.run(date(2026, 3, 5))
+    invoice = _invoice("AC1", date(2026, 2, 5))
+    invoices.void(invoice, "billed in error")
+    (record,) = [r for r in exports.invoice_records(None) if r["number"] == invoice.number]
+    assert (record["status"], record["total"], record["balance_due"]) == ("void", "15.27", "0.00")

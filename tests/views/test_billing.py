@@ -2,6 +2,7 @@
 adjust an account's next bill; nobody edits an invoice; each sees only their regions."""
 
 import io
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from app.extensions import db
 from app.models.billing import Adjustment, CreditNote, Invoice, InvoiceLine
 from app.models.catalog import Discount
 from app.models.crm import BillingAccount
-from app.services import billing, delivery, rating
+from app.services import billing, delivery, invoices, rating
 from app.services.actor import acting_as
 from tests.services.test_billing import _samples
 
@@ -202,3 +203,77 @@ def test_billing_staff_resend_emails_and_print_paper_bills(app, login, invoice_i
     assert korea.get(made.headers["Location"]).status_code == 404
     assert login("csr").get("/printbatchview/list/").status_code in (302, 403)
     assert mailbox.messages == []
+
+
+def _row(page: str, text: str) -> str:
+    """The table row of the page holding the text."""
+    at = page.index(text)
+    return page[page.rindex("<tr", 0, at) : page.index("</tr>", at)]
+
+
+def test_a_void_invoice_shows_nothing_due_wherever_it_is_listed(app, login, invoice_id):
+    with app.app_context(), acting_as():
+        invoices.void(db.session.get(Invoice, invoice_id), "billed in error")
+    invoice = _get(app, Invoice, id=invoice_id)
+    customer = _get(app, BillingAccount, id=invoice.account_id).customer_id
+    staff = login("billing")
+    for url in (
+        f"/customerview/show/{customer}",
+        f"/billing/account/{invoice.account_id}",
+        "/invoiceview/list/",
+    ):
+        row = _row(staff.get(url).get_data(as_text=True), invoice.number)
+        # the total stays what the invoice said; nothing of it is asked for
+        assert "Void" in row and row.count("15.27") == 1, url
+        assert re.search(r"[>€]0\.00<", row), url
+    page = staff.get(f"/invoiceview/show/{invoice_id}").get_data(as_text=True)
+    assert "€0.00" in _row(page, 'id="invoice-balance"')
+
+
+def test_an_approved_credit_note_downloads_as_pdf_from_its_screen(app, login, invoice_id):
+    with app.app_context():
+        invoice = db.session.get(Invoice, invoice_id)
+        with acting_as("anna"):
+            note = invoices.request_credit(invoice, "dropped call")
+        note_id = note.id
+        staff = login("billing")
+        assert staff.get(f"/creditnoteview/pdf/{note_id}").status_code == 404  # not approved
+        with acting_as("marco"):
+            number = invoices.approve_credit(note).number
+    show = staff.get(f"/creditnoteview/show/{note_id}").get_data(as_text=True)
+    assert f'href="/creditnoteview/pdf/{note_id}"' in show
+    assert f"/creditnoteview/pdf/{note_id}" in staff.get(
+        f"/invoiceview/show/{invoice_id}"
+    ).get_data(as_text=True)
+    response = staff.get(f"/creditnoteview/pdf/{note_id}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert number in text and "Nota di credito" in text  # the account's language, Italian
+    # another region's staff do not get it
+    assert login("csr_ko").get(f"/creditnoteview/pdf/{note_id}").status_code == 404
+
+
+def test_a_void_invoices_pdf_downloads_marked_void(app, login, invoice_id):
+    staff = login("billing")
+    before = staff.get(f"/invoiceview/pdf/{invoice_id}")
+    with app.app_context(), acting_as():
+        invoices.void(db.session.get(Invoice, invoice_id), "billed in error")
+    after = staff.get(f"/invoiceview/pdf/{invoice_id}")
+    assert after.status_code == 200
+    texts = [
+        "".join(p.extract_text() for p in PdfReader(io.BytesIO(r.data)).pages)
+        for r in (before, after)
+    ]
+    assert "ANNULLATA" not in texts[0] and "ANNULLATA" in texts[1]
+
+
+def test_a_pdf_drawn_with_errors_is_withheld_with_the_reason(app, login, invoice_id, monkeypatch):
+    from app.services import invoice_pdf
+
+    def damaged(_invoice):
+        raise invoice_pdf.RenderFailed("invoice IT-C-2026-000001: xhtml2pdf counted 1 error(s)")
+
+    monkeypatch.setattr(invoice_pdf, "render", damaged)
+    answer = login("billing").get(f"/invoiceview/pdf/{invoice_id}", follow_redirects=True)
+    assert answer.status_code == 200
+    assert "could not be drawn without errors" in answer.get_data(as_text=True)

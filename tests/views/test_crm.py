@@ -278,3 +278,48 @@ def test_a_lines_page_shows_its_status_history(data, login, app):
         service_id = service.id
     page = login("csr").get(f"/serviceview/show/{service_id}").get_data(as_text=True)
     assert "customer asked" in page and "Suspended" in page
+
+
+def test_supervisors_give_a_region_its_legal_entity_on_the_regions_screen(login, app):
+    from app.models.crm import Region
+
+    supervisor = login("supervisor")
+    region = {
+        "code": "RU-SPE",
+        "name": "Санкт-Петербург",
+        "country": "ru",
+        "timezone": "Europe/Moscow",
+        "currency": "rub",
+        "vat_rate": "20",
+        "language": "ru",
+    }
+    # left blank, the legal entity starts from the settings' (OPERATOR_*)
+    assert supervisor.submit("/regionview/add", region).status_code == 302
+    with app.app_context():
+        added = db.session.scalar(db.select(Region).where(Region.code == "RU-SPE"))
+        assert (added.legal_name, added.legal_tax_label) == ("Abonent Telecom", "Partita IVA")
+        assert added.legal_address == "Via dell'Esempio 1\n00100 Roma RM, Italia"
+        region_id = added.id
+    entity = {
+        "legal_name": "ООО «Абонент Северо-Запад»",
+        "legal_address": "Невский пр., д. 1\r\n\r\n191186, г. Санкт-Петербург ",
+        "legal_tax_label": "ИНН/КПП",
+        "legal_tax_number": "7801234567/780101001",
+        "legal_bank_account": "р/с 40702810955000012345, БИК 044030653",
+    }
+    edit = f"/regionview/edit/{region_id}"
+    refused = supervisor.submit(edit, {**region, **entity, "legal_tax_number": "7801\n234567"})
+    assert "one line of text" in refused.get_data(as_text=True)
+    assert supervisor.submit(edit, {**region, **entity}).status_code == 302
+    with app.app_context():
+        edited = db.session.get(Region, region_id)
+        assert edited.legal_name == "ООО «Абонент Северо-Запад»"
+        assert edited.legal_address == "Невский пр., д. 1\n191186, г. Санкт-Петербург"
+        assert (edited.legal_tax_label, edited.legal_tax_number) == (
+            "ИНН/КПП",
+            "7801234567/780101001",
+        )
+    shown = supervisor.get(f"/regionview/show/{region_id}").get_data(as_text=True)
+    assert "7801234567/780101001" in shown and "БИК 044030653" in shown
+    # a CSR reads regions but does not edit them
+    assert login("csr").get(edit).status_code in (302, 403)
