@@ -1,7 +1,7 @@
 """each region's legal entity (name, address, tax number with its local label, bank
 account) for its bills; credit note documents
 
-Revision ID: 0016
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-05 21:00:00
 
@@ -17,7 +17,7 @@ from flask import current_app
 import app.models.types
 
 # revision identifiers, used by Alembic.
-revision = "0016"
+revision = "0014"
 down_revision = "0013"
 branch_labels = None
 depends_on = None
