@@ -28,6 +28,7 @@ from app.extensions import db
 from app.models.billing import (
     AccountDiscount,
     Adjustment,
+    AdjustmentStatus,
     BillRun,
     BillRunError,
     BillRunStatus,
@@ -366,6 +367,7 @@ def _facts(payer_ids, children, period, timezone) -> list[PayerFacts]:
         select(Adjustment.id, Adjustment.account_id, Adjustment.amount, Adjustment.currency,
                Adjustment.reason)
         .where(Adjustment.account_id.in_(member_ids), Adjustment.invoice_id.is_(None),
+               Adjustment.status == AdjustmentStatus.APPROVED,
                Adjustment.created_at < period_end)
         .order_by(Adjustment.id)
     ):  # fmt: skip
@@ -451,7 +453,7 @@ def _write(bills: list[Bill], bill_run: BillRun, period, timezone) -> None:
     )
     taken = select(Invoice.number, Invoice.id).where(Invoice.number.in_(numbers))
     ids = dict(db.session.execute(taken).all())
-    lines, usage, adjustments = [], [], []
+    lines, usage, adjustments, rests = [], [], [], {}
     low, high = _usage_window(period, timezone)
     for bill, number in zip(bills, numbers, strict=True):
         invoice_id = ids[number]
@@ -464,6 +466,7 @@ def _write(bills: list[Bill], bill_run: BillRun, period, timezone) -> None:
         usage += [{"inv": invoice_id, "sid": sid, "low": low, "high": high}
                   for sid in bill.service_ids]  # fmt: skip
         adjustments += [{"inv": invoice_id, "aid": aid} for aid in bill.adjustment_ids]
+        rests.update((aid, bill.carried[aid]) for aid in bill.adjustment_ids if aid in bill.carried)
     bulk.insert_rows("invoice_line", LINE_COLUMNS, lines)
     connection = db.session.connection()
     if usage:
@@ -493,6 +496,20 @@ def _write(bills: list[Bill], bill_run: BillRun, period, timezone) -> None:
             .values(invoice_id=bindparam("inv")),
             adjustments,
         )
+    if rests:
+        _carry_rests(rests)
+
+
+def _carry_rests(rests: dict[int, Decimal]) -> None:
+    """The rest of each credit a bill took in part, as an adjustment for the next bill:
+    approved already, made by the same person at the same time as the one it comes from."""
+    for source in db.session.scalars(select(Adjustment).where(Adjustment.id.in_(list(rests)))):
+        db.session.add(
+            Adjustment(account_id=source.account_id, amount=rests[source.id],
+                       currency=source.currency, reason=source.reason,
+                       username=source.username, created_at=source.created_at,
+                       status=AdjustmentStatus.APPROVED, carried_from_id=source.id)
+        )  # fmt: skip
 
 
 def _numbers(bills: list[Bill]) -> list[str]:
