@@ -21,6 +21,7 @@ from app.models.crm import BillingAccount, PaymentMode
 from app.models.types import utcnow
 from app.services import customer_rules as rules
 from app.services.actor import current_username
+from app.services.editing import edit_rule
 from app.services.errors import DomainError, NotFound
 from app.services.money import round_money
 from app.services.scoping import scoped
@@ -117,6 +118,7 @@ def reject_adjustment(adjustment: Adjustment, note: str) -> Adjustment:
     return _decide(adjustment, AS.REJECTED, note)
 
 
+@edit_rule
 def prepare_limit(limit: AdjustmentLimit) -> None:
     """A currency's limits as a supervisor entered them: amounts in the currency's minor
     unit, approval from 0 up to the maximum."""
