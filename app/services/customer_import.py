@@ -225,6 +225,7 @@ class CustomerRowImporter:
     def _service(self, row, account, service_id, activated_on) -> bool:
         service = numbers.holder(service_id)
         if service is None:
+            rules.check_line_product(account, row["product_code"])
             db.session.add(
                 Service(
                     service_id=service_id,

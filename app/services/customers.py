@@ -134,6 +134,7 @@ def prepare_account(account: BillingAccount, customer_ref, bill_to_ref, region_i
     )
     account.bill_day = rules.check_bill_day(account.bill_day)
     account.currency = rules.check_currency(account.currency or region.currency)
+    rules.check_account_change(account)
     if account.language:
         rules.check_language(account.language)
     payer = account.bill_to
