@@ -210,6 +210,7 @@ class CustomerRowImporter:
                     ),
                 )
             if account.bill_day != bill_day:
+                rules.check_bill_day_change(account, bill_day)
                 account.bill_day = bill_day
                 changed = True
         payer = _named(

@@ -11,7 +11,7 @@ import phonenumbers
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models.billing import Adjustment, Invoice
+from app.models.billing import Adjustment, Invoice, InvoiceLine, InvoiceStatus
 from app.models.catalog import Product
 from app.models.crm import (
     BillingAccount,
@@ -387,6 +387,30 @@ def check_account_change(account: BillingAccount) -> None:
             "payment_mode",
             _l("%(ref)s has a prepaid balance of %(balance)s: settle it first",
                ref=account.ref, balance=round_money(account.balance, currency)),
+        )  # fmt: skip
+
+
+def check_bill_day_change(account: BillingAccount, bill_day: int) -> None:
+    """An account once billed keeps its bill day: its next period would start on the new day
+    and bill again the days the last invoice already took (or leave some out)."""
+    if account.id is None:
+        return
+    stored = db.session.scalar(
+        db.select(BillingAccount.bill_day).where(BillingAccount.id == account.id)
+    )
+    if stored == bill_day:
+        return
+    billed = db.session.scalar(
+        db.select(InvoiceLine.id)
+        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+        .where(InvoiceLine.account_id == account.id, Invoice.status != InvoiceStatus.VOID)
+        .limit(1)
+    )
+    if billed:
+        raise DomainError(
+            "bill_day",
+            _l("%(ref)s is billed on day %(day)s already: its periods cannot move",
+               ref=account.ref, day=stored),
         )  # fmt: skip
 
 

@@ -133,6 +133,7 @@ def prepare_account(account: BillingAccount, customer_ref, bill_to_ref, region_i
         account.delivery_channel or DeliveryChannel.EMAIL
     )
     account.bill_day = rules.check_bill_day(account.bill_day)
+    rules.check_bill_day_change(account, account.bill_day)
     account.currency = rules.check_currency(account.currency or region.currency)
     rules.check_account_change(account)
     if account.language:

@@ -1,14 +1,17 @@
 """Customers entered on forms and through the API: references, scope, normalisation."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from app.extensions import db
 from app.models.crm import BillingAccount, Customer, Region
-from app.services import customers
+from app.services import billing, customer_import, customers
 from app.services.errors import DomainError
+from tests.conftest import SAMPLES
 from tests.helpers import add_catalog, import_rows
+from tests.services.test_billing import _samples
 
 
 def test_form_rules_check_parent_and_region_scope(ctx):
@@ -91,3 +94,20 @@ def test_the_payment_mode_changes_only_without_lines_of_the_other_mode(it1):
     ru.payment_mode = "postpaid"
     with pytest.raises(DomainError, match="payment_mode: RU1-A has a prepaid balance of 150.00"):
         customers.prepare_account(ru, None, None, None)
+
+
+def test_an_account_once_billed_keeps_its_bill_day(ctx, tmp_path):
+    """Moving the day would bill again the days its last invoice took."""
+    _samples()
+    billing.run(date(2026, 2, 5))
+    account = db.session.scalar(db.select(BillingAccount).where(BillingAccount.ref == "AC1"))
+    account.bill_day = 20
+    with pytest.raises(DomainError, match="bill_day: AC1 is billed on day 5 already"):
+        customers.prepare_account(account, None, None, None)
+    db.session.rollback()
+    rows = (SAMPLES / "customers.csv").read_text().replace(",EUR,5,", ",EUR,20,")
+    path = tmp_path / "customers.csv"
+    path.write_text(rows)
+    summary = customer_import.import_customers(path)
+    assert summary.rejected == 1
+    assert db.session.get(BillingAccount, account.id).bill_day == 5
