@@ -178,6 +178,9 @@ def test_an_adjustment_above_the_limit_awaits_another_persons_approval(app, logi
     done = _post(approver, decide, page, note="ok")
     assert "Adjustment approved" in done.get_data(as_text=True)
     assert _get(app, Adjustment, id=adjustment.id).decided_by == "billing"
+    # the next bill takes what it can and shows the rest carried on
+    preview = approver.get(page).get_data(as_text=True)
+    assert 'id="preview-carried"' in preview and "€0.00" in preview
     assert "outage" in approver.get("/adjustmentview/list/").get_data(as_text=True)
     # another region's staff neither see nor decide it
     other = login("billing_ko")
