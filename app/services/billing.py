@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models.billing import (
@@ -287,28 +288,28 @@ def _stranded(run_date: date, period, now: datetime) -> list[tuple]:
                "is postpaid", numbers=", ".join(found))
         )  # fmt: skip
     links = _links()
-    today = set(
-        db.session.scalars(
-            select(BillingAccount.id).where(
-                BillingAccount.id.in_(list(links)), BillingAccount.bill_day == run_date.day
-            )
-        )
-    )
     roots = {}
-    for account_id in today:
+    for account_id in db.session.scalars(
+        select(BillingAccount.id).where(
+            BillingAccount.bill_to_id.is_not(None),
+            BillingAccount.payment_mode == PaymentMode.POSTPAID,
+            BillingAccount.bill_day == run_date.day,
+        )
+    ):
         root, seen = links[account_id], {account_id}
         while root in links and root not in seen:
             seen.add(root)
             root = links[root]
         roots[account_id] = root
+    payee = aliased(BillingAccount)
     payers = {
         row.id: row
         for row in db.session.execute(
             select(BillingAccount.id, BillingAccount.ref, BillingAccount.payment_mode,
                    BillingAccount.bill_to_id)
-            .where(BillingAccount.id.in_(set(roots.values())))
+            .where(BillingAccount.id.in_(select(payee.bill_to_id)))
         )
-    }  # fmt: skip
+    } if roots else {}  # fmt: skip
     for account_id, root in roots.items():
         payer = payers[root]
         if root in links or payer.payment_mode != PaymentMode.POSTPAID or payer.bill_to_id:
