@@ -6,7 +6,7 @@ from app.extensions import db
 from app.models.audit import AuditLog
 from app.models.crm import BillingAccount, Customer
 from app.services.actor import acting_as
-from tests.helpers import import_rows
+from tests.helpers import add_catalog, import_rows
 
 
 @pytest.fixture
@@ -278,3 +278,26 @@ def test_a_lines_page_shows_its_status_history(data, login, app):
         service_id = service.id
     page = login("csr").get(f"/serviceview/show/{service_id}").get_data(as_text=True)
     assert "customer asked" in page and "Suspended" in page
+
+
+def test_the_account_form_refuses_a_mode_its_lines_are_not_of(data, login, app, tmp_path):
+    with app.app_context(), acting_as():
+        add_catalog(tmp_path)
+        account = db.session.scalar(db.select(BillingAccount).where(BillingAccount.ref == "IT1-A"))
+        account_id = account.id
+    csr = login("csr")
+    response = csr.submit(
+        f"/accountview/edit/{account_id}",
+        {
+            "ref": "IT1-A",
+            "customer_ref": "IT1",
+            "payment_mode": "prepaid",
+            "currency": "EUR",
+            "bill_day": "5",
+            "delivery_channel": "email",
+        },
+        follow_redirects=True,
+    )
+    assert "IT1-A has postpaid lines: 393330000001" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(BillingAccount, account_id).payment_mode == "postpaid"
