@@ -85,6 +85,8 @@ def _register_views() -> None:
     from app.security import (
         ACCOUNTS,
         ACQUISITION_MENU,
+        ADJUSTMENT_LIMITS,
+        ADJUSTMENTS,
         ADMIN_MENU,
         APPLICATIONS,
         AUDIT,
@@ -115,6 +117,8 @@ def _register_views() -> None:
     from app.views.admin import AuditLogView, ImportBatchView, ImportRejectView
     from app.views.billing import (
         AccountBillingView,
+        AdjustmentLimitView,
+        AdjustmentView,
         BillRunErrorView,
         BillRunView,
         CommunicationView,
@@ -232,8 +236,16 @@ def _register_views() -> None:
         category=BILLING_MENU,
     )  # fmt: skip
     appbuilder.add_view(
+        AdjustmentView, ADJUSTMENTS, label=_l("Adjustments"), icon="fa-plus-minus",
+        category=BILLING_MENU,
+    )  # fmt: skip
+    appbuilder.add_view(
         BillRunView, BILL_RUNS, label=_l("Bill runs"), icon="fa-play-circle",
         category=BILLING_MENU,
+    )  # fmt: skip
+    appbuilder.add_view(
+        AdjustmentLimitView, ADJUSTMENT_LIMITS, label=_l("Adjustment limits"),
+        icon="fa-sliders", category=BILLING_MENU,
     )  # fmt: skip
     appbuilder.add_view(
         CommunicationView, COMMUNICATIONS, label=_l("Communications"), icon="fa-envelope",

@@ -46,6 +46,7 @@ NUMBERS = "Numbers"
 USAGE = "Usage"
 ORDERS, PROVISIONING = "Orders", "Provisioning"
 INVOICES, CREDIT_NOTES, BILL_RUNS = "Invoices", "CreditNotes", "BillRuns"
+ADJUSTMENTS, ADJUSTMENT_LIMITS = "Adjustments", "AdjustmentLimits"
 COMMUNICATIONS, PRINT_BATCHES = "Communications", "PrintBatches"
 CRM_MENU, ADMIN_MENU, BILLING_MENU = "CRM", "Administration", "BillingMenu"
 # applications are taken by customer care; reviews and the credit policy (rule table,
@@ -85,12 +86,13 @@ STAFF = (
     + _menus("Rates", "PriceCall")
     + _reads(NUMBERS, ORDERS, PROVISIONING, USAGE)
     + _menus("NumberRanges", "PhoneNumbers", ORDERS, PROVISIONING, USAGE)
-    + _reads(INVOICES, CREDIT_NOTES, COMMUNICATIONS)
-    + _menus(BILLING_MENU, INVOICES, CREDIT_NOTES, COMMUNICATIONS)
+    + _reads(INVOICES, CREDIT_NOTES, ADJUSTMENTS, COMMUNICATIONS)
+    + _menus(BILLING_MENU, INVOICES, CREDIT_NOTES, ADJUSTMENTS, COMMUNICATIONS)
 )
 # a line's life moves only through orders and provisioning: nobody writes services directly;
 # customer care asks for credit notes and adjusts next bills, billing staff decide the
-# credit notes (never their own), void invoices, resend emails and print paper bills
+# credit notes and the adjustments above their limit (never their own), void invoices,
+# resend emails and print paper bills; supervisors set the adjustment limits
 CSR = (
     STAFF
     + _writes(CUSTOMERS, CONTACTS, ACCOUNTS, ORDERS, INVOICES, APPLICATIONS)
@@ -100,7 +102,8 @@ CSR = (
 )
 BILLING = (
     STAFF
-    + _writes(ACCOUNTS, CATALOG, INVOICES, CREDIT_NOTES, COMMUNICATIONS, PRINT_BATCHES)
+    + _writes(ACCOUNTS, CATALOG, INVOICES, CREDIT_NOTES, ADJUSTMENTS, COMMUNICATIONS)
+    + _writes(PRINT_BATCHES)
     + _reads(BILL_RUNS, PRINT_BATCHES)
     + _menus(BILL_RUNS, PRINT_BATCHES)
 )
@@ -136,8 +139,9 @@ SUPERVISOR = (
     + BILLING
     + USER_ADMIN
     + _writes(REGIONS, NUMBERS, PROVISIONING, USAGE, APPLICATION_REVIEW, CREDIT_POLICY)
-    + _reads(AUDIT, IMPORTS)
-    + _menus("ReviewQueue")
+    + _reads(AUDIT, IMPORTS, ADJUSTMENT_LIMITS)
+    + _writes(ADJUSTMENT_LIMITS)
+    + _menus("ReviewQueue", ADJUSTMENT_LIMITS)
     + _menus(ADMIN_MENU, REGIONS, AUDIT, IMPORTS)
 )
 

@@ -26,6 +26,7 @@ KEEP_TABLES = {
     "credit_class",
     "credit_terms",
     "credit_rule",
+    "adjustment_limit",
 }
 
 

@@ -22,6 +22,9 @@ MATRIX = {
     "Numbers": {"Supervisor": "rw", "CSR": "r", "Billing": "r", "Technician": "rw"},
     # usage feeds come from network systems (Technician or Supervisor accounts)
     "Usage": {"Supervisor": "rw", "CSR": "r", "Billing": "r", "Technician": "rw"},
+    # adjustments above their limit are decided by billing staff; supervisors set the limits
+    "Adjustments": {"Supervisor": "rw", "CSR": "r", "Billing": "rw", "Technician": "r"},
+    "AdjustmentLimits": {"Supervisor": "rw"},
 }
 ROLES = ("Supervisor", "CSR", "Billing", "Technician", "Customer")
 

@@ -12,6 +12,7 @@ from app.models.audit import AuditLog
 from app.models.billing import (
     AccountDiscount,
     Adjustment,
+    AdjustmentLimit,
     BillRun,
     BillRunError,
     CreditNote,
@@ -63,6 +64,7 @@ __all__ = [
     "AbonentUser",
     "AccountDiscount",
     "Adjustment",
+    "AdjustmentLimit",
     "BillRun",
     "BillRunError",
     "Communication",

@@ -197,10 +197,23 @@ class InvoiceLine(Model):
     account: Mapped[BillingAccount] = relationship()
 
 
+class AdjustmentStatus(StrEnum):
+    PENDING = "pending"  # above its currency's approval limit: waits for a second person
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 class Adjustment(Model):
-    """An amount staff put on an account's next bill (negative: in the customer's favour)."""
+    """An amount staff put on an account's next bill (negative: in the customer's favour),
+    net of VAT like every bill line. One above its currency's approval limit waits for
+    another member of staff to approve it; only approved ones reach a bill."""
 
     __tablename__ = "adjustment"
+    __table_args__ = (
+        CheckConstraint(
+            "status in ('pending', 'approved', 'rejected')", name="ck_adjustment_status"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("billing_account.id"), index=True)
@@ -211,9 +224,44 @@ class Adjustment(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # the invoice that carried it; empty until then
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
+    status: Mapped[str] = mapped_column(
+        String(16), default=AdjustmentStatus.APPROVED, server_default="approved", index=True
+    )
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(String(500))
+    # the credit a bill could not take (it never goes below zero) is carried to the next
+    # bill as a new adjustment of the rest, pointing at the one it comes from
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("adjustment.id"), index=True)
 
     account: Mapped[BillingAccount] = relationship()
     invoice: Mapped[Invoice | None] = relationship()
+    carried_from: Mapped[Adjustment | None] = relationship(remote_side=[id])
+
+    def __str__(self) -> str:
+        return f"#{self.id}"
+
+
+class AdjustmentLimit(Model):
+    """Per currency, set by supervisors: an adjustment above `approval` waits for a second
+    person's approval; one above `maximum` is refused."""
+
+    __tablename__ = "adjustment_limit"
+    __audited__ = True
+    __table_args__ = (
+        CheckConstraint(
+            "approval >= 0 and maximum > 0 and approval <= maximum",
+            name="ck_adjustment_limit_amounts",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), unique=True)
+    approval: Mapped[Decimal] = mapped_column(ExactDecimal(4))
+    maximum: Mapped[Decimal] = mapped_column(ExactDecimal(4))
+
+    def __str__(self) -> str:
+        return self.currency
 
 
 class AccountDiscount(Model):

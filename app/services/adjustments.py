@@ -1,20 +1,30 @@
 """What staff put on an account's next bill: adjustments (an amount with a reason) and
 catalog discounts granted from a date. The bill run picks them up (app/services/bills.py);
-an adjustment is carried once, by the first bill whose period ends after it was made."""
+an adjustment is carried once, by the first bill whose period ends after it was made.
+
+Each currency has two limits set by supervisors (`AdjustmentLimit`): an adjustment above
+the approval limit waits for a second member of staff to approve it, as a credit note does,
+and reaches no bill until then; one above the maximum is refused. A currency without limits
+takes no adjustments until a supervisor sets them.
+"""
 
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models.billing import AccountDiscount, Adjustment
+from app.models.billing import AccountDiscount, Adjustment, AdjustmentLimit
+from app.models.billing import AdjustmentStatus as AS
 from app.models.catalog import Discount
 from app.models.crm import BillingAccount, PaymentMode
 from app.models.types import utcnow
 from app.services import customer_rules as rules
 from app.services.actor import current_username
-from app.services.errors import DomainError
+from app.services.editing import edit_rule
+from app.services.errors import DomainError, NotFound
+from app.services.money import round_money
+from app.services.scoping import scoped
 
 
 def _postpaid(account: BillingAccount) -> None:
@@ -24,11 +34,26 @@ def _postpaid(account: BillingAccount) -> None:
 
 def add_adjustment(account: BillingAccount, amount, reason: str) -> Adjustment:
     """An amount on the account's next bill, in its currency; negative in the customer's
-    favour."""
+    favour. Above the currency's approval limit it waits for approval (status pending)."""
     _postpaid(account)
     amount = rules.parse_amount("amount", amount, account.currency)
     if amount == 0:
         raise DomainError("amount", _l("must not be zero"))
+    limit = db.session.scalar(
+        select(AdjustmentLimit).where(AdjustmentLimit.currency == account.currency)
+    )
+    if limit is None:
+        raise DomainError(
+            "amount",
+            _l("no adjustment limits are set for %(currency)s: a supervisor sets them",
+               currency=account.currency),
+        )  # fmt: skip
+    if abs(amount) > limit.maximum:
+        raise DomainError(
+            "amount",
+            _l("at most %(maximum)s %(currency)s either way",
+               maximum=round_money(limit.maximum, account.currency), currency=account.currency),
+        )  # fmt: skip
     reason = rules.check_length(
         Adjustment, "reason", rules.required("reason", (reason or "").strip())
     )
@@ -38,10 +63,75 @@ def add_adjustment(account: BillingAccount, amount, reason: str) -> Adjustment:
         currency=account.currency,
         reason=reason,
         username=current_username(),
+        status=AS.PENDING if abs(amount) > limit.approval else AS.APPROVED,
     )
     db.session.add(adjustment)
     db.session.commit()
     return adjustment
+
+
+def get_adjustment(adjustment_id: int, region_ids) -> Adjustment:
+    """The adjustment, when the regions hold its account."""
+    query = select(Adjustment).where(Adjustment.id == adjustment_id)
+    adjustment = db.session.scalar(scoped(query, Adjustment, region_ids))
+    if adjustment is None:
+        raise NotFound("adjustment", _l("not found"))
+    return adjustment
+
+
+def _decide(adjustment: Adjustment, to_status: str, note: str | None) -> Adjustment:
+    if adjustment.status != AS.PENDING:
+        raise DomainError("status", _l("the adjustment was already decided"))
+    if adjustment.username == current_username():
+        raise DomainError(
+            "decided_by", _l("an adjustment is decided by someone other than who made it")
+        )
+    note = rules.check_length(Adjustment, "decision_note", (note or "").strip()) or None
+    if to_status == AS.REJECTED:
+        rules.required("note", note)
+    try:
+        # conditional: of two staff deciding at once, one wins and the other is told
+        moved = db.session.execute(
+            update(Adjustment)
+            .where(Adjustment.id == adjustment.id, Adjustment.status == AS.PENDING)
+            .values(status=to_status, decided_by=current_username(), decided_at=utcnow(),
+                    decision_note=note)
+            .execution_options(synchronize_session=False)
+        ).rowcount  # fmt: skip
+        if moved != 1:
+            raise DomainError("status", _l("the adjustment was already decided"))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.refresh(adjustment)
+    return adjustment
+
+
+def approve_adjustment(adjustment: Adjustment, note: str | None = None) -> Adjustment:
+    """Approve an adjustment above its limit: the next bill carries it."""
+    return _decide(adjustment, AS.APPROVED, note)
+
+
+def reject_adjustment(adjustment: Adjustment, note: str) -> Adjustment:
+    """Reject it with a reason: it stays recorded and reaches no bill."""
+    return _decide(adjustment, AS.REJECTED, note)
+
+
+@edit_rule
+def prepare_limit(limit: AdjustmentLimit) -> None:
+    """A currency's limits as a supervisor entered them: amounts in the currency's minor
+    unit, approval from 0 up to the maximum."""
+    limit.currency = rules.check_currency(rules.required("currency", limit.currency))
+    rules.check_unique_ref(AdjustmentLimit, limit, "currency")
+    for field in ("approval", "maximum"):
+        amount = rules.check_amount(field, rules.required(field, getattr(limit, field)),
+                                    limit.currency)  # fmt: skip
+        if amount < 0 or (field == "maximum" and amount == 0):
+            raise DomainError(field, _l("more than 0") if field == "maximum" else _l("0 or more"))
+        setattr(limit, field, amount)
+    if limit.approval > limit.maximum:
+        raise DomainError("approval", _l("not more than the maximum"))
 
 
 def grant_discount(
@@ -82,11 +172,16 @@ def grant_discount(
 
 
 def pending_adjustments(account_ids) -> list[Adjustment]:
-    """Adjustments no bill has carried yet, oldest first."""
+    """Adjustments no bill has carried yet, approved or waiting for approval, oldest
+    first."""
     return list(
         db.session.scalars(
             select(Adjustment)
-            .where(Adjustment.account_id.in_(account_ids), Adjustment.invoice_id.is_(None))
+            .where(
+                Adjustment.account_id.in_(account_ids),
+                Adjustment.invoice_id.is_(None),
+                Adjustment.status.in_((AS.PENDING, AS.APPROVED)),
+            )
             .order_by(Adjustment.id)
         )
     )

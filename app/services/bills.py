@@ -113,6 +113,9 @@ class Bill:
     tax: Decimal
     total: Decimal
     adjustment_ids: list[int]
+    # adjustment id → the part of a credit this bill could not take, kept for the next
+    # (a credit it carries in part leaves its rest as a new adjustment; billing.py)
+    carried: dict[int, Decimal] = field(default_factory=dict)
 
     @property
     def issue_date(self) -> date:
@@ -143,6 +146,7 @@ def make_bill(
         raise BillRefused(str(_l("the region has no VAT rate")))
     lines: list[Line] = []
     adjustment_ids: list[int] = []
+    credits: list[tuple[Line, int]] = []
     for account in (payer.account, *payer.children):
         if account.currency != payer.account.currency:
             raise BillRefused(
@@ -165,16 +169,44 @@ def make_bill(
                     str(_l("an adjustment is in %(currency)s, the account in %(account)s",
                            currency=currency, account=account.currency))
                 )  # fmt: skip
-            section.append(Line(account.id, LineKind.ADJUSTMENT, reason, Decimal(1),
-                                round_money(amount, currency)))  # fmt: skip
+            line = Line(account.id, LineKind.ADJUSTMENT, reason, Decimal(1),
+                        round_money(amount, currency))  # fmt: skip
+            section.append(line)
             adjustment_ids.append(adjustment_id)
+            if line.amount < 0:
+                credits.append((line, adjustment_id))
         lines += section
+    carried = _floor_at_zero(lines, credits)
+    dropped = {adjustment_id for line, adjustment_id in credits if line.amount == 0}
+    adjustment_ids = [a for a in adjustment_ids if a not in dropped]
     if not lines:
         return None
     currency = payer.account.currency
     subtotal = sum((line.amount for line in lines), Decimal(0))
     tax = round_money(subtotal * payer.vat_rate / 100, currency)
-    return Bill(payer, period, lines, subtotal, tax, subtotal + tax, adjustment_ids)
+    return Bill(payer, period, lines, subtotal, tax, subtotal + tax, adjustment_ids, carried)
+
+
+def _floor_at_zero(lines: list[Line], credits: list[tuple[Line, int]]) -> dict[int, Decimal]:
+    """A bill never goes below zero from adjustments (README: "Adjustments and
+    discounts"). The
+    newest credits give way first: a credit the bill cannot take at all leaves it and stays
+    pending as it is; the one it can take in part stays on it for that part. Adjustments are
+    net amounts, so the floor is a subtotal of zero, hence no VAT and a total of zero; the
+    rest, still net, lowers the next bill's subtotal and its VAT with it, and nothing is
+    lost or counted twice. Returns adjustment id → the part not on this bill."""
+    excess = -sum((line.amount for line in lines), Decimal(0))
+    carried: dict[int, Decimal] = {}
+    for line, adjustment_id in reversed(credits):
+        if excess <= 0:
+            break
+        cut = min(excess, -line.amount)
+        excess -= cut
+        line.amount += cut
+        carried[adjustment_id] = -cut
+        if line.amount == 0:
+            lines[:] = [other for other in lines if other is not line]
+    return carried
 
 
 def _product(products: dict[str, ProductFacts], code: str, account: AccountFacts):

@@ -210,6 +210,7 @@ class CustomerRowImporter:
                     ),
                 )
             if account.bill_day != bill_day:
+                rules.check_bill_day_change(account, bill_day)
                 account.bill_day = bill_day
                 changed = True
         payer = _named(
@@ -225,6 +226,7 @@ class CustomerRowImporter:
     def _service(self, row, account, service_id, activated_on) -> bool:
         service = numbers.holder(service_id)
         if service is None:
+            rules.check_line_product(account, row["product_code"])
             db.session.add(
                 Service(
                     service_id=service_id,

@@ -11,6 +11,8 @@ import phonenumbers
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.models.billing import Adjustment, Invoice, InvoiceLine, InvoiceStatus
+from app.models.catalog import Product
 from app.models.crm import (
     BillingAccount,
     Customer,
@@ -19,11 +21,12 @@ from app.models.crm import (
     DeliveryChannel,
     PaymentMode,
     Region,
+    Service,
     ServiceStatus,
 )
 from app.services.errors import DomainError
 from app.services.language import is_language
-from app.services.money import is_currency, minor_units
+from app.services.money import is_currency, minor_units, round_money
 
 SERVICE_ID = re.compile(r"^[1-9][0-9]{4,14}$")
 MAX_DEPTH = 100  # no company group or chain of accounts is deeper; a guard against loops
@@ -188,13 +191,22 @@ def check_region_allowed(region: Region | None, region_ids: list[int] | None) ->
 
 def check_region_change(customer: Customer, region: Region) -> None:
     """A customer in a company group or in consolidated billing keeps its region: the group
-    and the payer stay within one region (see check_parent and check_bill_to)."""
+    and the payer stay within one region (see check_parent and check_bill_to). So does one
+    whose accounts hold money: lines, invoices or a balance are the region's (its currency,
+    VAT, invoice numbers and staff)."""
     if customer.id is None:
         return
     stored = db.session.scalar(db.select(Customer.region_id).where(Customer.id == customer.id))
     if stored == region.id:
         return
     account_ids = db.select(BillingAccount.id).where(BillingAccount.customer_id == customer.id)
+    if _holds_money(account_ids) or db.session.scalar(
+        db.select(Invoice.id).where(Invoice.customer_id == customer.id).limit(1)
+    ):
+        raise DomainError(
+            "region",
+            _l("%(ref)s has lines, invoices or a balance: it keeps its region", ref=customer.ref),
+        )
     linked = db.session.scalar(
         db.select(db.func.count(BillingAccount.id)).where(
             db.or_(
@@ -303,6 +315,119 @@ def check_payer_role(account: BillingAccount) -> None:
                 payees=refs,
                 currency=payees[0].currency,
             ),
+        )
+
+
+def _holds_money(account_ids) -> bool:
+    """Whether any of the accounts has a line, an invoice or a prepaid balance."""
+    return any(
+        db.session.scalar(query.limit(1)) is not None
+        for query in (
+            db.select(Service.id).where(Service.account_id.in_(account_ids)),
+            db.select(Invoice.id).where(Invoice.account_id.in_(account_ids)),
+            db.select(BillingAccount.id).where(
+                BillingAccount.id.in_(account_ids), BillingAccount.balance != 0
+            ),
+        )
+    )
+
+
+def check_account_change(account: BillingAccount) -> None:
+    """What an account holds stays where it was made: one with lines, invoices or a balance
+    keeps its region (its customer may change within the region) and its currency; its
+    payment mode changes only when no open line is of the other mode (a prepaid account's
+    postpaid lines would never be billed, and the reverse), and a prepaid balance is settled
+    before it becomes postpaid."""
+    if account.id is None:
+        return
+    customer_id, mode, currency = db.session.execute(
+        db.select(BillingAccount.customer_id, BillingAccount.payment_mode, BillingAccount.currency)
+        .where(BillingAccount.id == account.id)
+    ).one()  # fmt: skip
+    this = db.select(BillingAccount.id).where(BillingAccount.id == account.id)
+    region = db.session.scalar(db.select(Customer.region_id).where(Customer.id == customer_id))
+    if region != _region_of(account.customer) and _holds_money(this):
+        raise DomainError(
+            "customer",
+            _l("%(ref)s has lines, invoices or a balance: it stays with a customer of its region",
+               ref=account.ref),
+            column="customer_ref",
+        )  # fmt: skip
+    if currency != account.currency and (
+        _holds_money(this)
+        or db.session.scalar(
+            db.select(Adjustment.id).where(Adjustment.account_id == account.id).limit(1)
+        )
+    ):
+        raise DomainError(
+            "currency",
+            _l("%(ref)s has lines, invoices, adjustments or a balance in %(currency)s",
+               ref=account.ref, currency=currency),
+        )  # fmt: skip
+    if mode == account.payment_mode:
+        return
+    others = db.session.scalars(
+        db.select(Service.service_id)
+        .join(Product, Product.code == Service.product_code)
+        .where(
+            Service.account_id == account.id,
+            Service.status != ServiceStatus.TERMINATED,
+            Product.payment_mode != account.payment_mode,
+        )
+        .order_by(Service.service_id)
+    ).all()
+    if others:
+        raise DomainError(
+            "payment_mode",
+            _l("%(ref)s has %(mode)s lines: %(numbers)s", ref=account.ref, mode=mode,
+               numbers=", ".join(others)),
+        )  # fmt: skip
+    if mode == PaymentMode.PREPAID and account.balance:
+        raise DomainError(
+            "payment_mode",
+            _l("%(ref)s has a prepaid balance of %(balance)s: settle it first",
+               ref=account.ref, balance=round_money(account.balance, currency)),
+        )  # fmt: skip
+
+
+def check_bill_day_change(account: BillingAccount, bill_day: int) -> None:
+    """An account once billed keeps its bill day: its next period would start on the new day
+    and bill again the days the last invoice already took (or leave some out)."""
+    if account.id is None:
+        return
+    stored = db.session.scalar(
+        db.select(BillingAccount.bill_day).where(BillingAccount.id == account.id)
+    )
+    if stored == bill_day:
+        return
+    billed = db.session.scalar(
+        db.select(InvoiceLine.id)
+        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+        .where(InvoiceLine.account_id == account.id, Invoice.status != InvoiceStatus.VOID)
+        .limit(1)
+    )
+    if billed:
+        raise DomainError(
+            "bill_day",
+            _l("%(ref)s is billed on day %(day)s already: its periods cannot move",
+               ref=account.ref, day=stored),
+        )  # fmt: skip
+
+
+def check_line_product(account: BillingAccount, product_code: str) -> None:
+    """A line's product, when the catalog has it, is of the account's mode and currency."""
+    product = db.session.scalar(db.select(Product).where(Product.code == product_code))
+    if product is None:
+        return
+    if product.payment_mode != account.payment_mode:
+        raise DomainError(
+            "product_code",
+            _l("%(code)s is for %(mode)s accounts", code=product.code, mode=product.payment_mode),
+        )
+    if product.currency != account.currency:
+        raise DomainError(
+            "product_code",
+            _l("%(code)s is sold in %(currency)s", code=product.code, currency=product.currency),
         )
 
 

@@ -133,7 +133,9 @@ def prepare_account(account: BillingAccount, customer_ref, bill_to_ref, region_i
         account.delivery_channel or DeliveryChannel.EMAIL
     )
     account.bill_day = rules.check_bill_day(account.bill_day)
+    rules.check_bill_day_change(account, account.bill_day)
     account.currency = rules.check_currency(account.currency or region.currency)
+    rules.check_account_change(account)
     if account.language:
         rules.check_language(account.language)
     payer = account.bill_to

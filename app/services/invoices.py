@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, func, insert, select, update
+from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.extensions import db
@@ -250,8 +250,22 @@ def void(invoice: Invoice, reason: str) -> None:
         raise DomainError("status", _l("the invoice has payments: credit it instead"))
     if any(note.status != CN.REJECTED for note in invoice.credit_notes):
         raise DomainError("status", _l("the invoice has credit notes: credit the rest instead"))
+    # a credit the invoice took in part left its rest for the next bill: voiding gives the
+    # whole credit back, so the rest goes, unless a later invoice already carries it
+    taken = select(Adjustment.id).where(Adjustment.invoice_id == invoice.id)
+    rests = select(Adjustment).where(Adjustment.carried_from_id.in_(taken))
+    if db.session.scalar(rests.where(Adjustment.invoice_id.is_not(None)).limit(1)):
+        raise DomainError(
+            "status",
+            _l("a later invoice carries the rest of a credit on this one: void that one first"),
+        )
     try:
         _move(invoice, IS.VOID, reason, Invoice.paid == 0, Invoice.credited == 0)
+        db.session.execute(
+            delete(Adjustment)
+            .where(Adjustment.carried_from_id.in_(taken), Adjustment.invoice_id.is_(None))
+            .execution_options(synchronize_session=False)
+        )
         db.session.execute(
             update(UsageCharge)
             .where(UsageCharge.invoice_id == invoice.id)

@@ -9,7 +9,7 @@ from sqlalchemy import exists, false, select
 
 from app.extensions import db
 from app.models.acquisition import Application
-from app.models.billing import BillRunError, CreditNote, Invoice
+from app.models.billing import Adjustment, BillRunError, CreditNote, Invoice
 from app.models.communications import Communication, PrintBatch
 from app.models.crm import BillingAccount, Contact, Customer, Region, Service
 from app.models.numbers import NumberRange, PhoneNumber
@@ -63,7 +63,7 @@ def scope_condition(model, region_ids: list[int] | None):
     accounts = select(BillingAccount.id).where(
         BillingAccount.customer_id.in_(_customer_ids(region_ids))
     )
-    if model in (Service, Order, Invoice, BillRunError, Communication):
+    if model in (Service, Order, Invoice, BillRunError, Communication, Adjustment):
         return model.account_id.in_(accounts)
     if model is CreditNote:
         invoices = select(Invoice.id).where(Invoice.account_id.in_(accounts))

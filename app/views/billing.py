@@ -11,11 +11,21 @@ from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
-from app.models.billing import BillRun, BillRunError, CreditNote, Invoice
+from app.models.billing import (
+    Adjustment,
+    AdjustmentLimit,
+    AdjustmentStatus,
+    BillRun,
+    BillRunError,
+    CreditNote,
+    Invoice,
+)
 from app.models.communications import Communication, PrintBatch
 from app.models.crm import BillingAccount
 from app.models.types import utcnow
 from app.security import (
+    ADJUSTMENT_LIMITS,
+    ADJUSTMENTS,
     BILL_RUNS,
     COMMUNICATIONS,
     CREDIT_NOTES,
@@ -30,6 +40,7 @@ from app.services.errors import DomainError, NotFound
 from app.services.scoping import current_region_ids
 from app.views.base import AbonentModelView, ScopedModelView
 from app.views.display import (
+    ADJUSTMENT_STATUS_LABELS,
     BILL_RUN_STATUS_LABELS,
     CHANNEL_LABELS,
     COMMUNICATION_STATUS_LABELS,
@@ -40,6 +51,7 @@ from app.views.display import (
     local_date,
     local_datetime,
 )
+from app.views.fields import ExactDecimalField
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +98,11 @@ LABELS = {
     "print_batch": _l("Print batch"),
     "documents": _l("Documents"),
     "pages": _l("Pages"),
+    "amount": _l("Amount"),
+    "decision_note": _l("Decision note"),
+    "carried_from": _l("Rest of"),
+    "approval": _l("Approval above"),
+    "maximum": _l("Maximum"),
 }
 
 
@@ -323,6 +340,100 @@ class CreditNoteView(ScopedModelView):
         return redirect(url_for("InvoiceView.show", pk=note.invoice_id))
 
 
+class AdjustmentView(ScopedModelView):
+    """Adjustments of every account in the user's regions, those awaiting approval first to
+    find; each is decided on its account's billing page."""
+
+    datamodel = SQLAInterface(Adjustment)
+    class_permission_name = ADJUSTMENTS
+    method_permission_name = {**VIEW_METHOD_PERMISSIONS, "decide": "write"}
+    base_permissions = ["can_read", "can_write"]
+    list_title = show_title = _l("Adjustments")
+    label_columns = {**LABELS, "created_at": _l("When")}
+    formatters_columns = {
+        "status": label_for(ADJUSTMENT_STATUS_LABELS),
+        "amount": local_amount,
+        "created_at": local_datetime,
+        "decided_at": local_datetime,
+    }
+    list_columns = [
+        "created_at",
+        "account.ref",
+        "currency",
+        "amount",
+        "reason",
+        "username",
+        "status",
+        "decided_by",
+        "invoice.number",
+    ]
+    show_columns = [
+        "account",
+        "currency",
+        "amount",
+        "reason",
+        "username",
+        "created_at",
+        "status",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+        "invoice",
+        "carried_from",
+    ]
+    search_columns = ["status", "username", "currency", "created_at"]
+    base_order = ("id", "desc")
+    include_route_methods = {"list", "show", "decide"}
+
+    @expose("/decide/<int:pk>/<decision>", methods=["POST"])
+    @has_access
+    def decide(self, pk, decision):
+        try:
+            adjustment = adjustments.get_adjustment(pk, current_region_ids())
+        except NotFound:
+            abort(404)
+        if decision not in ("approve", "reject"):
+            abort(404)
+        if not DynamicForm().validate_on_submit():
+            abort(400)
+        text = request.form.get("note", "")
+        try:
+            if decision == "approve":
+                adjustments.approve_adjustment(adjustment, text)
+                flash(str(_l("Adjustment approved: it is on the next bill")), "success")
+            else:
+                adjustments.reject_adjustment(adjustment, text)
+                flash(str(_l("Adjustment rejected")), "success")
+        except DomainError as exc:
+            flash(exc.message, "danger")
+        return redirect(url_for("AccountBillingView.show", pk=adjustment.account_id))
+
+
+class AdjustmentLimitView(AbonentModelView):
+    """Per currency, set by supervisors: above `approval` an adjustment waits for a second
+    person, above `maximum` it is refused."""
+
+    datamodel = SQLAInterface(AdjustmentLimit)
+    class_permission_name = ADJUSTMENT_LIMITS
+    base_permissions = ["can_read", "can_write"]
+    list_title = show_title = _l("Adjustment limits")
+    add_title = _l("Add adjustment limits")
+    edit_title = _l("Edit adjustment limits")
+    label_columns = LABELS
+    formatters_columns = {"approval": local_amount, "maximum": local_amount}
+    list_columns = ["currency", "approval", "maximum"]
+    show_columns = add_columns = edit_columns = list_columns
+    add_form_extra_fields = edit_form_extra_fields = {
+        "approval": ExactDecimalField(_l("Approval above")),
+        "maximum": ExactDecimalField(_l("Maximum")),
+    }
+    base_order = ("currency", "asc")
+    include_route_methods = {"list", "show", "add", "edit", "delete"}
+
+    def apply_rules(self, item):
+        adjustments.prepare_limit(item)
+
+
 class BillRunErrorView(ScopedModelView):
     datamodel = SQLAInterface(BillRunError)
     class_permission_name = BILL_RUNS
@@ -403,6 +514,7 @@ class AccountBillingView(BaseView):
             refusal=refusal,
             invoices=invoices.account_invoices([account.id]),
             adjustments=adjustments.pending_adjustments([account.id]),
+            can_decide=self.appbuilder.sm.has_access("can_write", ADJUSTMENTS),
             discounts=adjustments.account_discounts([account.id]),
             catalog=adjustments.discount_catalog(),
             can_write=self.appbuilder.sm.has_access("can_write", INVOICES),
@@ -417,7 +529,11 @@ class AccountBillingView(BaseView):
             lambda account, form: adjustments.add_adjustment(
                 account, form.get("amount", ""), form.get("reason", "")
             ),
-            _l("The adjustment is on the next bill"),
+            lambda adjustment: (
+                _l("The adjustment is above the limit: it awaits approval by someone else")
+                if adjustment.status == AdjustmentStatus.PENDING
+                else _l("The adjustment is on the next bill")
+            ),
         )
 
     @expose("/<int:pk>/discount", methods=["POST"])
@@ -430,21 +546,21 @@ class AccountBillingView(BaseView):
                 form.get("discount", ""),
                 rules.check_date("starts_on", form.get("starts_on", "")),
             ),
-            _l("The discount is granted"),
+            lambda _grant: _l("The discount is granted"),
         )
 
     def _change(self, pk, change, done):
         """Apply a form's change to the account, then show its billing page again with the
-        outcome."""
+        outcome (`done` words it from what the change made)."""
         account = self._account(pk)
         if not DynamicForm().validate_on_submit():
             abort(400)
         try:
-            change(account, request.form)
+            made = change(account, request.form)
         except DomainError as exc:
             flash(exc.message, "danger")
         else:
-            flash(str(done), "success")
+            flash(str(done(made)), "success")
         return redirect(url_for("AccountBillingView.show", pk=account.id))
 
 

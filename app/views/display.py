@@ -76,6 +76,11 @@ CREDIT_NOTE_STATUS_LABELS = {
     "approved": _l("Approved"),
     "rejected": _l("Rejected"),
 }
+ADJUSTMENT_STATUS_LABELS = {
+    "pending": _l("Awaiting approval"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+}
 BILL_RUN_STATUS_LABELS = {"running": _l("Running"), "done": _l("Done"), "failed": _l("Failed")}
 LINE_KIND_LABELS = {
     "recurring": _l("Monthly fee"),
@@ -226,6 +231,7 @@ def register(app) -> None:
             "task_status_label": label_for(TASK_STATUS_LABELS),
             "invoice_status_label": label_for(INVOICE_STATUS_LABELS),
             "credit_status_label": label_for(CREDIT_NOTE_STATUS_LABELS),
+            "adjustment_status_label": label_for(ADJUSTMENT_STATUS_LABELS),
             "line_kind_label": label_for(LINE_KIND_LABELS),
             "channel_label": label_for(CHANNEL_LABELS),
             "application_status_label": label_for(APPLICATION_STATUS_LABELS),

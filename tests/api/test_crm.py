@@ -5,7 +5,7 @@ import pytest
 from app.extensions import db
 from app.models.crm import BillingAccount, Customer, Region
 from app.services.actor import acting_as
-from tests.helpers import import_rows
+from tests.helpers import add_catalog, import_rows
 
 
 @pytest.fixture
@@ -194,10 +194,46 @@ def test_a_group_member_keeps_its_region(ids, api):
     )
     assert response.status_code == 422
     assert "keeps its region" in response.get_json()["message"]["region"][0]
-    moved = api(
+    with_lines = api(
         "supervisor",
         "PUT",
         f"/api/v1/customer/{ids['customer']['IT1']}",
         json={"region": ids["region"]["KR-SEL"]},
     )
-    assert moved.status_code == 200  # a customer on its own may move
+    assert with_lines.get_json()["message"] == {
+        "region": ["region: IT1 has lines, invoices or a balance: it keeps its region"]
+    }
+    new = api("supervisor", "POST", "/api/v1/customer/",
+              json={"ref": "NEW1", "kind": "individual", "name": "Nina",
+                    "region": ids["region"]["IT-C"]})  # fmt: skip
+    moved = api(
+        "supervisor",
+        "PUT",
+        f"/api/v1/customer/{new.get_json()['id']}",
+        json={"region": ids["region"]["KR-SEL"]},
+    )
+    assert moved.status_code == 200  # a customer with nothing yet may move
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"customer": "KR1"}, "customer",
+         "customer_ref: IT1-A has lines, invoices or a balance: it stays with a customer of its "
+         "region"),
+        ({"payment_mode": "prepaid"}, "payment_mode",
+         "payment_mode: IT1-A has postpaid lines: 393330000001"),
+        ({"currency": "KRW"}, "currency",
+         "currency: IT1-A has lines, invoices, adjustments or a balance in EUR"),
+    ],
+)  # fmt: skip
+def test_an_account_holding_money_keeps_its_region_mode_and_currency(
+    app, tmp_path, ids, api, body, field, message
+):
+    with app.app_context(), acting_as():
+        add_catalog(tmp_path)
+    if "customer" in body:
+        body = {"customer": ids["customer"][body["customer"]]}
+    response = api("supervisor", "PUT", f"/api/v1/account/{ids['account']['IT1-A']}", json=body)
+    assert response.status_code == 422
+    assert response.get_json()["message"] == {field: [message]}

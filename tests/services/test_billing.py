@@ -324,3 +324,32 @@ def test_a_run_killed_halfway_and_run_again_bills_every_account_once(ctx, tmp_pa
 
 def _count(model) -> int:
     return db.session.scalar(db.select(db.func.count()).select_from(model))
+
+
+def test_an_account_the_run_cannot_bill_is_recorded_with_the_reason(ctx):
+    """Data made before the rules (or by hand): a prepaid account with a postpaid line, and
+    a postpaid account billed to it. Neither is left out silently."""
+    _samples()
+    payer = db.session.scalar(db.select(BillingAccount).filter_by(ref="AC1"))
+    child = BillingAccount(ref="AC2", customer_id=payer.customer_id, currency="EUR",
+                           bill_day=5, payment_mode="postpaid", bill_to=payer)  # fmt: skip
+    db.session.add(child)
+    db.session.commit()
+    db.session.execute(db.update(BillingAccount).filter_by(ref="AC1").values(
+        payment_mode="prepaid"))  # fmt: skip
+    db.session.commit()
+    reasons = [
+        ("AC1", "a prepaid account with postpaid lines (393331234567): they are billed once "
+                "it is postpaid"),
+        ("AC2", "its charges are billed to AC1, which is not a postpaid account paying for "
+                "itself"),
+    ]  # fmt: skip
+    assert billing.run(date(2026, 2, 5), dry_run=True).failed == reasons
+    # the scheduler's run records it even with nothing else to bill
+    summaries = billing.run_due(now=datetime(2026, 2, 6, 12, tzinfo=UTC))
+    summary = next(s for s in summaries if s.run_id)
+    assert (summary.created, summary.failed) == (0, reasons)
+    run = db.session.get(BillRun, summary.run_id)
+    assert (run.failed, [(e.account.ref, e.reason) for e in run.errors]) == (2, reasons)
+    # before the period ends on the region's clock, nothing is due yet
+    assert billing.run(date(2026, 2, 5), now=datetime(2026, 2, 4, 20, tzinfo=UTC)).failed == []

@@ -54,3 +54,55 @@ def test_a_bill_that_would_be_wrong_is_refused(app, payer, reason):
     with app.test_request_context(), pytest.raises(BillRefused) as refused:
         make_bill(payer, PERIOD, PRODUCTS)
     assert refused.value.reason == reason
+
+
+def _credited(*amounts, child=None) -> PayerFacts:
+    """A line of FLAT (10.00 a month) and the adjustments given, ids 1, 2, ..."""
+    payer = _with_line("FLAT")
+    payer.account.adjustments = [
+        (number, Decimal(amount), "EUR", f"credit {number}")
+        for number, amount in enumerate(amounts, 1)
+    ]
+    if child is not None:
+        payer.children = [child]
+    return payer
+
+
+def test_a_credit_larger_than_the_charges_floors_the_bill_at_zero_and_carries_the_rest(app):
+    bill = make_bill(_credited("-2.00", "-25.00"), PERIOD, PRODUCTS)
+    assert [(line.kind, line.amount) for line in bill.lines] == [
+        ("recurring", Decimal("10.00")),
+        ("adjustment", Decimal("-2.00")),
+        ("adjustment", Decimal("-8.00")),
+    ]
+    assert (bill.subtotal, bill.tax, bill.total) == (0, 0, 0)
+    # the second credit is on this bill for 8.00, its other 17.00 goes to the next one
+    assert bill.adjustment_ids == [1, 2]
+    assert bill.carried == {2: Decimal("-17.00")}
+
+
+def test_a_credit_the_bill_cannot_take_at_all_stays_pending_whole(app):
+    bill = make_bill(_credited("-13.00", "-5.00", "3.00"), PERIOD, PRODUCTS)
+    # the newest credit gives way first, here all of it
+    assert [(line.kind, line.amount) for line in bill.lines] == [
+        ("recurring", Decimal("10.00")),
+        ("adjustment", Decimal("-13.00")),
+        ("adjustment", Decimal("3.00")),
+    ]
+    assert (bill.subtotal, bill.tax, bill.total) == (0, 0, 0)
+    assert bill.adjustment_ids == [1, 3]
+    assert bill.carried == {2: Decimal("-5.00")}
+
+
+def test_the_floor_holds_for_the_whole_consolidated_bill(app):
+    child = AccountFacts(2, "PA2", "EUR", 5)
+    child.adjustments = [(9, Decimal("-30.00"), "EUR", "goodwill")]
+    bill = make_bill(_credited(child=child), PERIOD, PRODUCTS)
+    assert bill.total == 0 and bill.subtotal + bill.tax == bill.total
+    assert bill.carried == {9: Decimal("-20.00")}
+
+
+def test_a_credit_alone_makes_no_bill_and_waits(app):
+    payer = _payer()
+    payer.account.adjustments = [(1, Decimal("-4.00"), "EUR", "goodwill")]
+    assert make_bill(payer, PERIOD, PRODUCTS) is None

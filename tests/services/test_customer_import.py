@@ -8,6 +8,7 @@ from app.extensions import db
 from app.models.crm import BillingAccount, Customer, Service
 from app.models.imports import ImportReject
 from app.services import customer_import
+from tests.helpers import add_catalog
 
 HEADER = (
     "customer_ref,kind,name,parent_ref,region,language,account_ref,payment_mode,"
@@ -259,4 +260,19 @@ def test_a_paying_account_cannot_be_billed_to_another(ctx, tmp_path):
     assert _reasons(summary) == {
         2: "bill_to: AA pays the charges of BA: it must stay a postpaid account in EUR "
         "and their region that pays for itself"
+    }
+
+
+def test_a_line_of_a_product_of_another_mode_or_currency_is_rejected(ctx, tmp_path):
+    add_catalog(tmp_path)
+    summary = _import(
+        tmp_path,
+        "C1,individual,Anna,,IT-C,it,A1,prepaid,EUR,5,,SMART,393330000001,2026-01-01\n"
+        "C2,individual,Ivan,,RU-MOW,ru,A2,postpaid,RUB,5,,HOME,79160000001,2026-01-01\n"
+        "C3,individual,Rita,,IT-C,it,A3,prepaid,EUR,5,,TOPUP,393330000003,2026-01-01\n",
+    )
+    # a prepaid account's postpaid line would never be billed
+    assert _reasons(summary) == {
+        2: "product_code: SMART is for postpaid accounts",
+        3: "product_code: HOME is sold in EUR",
     }

@@ -1,11 +1,17 @@
 """Customers entered on forms and through the API: references, scope, normalisation."""
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 
 from app.extensions import db
-from app.models.crm import Customer, Region
-from app.services import customers
+from app.models.crm import BillingAccount, Customer, Region
+from app.services import billing, customer_import, customers
 from app.services.errors import DomainError
+from tests.conftest import SAMPLES
+from tests.helpers import add_catalog, import_rows
+from tests.services.test_billing import _samples
 
 
 def test_form_rules_check_parent_and_region_scope(ctx):
@@ -38,3 +44,70 @@ def test_a_customer_with_a_portal_user_is_not_deleted(ctx):
     db.session.flush()
     with pytest.raises(DomainError, match="P1 has a portal user"):
         customers.check_delete(customer)
+
+
+@pytest.fixture
+def it1(ctx, tmp_path):
+    """IT1's account IT1-A: postpaid in EUR with a SMART line (a postpaid product)."""
+    add_catalog(tmp_path)
+    import_rows(tmp_path)
+    return db.session.scalar(db.select(BillingAccount).where(BillingAccount.ref == "IT1-A"))
+
+
+def _region(code):
+    return db.session.scalar(db.select(Region).where(Region.code == code))
+
+
+def test_a_customer_holding_lines_keeps_its_region(it1):
+    customer = it1.customer
+    customer.region = _region("KR-SEL")
+    with pytest.raises(DomainError, match="region: IT1 has lines, invoices or a balance"):
+        customers.prepare_customer(customer, None, None)
+    # one with nothing yet may still move
+    bare = Customer(ref="B1", kind="individual", name="Bea", region=_region("IT-C"))
+    db.session.add(bare)
+    db.session.commit()
+    bare.region = _region("KR-SEL")
+    customers.prepare_customer(bare, None, None)
+
+
+def test_an_account_holding_lines_stays_in_its_region_and_currency(it1):
+    with pytest.raises(DomainError, match="customer_ref: IT1-A has lines, invoices or a balance"):
+        customers.prepare_account(it1, "KR1", None, None)
+    # another customer of the same region is fine
+    customers.prepare_account(it1, "ITG", None, None)
+    db.session.rollback()
+    it1 = db.session.scalar(db.select(BillingAccount).where(BillingAccount.ref == "IT1-A"))
+    it1.currency = "RUB"
+    with pytest.raises(DomainError, match="currency: IT1-A has lines, invoices, adjustments or"):
+        customers.prepare_account(it1, None, None, None)
+
+
+def test_the_payment_mode_changes_only_without_lines_of_the_other_mode(it1):
+    it1.payment_mode = "prepaid"
+    with pytest.raises(DomainError, match="payment_mode: IT1-A has postpaid lines: 393330000001"):
+        customers.prepare_account(it1, None, None, None)
+    # a prepaid account with money on it settles it before it becomes postpaid
+    ru = db.session.scalar(db.select(BillingAccount).where(BillingAccount.ref == "RU1-A"))
+    ru.balance = Decimal("150.00")
+    db.session.commit()
+    ru.payment_mode = "postpaid"
+    with pytest.raises(DomainError, match="payment_mode: RU1-A has a prepaid balance of 150.00"):
+        customers.prepare_account(ru, None, None, None)
+
+
+def test_an_account_once_billed_keeps_its_bill_day(ctx, tmp_path):
+    """Moving the day would bill again the days its last invoice took."""
+    _samples()
+    billing.run(date(2026, 2, 5))
+    account = db.session.scalar(db.select(BillingAccount).where(BillingAccount.ref == "AC1"))
+    account.bill_day = 20
+    with pytest.raises(DomainError, match="bill_day: AC1 is billed on day 5 already"):
+        customers.prepare_account(account, None, None, None)
+    db.session.rollback()
+    rows = (SAMPLES / "customers.csv").read_text().replace(",EUR,5,", ",EUR,20,")
+    path = tmp_path / "customers.csv"
+    path.write_text(rows)
+    summary = customer_import.import_customers(path)
+    assert summary.rejected == 1
+    assert db.session.get(BillingAccount, account.id).bill_day == 5

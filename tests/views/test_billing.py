@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from app.extensions import db
-from app.models.billing import Adjustment, CreditNote, Invoice, InvoiceLine
+from app.models.billing import Adjustment, AdjustmentLimit, CreditNote, Invoice, InvoiceLine
 from app.models.catalog import Discount
 from app.models.crm import BillingAccount
 from app.services import billing, delivery, invoices, rating
@@ -149,6 +149,66 @@ def test_the_account_page_previews_the_next_bill_and_takes_adjustments(app, logi
         billing.run(date(2026, 3, 5))
         assert db.session.scalar(db.select(Invoice.total)) == D("11.61")
     assert login("csr_ko").get(page).status_code == 404
+
+
+def _post(browser, url, page, **data):
+    """A form of `page` posted to `url`, the answer followed."""
+    return browser.client.post(url, data={**data, "csrf_token": browser.csrf(page)},
+                               follow_redirects=True)  # fmt: skip
+
+
+def test_an_adjustment_above_the_limit_awaits_another_persons_approval(app, login):
+    with app.app_context(), acting_as():
+        _samples()
+    account = _get(app, BillingAccount, ref="AC1").id
+    page = f"/billing/account/{account}"
+    csr = login("csr")
+    absurd = _post(csr, f"{page}/adjust", page, amount="-99999999999.99", reason="x")
+    assert "amount: at most 10000.00 EUR either way" in absurd.get_data(as_text=True)
+    asked = _post(csr, f"{page}/adjust", page, amount="-250", reason="outage")
+    assert "it awaits approval by someone else" in asked.get_data(as_text=True)
+    adjustment = _get(app, Adjustment, account_id=account)
+    assert adjustment.status == "pending"
+    # the CSR sees it waiting but has no say
+    assert 'id="adjustment-approve-' not in csr.get(page).get_data(as_text=True)
+    decide = f"/adjustmentview/decide/{adjustment.id}/approve"
+    assert csr.client.post(decide, data={"csrf_token": csr.csrf(page)}).status_code in (302, 403)
+    assert _get(app, Adjustment, id=adjustment.id).status == "pending"
+    approver = login("billing")
+    assert f'id="adjustment-approve-{adjustment.id}"' in approver.get(page).get_data(as_text=True)
+    done = _post(approver, decide, page, note="ok")
+    assert "Adjustment approved" in done.get_data(as_text=True)
+    assert _get(app, Adjustment, id=adjustment.id).decided_by == "billing"
+    # the next bill takes what it can and shows the rest carried on
+    preview = approver.get(page).get_data(as_text=True)
+    assert 'id="preview-carried"' in preview and "€0.00" in preview
+    assert "outage" in approver.get("/adjustmentview/list/").get_data(as_text=True)
+    # another region's staff neither see nor decide it
+    other = login("billing_ko")
+    assert other.client.post(decide, data={"csrf_token": other.csrf("/accountview/add")}
+                             ).status_code == 404  # fmt: skip
+
+
+@pytest.fixture
+def limits_restored(app):
+    """The limits are kept between tests (seeded by the migration): put EUR's back."""
+    yield
+    with app.app_context():
+        db.session.execute(db.update(AdjustmentLimit).filter_by(currency="EUR").values(
+            approval=D(100), maximum=D(10_000)))  # fmt: skip
+        db.session.commit()
+
+
+def test_supervisors_set_the_adjustment_limits(app, login, limits_restored):
+    limit = _get(app, AdjustmentLimit, currency="EUR")
+    edit = f"/adjustmentlimitview/edit/{limit.id}"
+    assert login("billing").get(edit).status_code in (302, 403)
+    supervisor = login("supervisor")
+    assert "150,000" in supervisor.get("/adjustmentlimitview/list/").get_data(as_text=True)
+    refused = supervisor.submit(edit, {"currency": "EUR", "approval": "200", "maximum": "150"})
+    assert "not more than the maximum" in refused.get_data(as_text=True)
+    supervisor.submit(edit, {"currency": "EUR", "approval": "50", "maximum": "10000"})
+    assert _get(app, AdjustmentLimit, currency="EUR").approval == D(50)
 
 
 def test_bill_runs_are_listed_for_billing_staff(app, login, invoice_id):

@@ -6,7 +6,7 @@ from app.extensions import db
 from app.models.audit import AuditLog
 from app.models.crm import BillingAccount, Customer
 from app.services.actor import acting_as
-from tests.helpers import import_rows
+from tests.helpers import add_catalog, import_rows
 
 
 @pytest.fixture
@@ -323,3 +323,26 @@ def test_supervisors_give_a_region_its_legal_entity_on_the_regions_screen(login,
     assert "7801234567/780101001" in shown and "БИК 044030653" in shown
     # a CSR reads regions but does not edit them
     assert login("csr").get(edit).status_code in (302, 403)
+
+
+def test_the_account_form_refuses_a_mode_its_lines_are_not_of(data, login, app, tmp_path):
+    with app.app_context(), acting_as():
+        add_catalog(tmp_path)
+        account = db.session.scalar(db.select(BillingAccount).where(BillingAccount.ref == "IT1-A"))
+        account_id = account.id
+    csr = login("csr")
+    response = csr.submit(
+        f"/accountview/edit/{account_id}",
+        {
+            "ref": "IT1-A",
+            "customer_ref": "IT1",
+            "payment_mode": "prepaid",
+            "currency": "EUR",
+            "bill_day": "5",
+            "delivery_channel": "email",
+        },
+        follow_redirects=True,
+    )
+    assert "IT1-A has postpaid lines: 393330000001" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(BillingAccount, account_id).payment_mode == "postpaid"
