@@ -48,6 +48,9 @@ APP_NAME = "Abonent"
 SECRET_KEY = _secret_key()
 SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'abonent.db'}")
 SQLALCHEMY_TRACK_MODIFICATIONS = False
+# a pooled connection is tested before use: after a database restart the next request or
+# job reconnects instead of failing
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
 # Alembic owns the schema; permissions are synchronised by `flask setup`, not per worker.
 FAB_CREATE_DB = False

@@ -21,3 +21,19 @@ def test_health_answers_503_when_the_database_does_not(client, monkeypatch):
     response = client.get("/health")
     assert response.status_code == 503
     assert response.get_json() == {"status": "error", "database": "OperationalError"}
+
+
+def test_the_first_requests_after_a_database_restart_are_served(app, login):
+    import pytest
+
+    from app.extensions import db
+    from tests.helpers import cut_connections
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("connections are cut on PostgreSQL")
+    csr = login("csr")
+    assert csr.get("/customerview/list/").status_code == 200
+    cut_connections(app)
+    assert csr.get("/health").status_code == 200
+    assert csr.get("/customerview/list/").status_code == 200

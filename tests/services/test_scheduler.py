@@ -1,13 +1,22 @@
 """One scheduler at a time: the lock, standby and take-over after a stale heartbeat."""
 
+import threading
+import time
+from contextlib import contextmanager
 from datetime import timedelta
 
+import pytest
+from sqlalchemy.exc import OperationalError
+
 from app.extensions import db
+from app.jobs import JOBS
 from app.models.system import ProcessLock
 from app.models.types import utcnow
 from app.services import process_lock, scheduler
+from tests.helpers import cut_connections
 
 STALE = timedelta(seconds=60)
+DAY = timedelta(days=1)
 
 
 def test_second_holder_waits_while_the_first_beats(ctx):
@@ -33,19 +42,121 @@ def test_release_lets_the_next_one_in(ctx):
 def test_scheduler_runs_jobs_only_while_holding_the_lock(app):
     ran = []
     jobs = [
-        (
-            "probe",
-            {"trigger": "interval", "seconds": 3600, "next_run_time": utcnow()},
-            lambda: ran.append(db.session.scalar(db.select(db.func.count(ProcessLock.name)))),
-        )
+        _probe(lambda: ran.append(db.session.scalar(db.select(db.func.count(ProcessLock.name)))))
     ]
     with app.app_context():
         assert process_lock.acquire("scheduler", "other:1", STALE)
-    scheduler.run_forever(app, jobs, holder="me:2", max_cycles=2)
+    with _running(app, jobs, "me:2"):
+        time.sleep(0.5)
     assert ran == []  # another scheduler holds the lock: stand by
     with app.app_context():
         process_lock.release("scheduler", "other:1")
-    scheduler.run_forever(app, jobs, holder="me:2", max_cycles=2)
+    with _running(app, jobs, "me:2"):
+        _until(lambda: ran)
     assert ran == [1]
     with app.app_context():  # released on the way out
         assert db.session.scalar(db.select(db.func.count(ProcessLock.name))) == 0
+
+
+def test_a_database_that_does_not_answer_is_waited_for(app, monkeypatch):
+    ran, calls = [], []
+    acquire = process_lock.acquire
+
+    def unreachable_at_first(*args):
+        calls.append(time.monotonic())
+        if len(calls) <= 4:
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+        return acquire(*args)
+
+    monkeypatch.setattr(process_lock, "acquire", unreachable_at_first)
+    with _running(app, [_probe(lambda: ran.append(1))], "me:1", beat=0.8) as thread:
+        _until(lambda: ran)
+        assert thread.is_alive()
+    waits = [later - earlier for earlier, later in zip(calls, calls[1:5], strict=False)]
+    for wait, expected in zip(waits, (0.1, 0.2, 0.4, 0.8), strict=True):  # doubling to a beat
+        assert expected - 0.01 <= wait < expected + 0.3
+
+
+def test_active_and_standby_schedulers_outlive_their_connections_being_cut(app):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("connections are cut on PostgreSQL")
+    ran = []
+    with _running(app, [_probe(lambda: ran.append(1))], "active:1") as active:
+        _until(lambda: ran)
+        with _running(app, [_probe(lambda: ran.append(2))], "standby:2") as standby:
+            time.sleep(0.3)
+            for _ in range(3):
+                cut_connections(app)
+                time.sleep(0.3)
+            assert active.is_alive() and standby.is_alive()
+            before = _heartbeat(app)
+            _until(lambda: _heartbeat(app) > before)
+            with app.app_context():
+                assert db.session.get(ProcessLock, "scheduler").holder == "active:1"
+    assert 2 not in ran
+
+
+def _probe(func) -> scheduler.Job:
+    return scheduler.Job(
+        "probe", {"trigger": "interval", "seconds": 3600}, func, timedelta(minutes=1), True
+    )
+
+
+@contextmanager
+def _running(app, jobs, holder, beat=0.05):
+    """The scheduler loop in a thread, stopped (and checked stopped) on the way out."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=scheduler.run_forever,
+        args=(app, jobs),
+        kwargs={"holder": holder, "stop": stop, "beat": beat},
+        daemon=True,
+    )
+    thread.start()
+    try:
+        yield thread
+    finally:
+        stop.set()
+        thread.join(20)
+        assert not thread.is_alive()
+
+
+def _until(condition, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def _heartbeat(app):
+    with app.app_context():
+        try:
+            return db.session.get(ProcessLock, "scheduler").heartbeat_at
+        finally:
+            db.session.remove()
+
+
+def test_a_job_found_late_within_its_grace_time_still_runs(app):
+    ran = []
+    late = scheduler.Job(
+        "late",
+        {"trigger": "interval", "hours": 1, "next_run_time": utcnow() - timedelta(seconds=30)},
+        lambda: ran.append(1),
+        timedelta(minutes=1),
+    )
+    with _running(app, [late], "me:1"):
+        _until(lambda: ran)
+
+
+def test_each_job_may_run_late_by_its_interval_and_missed_runs_run_once(app):
+    jobs = {job.id: job for job in scheduler.build(app, JOBS).get_jobs()}
+    for entry in JOBS:
+        job = jobs[entry.id]
+        assert job.coalesce and job.max_instances == 1
+        interval = getattr(job.trigger, "interval", None)
+        if interval is None:  # a daily job: the same day
+            assert timedelta(hours=12) <= timedelta(seconds=job.misfire_grace_time) < DAY
+        else:
+            assert timedelta(seconds=job.misfire_grace_time) == interval
+    assert {job.id for job in JOBS if job.at_start} == {"bill-runs", "overdue-invoices"}
