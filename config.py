@@ -111,6 +111,9 @@ BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
 # is left unbilled with the reason ("refuse"), or billed without that usage ("skip")
 BILL_RUN_CHUNK = int(os.environ.get("BILL_RUN_CHUNK", "1000"))
 BILL_UNRATED_USAGE = os.environ.get("BILL_UNRATED_USAGE", "refuse")
+# the daily bill-run job runs every date since the last completed run, at most this many
+# days back (an older period is billed with `flask billing run --date`)
+BILL_RUN_CATCH_UP_DAYS = int(os.environ.get("BILL_RUN_CATCH_UP_DAYS", "92"))
 
 # PostgreSQL: chunks of accounts rated in parallel, one connection each (SQLite: one writer)
 RATING_WORKERS = int(os.environ.get("RATING_WORKERS", "2"))

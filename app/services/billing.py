@@ -83,22 +83,33 @@ def run(
     now = now or utcnow()
     if dry_run:
         return _run(run_date, period, now, None)
-    with rating.one_at_a_time() as holder:
-        rating.rate_pending_held(holder, now=now)
-        return _run(run_date, period, now, holder, record_idle)
+    return _runs([run_date], now, record_idle)[0]
 
 
 def run_due(now: datetime | None = None) -> list[BillRunSummary]:
-    """The scheduler's daily job: the runs of today and yesterday (UTC dates), so a region
-    west of UTC, whose period ends later, or a day the scheduler missed, is billed by the
-    next job. A run with nothing left to bill leaves no record."""
+    """The scheduler's daily job: the runs of every date from the last completed run's to
+    today (UTC dates), at most BILL_RUN_CATCH_UP_DAYS back: the days missed while no
+    scheduler ran are billed, and so is a region west of UTC, whose period ends after the
+    job of its date. A run with nothing left to bill leaves no record."""
     now = now or utcnow()
     today = now.date()
-    return [
-        run(run_date, now=now, record_idle=False)
-        for run_date in (today - timedelta(days=1), today)
-        if run_date.day <= periods.LAST_BILL_DAY
-    ]
+    last = db.session.scalar(
+        select(func.max(BillRun.run_date)).where(
+            BillRun.status == BillRunStatus.DONE, BillRun.run_date <= today
+        )
+    )
+    earliest = today - timedelta(days=current_app.config["BILL_RUN_CATCH_UP_DAYS"])
+    first = max(min(last or today, today - timedelta(days=1)), earliest)
+    dates = [first + timedelta(days=n) for n in range((today - first).days + 1)]
+    return _runs([day for day in dates if day.day <= periods.LAST_BILL_DAY], now, False)
+
+
+def _runs(run_dates: list[date], now: datetime, record_idle: bool) -> list[BillRunSummary]:
+    """The runs of these dates, in turn, after rating what is pending, holding the rating
+    lock throughout."""
+    with rating.one_at_a_time() as holder:
+        rating.rate_pending_held(holder, now=now)
+        return [_run(day, _period(day), now, holder, record_idle) for day in run_dates]
 
 
 def preview(account: BillingAccount, run_date: date) -> Bill | None:

@@ -262,6 +262,26 @@ def test_the_daily_job_bills_what_is_due_and_records_only_runs_with_work(ctx):
     assert db.session.scalar(db.select(db.func.count()).select_from(BillRun)) == 2
 
 
+def test_the_daily_job_bills_every_day_missed_since_the_last_run(ctx, tmp_path):
+    _customers(
+        tmp_path,
+        "".join(
+            f"M{day},individual,Day {day},,IT-C,it,MA{day},postpaid,EUR,{day},,FLAT,"
+            f"39000000010{day},2026-01-01\n"
+            for day in (4, 5, 6, 7)
+        ),
+        products="FLAT,Flat,mobile,postpaid,EUR,10.00,0,FLATPLAN,0,0,0,\n",
+    )
+    _activate_all()
+    billing.run_due(datetime(2026, 3, 4, 0, 30, tzinfo=UTC))
+    assert _count(Invoice) == 1  # then no scheduler ran on the 5th, 6th and 7th
+    billing.run_due(datetime(2026, 3, 8, 0, 30, tzinfo=UTC))
+    assert {_invoice(f"MA{day}", date(2026, 2, day)) is not None for day in (4, 5, 6, 7)} == {True}
+    runs = _count(BillRun)
+    billing.run_due(datetime(2026, 3, 8, 0, 30, tzinfo=UTC))
+    assert (_count(Invoice), _count(BillRun)) == (4, runs)  # nothing twice, no idle record
+
+
 CRASHING_RUN = """
 import os, signal, sys, time
 sys.path.insert(0, os.getcwd())
