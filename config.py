@@ -115,6 +115,11 @@ BILL_UNRATED_USAGE = os.environ.get("BILL_UNRATED_USAGE", "refuse")
 # days back (an older period is billed with `flask billing run --date`)
 BILL_RUN_CATCH_UP_DAYS = int(os.environ.get("BILL_RUN_CATCH_UP_DAYS", "92"))
 
+# a rating or bill run beats every 15 s: another process takes its lock over (and marks the
+# bill run failed) at once when the run's process is gone from this host, and after this
+# many seconds without a beat when it ran on another host
+RUN_LOCK_STALE = float(os.environ.get("RUN_LOCK_STALE", "120"))
+
 # PostgreSQL: chunks of accounts rated in parallel, one connection each (SQLite: one writer)
 RATING_WORKERS = int(os.environ.get("RATING_WORKERS", "2"))
 

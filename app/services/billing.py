@@ -112,6 +112,30 @@ def _runs(run_dates: list[date], now: datetime, record_idle: bool) -> list[BillR
         return [_run(day, _period(day), now, holder, record_idle) for day in run_dates]
 
 
+def _fail_abandoned_runs(previous_holder: str) -> None:
+    """A bill run holds the rating lock from start to end: when the lock is taken over from
+    a holder that stopped, the runs still "running" were left by it (killed, or cut off
+    from the database); accounts it did not write are billed by the next run."""
+    db.session.execute(
+        update(BillRun)
+        .where(BillRun.status == BillRunStatus.RUNNING)
+        .values(
+            status=BillRunStatus.FAILED,
+            finished_at=utcnow(),
+            reason=str(
+                _l(
+                    "stopped without finishing: its process (%(holder)s) ended",
+                    holder=previous_holder,
+                )
+            )[:REASON_MAX],
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+process_lock.on_takeover(rating.RUN_LOCK, _fail_abandoned_runs)
+
+
 def preview(account: BillingAccount, run_date: date) -> Bill | None:
     """The bill the run of `run_date` would make for the account's payer, written nowhere
     (None: nothing to bill). Raises BillRefused."""
@@ -219,12 +243,13 @@ def _run(run_date, period, now, holder: str | None, record_idle: bool = True) ->
                     summary.failed += [(account.ref, reason) for account, reason in refused]
                     continue
                 _write_chunk(bill_run, bills, refused, summary, period, timezone)
-                if not process_lock.acquire(rating.RUN_LOCK, holder, rating.RUN_LOCK_STALE):
+                if not process_lock.renew(rating.RUN_LOCK, holder):
                     raise RuntimeError("the bill run lost its lock")
-    except BaseException:
+    except BaseException as exc:
         db.session.rollback()
         if bill_run is not None:
             bill_run.status, bill_run.finished_at = BillRunStatus.FAILED, utcnow()
+            bill_run.reason = (str(exc) or type(exc).__name__)[:REASON_MAX]
             db.session.commit()
         raise
     if bill_run is not None:

@@ -1,5 +1,7 @@
 """One scheduler at a time: the lock, standby and take-over after a stale heartbeat."""
 
+import os
+import socket
 import threading
 import time
 from contextlib import contextmanager
@@ -37,6 +39,33 @@ def test_release_lets_the_next_one_in(ctx):
     assert process_lock.acquire("scheduler", "host-a:1", STALE)
     process_lock.release("scheduler", "host-a:1")
     assert process_lock.acquire("scheduler", "host-b:2", STALE)
+
+
+def test_the_lock_of_a_process_gone_from_this_host_is_taken_over_at_once(ctx):
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    here = socket.gethostname()
+    taken = []
+    process_lock.on_takeover("gone-probe", taken.append)
+    assert process_lock.acquire("gone-probe", f"{here}:{os.getpid()}:a", STALE)
+    assert not process_lock.acquire("gone-probe", f"{here}:{child.pid}:b", STALE)  # a is alive
+    process_lock.release("gone-probe", f"{here}:{os.getpid()}:a")
+    assert process_lock.acquire("gone-probe", f"{here}:{child.pid}:b", STALE)
+    assert process_lock.acquire("gone-probe", f"{here}:{os.getpid()}:c", STALE)  # b is gone
+    assert taken == [f"{here}:{child.pid}:b"]
+
+
+def test_a_holder_busy_with_one_long_step_keeps_its_lock_by_beating(ctx):
+    short = timedelta(seconds=0.3)
+    assert process_lock.acquire("probe-lock", "host-a:1", short)
+    with process_lock.beating("probe-lock", "host-a:1", every=0.05):
+        time.sleep(0.8)
+        assert not process_lock.acquire("probe-lock", "host-b:2", short)
+    time.sleep(0.5)
+    assert process_lock.acquire("probe-lock", "host-b:2", short)
 
 
 def test_scheduler_runs_jobs_only_while_holding_the_lock(app):
