@@ -106,6 +106,27 @@ def test_a_database_that_does_not_answer_is_waited_for(app, monkeypatch):
         assert expected - 0.01 <= wait < expected + 0.3
 
 
+def test_a_scheduler_that_cannot_renew_its_lock_stops_its_jobs_and_stands_by(app, monkeypatch):
+    ran, acquire, cut = [], process_lock.acquire, threading.Event()
+
+    def until_cut(*args):
+        if cut.is_set():
+            raise OperationalError("UPDATE", {}, Exception("server closed the connection"))
+        return acquire(*args)
+
+    monkeypatch.setattr(process_lock, "acquire", until_cut)
+    every = scheduler.Job(
+        "often", {"trigger": "interval", "seconds": 0.1}, lambda: ran.append(1), DAY, True
+    )
+    with _running(app, [every], "me:1", beat=0.1, stale_after=timedelta(seconds=0.5)) as thread:
+        _until(lambda: ran)
+        cut.set()
+        time.sleep(1.5)
+        count = len(ran)
+        time.sleep(0.5)
+        assert len(ran) == count and thread.is_alive()  # no job runs, the loop waits on
+
+
 def test_active_and_standby_schedulers_outlive_their_connections_being_cut(app):
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
@@ -133,13 +154,13 @@ def _probe(func) -> scheduler.Job:
 
 
 @contextmanager
-def _running(app, jobs, holder, beat=0.05):
+def _running(app, jobs, holder, beat=0.05, stale_after=STALE):
     """The scheduler loop in a thread, stopped (and checked stopped) on the way out."""
     stop = threading.Event()
     thread = threading.Thread(
         target=scheduler.run_forever,
         args=(app, jobs),
-        kwargs={"holder": holder, "stop": stop, "beat": beat},
+        kwargs={"holder": holder, "stop": stop, "beat": beat, "stale_after": stale_after},
         daemon=True,
     )
     thread.start()
