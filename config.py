@@ -48,6 +48,9 @@ APP_NAME = "Abonent"
 SECRET_KEY = _secret_key()
 SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'abonent.db'}")
 SQLALCHEMY_TRACK_MODIFICATIONS = False
+# a pooled connection is tested before use: after a database restart the next request or
+# job reconnects instead of failing
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
 # Alembic owns the schema; permissions are synchronised by `flask setup`, not per worker.
 FAB_CREATE_DB = False
@@ -108,6 +111,14 @@ BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
 # is left unbilled with the reason ("refuse"), or billed without that usage ("skip")
 BILL_RUN_CHUNK = int(os.environ.get("BILL_RUN_CHUNK", "1000"))
 BILL_UNRATED_USAGE = os.environ.get("BILL_UNRATED_USAGE", "refuse")
+# the daily bill-run job runs every date since the last completed run, at most this many
+# days back (an older period is billed with `flask billing run --date`)
+BILL_RUN_CATCH_UP_DAYS = int(os.environ.get("BILL_RUN_CATCH_UP_DAYS", "92"))
+
+# a rating or bill run beats every 15 s: another process takes its lock over (and marks the
+# bill run failed) at once when the run's process is gone from this host, and after this
+# many seconds without a beat when it ran on another host
+RUN_LOCK_STALE = float(os.environ.get("RUN_LOCK_STALE", "120"))
 
 # PostgreSQL: chunks of accounts rated in parallel, one connection each (SQLite: one writer)
 RATING_WORKERS = int(os.environ.get("RATING_WORKERS", "2"))

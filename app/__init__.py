@@ -41,9 +41,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from app import models  # noqa: F401  (complete metadata for Alembic and FAB)
     from app.services import audit, invoices
+    from app.views import sorting
 
     audit.install()
     invoices.install_guard()
+    sorting.install()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.config["BASE_DIR"] / "migrations"))
     csrf.init_app(app)

@@ -3,6 +3,7 @@
 import io
 
 from pypdf import PdfReader
+from sqlalchemy import create_engine, text
 
 from app.extensions import db
 from app.models.crm import BillingAccount, Region
@@ -77,3 +78,17 @@ def ordering_customer(tmp_path, credit_class: str = "C", credit_limit=None) -> B
 def pdf_text(content: bytes) -> str:
     """The text of every page of a PDF, read back as a PDF reader would."""
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def cut_connections(app) -> None:
+    """Cut every connection of the application to its PostgreSQL database, as a restart of
+    the database would."""
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with engine.connect() as connection:
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    engine.dispose()

@@ -1,45 +1,61 @@
 """The scheduler's jobs: when each runs. What it does lives in a service.
 
-Each entry is (job id, APScheduler trigger arguments, callable). Later parts of the
-product (rating, provisioning, bill runs, deliveries, dunning) add theirs here.
+Each entry: job id, APScheduler trigger arguments, the service function, its grace time
+(run late by less, it still runs: an interval job within its interval, a daily job the
+same day) and whether it also runs when the scheduler starts (the daily jobs, which catch
+up the days missed while no scheduler ran).
 """
 
+from datetime import timedelta
+
 from app.services import billing, delivery, invoices, lifecycle, numbers, provisioning, rating
+from app.services.scheduler import Job
+
+DAILY_GRACE = timedelta(hours=23)
 
 JOBS = [
-    (
+    Job(
         "release-quarantined-numbers",
         {"trigger": "interval", "hours": 1},
         numbers.release_quarantined,
+        timedelta(hours=1),
     ),
-    (
+    Job(
         "activate-due-services",
         {"trigger": "interval", "minutes": 15},
         lifecycle.activate_due_services,
+        timedelta(minutes=15),
     ),
-    (
+    Job(
         "provisioning",
         {"trigger": "interval", "minutes": 1},
         provisioning.run_due,
+        timedelta(minutes=1),
     ),
-    (
+    Job(
         "rate-usage",
         {"trigger": "interval", "minutes": 5},
         rating.rate_pending,
+        timedelta(minutes=5),
     ),
-    (
+    Job(
         "bill-runs",
         {"trigger": "cron", "hour": 0, "minute": 30, "timezone": "UTC"},
         billing.run_due,
+        DAILY_GRACE,
+        at_start=True,
     ),
-    (
+    Job(
         "overdue-invoices",
         {"trigger": "cron", "hour": 1, "minute": 0, "timezone": "UTC"},
         invoices.mark_overdue_today,
+        DAILY_GRACE,
+        at_start=True,
     ),
-    (
+    Job(
         "deliver-bills",
         {"trigger": "interval", "minutes": 5},
         delivery.deliver,
+        timedelta(minutes=5),
     ),
 ]

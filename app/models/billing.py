@@ -67,6 +67,8 @@ class BillRun(Model):
     created: Mapped[int] = mapped_column(default=0)
     already_billed: Mapped[int] = mapped_column(default=0)
     failed: Mapped[int] = mapped_column(default=0)
+    # why a failed run stopped (its process ended, the database refused, ...)
+    reason: Mapped[str | None] = mapped_column(String(500))
 
     errors: Mapped[list[BillRunError]] = relationship(back_populates="run")
 

@@ -85,22 +85,57 @@ def run(
     now = now or utcnow()
     if dry_run:
         return _run(run_date, period, now, None)
-    with rating.one_at_a_time() as holder:
-        rating.rate_pending_held(holder, now=now)
-        return _run(run_date, period, now, holder, record_idle)
+    return _runs([run_date], now, record_idle)[0]
 
 
 def run_due(now: datetime | None = None) -> list[BillRunSummary]:
-    """The scheduler's daily job: the runs of today and yesterday (UTC dates), so a region
-    west of UTC, whose period ends later, or a day the scheduler missed, is billed by the
-    next job. A run with nothing left to bill leaves no record."""
+    """The scheduler's daily job: the runs of every date from the last completed run's to
+    today (UTC dates), at most BILL_RUN_CATCH_UP_DAYS back: the days missed while no
+    scheduler ran are billed, and so is a region west of UTC, whose period ends after the
+    job of its date. A run with nothing left to bill leaves no record."""
     now = now or utcnow()
     today = now.date()
-    return [
-        run(run_date, now=now, record_idle=False)
-        for run_date in (today - timedelta(days=1), today)
-        if run_date.day <= periods.LAST_BILL_DAY
-    ]
+    last = db.session.scalar(
+        select(func.max(BillRun.run_date)).where(
+            BillRun.status == BillRunStatus.DONE, BillRun.run_date <= today
+        )
+    )
+    earliest = today - timedelta(days=current_app.config["BILL_RUN_CATCH_UP_DAYS"])
+    first = max(min(last or today, today - timedelta(days=1)), earliest)
+    dates = [first + timedelta(days=n) for n in range((today - first).days + 1)]
+    return _runs([day for day in dates if day.day <= periods.LAST_BILL_DAY], now, False)
+
+
+def _runs(run_dates: list[date], now: datetime, record_idle: bool) -> list[BillRunSummary]:
+    """The runs of these dates, in turn, after rating what is pending, holding the rating
+    lock throughout."""
+    with rating.one_at_a_time() as holder:
+        rating.rate_pending_held(holder, now=now)
+        return [_run(day, _period(day), now, holder, record_idle) for day in run_dates]
+
+
+def _fail_abandoned_runs(previous_holder: str) -> None:
+    """A bill run holds the rating lock from start to end: when the lock is taken over from
+    a holder that stopped, the runs still "running" were left by it (killed, or cut off
+    from the database); accounts it did not write are billed by the next run."""
+    db.session.execute(
+        update(BillRun)
+        .where(BillRun.status == BillRunStatus.RUNNING)
+        .values(
+            status=BillRunStatus.FAILED,
+            finished_at=utcnow(),
+            reason=str(
+                _l(
+                    "stopped without finishing: its process (%(holder)s) ended",
+                    holder=previous_holder,
+                )
+            )[:REASON_MAX],
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+process_lock.on_takeover(rating.RUN_LOCK, _fail_abandoned_runs)
 
 
 def preview(account: BillingAccount, run_date: date) -> Bill | None:
@@ -211,16 +246,17 @@ def _run(run_date, period, now, holder: str | None, record_idle: bool = True) ->
                     summary.failed += [(account.ref, reason) for account, reason in refused]
                     continue
                 _write_chunk(bill_run, bills, refused, summary, period, timezone)
-                if not process_lock.acquire(rating.RUN_LOCK, holder, rating.RUN_LOCK_STALE):
+                if not process_lock.renew(rating.RUN_LOCK, holder):
                     raise RuntimeError("the bill run lost its lock")
         if bill_run is None:
             summary.failed += [(account.ref, reason) for account, reason in stranded]
         elif stranded:
             _commit(bill_run, 0, stranded, summary)
-    except BaseException:
+    except BaseException as exc:
         db.session.rollback()
         if bill_run is not None:
             bill_run.status, bill_run.finished_at = BillRunStatus.FAILED, utcnow()
+            bill_run.reason = (str(exc) or type(exc).__name__)[:REASON_MAX]
             db.session.commit()
         raise
     if bill_run is not None:

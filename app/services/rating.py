@@ -49,7 +49,7 @@ ANALYZE_AFTER = 100_000  # records rated in a run: statistics refreshed for the 
 RUN_LOCK = "rating"
 
 
-RUN_LOCK_STALE = timedelta(hours=1)
+RUN_LOCK_BEAT = 15.0  # seconds
 
 
 RUN_LOCK_POLL = 1.0  # seconds
@@ -59,14 +59,18 @@ RUN_LOCK_POLL = 1.0  # seconds
 def one_at_a_time():
     """Rating runs (the scheduler's, `flask usage rate`, a re-rating) and rate imports take
     turns: two runs at once would rate the same records, and a deck compiled under a run
-    would change its tariffs half-way. A run whose process died loses the lock after
-    RUN_LOCK_STALE; a live one beats after each chunk. Yields the holder's name."""
+    would change its tariffs half-way. A live run beats every RUN_LOCK_BEAT seconds and
+    after each chunk; the lock of a run whose process was killed is taken over at once on
+    its host, and by any host after RUN_LOCK_STALE seconds without a beat. Yields the
+    holder's name."""
     holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    stale = timedelta(seconds=current_app.config["RUN_LOCK_STALE"])
     db.session.commit()
-    while not process_lock.acquire(RUN_LOCK, holder, RUN_LOCK_STALE):
+    while not process_lock.acquire(RUN_LOCK, holder, stale):
         time.sleep(RUN_LOCK_POLL)
     try:
-        yield holder
+        with process_lock.beating(RUN_LOCK, holder, RUN_LOCK_BEAT):
+            yield holder
     finally:
         db.session.rollback()
         process_lock.release(RUN_LOCK, holder)

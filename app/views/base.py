@@ -16,6 +16,20 @@ class AbonentModelView(ModelView):
     # a rule's field -> the form field showing its error, where the names differ
     rule_fields: dict[str, str] = {}
 
+    def _init_properties(self):
+        super()._init_properties()
+        # PostgreSQL has no order for JSON values
+        self.order_columns = [c for c in self.order_columns if not self.datamodel.is_json(c)]
+
+    def _get_list_widget(self, filters, order_column="", order_direction="", **kwargs):
+        # FAB sorts by whatever column the address names (an unknown one is a database
+        # error): only by the list's sortable columns, else by the list's own order
+        if order_column not in self.order_columns:
+            order_column, order_direction = "", ""
+        return super()._get_list_widget(
+            filters, order_column=order_column, order_direction=order_direction, **kwargs
+        )
+
     def apply_rules(self, item) -> None:
         """Check and complete a record from the add or edit form (a service call)."""
 

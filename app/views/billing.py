@@ -466,7 +466,7 @@ class BillRunView(AbonentModelView):
         "already_billed",
         "failed",
     ]
-    show_columns = list_columns
+    show_columns = [*list_columns, "reason"]
     search_columns = ["run_date", "status", "username"]
     related_views = [BillRunErrorView]
     base_order = ("id", "desc")

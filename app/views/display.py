@@ -169,8 +169,9 @@ def local_date(value) -> str:
 
 def local_amount(value) -> str:
     """A price in the user's locale, with at least two decimals (the currency stands beside
-    it on the screen)."""
-    return format_decimal(value, format="#,##0.00##") if value is not None else "—"
+    it on the screen); "—" for none, also when FAB found no related record to read it from
+    (it passes "" then: a record not rated yet has no charge)."""
+    return "—" if value is None or value == "" else format_decimal(value, format="#,##0.00##")
 
 
 def local_datetime(value, timezone: str = "UTC") -> str:

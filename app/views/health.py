@@ -1,4 +1,4 @@
-"""GET /health: 200 when the database answers, 503 when it does not."""
+"""GET /health: 200 when the database answers and accepts a write, 503 when not."""
 
 from flask import Blueprint, jsonify
 

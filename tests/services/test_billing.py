@@ -262,6 +262,26 @@ def test_the_daily_job_bills_what_is_due_and_records_only_runs_with_work(ctx):
     assert db.session.scalar(db.select(db.func.count()).select_from(BillRun)) == 2
 
 
+def test_the_daily_job_bills_every_day_missed_since_the_last_run(ctx, tmp_path):
+    _customers(
+        tmp_path,
+        "".join(
+            f"M{day},individual,Day {day},,IT-C,it,MA{day},postpaid,EUR,{day},,FLAT,"
+            f"39000000010{day},2026-01-01\n"
+            for day in (4, 5, 6, 7)
+        ),
+        products="FLAT,Flat,mobile,postpaid,EUR,10.00,0,FLATPLAN,0,0,0,\n",
+    )
+    _activate_all()
+    billing.run_due(datetime(2026, 3, 4, 0, 30, tzinfo=UTC))
+    assert _count(Invoice) == 1  # then no scheduler ran on the 5th, 6th and 7th
+    billing.run_due(datetime(2026, 3, 8, 0, 30, tzinfo=UTC))
+    assert {_invoice(f"MA{day}", date(2026, 2, day)) is not None for day in (4, 5, 6, 7)} == {True}
+    runs = _count(BillRun)
+    billing.run_due(datetime(2026, 3, 8, 0, 30, tzinfo=UTC))
+    assert (_count(Invoice), _count(BillRun)) == (4, runs)  # nothing twice, no idle record
+
+
 CRASHING_RUN = """
 import os, signal, sys, time
 sys.path.insert(0, os.getcwd())
@@ -285,14 +305,19 @@ with app.app_context(), acting_as():
 """
 
 
-def test_a_run_killed_halfway_and_run_again_bills_every_account_once(ctx, tmp_path, monkeypatch):
+def test_a_run_killed_halfway_is_failed_and_the_next_run_bills_every_account_once(
+    app, ctx, tmp_path
+):
     import os
     import signal
     import subprocess
     import sys
+    import threading
     import time
-    from datetime import timedelta
     from pathlib import Path
+
+    from app.models.system import ProcessLock
+    from app.services.actor import acting_as
 
     rows = "".join(
         f"K{n},individual,Kay {n},,IT-C,it,KA{n},postpaid,EUR,5,,FLAT,3900001{n:05d},2026-01-01\n"
@@ -311,15 +336,30 @@ def test_a_run_killed_halfway_and_run_again_bills_every_account_once(ctx, tmp_pa
             time.sleep(0.05)
             db.session.rollback()
     finally:
+        holder = db.session.get(ProcessLock, "rating").holder
         child.send_signal(signal.SIGKILL)
         child.wait()
     assert 0 < _count(Invoice) < 30
-    monkeypatch.setattr(billing.rating, "RUN_LOCK_STALE", timedelta(seconds=0))
-    summary = billing.run(date(2026, 3, 5))
-    assert summary.created + summary.already == 30
+    killed = db.session.scalar(db.select(BillRun))
+    assert killed.status == "running"  # until the lock is taken over
+    done = {}
+
+    def next_run():
+        with app.app_context(), acting_as():
+            done["summary"] = billing.run(date(2026, 3, 5))
+            db.session.remove()
+
+    thread = threading.Thread(target=next_run, daemon=True)
+    thread.start()
+    thread.join(60)
+    assert "summary" in done  # the dead holder's lock was not waited for
+    assert done["summary"].created + done["summary"].already == 30
     numbers = sorted(db.session.scalars(db.select(Invoice.number)))
     assert numbers == [f"IT-C-2026-{n:06d}" for n in range(1, 31)]
     assert _count(Invoice) == 30
+    db.session.refresh(killed)
+    assert killed.status == "failed" and killed.finished_at is not None
+    assert killed.reason == f"stopped without finishing: its process ({holder}) ended"
 
 
 def _count(model) -> int:

@@ -218,6 +218,23 @@ def test_bill_runs_are_listed_for_billing_staff(app, login, invoice_id):
     assert login("csr").get("/billrunview/list/").status_code in (302, 403)
 
 
+def test_a_failed_run_shows_why_it_stopped(app, login):
+    from app.models.billing import BillRun
+
+    with app.app_context():
+        run = BillRun(
+            run_date=date(2026, 3, 5),
+            username="system",
+            status="failed",
+            reason="stopped without finishing: its process (web-1:4242:ab12cd34) ended",
+        )
+        db.session.add(run)
+        db.session.commit()
+        run_id = run.id
+    page = login("billing").get(f"/billrunview/show/{run_id}").get_data(as_text=True)
+    assert "Failed" in page and "its process (web-1:4242:ab12cd34) ended" in page
+
+
 def test_the_invoice_pdf_downloads_as_stored(app, login, invoice_id):
     csr = login("csr")
     assert f"/invoiceview/pdf/{invoice_id}" in csr.get(f"/invoiceview/show/{invoice_id}").get_data(

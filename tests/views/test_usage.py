@@ -45,3 +45,22 @@ def test_the_360_page_shows_the_current_cycle_against_the_allowances(app, login)
     page = login("csr").get(f"/customerview/show/{customer_id}").get_data(as_text=True)
     # the demo clock is today, outside the samples' cycle: the allowances show, unused
     assert "5:00 min" in page and "10.0 MiB" in page
+
+
+def test_records_not_rated_yet_show_without_a_charge(app, login):
+    from app.models.usage import UsageRecord
+
+    with app.app_context(), acting_as():
+        for kind in ("rates", "products", "customers", "cdrs"):
+            assert imports.run(kind, SAMPLES / f"{kind}.csv").rejected == 0
+        service_id = db.session.scalar(db.select(Service.id))
+        usage_id = db.session.scalar(db.select(UsageRecord.id).filter_by(record_id="e8"))
+    csr = login("csr")
+    for url in (
+        "/usageview/list/",
+        f"/serviceview/show/{service_id}",
+        f"/usageview/show/{usage_id}",
+    ):
+        response = csr.get(url)
+        assert response.status_code == 200, url
+        assert "e8" in response.get_data(as_text=True)
