@@ -307,10 +307,10 @@ class _Deck:
         self.groups: dict[tuple, list[GroupRow]] = defaultdict(list)
         self.currencies: dict[str, tuple[str, int]] = {}  # plan -> (currency, first line)
 
-    def read(self, line: int, row: dict | None, raw: str) -> None:
+    def read(self, line: int, row: dict | DomainError, raw: str) -> None:
         self.raw[line] = raw
-        if row is None:
-            self.refused[line] = str(_l("more fields than the header has columns"))
+        if isinstance(row, DomainError):
+            self.refused[line] = row.message
             return
         try:
             fields = parse_rate(row)
@@ -428,8 +428,8 @@ def import_rates(path: str | Path) -> csv_import.ImportSummary:
     applied to the file as a whole, and then each plan named by an accepted row gets the
     file's rows as its rates, one plan per transaction (a plan stored before an import
     stopped is counted as duplicates when it is run again)."""
-    text, digest = csv_import.read_text(path)
-    rows = csv_import.csv_rows(text, RATE_COLUMNS)
+    digest, _size = csv_import.scan_file(path)
+    rows = csv_import.csv_rows(path, RATE_COLUMNS)
     first = next(rows, None)  # checks the header before anything is written
     batch = ImportBatch(
         kind="rates", filename=str(path), sha256=digest, username=current_username()

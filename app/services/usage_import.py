@@ -22,7 +22,6 @@ Millions of records a day, so this is not the row-by-row frame of csv_import:
 
 from __future__ import annotations
 
-import codecs
 import contextvars
 import csv
 import functools
@@ -43,7 +42,7 @@ from app.models.types import to_micros
 from app.models.usage import UsageRecord, UsageType
 from app.services import usage_store
 from app.services.bulk import analyze
-from app.services.csv_import import ImportSummary
+from app.services.csv_import import ImportSummary, cannot_read, not_utf8, scan_file
 from app.services.errors import DomainError, ImportFileError
 from app.services.usage_store import Progress, Record
 
@@ -59,7 +58,6 @@ QUANTITY_MAX = 2**63 - 1  # BIGINT
 ASTERISK_FIELDS = (16, 18)  # up to amaflags; uniqueid and userfield are optional
 ANSWERED = "ANSWERED"
 EPOCH_NAIVE = datetime(1970, 1, 1)
-READ_BLOCK = 1 << 20
 
 # reasons of rejects, translated once per import (a file may hold a million rejects)
 REQUIRED = _l("required")
@@ -325,39 +323,6 @@ def _raw(values: list) -> str:
     return out.getvalue()
 
 
-def _scan(path: str | Path) -> tuple[str, int]:
-    """The file's SHA-256 and size, after checking the whole file is readable UTF-8."""
-    digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    size = 0
-    try:
-        with open(path, "rb") as handle:
-            while block := handle.read(READ_BLOCK):
-                digest.update(block)
-                try:
-                    decoder.decode(block)
-                except UnicodeDecodeError as exc:  # exc.object: undecoded bytes, then block
-                    byte = size + len(block) - len(exc.object) + exc.start
-                    raise _not_utf8(path, byte) from exc
-                size += len(block)
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError as exc:
-                raise _not_utf8(path, size - len(exc.object) + exc.start) from exc
-    except OSError as exc:
-        raise _cannot_read(path, exc) from exc
-    return digest.hexdigest(), size
-
-
-def _not_utf8(path, byte: int) -> ImportFileError:
-    return ImportFileError(None, _l("%(path)s is not UTF-8 (byte %(byte)s)", path=path, byte=byte))
-
-
-def _cannot_read(path, exc: OSError) -> ImportFileError:
-    reason = exc.strerror or str(exc)
-    return ImportFileError(None, _l("cannot read %(path)s: %(reason)s", path=path, reason=reason))
-
-
 def _file_records(reader, first_line: int) -> Iterator[tuple[int, list]]:
     """(line where the record starts, fields) of each non-blank record; a record the reader
     cannot split comes as _Malformed."""
@@ -409,7 +374,7 @@ def _import_file(
     progress: Progress | None,
     chunk: int,
 ) -> ImportSummary:
-    digest, size = _scan(path)
+    digest, size = scan_file(path)
     try:
         with open(path, encoding="utf-8-sig", newline="") as text:
             reader = csv.reader(text)
@@ -439,9 +404,9 @@ def _import_file(
                 progress(size)
             return summary
     except OSError as exc:
-        raise _cannot_read(path, exc) from exc
+        raise cannot_read(path, exc) from exc
     except UnicodeDecodeError as exc:  # the file changed since it was checked
-        raise _not_utf8(path, exc.start) from exc
+        raise not_utf8(path, exc.start) from exc
 
 
 @_translating
