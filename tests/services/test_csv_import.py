@@ -63,8 +63,10 @@ KINDS = {
     "customers": (
         "customer_ref,kind,name,parent_ref,region,language,account_ref,payment_mode,"
         "currency,bill_day,bill_to,product_code,service_id,activated_on",
-        lambda n: f"C{n},individual,Name {n},,IT-C,it,A{n},postpaid,EUR,5,,SMART,"
-        f"3933300{n:05d},2026-01-01",
+        lambda n: (
+            f"C{n},individual,Name {n},,IT-C,it,A{n},postpaid,EUR,5,,SMART,"
+            f"3933300{n:05d},2026-01-01"
+        ),
     ),
     "rates": (
         "plan,currency,usage_type,prefix,destination,band,from,price,per,increment,"
