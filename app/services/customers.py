@@ -23,6 +23,7 @@ from app.models.orders import Order
 from app.models.security import AbonentUser
 from app.services import customer_rules as rules
 from app.services.editing import edit_rule
+from app.services.email_address import check_email
 from app.services.errors import DomainError, NotFound
 from app.services.identity import normalize_document
 from app.services.scoping import scoped
@@ -115,6 +116,7 @@ def prepare_customer(customer: Customer, parent_ref: str | None, region_ids) -> 
     rules.check_parent(customer, parent)
     customer.parent = parent
     customer.phone = rules.check_phone(customer.phone, region.country)
+    customer.email = check_email(customer.email)
     if customer.document_number:
         customer.document_number = normalize_document(
             customer.document_type or "", customer.document_number
@@ -158,6 +160,7 @@ def prepare_contact(contact: Contact, customer_ref, region_ids) -> None:
     rules.required("customer", contact.customer)
     region = rules.check_region_allowed(contact.customer.region, region_ids)
     contact.phone = rules.check_phone(contact.phone, region.country)
+    contact.email = check_email(contact.email)
 
 
 @edit_rule

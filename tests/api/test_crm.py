@@ -201,3 +201,16 @@ def test_a_group_member_keeps_its_region(ids, api):
         json={"region": ids["region"]["KR-SEL"]},
     )
     assert moved.status_code == 200  # a customer on its own may move
+
+
+def test_an_email_address_is_checked(ids, api):
+    customer = ids["customer"]["IT1"]
+    response = api("csr", "PUT", f"/api/v1/customer/{customer}", json={"email": "anna@.it"})
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["message"] == {
+        "email": ["email: 'anna@.it' is not an email address"]
+    }
+    response = api("csr", "PUT", f"/api/v1/customer/{customer}", json={"email": "Anna@Neri.it"})
+    assert response.status_code == 200, response.get_json()
+    shown = api("csr", "GET", f"/api/v1/customer/{customer}").get_json()["result"]
+    assert shown["email"] == "Anna@Neri.it"
