@@ -99,9 +99,7 @@ def prepare_credit_terms(terms: CreditTerms) -> None:
     rules.required("credit_class", terms.credit_class)
     terms.currency = rules.check_currency(rules.required("currency", terms.currency))
     for field in ("credit_limit", "deposit"):
-        amount = rules.check_amount(
+        amount = rules.check_limit(
             field, rules.required(field, getattr(terms, field)), terms.currency
         )
-        if amount < 0:
-            raise DomainError(field, _l("0 or more"))
         setattr(terms, field, amount)

@@ -103,6 +103,7 @@ def _check_visible(record, region_ids: list[int] | None, field: str) -> None:
 def prepare_customer(customer: Customer, parent_ref: str | None, region_ids) -> None:
     region = rules.check_region_allowed(customer.region, region_ids)
     rules.check_region_change(customer, region)
+    rules.check_ref("ref", customer.ref)
     rules.check_unique_ref(Customer, customer)
     rules.check_kind(customer.kind)
     customer.status = rules.check_customer_status(customer.status or CustomerStatus.PROSPECT)
@@ -129,6 +130,7 @@ def prepare_account(account: BillingAccount, customer_ref, bill_to_ref, region_i
         account.customer = resolve_ref(Customer, customer_ref, region_ids, "customer")
     rules.required("customer", account.customer)
     region = rules.check_region_allowed(account.customer.region, region_ids)
+    rules.check_ref("ref", account.ref)
     rules.check_unique_ref(BillingAccount, account)
     account.payment_mode = rules.check_payment_mode(account.payment_mode or PaymentMode.POSTPAID)
     account.delivery_channel = rules.check_delivery_channel(
@@ -145,9 +147,7 @@ def prepare_account(account: BillingAccount, customer_ref, bill_to_ref, region_i
     rules.check_bill_to(account, payer)
     account.bill_to = payer
     rules.check_payer_role(account)
-    account.credit_limit = rules.check_amount(
-        "credit_limit", account.credit_limit, account.currency
-    )
+    account.credit_limit = rules.check_limit("credit_limit", account.credit_limit, account.currency)
     account.credit_class = rules.check_choice(
         "credit_class", account.credit_class or "C", CREDIT_CLASSES
     )

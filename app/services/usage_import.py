@@ -77,6 +77,7 @@ MALFORMED = _l("malformed row: %(detail)s")
 NUL = _l("the NUL character is not allowed")
 NOT_AN_OBJECT = _l("an object is expected")
 NOT_ACTIVE = _l("line not active at that time")
+INVISIBLE = _l("%(value)s holds a tab, a line break or another invisible character")
 NOT_TEXT = _l("text is expected")
 _translated: contextvars.ContextVar[dict[int, str] | None] = contextvars.ContextVar(
     "usage_import_reasons", default=None
@@ -189,8 +190,8 @@ def _record_id(field: str, value: str) -> str:
         raise DomainError(field, _reason(REQUIRED))
     if len(value) > RECORD_ID_MAX:
         raise DomainError(field, _reason(TOO_LONG, limit=RECORD_ID_MAX))
-    if "\x00" in value:  # PostgreSQL text cannot hold it
-        raise DomainError(field, _reason(NUL))
+    if not value.isprintable():  # a record id nobody could type back (NUL: nor store)
+        raise DomainError(field, _reason(INVISIBLE, value=repr(value)))
     return value
 
 

@@ -123,11 +123,12 @@ def test_every_reject_reason_with_its_line(sample_line, tmp_path):
         f"r10,{IT},voice\n"
         f"r11,{IT},data,2026-02-09T09:00:00+01:00,internet,{2**63}\n"
         f"r\x0012,{IT},sms,2026-02-09T09:00:00+01:00,39347,1\n"
+        f"r\t13,{IT},sms,2026-02-09T09:00:00+01:00,39347,1\n"
         "\n"
         f"ok2,{IT},sms,2026-02-09T09:00:00+01:00,39347,1\n",
     )
     summary = usage_import.import_csv(path)
-    assert summary.line() == "read 16, accepted 2, rejected 14, duplicates 0"
+    assert summary.line() == "read 17, accepted 2, rejected 15, duplicates 0"
     assert sorted(_records()) == ["ok1", "ok2"]
     assert _rejects(summary.batch_id) == [
         (3, "service_id: unknown service '391111111111'"),
@@ -143,7 +144,8 @@ def test_every_reject_reason_with_its_line(sample_line, tmp_path):
         (13, "more fields than the header has columns"),
         (14, "3 fields instead of 6"),
         (15, f"quantity: '{2**63}' is too large"),
-        (16, "record_id: the NUL character is not allowed"),
+        (16, "record_id: 'r\\x0012' holds a tab, a line break or another invisible character"),
+        (17, "record_id: 'r\\t13' holds a tab, a line break or another invisible character"),
     ]
     raw = db.session.scalar(
         db.select(ImportReject.raw).where(
