@@ -39,6 +39,7 @@ PRODUCT_COLUMNS = (
     "min_credit_class",
 )
 ALLOWANCES = ("voice_min", "sms", "data_mb")
+ALLOWANCE_MAX = 2**31 - 1  # INTEGER
 
 
 def check_line_type(value: str) -> str:
@@ -59,10 +60,12 @@ def check_allowance(field: str, value) -> int:
     text = "" if value is None else str(value).strip()
     if text == "":
         return 0
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # int() refuses "²", reads "٣" as 3
         raise DomainError(
             field, _l("%(value)s is not a whole number of 0 or more", value=repr(text))
         )
+    if int(text) > ALLOWANCE_MAX:
+        raise DomainError(field, _l("%(value)s is too large", value=repr(text)))
     return int(text)
 
 
