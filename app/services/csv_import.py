@@ -239,7 +239,7 @@ def run_import(
                     outcome = handle_row(row, line_no)
             except DomainError as exc:
                 reason = exc.message
-            except SQLAlchemyError as exc:
+            except (SQLAlchemyError, OverflowError) as exc:  # SQLite: a number beyond 64 bits
                 reason = _database_reason(exc)
             if reason is not None:
                 summary.rejected += 1

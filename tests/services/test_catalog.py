@@ -176,3 +176,12 @@ def test_an_allowance_that_is_no_whole_number_of_the_column_is_a_reject(
     )
     assert summary.line() == "read 2, accepted 1, rejected 1, duplicates 0"
     assert _reasons(summary) == {2: reason}
+
+
+def test_a_fee_beyond_what_the_database_stores_is_a_reject_on_every_engine(ctx, tmp_path):
+    summary = _import(
+        tmp_path,
+        "P,Plan,mobile,postpaid,EUR,1e20,2,B,5,2,10,\nQ,Plan,mobile,postpaid,EUR,6,2,B,5,2,10,\n",
+    )
+    assert summary.line() == "read 2, accepted 1, rejected 1, duplicates 0"
+    assert list(_reasons(summary)) == [2]  # SQLite: Python's OverflowError
