@@ -6,7 +6,7 @@ from app.extensions import db
 from app.models.crm import Region
 from app.models.imports import ImportBatch, ImportReject
 from app.services import csv_import, imports
-from tests.helpers import add_catalog
+from tests.helpers import IMPORT_ROWS, add_catalog
 
 
 def _insert_region(row, _line):
@@ -50,34 +50,10 @@ def test_long_reasons_are_cut_to_fit(ctx, tmp_path):
 
 # Every import kind reads its file through the frame: a record it cannot read is a reject
 # with its reason, the others are imported, and the summary counts both.
-KINDS = {
-    "regions": (
-        "code,name,country,timezone,currency,vat_rate,language",
-        lambda n: f"R-{n},Region {n},IT,Europe/Rome,EUR,22,it",
-    ),
-    "products": (
-        "code,name,line_type,payment_mode,currency,monthly_fee,activation_fee,rate_plan,"
-        "voice_min,sms,data_mb,min_credit_class",
-        lambda n: f"P{n},Product {n},mobile,postpaid,EUR,1.00,0,BASIC,0,0,0,",
-    ),
-    "customers": (
-        "customer_ref,kind,name,parent_ref,region,language,account_ref,payment_mode,"
-        "currency,bill_day,bill_to,product_code,service_id,activated_on",
-        lambda n: (
-            f"C{n},individual,Name {n},,IT-C,it,A{n},postpaid,EUR,5,,SMART,"
-            f"3933300{n:05d},2026-01-01"
-        ),
-    ),
-    "rates": (
-        "plan,currency,usage_type,prefix,destination,band,from,price,per,increment,"
-        "connect_fee,bundle",
-        lambda n: f"PL{n},EUR,voice,39,Italy,any,0,0.10,60,1,0,no",
-    ),
-}
 
 
 def _import_kind(tmp_path, kind, lines):
-    header, _row = KINDS[kind]
+    header, _row = IMPORT_ROWS[kind]
     path = tmp_path / f"{kind}.csv"
     path.write_text(header + "\n" + "".join(line + "\n" for line in lines), encoding="utf-8")
     return imports.run(kind, path)
@@ -103,11 +79,11 @@ def catalog_ready(ctx, tmp_path):
     add_catalog(tmp_path)
 
 
-@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("kind", sorted(IMPORT_ROWS))
 def test_a_field_over_the_csv_limit_is_a_reject_and_the_rest_is_imported(
     catalog_ready, tmp_path, kind
 ):
-    _header, row = KINDS[kind]
+    _header, row = IMPORT_ROWS[kind]
     huge = row(2).replace("Italy", "I" * 200_000).replace(",Region 2,", ",R" + "x" * 200_000 + ",")
     huge = huge.replace(",Product 2,", ",P" + "x" * 200_000 + ",")
     huge = huge.replace(",Name 2,", ",N" + "x" * 200_000 + ",")
@@ -120,9 +96,9 @@ def test_a_field_over_the_csv_limit_is_a_reject_and_the_rest_is_imported(
     assert len(raw) <= csv_import.RAW_MAX
 
 
-@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("kind", sorted(IMPORT_ROWS))
 def test_a_line_of_30_mb_is_a_reject_read_in_pieces(catalog_ready, tmp_path, kind):
-    _header, row = KINDS[kind]
+    _header, row = IMPORT_ROWS[kind]
     summary = _import_kind(tmp_path, kind, [row(1), "," * 30_000_000, row(3)])
     assert summary.line() == "read 3, accepted 2, rejected 1, duplicates 0"
     reason, raw = _rejects(summary)[3]
@@ -130,9 +106,9 @@ def test_a_line_of_30_mb_is_a_reject_read_in_pieces(catalog_ready, tmp_path, kin
     assert len(raw) <= csv_import.RAW_MAX
 
 
-@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("kind", sorted(IMPORT_ROWS))
 def test_a_nul_byte_is_a_reject_stored_without_it(catalog_ready, tmp_path, kind):
-    _header, row = KINDS[kind]
+    _header, row = IMPORT_ROWS[kind]
     bad = row(2).replace("EUR", "E\x00UR")
     summary = _import_kind(tmp_path, kind, [row(1), bad, row(3)])
     assert summary.line() == "read 3, accepted 2, rejected 1, duplicates 0"

@@ -11,7 +11,7 @@ from app.models.crm import BillingAccount, Customer, Region
 from app.models.imports import ImportReject
 from app.services import catalog, customer_rules, customers, imports, regions
 from app.services.errors import DomainError
-from tests.services.test_csv_import import KINDS
+from tests.helpers import IMPORT_ROWS, add_catalog
 
 SPACE = "begins or ends with a space"
 INVISIBLE = "holds a tab, a line break or another invisible character"
@@ -45,13 +45,11 @@ def test_a_reference_may_hold_any_visible_text(value):
 
 
 # the first column of each file is its record's reference
-@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("kind", sorted(IMPORT_ROWS))
 def test_every_import_refuses_a_reference_with_a_line_break_or_a_tab(ctx, tmp_path, kind):
-    from tests.helpers import add_catalog
-
     if kind != "products":
         add_catalog(tmp_path)
-    header, row = KINDS[kind]
+    header, row = IMPORT_ROWS[kind]
     good = row(1)
     first, rest = good.split(",", 1)
     lines = [f'"{first[:1]}\n{first[1:]}",{rest}', f'"{first[:1]}\t{first[1:]}",{rest}', row(3)]
