@@ -174,12 +174,12 @@ def service_index(numbers: Iterable[str] | None = None) -> dict[str, Line]:
     return index
 
 
-def _active_line(line: Line, micros: int) -> int:
+def _active_line(line: Line, micros: int, field: str = "started_at") -> int:
     """The pk of the number's line that was active at `micros`."""
     for pk, start, end in line[4]:
         if start <= micros < end:
             return pk
-    raise DomainError("started_at", _reason(NOT_ACTIVE))
+    raise DomainError(field, _reason(NOT_ACTIVE))
 
 
 # --------------------------------------------------------------------------- checks
@@ -331,7 +331,7 @@ def _asterisk_parser(services: dict[str, Line]) -> Callable[[list], Record]:
             ).hexdigest()
         micros = local_time.micros(moment, zone, start[:10])
         if not active_from <= micros < active_until:
-            pk = _active_line(service, micros)
+            pk = _active_line(service, micros, "start")
         return (
             record_id,
             pk,
