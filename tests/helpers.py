@@ -92,3 +92,30 @@ def cut_connections(app) -> None:
             )
         )
     engine.dispose()
+
+
+# a header and a valid row (numbered n) of each kind of import the frame reads
+IMPORT_ROWS = {
+    "regions": (
+        "code,name,country,timezone,currency,vat_rate,language",
+        lambda n: f"R-{n},Region {n},IT,Europe/Rome,EUR,22,it",
+    ),
+    "products": (
+        "code,name,line_type,payment_mode,currency,monthly_fee,activation_fee,rate_plan,"
+        "voice_min,sms,data_mb,min_credit_class",
+        lambda n: f"P{n},Product {n},mobile,postpaid,EUR,1.00,0,BASIC,0,0,0,",
+    ),
+    "customers": (
+        "customer_ref,kind,name,parent_ref,region,language,account_ref,payment_mode,"
+        "currency,bill_day,bill_to,product_code,service_id,activated_on",
+        lambda n: (
+            f"C{n},individual,Name {n},,IT-C,it,A{n},postpaid,EUR,5,,SMART,"
+            f"3933300{n:05d},2026-01-01"
+        ),
+    ),
+    "rates": (
+        "plan,currency,usage_type,prefix,destination,band,from,price,per,increment,"
+        "connect_fee,bundle",
+        lambda n: f"PL{n},EUR,voice,39,Italy,any,0,0.10,60,1,0,no",
+    ),
+}

@@ -6,7 +6,6 @@ transaction. The API, the staff screens and the portal all come through here."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -39,6 +38,7 @@ from app.models.types import utcnow
 from app.services import audit, credit, customers, fraud, identity, orders
 from app.services import customer_rules as rules
 from app.services.actor import current_username
+from app.services.email_address import check_email
 from app.services.errors import DomainError, NotFound
 from app.services.identity import Applicant, Finding
 from app.services.scoping import current_region_ids, scoped
@@ -53,7 +53,6 @@ REQUIRED = (
     "monthly_income", "existing_debt", "credit_history", "region", "language", "consent",
 )  # fmt: skip
 # a mailbox as RFC 5322 allows most of it: something@domain.tld, no spaces
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SEVERITY = {CheckResult.PASSED: 0, CheckResult.REVIEW: 1, CheckResult.REJECTED: 2}
 KNOWN_COUNTRIES = frozenset(code for code in Locale("en").territories if code.isalpha())
 
@@ -215,10 +214,7 @@ def _sex(value) -> str:
 
 
 def _email(value) -> str:
-    email = rules.check_length(Application, "email", _text("email", value).strip())
-    if not EMAIL.match(email):
-        raise DomainError("email", _l("%(value)s is not an email address", value=repr(email)))
-    return email
+    return rules.required("email", check_email(_text("email", value)))
 
 
 def _region(value) -> Region:

@@ -39,6 +39,7 @@ PRODUCT_COLUMNS = (
     "min_credit_class",
 )
 ALLOWANCES = ("voice_min", "sms", "data_mb")
+ALLOWANCE_MAX = 2**31 - 1  # INTEGER
 
 
 def check_line_type(value: str) -> str:
@@ -59,10 +60,12 @@ def check_allowance(field: str, value) -> int:
     text = "" if value is None else str(value).strip()
     if text == "":
         return 0
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # int() refuses "²", reads "٣" as 3
         raise DomainError(
             field, _l("%(value)s is not a whole number of 0 or more", value=repr(text))
         )
+    if int(text) > ALLOWANCE_MAX:
+        raise DomainError(field, _l("%(value)s is too large", value=repr(text)))
     return int(text)
 
 
@@ -75,7 +78,7 @@ def check_credit_class(value: str | None) -> str | None:
 def rate_plan_named(code: str) -> RatePlan:
     """The rate plan with this code; one not seen before is created empty and flagged, for
     the rates import to fill."""
-    rules.required("rate_plan", code)
+    rules.check_ref("rate_plan", code)
     plan = db.session.scalar(db.select(RatePlan).where(RatePlan.code == code))
     if plan is None:
         rules.check_length(RatePlan, "code", code, column="rate_plan")
@@ -85,7 +88,7 @@ def rate_plan_named(code: str) -> RatePlan:
 
 
 def parse_product(row: dict) -> dict:
-    code = rules.check_length(Product, "code", rules.required("code", row["code"]))
+    code = rules.check_length(Product, "code", rules.check_ref("code", row["code"]))
     name = rules.check_length(Product, "name", rules.required("name", row["name"]))
     currency = rules.check_currency(row["currency"])
     fields = {
@@ -169,7 +172,7 @@ def check_product_delete(product: Product) -> None:
 
 @edit_rule
 def prepare_rate_plan(plan: RatePlan) -> None:
-    rules.required("code", plan.code)
+    rules.check_ref("code", plan.code)
     rules.check_unique_ref(RatePlan, plan, "code")
 
 
@@ -201,7 +204,7 @@ def product_name(product: Product, language: str) -> str:
 
 @edit_rule
 def prepare_discount(discount: Discount) -> None:
-    rules.required("code", discount.code)
+    rules.check_ref("code", discount.code)
     rules.check_choice("kind", discount.kind, list(DiscountKind))
     rules.check_choice("applies_to", discount.applies_to, list(DiscountTarget))
     value = discount.value

@@ -17,6 +17,7 @@ from app.models.crm import PaymentMode
 from app.models.orders import CreditClass
 from app.services import customer_rules as rules
 from app.services.editing import edit_rule
+from app.services.email_address import check_email
 from app.services.errors import DomainError
 
 
@@ -33,9 +34,7 @@ def prepare_blacklist_entry(entry: BlacklistEntry) -> None:
             raise DomainError("value", _l("a phone number with its country code (+…)"))
         value = rules.check_phone(value, "")
     elif kind == BlacklistKind.EMAIL:
-        value = value.lower()
-        if "@" not in value:
-            raise DomainError("value", _l("%(value)s is not an email address", value=repr(value)))
+        value = check_email(value, "value").lower()
     else:
         value = iban_numbers.compact(value)
         if not iban_numbers.is_valid(value):
@@ -100,9 +99,7 @@ def prepare_credit_terms(terms: CreditTerms) -> None:
     rules.required("credit_class", terms.credit_class)
     terms.currency = rules.check_currency(rules.required("currency", terms.currency))
     for field in ("credit_limit", "deposit"):
-        amount = rules.check_amount(
+        amount = rules.check_limit(
             field, rules.required(field, getattr(terms, field)), terms.currency
         )
-        if amount < 0:
-            raise DomainError(field, _l("0 or more"))
         setattr(terms, field, amount)

@@ -87,9 +87,12 @@ class CustomerRowImporter:
     def __call__(self, row: dict, line: int) -> str:
         for column in REQUIRED:
             rules.required(column, row[column])
+        rules.check_ref("ref", row["customer_ref"], column="customer_ref")
         rules.check_length(Customer, "ref", row["customer_ref"], column="customer_ref")
         rules.check_length(Customer, "name", row["name"])
+        rules.check_ref("ref", row["account_ref"], column="account_ref")
         rules.check_length(BillingAccount, "ref", row["account_ref"], column="account_ref")
+        rules.check_ref("product_code", row["product_code"])
         rules.check_length(Service, "product_code", row["product_code"])
         kind = rules.check_kind(row["kind"])
         region = self.region(row["region"])

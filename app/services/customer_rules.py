@@ -28,7 +28,7 @@ from app.services.errors import DomainError
 from app.services.language import is_language
 from app.services.money import is_currency, minor_units, round_money
 
-SERVICE_ID = re.compile(r"^[1-9][0-9]{4,14}$")
+SERVICE_ID = re.compile(r"[1-9][0-9]{4,14}")  # fullmatch: "$" would let a newline end it
 MAX_DEPTH = 100  # no company group or chain of accounts is deeper; a guard against loops
 
 
@@ -43,6 +43,28 @@ def check_length(model, field: str, value: str, column: str | None = None) -> st
     limit = model.__table__.c[field].type.length
     if value and len(value) > limit:
         raise DomainError(field, _l("longer than %(limit)s characters", limit=limit), column=column)
+    return value
+
+
+def check_ref(field: str, value: str | None, column: str | None = None) -> str:
+    """A business reference or code (customer, account, product, rate plan, region,
+    discount): files, forms and the API name records by it, so it must be typed back as
+    shown. Blanks around it, tabs, line breaks and other invisible characters would make a
+    record nobody can name again."""
+    required(column or field, value)
+    if value != value.strip():
+        raise DomainError(
+            field, _l("%(value)s begins or ends with a space", value=repr(value)), column=column
+        )
+    if not value.isprintable():
+        raise DomainError(
+            field,
+            _l(
+                "%(value)s holds a tab, a line break or another invisible character",
+                value=repr(value),
+            ),
+            column=column,
+        )
     return value
 
 
@@ -87,6 +109,15 @@ def check_amount(field: str, amount, currency: str):
                 currency=currency,
             ),
         )
+    return amount
+
+
+def check_limit(field: str, amount, currency: str):
+    """A credit limit or a deposit: an amount of 0 or more (a negative limit would refuse
+    every order, a negative deposit owe the customer)."""
+    amount = check_amount(field, amount, currency)
+    if amount is not None and amount < 0:
+        raise DomainError(field, _l("0 or more"))
     return amount
 
 
@@ -149,7 +180,7 @@ def check_bill_day(bill_day) -> int:
 
 
 def check_service_id(service_id: str) -> str:
-    if not SERVICE_ID.match(service_id or ""):
+    if not SERVICE_ID.fullmatch(service_id or ""):
         raise DomainError(
             "service_id",
             _l("%(value)s is not a number in E.164 form without '+'", value=repr(service_id)),

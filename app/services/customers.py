@@ -23,6 +23,7 @@ from app.models.orders import Order
 from app.models.security import AbonentUser
 from app.services import customer_rules as rules
 from app.services.editing import edit_rule
+from app.services.email_address import check_email
 from app.services.errors import DomainError, NotFound
 from app.services.identity import normalize_document
 from app.services.scoping import scoped
@@ -102,6 +103,7 @@ def _check_visible(record, region_ids: list[int] | None, field: str) -> None:
 def prepare_customer(customer: Customer, parent_ref: str | None, region_ids) -> None:
     region = rules.check_region_allowed(customer.region, region_ids)
     rules.check_region_change(customer, region)
+    rules.check_ref("ref", customer.ref)
     rules.check_unique_ref(Customer, customer)
     rules.check_kind(customer.kind)
     customer.status = rules.check_customer_status(customer.status or CustomerStatus.PROSPECT)
@@ -115,6 +117,7 @@ def prepare_customer(customer: Customer, parent_ref: str | None, region_ids) -> 
     rules.check_parent(customer, parent)
     customer.parent = parent
     customer.phone = rules.check_phone(customer.phone, region.country)
+    customer.email = check_email(customer.email)
     if customer.document_number:
         customer.document_number = normalize_document(
             customer.document_type or "", customer.document_number
@@ -127,6 +130,7 @@ def prepare_account(account: BillingAccount, customer_ref, bill_to_ref, region_i
         account.customer = resolve_ref(Customer, customer_ref, region_ids, "customer")
     rules.required("customer", account.customer)
     region = rules.check_region_allowed(account.customer.region, region_ids)
+    rules.check_ref("ref", account.ref)
     rules.check_unique_ref(BillingAccount, account)
     account.payment_mode = rules.check_payment_mode(account.payment_mode or PaymentMode.POSTPAID)
     account.delivery_channel = rules.check_delivery_channel(
@@ -145,9 +149,7 @@ def prepare_account(account: BillingAccount, customer_ref, bill_to_ref, region_i
     rules.check_bill_to(account, payer)
     account.bill_to = payer
     rules.check_payer_role(account)
-    account.credit_limit = rules.check_amount(
-        "credit_limit", account.credit_limit, account.currency
-    )
+    account.credit_limit = rules.check_limit("credit_limit", account.credit_limit, account.currency)
     account.credit_class = rules.check_choice(
         "credit_class", account.credit_class or "C", CREDIT_CLASSES
     )
@@ -160,6 +162,7 @@ def prepare_contact(contact: Contact, customer_ref, region_ids) -> None:
     rules.required("customer", contact.customer)
     region = rules.check_region_allowed(contact.customer.region, region_ids)
     contact.phone = rules.check_phone(contact.phone, region.country)
+    contact.email = check_email(contact.email)
 
 
 @edit_rule

@@ -188,9 +188,12 @@ class _Line:
         return text
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet may run such a cell
+
+
 def _spreadsheet_safe(value: str) -> str:
     """A cell a spreadsheet would run as a formula is kept as text."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 def csv_lines(kind: str, region_ids: list[int] | None, for_spreadsheet=False) -> Iterator[str]:

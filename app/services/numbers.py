@@ -37,7 +37,7 @@ def prepare_range(number_range: NumberRange, region_ids) -> None:
     rules.check_choice("line_type", number_range.line_type, list(LineType))
     first = rules.check_service_id(number_range.first or "")
     last = number_range.last or ""
-    if not last.isdigit() or len(last) != len(first) or last < first:
+    if not (last.isascii() and last.isdigit()) or len(last) != len(first) or last < first:
         raise DomainError("last", _l("a number of the same length as the first, not below it"))
     if int(last) - int(first) + 1 > MAX_RANGE:
         raise DomainError("last", _l("at most %(n)s numbers in one range", n=MAX_RANGE))

@@ -63,8 +63,9 @@ RATE_COLUMNS = (
 PRICE_PLACES = 6  # Rate.price
 FEE_PLACES = 4  # Rate.connect_fee
 BIGINT_MAX = 2**63 - 1
-PREFIX = re.compile(r"^(\*|[0-9]{1,16})$")
-WHOLE = re.compile(r"^[0-9]+$")
+# matched whole (fullmatch): "$" would let a newline end them
+PREFIX = re.compile(r"\*|[0-9]{1,16}")
+WHOLE = re.compile(r"[0-9]+")
 BUNDLE = {"yes": True, "no": False}
 USAGE_TYPES = tuple(map(str, UsageType))
 BANDS = tuple(map(str, Band))
@@ -109,7 +110,7 @@ INSERT_CHUNK = 10_000
 
 def _whole(field: str, value: str, minimum: int, column: str | None = None) -> int:
     text = (value or "").strip()
-    if not WHOLE.match(text) or int(text) < minimum:
+    if not WHOLE.fullmatch(text) or int(text) < minimum:
         reason = (
             _l("%(value)s is not a whole number of 0 or more", value=repr(text))
             if minimum == 0
@@ -142,7 +143,7 @@ def _decimal(field: str, value: str, places: int) -> Decimal:
 
 
 def check_plan_code(code: str) -> str:
-    rules.required("plan", code)
+    rules.check_ref("plan", code)
     limit = RatePlan.__table__.c.code.type.length
     if len(code) > limit:
         raise DomainError("plan", _l("longer than %(limit)s characters", limit=limit))
@@ -150,7 +151,7 @@ def check_plan_code(code: str) -> str:
 
 
 def check_prefix(prefix: str) -> str:
-    if not PREFIX.match(prefix or ""):
+    if not PREFIX.fullmatch(prefix or ""):
         raise DomainError("prefix", _l("%(value)s is not 1 to 16 digits or *", value=repr(prefix)))
     return prefix
 
@@ -307,10 +308,10 @@ class _Deck:
         self.groups: dict[tuple, list[GroupRow]] = defaultdict(list)
         self.currencies: dict[str, tuple[str, int]] = {}  # plan -> (currency, first line)
 
-    def read(self, line: int, row: dict | None, raw: str) -> None:
+    def read(self, line: int, row: dict | DomainError, raw: str) -> None:
         self.raw[line] = raw
-        if row is None:
-            self.refused[line] = str(_l("more fields than the header has columns"))
+        if isinstance(row, DomainError):
+            self.refused[line] = row.message
             return
         try:
             fields = parse_rate(row)
@@ -428,8 +429,8 @@ def import_rates(path: str | Path) -> csv_import.ImportSummary:
     applied to the file as a whole, and then each plan named by an accepted row gets the
     file's rows as its rates, one plan per transaction (a plan stored before an import
     stopped is counted as duplicates when it is run again)."""
-    text, digest = csv_import.read_text(path)
-    rows = csv_import.csv_rows(text, RATE_COLUMNS)
+    digest, _size = csv_import.scan_file(path)
+    rows = csv_import.csv_rows(path, RATE_COLUMNS)
     first = next(rows, None)  # checks the header before anything is written
     batch = ImportBatch(
         kind="rates", filename=str(path), sha256=digest, username=current_username()

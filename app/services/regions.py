@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import db
 from app.models.crm import Region
 from app.services import csv_import
-from app.services.customer_rules import check_currency, check_language, check_length
+from app.services.customer_rules import check_currency, check_language, check_length, check_ref
 from app.services.editing import edit_rule
 from app.services.errors import DomainError
 
@@ -31,8 +31,8 @@ _COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS)
 
 def parse_region(row: dict) -> dict:
     """Validated region fields from a row or form; DomainError names the first bad field."""
-    code = row["code"]
-    if not code or len(code) > 16:
+    code = check_ref("code", row["code"])
+    if len(code) > 16:
         raise DomainError("code", _l("required, at most 16 characters"))
     if not row["name"]:
         raise DomainError("name", _l("required"))

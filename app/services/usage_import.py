@@ -22,7 +22,6 @@ Millions of records a day, so this is not the row-by-row frame of csv_import:
 
 from __future__ import annotations
 
-import codecs
 import contextvars
 import csv
 import functools
@@ -30,7 +29,7 @@ import hashlib
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -43,7 +42,7 @@ from app.models.types import to_micros
 from app.models.usage import UsageRecord, UsageType
 from app.services import usage_store
 from app.services.bulk import analyze
-from app.services.csv_import import ImportSummary
+from app.services.csv_import import ImportSummary, cannot_read, not_utf8, scan_file
 from app.services.errors import DomainError, ImportFileError
 from app.services.usage_store import Progress, Record
 
@@ -59,7 +58,7 @@ QUANTITY_MAX = 2**63 - 1  # BIGINT
 ASTERISK_FIELDS = (16, 18)  # up to amaflags; uniqueid and userfield are optional
 ANSWERED = "ANSWERED"
 EPOCH_NAIVE = datetime(1970, 1, 1)
-READ_BLOCK = 1 << 20
+DAY = timedelta(days=1)
 
 # reasons of rejects, translated once per import (a file may hold a million rejects)
 REQUIRED = _l("required")
@@ -77,6 +76,8 @@ MORE_FIELDS = _l("more fields than the header has columns")
 MALFORMED = _l("malformed row: %(detail)s")
 NUL = _l("the NUL character is not allowed")
 NOT_AN_OBJECT = _l("an object is expected")
+NOT_ACTIVE = _l("line not active at that time")
+INVISIBLE = _l("%(value)s holds a tab, a line break or another invisible character")
 NOT_TEXT = _l("text is expected")
 _translated: contextvars.ContextVar[dict[int, str] | None] = contextvars.ContextVar(
     "usage_import_reasons", default=None
@@ -116,38 +117,69 @@ def _translating(function):
 # --------------------------------------------------------------------------- services
 
 
-def service_index(
-    numbers: Iterable[str] | None = None, with_zone: bool = False
-) -> dict[str, int] | dict[str, tuple[int, ZoneInfo]]:
-    """number → service pk (with_zone: (pk, the region's timezone)), in one query.
+# A line as the checks see it: its pk and when it carries usage, from the local midnight
+# of its activation day up to the local midnight after its termination day (microseconds
+# since 1970 UTC; the termination day counts: a line cut at noon carried calls that
+# morning). A line without an activation day carries none.
+Window = tuple[int, int, int]
+# the number's preferred line's window, its region's timezone, and the windows of its
+# other lines (a number given up and reassigned: late records of the old holder)
+Line = tuple[int, int, int, ZoneInfo, tuple[Window, ...]]
+NEVER = 2**63 - 1
+
+
+def service_index(numbers: Iterable[str] | None = None) -> dict[str, Line]:
+    """number → its Line, in one query.
 
     A number may be on a terminated line and on a newer open one: like numbers.holder(), the
-    open line wins, else the newest. `numbers` limits the query to those numbers.
+    open line is preferred, else the newest; a record outside the preferred line's life
+    goes to the number's line whose life holds it. `numbers` limits the query to those
+    numbers.
     """
-    columns = [Service.service_id, Service.id]
-    query = select(*columns)
-    if with_zone:
-        query = (
-            select(*columns, Region.timezone)
-            .join(BillingAccount, Service.account_id == BillingAccount.id)
-            .join(Customer, BillingAccount.customer_id == Customer.id)
-            .join(Region, Customer.region_id == Region.id)
+    query = (
+        select(
+            Service.service_id,
+            Service.id,
+            Service.activated_on,
+            Service.terminated_on,
+            Region.timezone,
         )
+        .join(BillingAccount, Service.account_id == BillingAccount.id)
+        .join(Customer, BillingAccount.customer_id == Customer.id)
+        .join(Region, Customer.region_id == Region.id)
+    )
     if numbers is not None:
         query = query.where(Service.service_id.in_(sorted(set(numbers))))
-    # the preferred line comes last and overwrites the others
+    # the preferred line comes last
     query = query.order_by(Service.status != ServiceStatus.TERMINATED, Service.id)
-    rows = db.session.execute(query).tuples()
-    if not with_zone:
-        return {number: pk for number, pk in rows}
     zones: dict[str, ZoneInfo] = {}
-    index = {}
-    for number, pk, timezone in rows:
+    midnights: dict[tuple[date, ZoneInfo], int] = {}
+
+    def midnight(day: date, zone: ZoneInfo) -> int:
+        micros = midnights.get((day, zone))
+        if micros is None:
+            micros = midnights[day, zone] = to_micros(datetime.combine(day, time(), zone))
+        return micros
+
+    index: dict[str, Line] = {}
+    for number, pk, activated_on, terminated_on, timezone in db.session.execute(query):
         zone = zones.get(timezone)
         if zone is None:
             zone = zones[timezone] = ZoneInfo(timezone)
-        index[number] = (pk, zone)
+        start = NEVER if activated_on is None else midnight(activated_on, zone)
+        end = NEVER if terminated_on is None else midnight(terminated_on + DAY, zone)
+        earlier = index.get(number)
+        others = () if earlier is None else (*earlier[4], earlier[:3])
+        index[number] = (pk, start, end, zone, others)
     return index
+
+
+def _active_line(line: Line, micros: int, field: str = "started_at") -> int:
+    """The pk of the number's line that was active at `micros`."""
+    for pk, start, end in line[4]:
+        if start <= micros < end:
+            return pk
+    raise DomainError(field, _reason(NOT_ACTIVE))
 
 
 # --------------------------------------------------------------------------- checks
@@ -158,8 +190,8 @@ def _record_id(field: str, value: str) -> str:
         raise DomainError(field, _reason(REQUIRED))
     if len(value) > RECORD_ID_MAX:
         raise DomainError(field, _reason(TOO_LONG, limit=RECORD_ID_MAX))
-    if "\x00" in value:  # PostgreSQL text cannot hold it
-        raise DomainError(field, _reason(NUL))
+    if not value.isprintable():  # a record id nobody could type back (NUL: nor store)
+        raise DomainError(field, _reason(INVISIBLE, value=repr(value)))
     return value
 
 
@@ -191,14 +223,14 @@ def parse_record(
     started_at: str,
     destination: str,
     quantity: str,
-    services: dict[str, int],
+    services: dict[str, Line],
 ) -> Record:
     """One usage record (CSV file or REST API) as the row to store; DomainError says which
     field is wrong and why."""
     record_id = _record_id("record_id", record_id.strip())
     number = number.strip()
-    service = services.get(number)
-    if service is None:
+    line = services.get(number)
+    if line is None:
         raise _unknown_service("service_id", number)
     usage_type = usage_type.strip()
     if usage_type not in USAGE_TYPES:
@@ -213,11 +245,15 @@ def parse_record(
         raise DomainError("started_at", _reason(NOT_ISO_TIME, value=repr(started_at))) from None
     if moment.tzinfo is None:
         raise DomainError("started_at", _reason(NO_OFFSET, value=repr(started_at)))
+    micros = to_micros(moment)
+    service, start, end, _zone, _others = line
+    if not start <= micros < end:
+        service = _active_line(line, micros)
     return (
         record_id,
         service,
         usage_type,
-        to_micros(moment),
+        micros,
         _destination("destination", destination.strip()),
         _quantity("quantity", quantity.strip()),
     )
@@ -251,7 +287,7 @@ def _us(delta: timedelta) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def _asterisk_parser(services: dict[str, tuple[int, ZoneInfo]]) -> Callable[[list], Record]:
+def _asterisk_parser(services: dict[str, Line]) -> Callable[[list], Record]:
     """Asterisk Master.csv rows (cdr_csv): accountcode, src, dst, dcontext, clid, channel,
     dstchannel, lastapp, lastdata, start, answer, end, duration, billsec, disposition,
     amaflags[, uniqueid[, userfield]]; times in the service region's local time."""
@@ -275,7 +311,7 @@ def _asterisk_parser(services: dict[str, tuple[int, ZoneInfo]]) -> Callable[[lis
                         _reason(NO_SERVICE, accountcode=repr(accountcode), src=repr(src)),
                     )
                 raise _unknown_service("src", src)
-        pk, zone = service
+        pk, active_from, active_until, zone, _others = service
         start = values[9].strip()
         try:
             moment = _fromisoformat(start)
@@ -293,11 +329,14 @@ def _asterisk_parser(services: dict[str, tuple[int, ZoneInfo]]) -> Callable[[lis
             record_id = hashlib.sha1(
                 "\x1f".join((channel, start, src, dst)).encode(), usedforsecurity=False
             ).hexdigest()
+        micros = local_time.micros(moment, zone, start[:10])
+        if not active_from <= micros < active_until:
+            pk = _active_line(service, micros, "start")
         return (
             record_id,
             pk,
             UsageType.VOICE.value,
-            local_time.micros(moment, zone, start[:10]),
+            micros,
             dst,
             billsec if values[14].strip() == ANSWERED else 0,
         )
@@ -325,39 +364,6 @@ def _raw(values: list) -> str:
     return out.getvalue()
 
 
-def _scan(path: str | Path) -> tuple[str, int]:
-    """The file's SHA-256 and size, after checking the whole file is readable UTF-8."""
-    digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    size = 0
-    try:
-        with open(path, "rb") as handle:
-            while block := handle.read(READ_BLOCK):
-                digest.update(block)
-                try:
-                    decoder.decode(block)
-                except UnicodeDecodeError as exc:  # exc.object: undecoded bytes, then block
-                    byte = size + len(block) - len(exc.object) + exc.start
-                    raise _not_utf8(path, byte) from exc
-                size += len(block)
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError as exc:
-                raise _not_utf8(path, size - len(exc.object) + exc.start) from exc
-    except OSError as exc:
-        raise _cannot_read(path, exc) from exc
-    return digest.hexdigest(), size
-
-
-def _not_utf8(path, byte: int) -> ImportFileError:
-    return ImportFileError(None, _l("%(path)s is not UTF-8 (byte %(byte)s)", path=path, byte=byte))
-
-
-def _cannot_read(path, exc: OSError) -> ImportFileError:
-    reason = exc.strerror or str(exc)
-    return ImportFileError(None, _l("cannot read %(path)s: %(reason)s", path=path, reason=reason))
-
-
 def _file_records(reader, first_line: int) -> Iterator[tuple[int, list]]:
     """(line where the record starts, fields) of each non-blank record; a record the reader
     cannot split comes as _Malformed."""
@@ -375,7 +381,7 @@ def _file_records(reader, first_line: int) -> Iterator[tuple[int, list]]:
             yield line, _Malformed(_reason(MALFORMED, detail=str(exc)))
 
 
-def _csv_parser(header: list[str], services: dict[str, int]) -> Callable[[list], Record]:
+def _csv_parser(header: list[str], services: dict[str, Line]) -> Callable[[list], Record]:
     names = [name.strip() for name in header]
     missing = [name for name in COLUMNS if name not in names]
     if not any(names) or missing:
@@ -409,7 +415,7 @@ def _import_file(
     progress: Progress | None,
     chunk: int,
 ) -> ImportSummary:
-    digest, size = _scan(path)
+    digest, size = scan_file(path)
     try:
         with open(path, encoding="utf-8-sig", newline="") as text:
             reader = csv.reader(text)
@@ -421,7 +427,7 @@ def _import_file(
                 parse = _csv_parser(header, service_index())
                 first_line = reader.line_num + 1
             else:
-                parse = _asterisk_parser(service_index(with_zone=True))
+                parse = _asterisk_parser(service_index())
                 first_line = 1
             batch = usage_store.new_batch(str(path), digest)
             position = None
@@ -439,9 +445,9 @@ def _import_file(
                 progress(size)
             return summary
     except OSError as exc:
-        raise _cannot_read(path, exc) from exc
+        raise cannot_read(path, exc) from exc
     except UnicodeDecodeError as exc:  # the file changed since it was checked
-        raise _not_utf8(path, exc.start) from exc
+        raise not_utf8(path, exc.start) from exc
 
 
 @_translating

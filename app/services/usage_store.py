@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models.imports import ImportBatch, ImportReject
 from app.services.actor import current_username
 from app.services.bulk import SqliteTuning
-from app.services.csv_import import REASON_MAX, ImportSummary
+from app.services.csv_import import REASON_MAX, ImportSummary, storable
 from app.services.errors import DomainError
 
 KIND = "cdrs"
@@ -58,9 +58,8 @@ def _chunks(
             record = parse(values)
         except DomainError as exc:
             reason = exc.message[:REASON_MAX]
-            text = raw(values).replace("\x00", "\ufffd")  # PostgreSQL text cannot hold NUL
             chunk.rejects.append(
-                {"batch_id": batch_id, "line": line, "reason": reason, "raw": text}
+                {"batch_id": batch_id, "line": line, "reason": reason, "raw": storable(raw(values))}
             )
             if rejected is not None:
                 rejected({"index": line, "reason": reason})

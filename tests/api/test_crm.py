@@ -237,3 +237,30 @@ def test_an_account_holding_money_keeps_its_region_mode_and_currency(
     response = api("supervisor", "PUT", f"/api/v1/account/{ids['account']['IT1-A']}", json=body)
     assert response.status_code == 422
     assert response.get_json()["message"] == {field: [message]}
+
+
+def test_an_email_address_is_checked(ids, api):
+    customer = ids["customer"]["IT1"]
+    response = api("csr", "PUT", f"/api/v1/customer/{customer}", json={"email": "anna@.it"})
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["message"] == {
+        "email": ["email: 'anna@.it' is not an email address"]
+    }
+    response = api("csr", "PUT", f"/api/v1/customer/{customer}", json={"email": "Anna@Neri.it"})
+    assert response.status_code == 200, response.get_json()
+    shown = api("csr", "GET", f"/api/v1/customer/{customer}").get_json()["result"]
+    assert shown["email"] == "Anna@Neri.it"
+
+
+def test_a_reference_with_a_tab_and_a_negative_credit_limit_get_422(ids, api):
+    region = ids["region"]["IT-C"]
+    body = {"ref": "API\t1", "kind": "company", "name": "Api Srl", "region": region}
+    response = api("csr", "POST", "/api/v1/customer/", json=body)
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["message"] == {
+        "ref": ["ref: 'API\\t1' holds a tab, a line break or another invisible character"]
+    }
+    account = ids["account"]["IT1-A"]
+    response = api("csr", "PUT", f"/api/v1/account/{account}", json={"credit_limit": "-100"})
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["message"] == {"credit_limit": ["credit_limit: 0 or more"]}

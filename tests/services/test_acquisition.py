@@ -526,3 +526,10 @@ def test_only_a_passed_application_is_accepted_and_within_its_lines(products):
     d_class = submit(individual(credit_history="poor", email="d@example.it"))
     with acting_as("csr"), pytest.raises(DomainError, match="allows 2 lines"):
         acquisition.accept(d_class, ["PRE", "PRE", "PRE"])
+
+
+@pytest.mark.parametrize("email", ["mario@.example.it", "mario@example.it,x", "  "])
+def test_an_applicants_email_is_one_mail_can_be_sent_to(ctx, email):
+    with pytest.raises(acquisition.InvalidApplication) as refused:
+        submit(individual(email=email))
+    assert set(refused.value.errors) == {"email"}

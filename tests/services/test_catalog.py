@@ -156,3 +156,32 @@ def test_a_product_in_use_keeps_its_code_and_stays(ctx, tmp_path):
     orders.create("A1", None, [{"action": "add", "product_code": "HOME"}])
     with pytest.raises(DomainError, match="product: HOME is named by 1 open order"):
         catalog.check_product_delete(home)
+
+
+@pytest.mark.parametrize(
+    ("allowance", "reason"),
+    [
+        ("²", "voice_min: '²' is not a whole number of 0 or more"),
+        ("٣", "voice_min: '٣' is not a whole number of 0 or more"),
+        (str(2**31), f"voice_min: '{2**31}' is too large"),
+    ],
+)
+def test_an_allowance_that_is_no_whole_number_of_the_column_is_a_reject(
+    ctx, tmp_path, allowance, reason
+):
+    summary = _import(
+        tmp_path,
+        f"P,Plan,mobile,postpaid,EUR,6,2,B,{allowance},2,10,\n"
+        "Q,Plan,mobile,postpaid,EUR,6,2,B,5,2,10,\n",
+    )
+    assert summary.line() == "read 2, accepted 1, rejected 1, duplicates 0"
+    assert _reasons(summary) == {2: reason}
+
+
+def test_a_fee_beyond_what_the_database_stores_is_a_reject_on_every_engine(ctx, tmp_path):
+    summary = _import(
+        tmp_path,
+        "P,Plan,mobile,postpaid,EUR,1e20,2,B,5,2,10,\nQ,Plan,mobile,postpaid,EUR,6,2,B,5,2,10,\n",
+    )
+    assert summary.line() == "read 2, accepted 1, rejected 1, duplicates 0"
+    assert list(_reasons(summary)) == [2]  # SQLite: Python's OverflowError

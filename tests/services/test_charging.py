@@ -147,3 +147,12 @@ def test_a_debit_while_a_run_works_out_its_chunk_is_taken_into_account(
     # x1 took 250 of the 300 s; r1 has 50 s left and pays 200 s at 0.09/60
     assert charges == {"x1": Decimal("0.0000"), "r1": Decimal("0.3000")}
     assert db.session.scalar(db.select(db.func.sum(AllowanceUsage.covered))) == 300
+
+
+def test_a_debit_before_the_lines_activation_is_refused(ctx):
+    _prepaid("1.00")
+    record = _record("early", 60) | {"started_at": "2026-01-19T23:59:59+01:00"}
+    with pytest.raises(DomainError) as refused:
+        charging.debit(record, now=MONDAY_PEAK)
+    assert refused.value.message == "started_at: line not active at that time"
+    assert db.session.scalar(db.select(db.func.count(UsageRecord.id))) == 0

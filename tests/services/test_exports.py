@@ -69,3 +69,19 @@ def test_a_void_invoice_is_exported_with_nothing_due(ctx):
     invoices.void(invoice, "billed in error")
     (record,) = [r for r in exports.invoice_records(None) if r["number"] == invoice.number]
     assert (record["status"], record["total"], record["balance_due"]) == ("void", "15.27", "0.00")
+
+
+def test_download_keeps_cells_starting_with_tab_or_carriage_return_as_text(ctx, tmp_path):
+    from app.extensions import db
+    from app.models.crm import BillingAccount, Service
+
+    import_rows(
+        tmp_path,
+        "C1,individual,X,,IT-C,it,A1,postpaid,EUR,5,,SMART,393330000001,2026-01-01\n",
+    )
+    # stored before references refused them (a tab, a carriage return)
+    db.session.execute(db.update(Service).values(product_code="\t=SUM(1)"))
+    db.session.execute(db.update(BillingAccount).values(ref="\r@A1"))
+    db.session.commit()
+    download = list(exports.csv_lines("services", None, for_spreadsheet=True))
+    assert download[1] == "393330000001,'\r@A1,'\t=SUM(1),active,2026-01-01,\n"

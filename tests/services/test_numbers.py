@@ -86,3 +86,8 @@ def test_only_the_quarantine_of_an_existing_range_changes(ctx):
     number_range = db.session.get(NumberRange, number_range.id)
     number_range.quarantine_days = 120
     numbers.prepare_range(number_range, [])  # no region check: the range's region stays
+
+
+def test_a_last_number_with_a_superscript_digit_is_refused(ctx):
+    with pytest.raises(DomainError, match="same length"):
+        _range("393390000000", "39339000000²")

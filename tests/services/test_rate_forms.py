@@ -98,3 +98,9 @@ def test_a_row_goes_only_if_its_group_stays_whole(ctx):
     with pytest.raises(DomainError, match="the row from 50 would not start at a multiple of 30"):
         rate_forms.check_rate_delete(middle)
     rate_forms.check_rate_delete(last)
+
+
+def test_a_prefix_with_a_line_break_is_refused(ctx):
+    assert _refusal(_rate(prefix="393\n")).message == (
+        "prefix: '393\\n' is not 1 to 16 digits or *"
+    )

@@ -123,11 +123,12 @@ def test_every_reject_reason_with_its_line(sample_line, tmp_path):
         f"r10,{IT},voice\n"
         f"r11,{IT},data,2026-02-09T09:00:00+01:00,internet,{2**63}\n"
         f"r\x0012,{IT},sms,2026-02-09T09:00:00+01:00,39347,1\n"
+        f"r\t13,{IT},sms,2026-02-09T09:00:00+01:00,39347,1\n"
         "\n"
         f"ok2,{IT},sms,2026-02-09T09:00:00+01:00,39347,1\n",
     )
     summary = usage_import.import_csv(path)
-    assert summary.line() == "read 16, accepted 2, rejected 14, duplicates 0"
+    assert summary.line() == "read 17, accepted 2, rejected 15, duplicates 0"
     assert sorted(_records()) == ["ok1", "ok2"]
     assert _rejects(summary.batch_id) == [
         (3, "service_id: unknown service '391111111111'"),
@@ -143,7 +144,8 @@ def test_every_reject_reason_with_its_line(sample_line, tmp_path):
         (13, "more fields than the header has columns"),
         (14, "3 fields instead of 6"),
         (15, f"quantity: '{2**63}' is too large"),
-        (16, "record_id: the NUL character is not allowed"),
+        (16, "record_id: 'r\\x0012' holds a tab, a line break or another invisible character"),
+        (17, "record_id: 'r\\t13' holds a tab, a line break or another invisible character"),
     ]
     raw = db.session.scalar(
         db.select(ImportReject.raw).where(
@@ -258,9 +260,14 @@ def test_progress_reports_bytes_read(sample_line, tmp_path):
 def test_the_open_line_of_a_number_gets_its_usage(sample_line, tmp_path):
     old = sample_line
     old.status = ServiceStatus.TERMINATED
+    old.terminated_on = datetime(2026, 2, 1).date()
     account = db.session.scalar(db.select(BillingAccount))
     new = Service(
-        service_id=IT, account_id=account.id, product_code="SMART", status=ServiceStatus.ACTIVE
+        service_id=IT,
+        account_id=account.id,
+        product_code="SMART",
+        status=ServiceStatus.ACTIVE,
+        activated_on=datetime(2026, 2, 5).date(),
     )
     db.session.add(new)
     db.session.commit()
@@ -431,3 +438,113 @@ def test_the_same_call_without_uniqueid_gets_the_same_record_id(sample_line, tmp
     path = _file(tmp_path, "\n".join([one, one, other_channel]) + "\n", "Master.csv")
     summary = usage_import.import_asterisk(path)
     assert summary.line() == "read 3, accepted 2, rejected 0, duplicates 1"
+
+
+# --------------------------------------------------------------------------- a line's life
+# The sample line (Europe/Rome, UTC+1 in winter) is active from 2026-01-20; terminated on
+# 2026-02-10 it still carries that day's usage, up to local midnight.
+
+NOT_ACTIVE = "started_at: line not active at that time"
+
+
+def _terminate_on(service, day: str):
+    service.status = ServiceStatus.TERMINATED
+    service.terminated_on = datetime.fromisoformat(day).date()
+    db.session.commit()
+
+
+def test_a_record_outside_the_lines_life_is_rejected_by_local_days(sample_line, tmp_path):
+    _terminate_on(sample_line, "2026-02-10")
+    path = _file(
+        tmp_path,
+        HEADER
+        + f"b1,{IT},voice,2026-01-19T23:59:59+01:00,393471234567,1\n"
+        + f"b2,{IT},voice,2026-01-19T23:00:00+00:00,393471234567,1\n"  # 00:00 in Rome
+        + f"b3,{IT},voice,2026-02-10T23:59:59+01:00,393471234567,1\n"
+        + f"b4,{IT},voice,2026-02-10T23:00:00+00:00,393471234567,1\n",  # 00:00 on the 11th
+    )
+    summary = usage_import.import_csv(path)
+    assert summary.line() == "read 4, accepted 2, rejected 2, duplicates 0"
+    assert _rejects(summary.batch_id) == [(2, NOT_ACTIVE), (5, NOT_ACTIVE)]
+    assert set(_records()) == {"b2", "b3"}
+
+
+def test_an_asterisk_record_outside_the_lines_life_is_rejected(sample_line, tmp_path):
+    _terminate_on(sample_line, "2026-02-10")
+    path = _file(
+        tmp_path,
+        "\n".join(
+            _cdr(start=start, tail=(f"u{n}", ""))
+            for n, start in enumerate(
+                (
+                    "2026-01-19 23:59:59",
+                    "2026-01-20 00:00:00",
+                    "2026-02-10 23:59:59",
+                    "2026-02-11 00:00:00",
+                ),
+                start=1,
+            )
+        )
+        + "\n",
+        name="Master.csv",
+    )
+    summary = usage_import.import_asterisk(path)
+    assert summary.line() == "read 4, accepted 2, rejected 2, duplicates 0"
+    not_active = NOT_ACTIVE.replace("started_at", "start")
+    assert _rejects(summary.batch_id) == [(1, not_active), (4, not_active)]
+    assert set(_records()) == {"u2", "u3"}
+
+
+def test_an_api_record_outside_the_lines_life_is_rejected(sample_line):
+    records = [
+        {
+            "record_id": record_id,
+            "service_id": IT,
+            "usage_type": "sms",
+            "started_at": started_at,
+            "quantity": 1,
+        }
+        for record_id, started_at in (
+            ("a1", "2026-01-19T12:00:00+01:00"),
+            ("a2", "2026-01-21T12:00:00+01:00"),
+        )
+    ]
+    summary, rejects = usage_import.import_records(records)
+    assert summary.line() == "read 2, accepted 1, rejected 1, duplicates 0"
+    assert rejects == [{"index": 0, "reason": NOT_ACTIVE}]
+
+
+def test_a_line_never_activated_takes_no_usage(sample_line, tmp_path):
+    sample_line.activated_on = None
+    sample_line.status = ServiceStatus.PENDING
+    db.session.commit()
+    summary = usage_import.import_csv(SAMPLES / "cdrs.csv")
+    assert summary.accepted == 0
+    assert {reason for _line, reason in _rejects(summary.batch_id)} == {NOT_ACTIVE}
+
+
+def test_a_late_record_of_a_reassigned_number_goes_to_its_old_line(sample_line, tmp_path):
+    _terminate_on(sample_line, "2026-02-01")
+    account = db.session.scalar(db.select(BillingAccount))
+    new = Service(
+        service_id=IT,
+        account_id=account.id,
+        product_code="SMART",
+        status=ServiceStatus.ACTIVE,
+        activated_on=datetime(2026, 2, 5).date(),
+    )
+    db.session.add(new)
+    db.session.commit()
+    path = _file(
+        tmp_path,
+        HEADER
+        + f"old,{IT},voice,2026-01-25T10:00:00+01:00,393471234567,1\n"
+        + f"gap,{IT},voice,2026-02-03T10:00:00+01:00,393471234567,1\n"
+        + f"new,{IT},voice,2026-02-09T10:00:00+01:00,393471234567,1\n",
+    )
+    summary = usage_import.import_csv(path)
+    assert _rejects(summary.batch_id) == [(3, NOT_ACTIVE)]
+    assert {k: r.service_id for k, r in _records().items()} == {
+        "old": sample_line.id,
+        "new": new.id,
+    }

@@ -346,3 +346,36 @@ def test_the_account_form_refuses_a_mode_its_lines_are_not_of(data, login, app, 
     assert "IT1-A has postpaid lines: 393330000001" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(BillingAccount, account_id).payment_mode == "postpaid"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"ref": " NEW1"}, "&#39; NEW1&#39; begins or ends with a space"),
+        ({"email": "anna@.example.it"}, "&#39;anna@.example.it&#39; is not an email address"),
+    ],
+)
+def test_a_forms_reference_and_email_are_checked_under_their_field(
+    data, login, app, fields, message
+):
+    response = login("csr").submit(
+        "/customerview/add", _customer_form(region=str(_region_id(app, "IT-C")), **fields)
+    )
+    page = response.get_data(as_text=True)
+    row = page[page.index(f'id="{list(fields)[0]}"') :]
+    assert message in row[: row.index("</tr>")]
+
+
+def test_a_negative_credit_limit_is_refused_on_the_form(data, login):
+    form = {
+        "ref": "IT1-N",
+        "customer_ref": "IT1",
+        "payment_mode": "postpaid",
+        "currency": "EUR",
+        "bill_day": "3",
+        "delivery_channel": "email",
+        "credit_limit": "-1",
+    }
+    page = login("csr").submit("/accountview/add", form).get_data(as_text=True)
+    row = page[page.index('id="credit_limit"') :]
+    assert "0 or more" in row[: row.index("</tr>")]
