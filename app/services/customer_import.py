@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.models.catalog import Product
 from app.models.crm import BillingAccount, Customer, CustomerStatus, Region, Service, ServiceStatus
 from app.services import csv_import, numbers
 from app.services import customer_rules as rules
@@ -229,7 +230,11 @@ class CustomerRowImporter:
     def _service(self, row, account, service_id, activated_on) -> bool:
         service = numbers.holder(service_id)
         if service is None:
-            rules.check_line_product(account, row["product_code"])
+            product = db.session.scalar(
+                db.select(Product).where(Product.code == row["product_code"])
+            )
+            if product is not None:  # a line of a product the catalog lacks yet is imported
+                rules.check_line_product(account, product)
             db.session.add(
                 Service(
                     service_id=service_id,

@@ -445,20 +445,17 @@ def check_bill_day_change(account: BillingAccount, bill_day: int) -> None:
         )  # fmt: skip
 
 
-def check_line_product(account: BillingAccount, product_code: str) -> None:
-    """A line's product, when the catalog has it, is of the account's mode and currency."""
-    product = db.session.scalar(db.select(Product).where(Product.code == product_code))
-    if product is None:
-        return
-    if product.payment_mode != account.payment_mode:
-        raise DomainError(
-            "product_code",
-            _l("%(code)s is for %(mode)s accounts", code=product.code, mode=product.payment_mode),
-        )
+def check_line_product(account: BillingAccount, product: Product) -> None:
+    """A line's product is of the account's mode and currency."""
     if product.currency != account.currency:
         raise DomainError(
             "product_code",
             _l("%(code)s is sold in %(currency)s", code=product.code, currency=product.currency),
+        )
+    if product.payment_mode != account.payment_mode:
+        raise DomainError(
+            "product_code",
+            _l("%(code)s is for %(mode)s accounts", code=product.code, mode=product.payment_mode),
         )
 
 

@@ -199,16 +199,7 @@ def _product_for(account: BillingAccount, code: str | None) -> Product:
     product = _product(rules.required("product_code", code))
     if product is None:
         raise DomainError("product_code", _l("unknown product %(code)s", code=repr(code)))
-    if product.currency != account.currency:
-        raise DomainError(
-            "product_code",
-            _l("%(code)s is sold in %(currency)s", code=product.code, currency=product.currency),
-        )
-    if product.payment_mode != account.payment_mode:
-        raise DomainError(
-            "product_code",
-            _l("%(code)s is for %(mode)s accounts", code=product.code, mode=product.payment_mode),
-        )
+    rules.check_line_product(account, product)
     return product
 
 
