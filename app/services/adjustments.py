@@ -11,7 +11,7 @@ takes no adjustments until a supervisor sets them.
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models.billing import AccountDiscount, Adjustment, AdjustmentLimit
@@ -20,6 +20,7 @@ from app.models.catalog import Discount
 from app.models.crm import BillingAccount, PaymentMode
 from app.models.types import utcnow
 from app.services import customer_rules as rules
+from app.services import second_person
 from app.services.actor import current_username
 from app.services.editing import edit_rule
 from app.services.errors import DomainError, NotFound
@@ -80,26 +81,19 @@ def get_adjustment(adjustment_id: int, region_ids) -> Adjustment:
 
 
 def _decide(adjustment: Adjustment, to_status: str, note: str | None) -> Adjustment:
-    if adjustment.status != AS.PENDING:
-        raise DomainError("status", _l("the adjustment was already decided"))
-    if adjustment.username == current_username():
-        raise DomainError(
-            "decided_by", _l("an adjustment is decided by someone other than who made it")
-        )
     note = rules.check_length(Adjustment, "decision_note", (note or "").strip()) or None
     if to_status == AS.REJECTED:
         rules.required("note", note)
     try:
-        # conditional: of two staff deciding at once, one wins and the other is told
-        moved = db.session.execute(
-            update(Adjustment)
-            .where(Adjustment.id == adjustment.id, Adjustment.status == AS.PENDING)
-            .values(status=to_status, decided_by=current_username(), decided_at=utcnow(),
-                    decision_note=note)
-            .execution_options(synchronize_session=False)
-        ).rowcount  # fmt: skip
-        if moved != 1:
-            raise DomainError("status", _l("the adjustment was already decided"))
+        second_person.decide(
+            adjustment,
+            adjustment.username,
+            AS.PENDING,
+            to_status,
+            note,
+            _l("the adjustment was already decided"),
+            _l("an adjustment is decided by someone other than who made it"),
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()

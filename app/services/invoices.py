@@ -37,7 +37,7 @@ from app.models.crm import BillingAccount, Customer, Region
 from app.models.types import utcnow
 from app.models.usage import UsageCharge
 from app.services import customer_rules as rules
-from app.services import numbering
+from app.services import numbering, second_person
 from app.services.actor import current_username
 from app.services.errors import DomainError, NotFound
 from app.services.money import round_money
@@ -472,21 +472,15 @@ def _credit_asked(invoice: Invoice) -> Decimal:
 
 
 def _decide(note: CreditNote, to_status: str, note_text: str | None) -> None:
-    if note.status != CN.REQUESTED:
-        raise DomainError("status", _l("the credit note was already decided"))
-    if note.requested_by == current_username():
-        raise DomainError(
-            "decided_by", _l("a credit note is decided by someone other than who asked for it")
-        )
-    moved = db.session.execute(
-        update(CreditNote)
-        .where(CreditNote.id == note.id, CreditNote.status == CN.REQUESTED)
-        .values(status=to_status, decided_by=current_username(), decided_at=utcnow(),
-                decision_note=note_text)
-        .execution_options(synchronize_session=False)
-    ).rowcount  # fmt: skip
-    if moved != 1:
-        raise DomainError("status", _l("the credit note was already decided"))
+    second_person.decide(
+        note,
+        note.requested_by,
+        CN.REQUESTED,
+        to_status,
+        note_text,
+        _l("the credit note was already decided"),
+        _l("a credit note is decided by someone other than who asked for it"),
+    )
 
 
 def approve_credit(note: CreditNote, note_text: str | None = None) -> CreditNote:

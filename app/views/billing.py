@@ -224,6 +224,21 @@ class InvoiceView(ScopedModelView):
         return redirect(url_for("InvoiceView.show", pk=invoice.id))
 
 
+def _decision(decision: str, approve, reject) -> None:
+    """A posted approve or reject (with its note) carried out, its outcome flashed."""
+    if decision not in ("approve", "reject"):
+        abort(404)
+    if not DynamicForm().validate_on_submit():
+        abort(400)
+    text = request.form.get("note", "")
+    try:
+        done = approve(text) if decision == "approve" else reject(text)
+    except DomainError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(str(done), "success")
+
+
 def _document(content, number: str, back: str) -> Response:
     """A stored document as a download; one that cannot be handed out (no longer matching
     its checksum, or drawn with errors) is withheld with the reason, back on its page."""
@@ -323,20 +338,16 @@ class CreditNoteView(ScopedModelView):
     @has_access
     def decide(self, pk, decision):
         note = self._note(pk)
-        if decision not in ("approve", "reject"):
-            abort(404)
-        if not DynamicForm().validate_on_submit():
-            abort(400)
-        text = request.form.get("note", "")
-        try:
-            if decision == "approve":
-                invoices.approve_credit(note, text or None)
-                flash(str(_l("Credit note %(number)s approved", number=note.number)), "success")
-            else:
-                invoices.reject_credit(note, text)
-                flash(str(_l("Credit note rejected")), "success")
-        except DomainError as exc:
-            flash(exc.message, "danger")
+
+        def approve(text):
+            invoices.approve_credit(note, text or None)
+            return _l("Credit note %(number)s approved", number=note.number)
+
+        def reject(text):
+            invoices.reject_credit(note, text)
+            return _l("Credit note rejected")
+
+        _decision(decision, approve, reject)
         return redirect(url_for("InvoiceView.show", pk=note.invoice_id))
 
 
@@ -392,20 +403,16 @@ class AdjustmentView(ScopedModelView):
             adjustment = adjustments.get_adjustment(pk, current_region_ids())
         except NotFound:
             abort(404)
-        if decision not in ("approve", "reject"):
-            abort(404)
-        if not DynamicForm().validate_on_submit():
-            abort(400)
-        text = request.form.get("note", "")
-        try:
-            if decision == "approve":
-                adjustments.approve_adjustment(adjustment, text)
-                flash(str(_l("Adjustment approved: it is on the next bill")), "success")
-            else:
-                adjustments.reject_adjustment(adjustment, text)
-                flash(str(_l("Adjustment rejected")), "success")
-        except DomainError as exc:
-            flash(exc.message, "danger")
+
+        def approve(text):
+            adjustments.approve_adjustment(adjustment, text)
+            return _l("Adjustment approved: it is on the next bill")
+
+        def reject(text):
+            adjustments.reject_adjustment(adjustment, text)
+            return _l("Adjustment rejected")
+
+        _decision(decision, approve, reject)
         return redirect(url_for("AccountBillingView.show", pk=adjustment.account_id))
 
 
