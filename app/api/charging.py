@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from app.security import USAGE
 from app.services import charging
 from app.services.errors import DomainError
+from app.services.scoping import current_region_ids
 
 
 class ChargingApi(BaseApi):
@@ -64,6 +65,7 @@ class ChargingApi(BaseApi):
                 str(body.get("service_id") or ""),
                 str(body.get("usage_type") or ""),
                 str(body.get("destination") or ""),
+                region_ids=current_region_ids(),
             )
         except DomainError as exc:
             return self.response_422(message={exc.field or "_schema": [exc.message]})
@@ -107,7 +109,7 @@ class ChargingApi(BaseApi):
               $ref: '#/components/responses/422'
         """
         try:
-            result = charging.debit(self._body())
+            result = charging.debit(self._body(), region_ids=current_region_ids())
         except DomainError as exc:
             return self.response_422(message={exc.field or "_schema": [exc.message]})
         return self.response(200, charge=str(result.charge), balance=str(result.balance))

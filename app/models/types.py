@@ -6,6 +6,10 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, DateTime
 from sqlalchemy.types import TypeDecorator
 
+# ids and ExactDecimal amounts are 64-bit integers in the database: a larger number in a
+# request can name no row and fit no column
+LARGEST_BIGINT = 2**63 - 1
+
 
 def scaled(value, scale: int = 4) -> int:
     """What ExactDecimal(scale) stores for a value: for bulk writes that bypass the type."""

@@ -222,10 +222,9 @@ def _email(value) -> str:
 
 
 def _region(value) -> Region:
-    region = db.session.scalar(select(Region).where(Region.code == _text("region", value)))
-    if region is None:
-        raise DomainError("region", _l("%(code)s is not known", code=value))
-    return rules.check_region_allowed(region, current_region_ids())
+    region_ids = current_region_ids()
+    region = customers.resolve_ref(Region, _text("region", value), region_ids, "region")
+    return rules.check_region_allowed(region, region_ids)
 
 
 def _amount(name: str, value, region: Region | None) -> Decimal:

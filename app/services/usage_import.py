@@ -45,6 +45,7 @@ from app.services import usage_store
 from app.services.bulk import analyze
 from app.services.csv_import import ImportSummary
 from app.services.errors import DomainError, ImportFileError
+from app.services.scoping import scoped
 from app.services.usage_store import Progress, Record
 
 COLUMNS = ("record_id", "service_id", "usage_type", "started_at", "destination", "quantity")
@@ -117,12 +118,15 @@ def _translating(function):
 
 
 def service_index(
-    numbers: Iterable[str] | None = None, with_zone: bool = False
+    numbers: Iterable[str] | None = None,
+    with_zone: bool = False,
+    region_ids: list[int] | None = None,
 ) -> dict[str, int] | dict[str, tuple[int, ZoneInfo]]:
     """number → service pk (with_zone: (pk, the region's timezone)), in one query.
 
     A number may be on a terminated line and on a newer open one: like numbers.holder(), the
-    open line wins, else the newest. `numbers` limits the query to those numbers.
+    open line wins, else the newest. `numbers` limits the query to those numbers,
+    `region_ids` to the lines of those regions (a line elsewhere is an unknown service).
     """
     columns = [Service.service_id, Service.id]
     query = select(*columns)
@@ -135,6 +139,7 @@ def service_index(
         )
     if numbers is not None:
         query = query.where(Service.service_id.in_(sorted(set(numbers))))
+    query = scoped(query, Service, region_ids)
     # the preferred line comes last and overwrites the others
     query = query.order_by(Service.status != ServiceStatus.TERMINATED, Service.id)
     rows = db.session.execute(query).tuples()
@@ -490,18 +495,24 @@ def _api_raw(record) -> str:
 
 
 @_translating
-def import_records(records: list, filename: str = "api") -> tuple[ImportSummary, list[dict]]:
+def import_records(
+    records: list, filename: str = "api", *, region_ids: list[int] | None
+) -> tuple[ImportSummary, list[dict]]:
     """A batch of usage records from the REST API, checked and stored like a file's rows
-    (the same parser, idempotent by record_id). Returns the summary and the rejects as
-    [{index, reason}] (index from 0; stored as the reject's line)."""
+    (the same parser, idempotent by record_id), for lines of the regions only. Returns the
+    summary and the rejects as [{index, reason}] (index from 0; stored as the reject's
+    line)."""
     if not isinstance(records, list):
         raise DomainError("records", _l("a list of records is expected"))
     if len(records) > MAX_API_RECORDS:
         raise DomainError("records", _l("at most %(n)s records per call", n=MAX_API_RECORDS))
     services = service_index(
-        str(record["service_id"]).strip()
-        for record in records
-        if isinstance(record, dict) and isinstance(record.get("service_id"), str | int)
+        (
+            str(record["service_id"]).strip()
+            for record in records
+            if isinstance(record, dict) and isinstance(record.get("service_id"), str | int)
+        ),
+        region_ids=region_ids,
     )
 
     def parse(record) -> Record:
