@@ -64,6 +64,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         appbuilder.init_app(app, db.session)
         _register_views()
 
+    from app.api.base import refuse_nul_in_query
+
+    app.before_request(refuse_nul_in_query)
+
     from app.cli import register as register_cli
     from app.views import display
     from app.views.health import health

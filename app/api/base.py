@@ -1,6 +1,6 @@
 """What every Abonent REST resource shares: JWT only, read/write permissions, region scope."""
 
-from flask import request
+from flask import jsonify, request
 from flask_appbuilder.api import BaseApi, ModelRestApi
 from flask_appbuilder.api.convert import Model2SchemaConverter
 from flask_appbuilder.api.schemas import get_list_schema
@@ -51,6 +51,46 @@ class VisibleRecordConverter(Model2SchemaConverter):
         return VisibleRecord(datamodel.get_related_model(column.name))
 
 
+NUL = _l("the NUL character is not allowed")
+
+
+def nul_field(value, path: str = "") -> str | None:
+    """Where a JSON value holds a NUL (`lines[1].note`; `_schema` for the value itself), or
+    None. PostgreSQL stores no NUL and cannot even look one up: such text never reaches a
+    service."""
+    if isinstance(value, str):
+        return (path or "_schema") if "\x00" in value else None
+    if isinstance(value, dict):
+        items = [(f"{path}.{key}" if path else str(key), key, item) for key, item in value.items()]
+    elif isinstance(value, list):
+        items = [(f"{path}[{index}]", "", item) for index, item in enumerate(value)]
+    else:
+        return None
+    for where, key, item in items:
+        found = where if "\x00" in key else nul_field(item, where)
+        if found is not None:
+            return found
+    return None
+
+
+def refuse_nul_in_query():
+    """Before every API call: a NUL in a query argument (a `q` filter, a search) is 400."""
+    if not request.path.startswith("/api/"):
+        return None
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            return jsonify(message={name: [f"{name}: {NUL}"]}), 400
+    return None
+
+
+def nul_refusal(api: BaseApi, body):
+    """The 422 answer for a body holding a NUL, or None."""
+    where = nul_field(body)
+    if where is None:
+        return None
+    return api.response_422(message={where: [f"{where}: {NUL}"]})
+
+
 def is_record_id(pk) -> bool:
     """Whether a path's id can name a row (ids beyond 64 bits name none: 404, not 500)."""
     text = str(pk)
@@ -70,7 +110,9 @@ LIST_ARGS = {
 }
 
 
-def _rison_page(field: str, value, least: int, most: int) -> None:
+def _whole_between(field: str, value, least: int, most: int) -> None:
+    if isinstance(value, str) and value.strip().lstrip("-").isdecimal() and value.isascii():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
         raise DomainError(
             field, _l("a whole number from %(least)s to %(most)s", least=least, most=most)
@@ -102,19 +144,36 @@ class ScopedModelRestApi(ModelRestApi):
         # FAB would take page_size -1 as "the whole table" and pass any page to the database
         args = kwargs.get("rison", {})
         try:
-            _rison_page("page", args.get("page", 0), 0, MAX_PAGE)
-            _rison_page("page_size", args.get("page_size", PAGE_SIZE), 1, MAX_PAGE_SIZE)
+            _whole_between("page", args.get("page", 0), 0, MAX_PAGE)
+            _whole_between("page_size", args.get("page_size", PAGE_SIZE), 1, MAX_PAGE_SIZE)
+            self._check_number_filters(args.get("filters", []))
         except DomainError as exc:
             return self.response_400(message={exc.field: [exc.message]})
         return super().get_list_headless(**kwargs)
 
+    def _check_number_filters(self, filters) -> None:
+        """A filter on a related record takes its id, one on a number a number: FAB would
+        hand anything else (or a number beyond 64 bits) to the database."""
+        for item in filters:
+            column = item.get("col") if isinstance(item, dict) else None
+            if column not in self.search_columns:
+                continue
+            if self.datamodel.is_relation(column):
+                _whole_between(column, item.get("value"), 1, LARGEST_BIGINT)
+            elif self.datamodel.is_integer(column):
+                _whole_between(column, item.get("value"), -LARGEST_BIGINT, LARGEST_BIGINT)
+
     def post_headless(self):
-        return self._rule_errors(super().post_headless)
+        refused = nul_refusal(self, request.get_json(silent=True))
+        return refused or self._rule_errors(super().post_headless)
 
     def put_headless(self, pk):
         if not is_record_id(pk):
             return self.response_404()
-        return self._rule_errors(lambda: super(ScopedModelRestApi, self).put_headless(pk))
+        refused = nul_refusal(self, request.get_json(silent=True))
+        return refused or self._rule_errors(
+            lambda: super(ScopedModelRestApi, self).put_headless(pk)
+        )
 
     def delete_headless(self, pk):
         if not is_record_id(pk):
@@ -144,7 +203,7 @@ class ServiceCallApi(BaseApi):
             return None, self.response_400(
                 message=str(_l("The request body must be a JSON object."))
             )
-        return body, None
+        return body, nul_refusal(self, body)
 
 
 def iso(moment) -> str | None:

@@ -6,6 +6,7 @@ from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import protect
 from flask_babel import lazy_gettext as _l
 
+from app.api.base import NUL, nul_field
 from app.security import USAGE
 from app.services import charging
 from app.services.errors import DomainError
@@ -23,6 +24,9 @@ class ChargingApi(BaseApi):
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             raise DomainError(None, _l("The request body must be a JSON object."))
+        where = nul_field(body)
+        if where is not None:
+            raise DomainError(where, NUL)
         return body
 
     @expose("/authorize", methods=["POST"])

@@ -204,7 +204,7 @@ def _stored_text(name: str):
 def _text(name: str, value) -> str:
     if not isinstance(value, str):
         raise DomainError(name, _l("text is expected"))
-    return value
+    return rules.check_text(name, value)
 
 
 def _sex(value) -> str:

@@ -86,6 +86,8 @@ def resolve_ref(model, ref: str | None, region_ids: list[int] | None, field: str
     None for blank."""
     if not ref:
         return None
+    if "\x00" in ref:  # no reference holds a NUL, and PostgreSQL cannot even compare one
+        raise _unknown(field, ref)
     column = model.code if model is Region else model.ref
     found = db.session.scalar(
         scoped(db.select(model).where(column == ref.strip()), model, region_ids)

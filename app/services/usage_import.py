@@ -138,7 +138,9 @@ def service_index(
             .join(Region, Customer.region_id == Region.id)
         )
     if numbers is not None:
-        query = query.where(Service.service_id.in_(sorted(set(numbers))))
+        # no line's number holds a NUL, and PostgreSQL cannot even compare one
+        wanted = {number for number in numbers if "\x00" not in number}
+        query = query.where(Service.service_id.in_(sorted(wanted)))
     query = scoped(query, Service, region_ids)
     # the preferred line comes last and overwrites the others
     query = query.order_by(Service.status != ServiceStatus.TERMINATED, Service.id)

@@ -290,18 +290,64 @@ def test_an_absurd_amount_is_422_naming_the_field(ids, api):
 
 
 @pytest.mark.parametrize(
-    ("text", "char"),
-    [("Anna\x00Neri", "\x00"), ("Anna\x07", "\x07"), ("Anna\nNeri", "\n"), ("\x9bA", "\x9b")],
+    ("text", "message"),
+    [
+        # PostgreSQL stores no NUL: no text holding one reaches a service
+        ("Anna\x00Neri", "name: the NUL character is not allowed"),
+        ("Anna\x07", "name: contains a control character ('\\x07')"),
+        ("Anna\nNeri", "name: contains a control character ('\\n')"),
+        ("\x9bA", "name: contains a control character ('\\x9b')"),
+    ],
 )
-def test_a_control_character_in_a_name_is_422(ids, api, text, char):
+def test_a_control_character_in_a_name_is_422(ids, api, text, message):
     customer = ids["customer"]["IT1"]
     response = api("csr", "PUT", f"/api/v1/customer/{customer}", json={"name": text})
     assert response.status_code == 422, response.get_json()
-    assert response.get_json()["message"] == {
-        "name": [f"name: contains a control character ({char!r})"]
-    }
+    assert response.get_json()["message"] == {"name": [message]}
     response = api("csr", "PUT", f"/api/v1/customer/{customer}", json={"city": "Roma\x00"})
     assert list(response.get_json()["message"]) == ["city"]
+
+
+def test_a_nul_anywhere_in_a_call_is_4xx_naming_where(ids, api):
+    """Not only free text: a NUL in a reference, a code or a filter would reach PostgreSQL,
+    which can neither store nor compare one (500)."""
+    calls = [
+        ("PUT", f"/api/v1/customer/{ids['customer']['IT1']}", {"parent": "IT\x00"}, "parent"),
+        ("POST", "/api/v1/account/", {"ref": "A\x00", "customer": "IT1"}, "ref"),
+        ("POST", "/api/v1/order/", {"account": "A\x00"}, "account"),
+        ("POST", "/api/v1/order/", {"account": "IT1-A", "lines": [{"number": "3\x00"}]},
+         "lines[0].number"),
+        ("POST", "/api/v1/charging/authorize", {"service_id": "3\x00"}, "service_id"),
+    ]  # fmt: skip
+    for method, url, body, where in calls:
+        response = api("supervisor", method, url, json=body)
+        assert response.status_code == 422, (body, response.get_json())
+        assert response.get_json()["message"] == {
+            where: [f"{where}: the NUL character is not allowed"]
+        }
+    for url, name in (
+        ("/api/v1/customer/?q=(filters:!((col:name,opr:ct,value:'a%00')))", "q"),
+        ("/api/v1/order/?account=A%00", "account"),
+        ("/api/v1/invoice/?number=%00", "number"),
+    ):
+        response = api("supervisor", "GET", url)
+        assert response.status_code == 400, (url, response.get_json())
+        assert list(response.get_json()["message"]) == [name]
+
+
+def test_a_filter_on_a_related_record_or_a_number_takes_a_number(ids, api):
+    for q, column in (
+        ("(filters:!((col:region,opr:rel_o_m,value:99999999999999999999)))", "region"),
+        ("(filters:!((col:region,opr:rel_o_m,value:'IT-C')))", "region"),
+        ("(filters:!((col:bill_day,opr:eq,value:99999999999999999999)))", "bill_day"),
+    ):
+        resource = "account" if column == "bill_day" else "customer"
+        response = api("supervisor", "GET", f"/api/v1/{resource}/?q={q}")
+        assert response.status_code == 400, (q, response.get_json())
+        assert list(response.get_json()["message"]) == [column]
+    region = ids["region"]["IT-C"]
+    q = f"(filters:!((col:region,opr:rel_o_m,value:{region})))"
+    assert api("supervisor", "GET", f"/api/v1/customer/?q={q}").get_json()["count"] == 3
 
 
 def test_ids_and_pages_beyond_64_bits_are_4xx(ids, api):
