@@ -6,7 +6,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
 from app.extensions import appbuilder, csrf, db, migrate
-from app.models.types import LARGEST_BIGINT
+from app.models.types import LARGEST_INTEGER
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -33,11 +33,11 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 class RecordIdConverter(IntegerConverter):
-    """`<int:...>` in every route: a number beyond 64 bits matches no route (404), as no
-    row has such an id, instead of reaching the database (500)."""
+    """`<int:...>` in every route: a number beyond an id's 32 bits matches no route (404),
+    as no row has such an id, instead of reaching the database (500)."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", LARGEST_BIGINT)
+        kwargs.setdefault("max", LARGEST_INTEGER)
         super().__init__(map, *args, **kwargs)
 
 

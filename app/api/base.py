@@ -7,7 +7,7 @@ from flask_appbuilder.api.schemas import get_list_schema
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields
 
-from app.models.types import LARGEST_BIGINT
+from app.models.types import LARGEST_INTEGER
 from app.security import API_METHOD_PERMISSIONS, RegionScope
 from app.services import customers
 from app.services.errors import DomainError
@@ -92,9 +92,9 @@ def nul_refusal(api: BaseApi, body):
 
 
 def is_record_id(pk) -> bool:
-    """Whether a path's id can name a row (ids beyond 64 bits name none: 404, not 500)."""
+    """Whether a path's id can name a row (ids beyond 32 bits name none: 404, not 500)."""
     text = str(pk)
-    return text.isdecimal() and text.isascii() and 0 < int(text) <= LARGEST_BIGINT
+    return text.isdecimal() and text.isascii() and 0 < int(text) <= LARGEST_INTEGER
 
 
 PAGE_SIZE, MAX_PAGE_SIZE, MAX_PAGE = 50, 100, 999_999_999
@@ -153,15 +153,15 @@ class ScopedModelRestApi(ModelRestApi):
 
     def _check_number_filters(self, filters) -> None:
         """A filter on a related record takes its id, one on a number a number: FAB would
-        hand anything else (or a number beyond 64 bits) to the database."""
+        hand anything else (or a number beyond 32 bits) to the database."""
         for item in filters:
             column = item.get("col") if isinstance(item, dict) else None
             if column not in self.search_columns:
                 continue
             if self.datamodel.is_relation(column):
-                _whole_between(column, item.get("value"), 1, LARGEST_BIGINT)
+                _whole_between(column, item.get("value"), 1, LARGEST_INTEGER)
             elif self.datamodel.is_integer(column):
-                _whole_between(column, item.get("value"), -LARGEST_BIGINT, LARGEST_BIGINT)
+                _whole_between(column, item.get("value"), -LARGEST_INTEGER, LARGEST_INTEGER)
 
     def post_headless(self):
         refused = nul_refusal(self, request.get_json(silent=True))

@@ -6,9 +6,9 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, DateTime
 from sqlalchemy.types import TypeDecorator
 
-# ids and ExactDecimal amounts are 64-bit integers in the database: a larger number in a
-# request can name no row and fit no column
-LARGEST_BIGINT = 2**63 - 1
+# ids and other Integer columns are 32-bit on PostgreSQL: a larger number in a request
+# names no row, and PostgreSQL would refuse to compare it (a 500, not a 404)
+LARGEST_INTEGER = 2**31 - 1
 
 
 def scaled(value, scale: int = 4) -> int:

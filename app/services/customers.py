@@ -21,7 +21,7 @@ from app.models.crm import (
 )
 from app.models.orders import Order
 from app.models.security import AbonentUser
-from app.models.types import LARGEST_BIGINT
+from app.models.types import LARGEST_INTEGER
 from app.services import customer_rules as rules
 from app.services.editing import edit_rule
 from app.services.errors import DomainError, NotFound
@@ -106,7 +106,7 @@ def resolve_key(model, key, region_ids: list[int] | None, field: str):
     if isinstance(key, bool) or not isinstance(key, int):
         raise DomainError(field, _l("the id or the reference of a record is expected"))
     found = None
-    if 0 < key <= LARGEST_BIGINT:
+    if 0 < key <= LARGEST_INTEGER:
         found = db.session.scalar(
             scoped(db.select(model).where(model.id == key), model, region_ids)
         )

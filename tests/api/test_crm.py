@@ -272,7 +272,7 @@ def test_another_regions_record_is_as_unknown_as_a_missing_one(ids, api):
 
 def test_a_missing_payer_is_422_not_500(ids, api):
     account = ids["account"]["IT1-A"]
-    for payer in (99999, 0, -1, 2**64, True, 1.5):
+    for payer in (99999, 0, -1, 2**31, 2**64, True, 1.5):
         response = api("csr", "PUT", f"/api/v1/account/{account}", json={"bill_to": payer})
         assert response.status_code == 422, (payer, response.get_json())
         assert list(response.get_json()["message"]) == ["bill_to"]
@@ -350,8 +350,9 @@ def test_a_filter_on_a_related_record_or_a_number_takes_a_number(ids, api):
     assert api("supervisor", "GET", f"/api/v1/customer/?q={q}").get_json()["count"] == 3
 
 
-def test_ids_and_pages_beyond_64_bits_are_4xx(ids, api):
-    huge = "99999999999999999999"
+def test_ids_and_pages_beyond_32_bits_are_4xx(ids, api):
+    """Ids are INTEGER on PostgreSQL, which refuses to compare a larger number (500)."""
+    huge = "2147483648"
     for method, url in (
         ("GET", f"/api/v1/customer/{huge}"),
         ("PUT", f"/api/v1/customer/{huge}"),
