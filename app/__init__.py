@@ -3,8 +3,10 @@
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from app.extensions import appbuilder, csrf, db, migrate
+from app.models.types import LARGEST_INTEGER
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -30,8 +32,18 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.close()
 
 
+class RecordIdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number beyond an id's 32 bits matches no route (404),
+    as no row has such an id, instead of reaching the database (500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", LARGEST_INTEGER)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
+    app.url_map.converters["int"] = RecordIdConverter
     app.config.from_object("config")
     app.config.update(overrides or {})
 
@@ -53,6 +65,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     with app.app_context():
         appbuilder.init_app(app, db.session)
         _register_views()
+
+    from app.api.base import refuse_nul_in_query
+
+    app.before_request(refuse_nul_in_query)
 
     from app.cli import register as register_cli
     from app.views import display

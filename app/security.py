@@ -5,7 +5,8 @@ onto two actions, `can_read` and `can_write`, so the role matrix below reads lik
 Region scope (which customers a user sees) lives in app/services/scoping.py.
 """
 
-from flask import current_app, g, has_request_context
+from flask import current_app, g, has_request_context, request
+from flask_appbuilder.api import expose, safe
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.api import SecurityApi
@@ -224,8 +225,22 @@ def password_policy(password: str) -> None:
         )
 
 
+class AbonentSecurityApi(SecurityApi):
+    @expose("/login", methods=["POST"])
+    @safe
+    def login(self):
+        # FAB reads the provider without checking it was sent (a KeyError, 500)
+        body = request.get_json(silent=True)
+        if isinstance(body, dict) and "provider" not in body:
+            return self.response_400(message={"provider": [str(_l("required"))]})
+        return super().login()
+
+    login.__doc__ = SecurityApi.login.__doc__
+
+
 class AbonentSecurityManager(SecurityManager):
     user_model = AbonentUser
+    security_api = AbonentSecurityApi
 
     # the views import this module, hence the late imports
     @property

@@ -270,3 +270,11 @@ def test_roles_hand_out_only_what_the_granter_holds(login, app):
     permissions = permissions[: permissions.index("</select>")]
     assert f'value="{foreign}"' not in permissions
     assert f'value="{min(held)}"' in permissions
+
+
+def test_api_login_without_a_provider_is_400(app):
+    response = app.test_client().post(
+        "/api/v1/security/login", json={"username": "csr", "password": PASSWORD}
+    )
+    assert response.status_code == 400
+    assert response.get_json() == {"message": {"provider": ["required"]}}

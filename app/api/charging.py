@@ -6,9 +6,11 @@ from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import protect
 from flask_babel import lazy_gettext as _l
 
+from app.api.base import NUL, nul_field
 from app.security import USAGE
 from app.services import charging
 from app.services.errors import DomainError
+from app.services.scoping import current_region_ids
 
 
 class ChargingApi(BaseApi):
@@ -22,6 +24,9 @@ class ChargingApi(BaseApi):
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             raise DomainError(None, _l("The request body must be a JSON object."))
+        where = nul_field(body)
+        if where is not None:
+            raise DomainError(where, NUL)
         return body
 
     @expose("/authorize", methods=["POST"])
@@ -64,6 +69,7 @@ class ChargingApi(BaseApi):
                 str(body.get("service_id") or ""),
                 str(body.get("usage_type") or ""),
                 str(body.get("destination") or ""),
+                region_ids=current_region_ids(),
             )
         except DomainError as exc:
             return self.response_422(message={exc.field or "_schema": [exc.message]})
@@ -107,7 +113,7 @@ class ChargingApi(BaseApi):
               $ref: '#/components/responses/422'
         """
         try:
-            result = charging.debit(self._body())
+            result = charging.debit(self._body(), region_ids=current_region_ids())
         except DomainError as exc:
             return self.response_422(message={exc.field or "_schema": [exc.message]})
         return self.response(200, charge=str(result.charge), balance=str(result.balance))

@@ -16,6 +16,7 @@ from app.models.usage import UsageRecord
 from app.security import USAGE
 from app.services import usage_import
 from app.services.errors import DomainError
+from app.services.scoping import current_region_ids
 
 
 class UsageApi(ScopedModelRestApi):
@@ -102,7 +103,7 @@ class UsageApi(ScopedModelRestApi):
             return self.response_400(message=str(_l("The request body is not JSON.")))
         records = body.get("records") if isinstance(body, dict) else body
         try:
-            summary, rejects = usage_import.import_records(records)
+            summary, rejects = usage_import.import_records(records, region_ids=current_region_ids())
         except DomainError as exc:
             return self.response_400(message={exc.field or "_schema": [exc.message]})
         return self.response(

@@ -6,6 +6,10 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, DateTime
 from sqlalchemy.types import TypeDecorator
 
+# ids and other Integer columns are 32-bit on PostgreSQL: a larger number in a request
+# names no row, and PostgreSQL would refuse to compare it (a 500, not a 404)
+LARGEST_INTEGER = 2**31 - 1
+
 
 def scaled(value, scale: int = 4) -> int:
     """What ExactDecimal(scale) stores for a value: for bulk writes that bypass the type."""

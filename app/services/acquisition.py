@@ -203,7 +203,7 @@ def _stored_text(name: str):
 def _text(name: str, value) -> str:
     if not isinstance(value, str):
         raise DomainError(name, _l("text is expected"))
-    return value
+    return rules.check_text(name, value)
 
 
 def _sex(value) -> str:
@@ -218,10 +218,9 @@ def _email(value) -> str:
 
 
 def _region(value) -> Region:
-    region = db.session.scalar(select(Region).where(Region.code == _text("region", value)))
-    if region is None:
-        raise DomainError("region", _l("%(code)s is not known", code=value))
-    return rules.check_region_allowed(region, current_region_ids())
+    region_ids = current_region_ids()
+    region = customers.resolve_ref(Region, _text("region", value), region_ids, "region")
+    return rules.check_region_allowed(region, region_ids)
 
 
 def _amount(name: str, value, region: Region | None) -> Decimal:

@@ -36,9 +36,17 @@ class Authorization:
     reason: str | None = None
 
 
-def authorize(number: str, usage_type: str, destination: str, now: datetime | None = None):
+def authorize(
+    number: str,
+    usage_type: str,
+    destination: str,
+    now: datetime | None = None,
+    *,
+    region_ids: list[int] | None,
+):
+    """How many units the line may use now; a line outside the regions is unknown."""
     rules.check_choice("usage_type", usage_type, list(UsageType))
-    service = numbers.holder(rules.required("service_id", number))
+    service = numbers.holder(rules.required("service_id", number), region_ids=region_ids)
     if service is None:
         raise DomainError("service_id", _l("unknown service %(ref)s", ref=repr(number)))
     if service.status != ServiceStatus.ACTIVE:
@@ -97,12 +105,13 @@ class Debit:
     balance: Decimal
 
 
-def debit(fields: dict, now: datetime | None = None) -> Debit:
+def debit(fields: dict, now: datetime | None = None, *, region_ids: list[int] | None) -> Debit:
     """Charge a finished record once: a record id seen before answers with its first
     charge. The account is locked first, so parallel debits of one account are taken one
-    after the other and never take its balance below zero."""
+    after the other and never take its balance below zero. A line outside the regions is
+    unknown."""
     number = str(fields.get("service_id") or "").strip()
-    services = usage_import.service_index([number])
+    services = usage_import.service_index([number], region_ids=region_ids)
     record = usage_import.parse_api_record(fields, services)
     record_id, service_pk = record[0], record[1]
     account_id, mode = db.session.execute(

@@ -38,6 +38,22 @@ def required(field: str, value):
     return value
 
 
+# C0 and C1 control characters: PostgreSQL refuses a NUL in text, and the others garble
+# letters, bills and exports; notes may keep their line breaks and tabs
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+CONTROL_IN_NOTES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def check_text(field: str, value: str | None, multiline: bool = False) -> str | None:
+    """Free text typed by people (a name, an address, a note) has no control characters."""
+    found = value and (CONTROL_IN_NOTES if multiline else CONTROL).search(value)
+    if found:
+        raise DomainError(
+            field, _l("contains a control character (%(char)s)", char=repr(found.group()))
+        )
+    return value
+
+
 def check_length(model, field: str, value: str, column: str | None = None) -> str:
     """Text that fits its column (PostgreSQL refuses longer text, SQLite would keep it)."""
     limit = model.__table__.c[field].type.length
@@ -96,10 +112,21 @@ def check_customer_status(status: str) -> str:
     return check_choice("status", status, list(CustomerStatus))
 
 
+# far above any fee, limit, income or adjustment, and thousands of them still sum within
+# the 64 bits of an ExactDecimal(4) column (9.2 * 10**14)
+AMOUNT_LIMIT = Decimal(10) ** 12
+
+
 def check_amount(field: str, amount, currency: str):
     """An amount in the currency's minor unit at most (credit limits, deposits)."""
     if amount is None:
         return None
+    if amount.is_finite() and abs(amount) >= AMOUNT_LIMIT:
+        raise DomainError(
+            field,
+            _l("%(value)s is too large: an amount is less than %(limit)s", value=amount,
+               limit=format(AMOUNT_LIMIT, "f")),
+        )  # fmt: skip
     if not amount.is_finite() or amount != round(amount, minor_units(currency)):
         raise DomainError(
             field,
@@ -216,7 +243,8 @@ def check_region_allowed(region: Region | None, region_ids: list[int] | None) ->
     if region is None:
         raise DomainError("region", _l("required"))
     if region_ids is not None and region.id not in region_ids:
-        raise DomainError("region", _l("%(code)s is not one of your regions", code=region.code))
+        # as unknown as a region that does not exist: the message names none
+        raise DomainError("region", _l("not found"))
     return region
 
 

@@ -21,6 +21,7 @@ from app.models.crm import (
 )
 from app.models.orders import Order
 from app.models.security import AbonentUser
+from app.models.types import LARGEST_INTEGER
 from app.services import customer_rules as rules
 from app.services.editing import edit_rule
 from app.services.email_address import check_email
@@ -50,6 +51,11 @@ SERVICE_FIELDS = (
     "terminated_on",
 )
 CONTACT_FIELDS = ("customer", "name", "role", "email", "phone", "is_primary")
+# the free text of each record (what check_text checks)
+CUSTOMER_TEXT = (
+    "name", "email", "phone", "street", "city", "postcode", "document_number", "tax_number"
+)  # fmt: skip
+CONTACT_TEXT = ("name", "role", "email", "phone")
 CUSTOMER_FIELDS = (
     "ref",
     "kind",
@@ -70,14 +76,43 @@ CUSTOMER_FIELDS = (
 )
 
 
+def _unknown(field: str, key) -> DomainError:
+    # what the user may not see is as unknown as what does not exist: the message repeats
+    # only what the user sent, never what was found
+    return DomainError(field, _l("unknown reference %(ref)s", ref=repr(key)))
+
+
 def resolve_ref(model, ref: str | None, region_ids: list[int] | None, field: str):
-    """The record with this business reference, if the user may see it; None for blank."""
+    """The record with this business reference (a region's code), if the user may see it;
+    None for blank."""
     if not ref:
         return None
-    query = scoped(db.select(model).where(model.ref == ref.strip()), model, region_ids)
-    found = db.session.scalar(query)
+    if "\x00" in ref:  # no reference holds a NUL, and PostgreSQL cannot even compare one
+        raise _unknown(field, ref)
+    column = model.code if model is Region else model.ref
+    found = db.session.scalar(
+        scoped(db.select(model).where(column == ref.strip()), model, region_ids)
+    )
     if found is None:
-        raise DomainError(field, _l("unknown reference %(ref)s", ref=repr(ref)))
+        raise _unknown(field, ref)
+    return found
+
+
+def resolve_key(model, key, region_ids: list[int] | None, field: str):
+    """A related record named in a request body (REST API): by its id, a whole number, or
+    by its reference as text, if the user may see it; None for null or blank. An object,
+    however it describes a record, names none: records are made by their own calls."""
+    if key is None or isinstance(key, str):
+        return resolve_ref(model, key, region_ids, field)
+    if isinstance(key, bool) or not isinstance(key, int):
+        raise DomainError(field, _l("the id or the reference of a record is expected"))
+    found = None
+    if 0 < key <= LARGEST_INTEGER:
+        found = db.session.scalar(
+            scoped(db.select(model).where(model.id == key), model, region_ids)
+        )
+    if found is None:
+        raise _unknown(field, key)
     return found
 
 
@@ -96,11 +131,17 @@ def _check_visible(record, region_ids: list[int] | None, field: str) -> None:
         return
     customer = record if isinstance(record, Customer) else record.customer
     if customer.region_id not in region_ids:
-        raise DomainError(field, _l("unknown reference %(ref)s", ref=repr(record.ref)))
+        raise _unknown(field, record.id)
+
+
+def _check_texts(record, fields) -> None:
+    for field in fields:
+        rules.check_text(field, getattr(record, field))
 
 
 @edit_rule
 def prepare_customer(customer: Customer, parent_ref: str | None, region_ids) -> None:
+    _check_texts(customer, CUSTOMER_TEXT)
     region = rules.check_region_allowed(customer.region, region_ids)
     rules.check_region_change(customer, region)
     rules.check_ref("ref", customer.ref)
@@ -161,6 +202,7 @@ def prepare_contact(contact: Contact, customer_ref, region_ids) -> None:
         contact.customer = resolve_ref(Customer, customer_ref, region_ids, "customer")
     rules.required("customer", contact.customer)
     region = rules.check_region_allowed(contact.customer.region, region_ids)
+    _check_texts(contact, CONTACT_TEXT)
     contact.phone = rules.check_phone(contact.phone, region.country)
     contact.email = check_email(contact.email)
 

@@ -341,7 +341,7 @@ def mark_overdue_today() -> int:
 
 
 def _reason(reason: str | None) -> str:
-    reason = rules.required("reason", (reason or "").strip())
+    reason = rules.check_text("reason", rules.required("reason", (reason or "").strip()), True)
     if len(reason) > REASON_LENGTH:
         raise DomainError("reason", _l("at most %(length)s characters", length=REASON_LENGTH))
     return reason

@@ -19,6 +19,7 @@ from app.services import customer_rules as rules
 from app.services.audit import record_change
 from app.services.editing import edit_rule
 from app.services.errors import DomainError
+from app.services.scoping import scoped
 
 MAX_RANGE = 100_000  # numbers per range; a larger block is entered as several ranges
 CHUNK = 5_000
@@ -85,10 +86,12 @@ def fill_range(number_range: NumberRange) -> int:
     return created
 
 
-def holder(number: str, account_id: int | None = None) -> Service | None:
+def holder(
+    number: str, account_id: int | None = None, region_ids: list[int] | None = None
+) -> Service | None:
     """The line a number belongs to: its open line, else the last one that had it (a number
-    returns to a new line only after its old one ended)."""
-    query = db.select(Service).where(Service.service_id == number)
+    returns to a new line only after its old one ended); of the regions' lines only."""
+    query = scoped(db.select(Service).where(Service.service_id == number), Service, region_ids)
     if account_id is not None:
         query = query.where(Service.account_id == account_id)
     return db.session.scalar(

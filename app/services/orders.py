@@ -94,7 +94,7 @@ def draft(account: BillingAccount, lines, source: str, note: str | None) -> Orde
         account=account,
         status=OS.DRAFT,
         source=source,
-        note=rules.check_length(Order, "note", note or None),
+        note=rules.check_length(Order, "note", rules.check_text("note", note, True) or None),
         created_by=current_username(),
     )
     db.session.add(order)
@@ -437,9 +437,15 @@ def _open_new_line(order: Order, line: OrderLine) -> None:
     db.session.add(line.service)
 
 
+def _reason(reason: str | None) -> str:
+    return rules.check_length(
+        Order, "reason", rules.check_text("reason", rules.required("reason", reason), True)
+    )
+
+
 def reject(order: Order, reason: str) -> None:
     _require_status(order, OS.SUBMITTED)
-    move(order, OS.REJECTED, rules.check_length(Order, "reason", rules.required("reason", reason)))
+    move(order, OS.REJECTED, _reason(reason))
     db.session.commit()
 
 
@@ -447,7 +453,7 @@ def cancel(order: Order, reason: str) -> None:
     """Withdraw an order not yet carried out, or give up a failed one: lines the network
     has not confirmed are dropped, new lines never activated end with their number
     released. Lines already carried out stay as they are."""
-    reason = rules.check_length(Order, "reason", rules.required("reason", reason))
+    reason = _reason(reason)
     try:
         move(order, OS.CANCELLED, reason)
         for line in order.lines:

@@ -44,6 +44,7 @@ from app.services import usage_store
 from app.services.bulk import analyze
 from app.services.csv_import import ImportSummary, cannot_read, not_utf8, scan_file
 from app.services.errors import DomainError, ImportFileError
+from app.services.scoping import scoped
 from app.services.usage_store import Progress, Record
 
 COLUMNS = ("record_id", "service_id", "usage_type", "started_at", "destination", "quantity")
@@ -128,13 +129,16 @@ Line = tuple[int, int, int, ZoneInfo, tuple[Window, ...]]
 NEVER = 2**63 - 1
 
 
-def service_index(numbers: Iterable[str] | None = None) -> dict[str, Line]:
+def service_index(
+    numbers: Iterable[str] | None = None, region_ids: list[int] | None = None
+) -> dict[str, Line]:
     """number → its Line, in one query.
 
     A number may be on a terminated line and on a newer open one: like numbers.holder(), the
     open line is preferred, else the newest; a record outside the preferred line's life
     goes to the number's line whose life holds it. `numbers` limits the query to those
-    numbers.
+    numbers, `region_ids` to the lines of those regions (a line elsewhere is an unknown
+    service).
     """
     query = (
         select(
@@ -149,7 +153,10 @@ def service_index(numbers: Iterable[str] | None = None) -> dict[str, Line]:
         .join(Region, Customer.region_id == Region.id)
     )
     if numbers is not None:
-        query = query.where(Service.service_id.in_(sorted(set(numbers))))
+        # no line's number holds a NUL, and PostgreSQL cannot even compare one
+        wanted = {number for number in numbers if "\x00" not in number}
+        query = query.where(Service.service_id.in_(sorted(wanted)))
+    query = scoped(query, Service, region_ids)
     # the preferred line comes last
     query = query.order_by(Service.status != ServiceStatus.TERMINATED, Service.id)
     zones: dict[str, ZoneInfo] = {}
@@ -496,18 +503,24 @@ def _api_raw(record) -> str:
 
 
 @_translating
-def import_records(records: list, filename: str = "api") -> tuple[ImportSummary, list[dict]]:
+def import_records(
+    records: list, filename: str = "api", *, region_ids: list[int] | None
+) -> tuple[ImportSummary, list[dict]]:
     """A batch of usage records from the REST API, checked and stored like a file's rows
-    (the same parser, idempotent by record_id). Returns the summary and the rejects as
-    [{index, reason}] (index from 0; stored as the reject's line)."""
+    (the same parser, idempotent by record_id), for lines of the regions only. Returns the
+    summary and the rejects as [{index, reason}] (index from 0; stored as the reject's
+    line)."""
     if not isinstance(records, list):
         raise DomainError("records", _l("a list of records is expected"))
     if len(records) > MAX_API_RECORDS:
         raise DomainError("records", _l("at most %(n)s records per call", n=MAX_API_RECORDS))
     services = service_index(
-        str(record["service_id"]).strip()
-        for record in records
-        if isinstance(record, dict) and isinstance(record.get("service_id"), str | int)
+        (
+            str(record["service_id"]).strip()
+            for record in records
+            if isinstance(record, dict) and isinstance(record.get("service_id"), str | int)
+        ),
+        region_ids=region_ids,
     )
 
     def parse(record) -> Record:

@@ -58,3 +58,16 @@ def test_malformed_input_gets_a_message_per_field_and_stores_nothing(app, api):
 def test_only_staff_with_the_permission_and_a_jwt(app, api, client):
     assert client.post(URL, json=individual()).status_code == 401
     assert api("technician", "POST", URL, json=individual()).status_code == 403
+
+
+def test_another_regions_code_is_as_unknown_as_a_missing_one(api):
+    for code in ("KR-SEL", "XX-NOPE"):
+        answer = api("csr", "POST", URL, json=individual(region=code))
+        assert answer.status_code == 422
+        assert answer.json["message"] == {"region": [f"unknown reference {code!r}"]}
+
+
+def test_an_absurd_income_is_422_naming_the_field(api):
+    answer = api("csr", "POST", URL, json=individual(monthly_income="1e20", existing_debt=1e300))
+    assert answer.status_code == 422, answer.json
+    assert set(answer.json["message"]) == {"monthly_income", "existing_debt"}

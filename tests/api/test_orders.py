@@ -128,6 +128,21 @@ def test_a_bad_order_gets_422_naming_the_field(app, account, api, body, field):
     assert list(response.get_json()["message"]) == [field]
 
 
+def test_a_control_character_in_a_note_or_a_reason_gets_422(app, account, api):
+    """Free text on orders keeps its line breaks, never a NUL (PostgreSQL refuses it)."""
+    response = api("csr", "POST", "/api/v1/order/", json={**NEW_LINE, "note": "web\x07shop"})
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["message"] == {
+        "note": ["note: contains a control character ('\\x07')"]
+    }
+    response = api("csr", "POST", "/api/v1/order/", json={**NEW_LINE, "note": "web\nshop"})
+    assert response.status_code == 201, response.get_json()
+    order_id = response.get_json()["id"]
+    response = api("csr", "POST", f"/api/v1/order/{order_id}/cancel", json={"reason": "\x1b"})
+    assert response.status_code == 422, response.get_json()
+    assert list(response.get_json()["message"]) == ["reason"]
+
+
 def test_a_body_that_is_not_a_json_object_gets_400(app, account, api):
     for data in ("{not json", "[1, 2]"):
         response = api("csr", "POST", "/api/v1/order/", data=data, content_type="application/json")

@@ -43,7 +43,7 @@ def test_a_batch_is_stored_with_its_rejects(app, api, tmp_path):
         _record("a7", usage_type=["voice"]),
         _record("a8", destination="\ud800"),
     ]
-    response = api("technician", "POST", URL, json=body)
+    response = api("supervisor", "POST", URL, json=body)
     assert response.status_code == 200, response.get_json()
     assert response.get_json() == {
         "read": 10,
@@ -65,13 +65,35 @@ def test_a_batch_is_stored_with_its_rejects(app, api, tmp_path):
         assert sorted(stored) == ["a1", "a2"]
         assert stored["a1"].quantity == 60
         batch = db.session.scalar(db.select(ImportBatch).where(ImportBatch.kind == "cdrs"))
-        assert (batch.filename, batch.username) == ("api", "technician")
+        assert (batch.filename, batch.username) == ("api", "supervisor")
         assert (batch.read, batch.accepted, batch.rejected, batch.duplicates) == (10, 2, 7, 1)
         rejects = db.session.scalars(
             db.select(ImportReject).where(ImportReject.batch_id == batch.id)
         ).all()
         assert [r.line for r in rejects] == [2, 3, 4, 5, 7, 8, 9]
         assert json.loads(rejects[0].raw)["record_id"] == "a3"
+
+
+def test_a_line_of_another_region_is_an_unknown_service(app, api, tmp_path):
+    """Writes follow the scope of reads: the Moscow technician stores Moscow's usage only,
+    and another region's line is refused exactly as a number nobody has."""
+    with app.app_context():
+        import_rows(tmp_path)
+    body = [
+        _record("r1", service_id=RU),
+        _record("r2", service_id=IT),
+        _record("r3", service_id=int(KR)),
+        _record("r4", service_id="79990000000"),
+    ]
+    response = api("technician", "POST", URL, json=body)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["rejects"] == [
+        {"index": 1, "reason": f"service_id: unknown service '{IT}'"},
+        {"index": 2, "reason": f"service_id: unknown service '{KR}'"},
+        {"index": 3, "reason": "service_id: unknown service '79990000000'"},
+    ]
+    with app.app_context():
+        assert sorted(_stored()) == ["r1"]
 
 
 def test_posting_again_counts_duplicates(app, api, tmp_path):

@@ -42,19 +42,21 @@ def _record(record_id, quantity, usage_type="voice", destination="393471234567")
 def test_authorize_gives_the_units_the_allowance_and_balance_pay_for(ctx):
     _prepaid("1.00")
     # 300 s of allowance, then 0.09/60 per second: 1.00 pays 666 s more (0.999)
-    found = charging.authorize("393331234567", "voice", "393471234567", MONDAY_PEAK)
+    found = charging.authorize(
+        "393331234567", "voice", "393471234567", MONDAY_PEAK, region_ids=None
+    )
     assert found.allowed_units == 966
     # France is no bundle rate: 0.20 connect fee, then 0.50 a started minute
-    found = charging.authorize("393331234567", "voice", "33123456789", MONDAY_PEAK)
+    found = charging.authorize("393331234567", "voice", "33123456789", MONDAY_PEAK, region_ids=None)
     assert found.allowed_units == 60  # 0.70; two minutes would cost 1.20
 
 
 def test_debit_charges_a_record_once(ctx):
     account = _prepaid("1.00")
-    first = charging.debit(_record("d1", 400), now=MONDAY_PEAK)
+    first = charging.debit(_record("d1", 400), now=MONDAY_PEAK, region_ids=None)
     # 300 s covered; 100 s at 0.09/60 = 0.15
     assert (first.charge, first.balance) == (Decimal("0.1500"), Decimal("0.8500"))
-    again = charging.debit(_record("d1", 400), now=MONDAY_PEAK)
+    again = charging.debit(_record("d1", 400), now=MONDAY_PEAK, region_ids=None)
     assert (again.charge, again.balance) == (Decimal("0.1500"), Decimal("0.8500"))
     assert (
         db.session.scalar(
@@ -75,7 +77,9 @@ def test_parallel_debits_never_take_the_balance_below_zero(app, ctx):
         with app.app_context(), acting_as():
             for n in range(6):
                 try:
-                    charging.debit(_record(f"w{worker}-{n}", 1, "sms"), now=MONDAY_PEAK)
+                    charging.debit(
+                        _record(f"w{worker}-{n}", 1, "sms"), now=MONDAY_PEAK, region_ids=None
+                    )
                 except Exception as exc:  # noqa: BLE001 - any error fails the test below
                     errors.append(repr(exc))
             db.session.remove()
@@ -101,7 +105,7 @@ def test_a_postpaid_line_is_not_debited_online(ctx):
     for kind in ("rates", "products", "customers"):
         assert imports.run(kind, SAMPLES / f"{kind}.csv").rejected == 0
     with pytest.raises(DomainError) as refused:
-        charging.debit(_record("pp1", 60), now=MONDAY_PEAK)
+        charging.debit(_record("pp1", 60), now=MONDAY_PEAK, region_ids=None)
     assert refused.value.field == "service_id"
 
 
@@ -127,7 +131,7 @@ def test_a_debit_while_a_run_works_out_its_chunk_is_taken_into_account(
         # the switch's debit lands after the run worked r1 out, before it writes it
         def debit():
             with app.app_context(), acting_as():
-                charging.debit(_record("x1", 250), now=MONDAY_PEAK)
+                charging.debit(_record("x1", 250), now=MONDAY_PEAK, region_ids=None)
                 db.session.remove()
 
         thread = threading.Thread(target=debit)
@@ -153,6 +157,6 @@ def test_a_debit_before_the_lines_activation_is_refused(ctx):
     _prepaid("1.00")
     record = _record("early", 60) | {"started_at": "2026-01-19T23:59:59+01:00"}
     with pytest.raises(DomainError) as refused:
-        charging.debit(record, now=MONDAY_PEAK)
+        charging.debit(record, now=MONDAY_PEAK, region_ids=None)
     assert refused.value.message == "started_at: line not active at that time"
     assert db.session.scalar(db.select(db.func.count(UsageRecord.id))) == 0

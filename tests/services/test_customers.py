@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from app.extensions import db
-from app.models.crm import BillingAccount, Customer, Region
+from app.models.crm import BillingAccount, Contact, Customer, Region
 from app.services import billing, customer_import, customers
 from app.services.errors import DomainError
 from tests.conftest import SAMPLES
@@ -22,7 +22,7 @@ def test_form_rules_check_parent_and_region_scope(ctx):
     db.session.flush()
     with pytest.raises(DomainError, match="parent_ref: P is not a company"):
         customers.prepare_customer(company, "P", None)
-    with pytest.raises(DomainError, match="region: IT-C is not one of your regions"):
+    with pytest.raises(DomainError, match="^region: not found$"):
         customers.prepare_customer(person, None, [])
     with pytest.raises(DomainError, match="phone"):
         person.phone = "12"
@@ -111,3 +111,20 @@ def test_an_account_once_billed_keeps_its_bill_day(ctx, tmp_path):
     summary = customer_import.import_customers(path)
     assert summary.rejected == 1
     assert db.session.get(BillingAccount, account.id).bill_day == 5
+
+
+def test_free_text_has_no_control_characters_on_forms_too(ctx):
+    region = db.session.scalar(db.select(Region).where(Region.code == "IT-C"))
+    person = Customer(ref="P", kind="individual", name="Pia\x00", region=region)
+    with pytest.raises(DomainError, match=r"^name: contains a control character \('\\x00'\)$"):
+        customers.prepare_customer(person, None, None)
+    person.name, person.street = "Pia", "Via Roma\t1"
+    with pytest.raises(DomainError, match="^street: contains a control character"):
+        customers.prepare_customer(person, None, None)
+    person.street = "Via Roma 1"
+    customers.prepare_customer(person, None, None)
+    db.session.add(person)
+    db.session.flush()
+    contact = Contact(customer=person, name="Ugo", role="boss\x1b")
+    with pytest.raises(DomainError, match="^role: contains a control character"):
+        customers.prepare_contact(contact, None, None)

@@ -509,7 +509,7 @@ def test_an_api_record_outside_the_lines_life_is_rejected(sample_line):
             ("a2", "2026-01-21T12:00:00+01:00"),
         )
     ]
-    summary, rejects = usage_import.import_records(records)
+    summary, rejects = usage_import.import_records(records, region_ids=None)
     assert summary.line() == "read 2, accepted 1, rejected 1, duplicates 0"
     assert rejects == [{"index": 0, "reason": NOT_ACTIVE}]
 
