@@ -11,11 +11,12 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_
 
 from app.models.security import AbonentUser
 from app.services.actor import current_user_obj
 from app.services.scoping import current_region_ids, scoped
-from app.services.users import is_admin, manageable_condition
+from app.services.users import is_admin, manageable_condition, roles_of
 
 READ, WRITE = "can_read", "can_write"
 
@@ -162,7 +163,17 @@ class RegionScope(BaseFilter):
 
 
 def _held_permission_ids(user) -> list[int]:
-    return [pv.id for role in user.roles for pv in role.permissions]
+    return [pv.id for role in roles_of(user) for pv in role.permissions]
+
+
+def _ungrantable_role(role_model, user):
+    """SQL condition: a role the user may not hand out, the user not being an Admin."""
+    permission = role_model.permissions.property.mapper.class_
+    held = _held_permission_ids(user) if user is not None else []
+    return or_(
+        role_model.name == current_app.config["AUTH_ROLE_ADMIN"],
+        role_model.permissions.any(permission.id.not_in(held)),
+    )
 
 
 class GrantableRoles(BaseFilter):
@@ -176,12 +187,22 @@ class GrantableRoles(BaseFilter):
         user = current_user_obj()
         if is_admin(user):
             return query
-        permission = self.model.permissions.property.mapper.class_
-        held = _held_permission_ids(user) if user is not None else []
-        return query.filter(
-            self.model.name != current_app.config["AUTH_ROLE_ADMIN"],
-            ~self.model.permissions.any(permission.id.not_in(held)),
-        )
+        return query.filter(~_ungrantable_role(self.model, user))
+
+
+class GrantableGroups(BaseFilter):
+    """Groups a user may put users into or edit: those whose roles are all grantable, as a
+    group's members hold its roles."""
+
+    name = "grantable groups"
+    arg_name = "grantable_groups"
+
+    def apply(self, query, value):
+        user = current_user_obj()
+        if is_admin(user):
+            return query
+        role = self.model.roles.property.mapper.class_
+        return query.filter(~self.model.roles.any(_ungrantable_role(role, user)))
 
 
 class GrantablePermissions(BaseFilter):
@@ -209,7 +230,7 @@ class ManageableUsers(BaseFilter):
 
 def is_staff(user) -> bool:
     """Whether the user works in the admin screens (customers use the portal)."""
-    return any(role.name in STAFF_ROLES for role in user.roles)
+    return any(role.name in STAFF_ROLES for role in roles_of(user))
 
 
 def password_policy(password: str) -> None:
@@ -235,6 +256,36 @@ class AbonentSecurityManager(SecurityManager):
         from app.views.users import AbonentRoleModelView
 
         return AbonentRoleModelView
+
+    @property
+    def groupmodelview(self):
+        from app.views.users import AbonentGroupModelView
+
+        return AbonentGroupModelView
+
+    @property
+    def permissionmodelview(self):
+        from app.views.users import AbonentPermissionModelView
+
+        return AbonentPermissionModelView
+
+    @property
+    def viewmenumodelview(self):
+        from app.views.users import AbonentViewMenuModelView
+
+        return AbonentViewMenuModelView
+
+    @property
+    def permissionviewmodelview(self):
+        from app.views.users import AbonentPermissionViewModelView
+
+        return AbonentPermissionViewModelView
+
+    @property
+    def userstatschartview(self):
+        from app.views.users import AbonentUserStatsChartView
+
+        return AbonentUserStatsChartView
 
     @property
     def resetpasswordview(self):

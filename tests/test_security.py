@@ -1,5 +1,7 @@
 """Roles, permissions and the security baseline (issue: roles, CSRF, JWT, cookies, headers)."""
 
+import re
+
 import pytest
 
 from app.extensions import appbuilder, db
@@ -267,3 +269,155 @@ def test_roles_hand_out_only_what_the_granter_holds(login, app):
     permissions = permissions[: permissions.index("</select>")]
     assert f'value="{foreign}"' not in permissions
     assert f'value="{min(held)}"' in permissions
+
+
+def _urls_of_every_get_route(app):
+    """One URL per GET route, its arguments filled with an id or a word."""
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in ("static", "appbuilder.static"):
+            continue
+        if "logout" in rule.rule:
+            continue
+        url = rule.rule
+        for name, converter in rule._converters.items():
+            value = "1" if type(converter).__name__ == "IntegerConverter" else "x"
+            url = re.sub(rf"<[^>]*\b{name}>", value, url)
+        yield url
+
+
+@pytest.mark.parametrize("username", ["csr", "technician", "supervisor", "admin"])
+def test_no_screen_answers_a_server_error(app, login, username, tmp_path):
+    from app.services.actor import acting_as
+    from tests.helpers import import_rows
+
+    with app.app_context(), acting_as():
+        import_rows(tmp_path)
+    staff = login(username)
+    crashed = []
+    for url in _urls_of_every_get_route(app):
+        try:
+            status = staff.get(url).status_code
+        except Exception as exc:  # the test client re-raises what would be a 500
+            crashed.append((url, repr(exc)[:80]))
+        else:
+            if status >= 500:
+                crashed.append((url, status))
+    assert crashed == []
+
+
+def test_the_upload_download_route_is_gone(login):
+    supervisor = login("supervisor")
+    for url in ("/customerview/download/x", "/users/download/x", "/roles/download/x"):
+        assert supervisor.get(url).status_code == 404
+
+
+def test_a_supervisor_copies_only_roles_they_may_grant(login, app):
+    from flask_appbuilder.security.sqla.models import Role
+
+    with app.app_context():
+        admin_role = appbuilder.sm.find_role("Admin").id
+        supervisor_role = appbuilder.sm.find_role("Supervisor").id
+    supervisor = login("supervisor")
+
+    def copy(role_id):
+        return supervisor.client.post(
+            "/roles/action_post",
+            data={
+                "action": "copyrole",
+                "rowid": str(role_id),
+                "csrf_token": supervisor.csrf("/roles/list/"),
+            },
+        )
+
+    assert copy(admin_role).status_code == 404
+    assert copy(supervisor_role).status_code == 302
+    with app.app_context():
+        names = set(db.session.scalars(db.select(Role.name)))
+        assert "Supervisor copy" in names and "Admin copy" not in names
+        db.session.execute(db.delete(Role).where(Role.name == "Supervisor copy"))
+        db.session.commit()
+
+
+def test_an_unknown_action_is_not_found(login):
+    supervisor = login("supervisor")
+    answer = supervisor.client.post(
+        "/customerview/action_post",
+        data={"action": "nothing", "rowid": "1", "csrf_token": supervisor.csrf("/roles/list/")},
+    )
+    assert answer.status_code == 404
+
+
+@pytest.fixture
+def make_group(app):
+    """make_group(name, role_names) -> the id of a new group; all groups go afterwards."""
+    from flask_appbuilder.security.sqla.models import Group
+
+    def make(name: str, role_names: list[str]) -> int:
+        with app.app_context():
+            group = Group(name=name, label=name)
+            group.roles = [appbuilder.sm.find_role(r) for r in role_names]
+            db.session.add(group)
+            db.session.commit()
+            return group.id
+
+    yield make
+    with app.app_context():
+        for group in db.session.scalars(db.select(Group)):
+            group.users, group.roles = [], []
+            db.session.delete(group)
+        db.session.commit()
+
+
+def _user_form(username: str, role_id: int, group_id: int) -> dict:
+    return {
+        "first_name": username,
+        "last_name": "Test",
+        "username": username,
+        "email": f"{username}@test.example",
+        "active": "y",
+        "roles": str(role_id),
+        "groups": str(group_id),
+    }
+
+
+def test_a_user_is_put_into_a_group_and_holds_its_roles(login, app, make_group):
+    team = make_group("Moscow desk", ["Billing"])
+    with app.app_context():
+        technician = appbuilder.sm.find_user(username="technician").id
+        role = appbuilder.sm.find_role("Technician").id
+    supervisor = login("supervisor")
+    answer = supervisor.submit(f"/users/edit/{technician}", _user_form("technician", role, team))
+    assert answer.status_code == 302
+    with app.app_context():
+        user = appbuilder.sm.find_user(username="technician")
+        assert [g.name for g in user.groups] == ["Moscow desk"]
+
+
+def test_a_supervisor_cannot_join_a_group_holding_the_admin_role(login, app, make_group):
+    admins = make_group("Operators", ["Admin"])
+    with app.app_context():
+        me = appbuilder.sm.find_user(username="supervisor").id
+        role = appbuilder.sm.find_role("Supervisor").id
+    supervisor = login("supervisor")
+    form = supervisor.get(f"/users/edit/{me}").get_data(as_text=True)
+    groups = form[form.index('id="groups"') :]
+    assert f'value="{admins}"' not in groups[: groups.index("</select>")]
+    supervisor.submit(f"/users/edit/{me}", _user_form("supervisor", role, admins))
+    with app.app_context():
+        assert appbuilder.sm.find_user(username="supervisor").groups == []
+
+
+def test_roles_given_through_a_group_count_like_roles_given_directly(login, app, make_group):
+    from flask_appbuilder.security.sqla.models import Group
+
+    from app.services.scoping import region_ids_for
+    from app.services.users import is_admin
+
+    admins = make_group("Operators", ["Admin"])
+    with app.app_context():
+        user = appbuilder.sm.find_user(username="csr")
+        user.groups = [db.session.get(Group, admins)]
+        db.session.commit()
+        assert is_admin(user) and region_ids_for(user) is None
+        user_id = user.id
+    assert login("supervisor").get(f"/users/edit/{user_id}").status_code == 404

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_appbuilder import Model
-from flask_appbuilder.security.sqla.models import Role, User
+from flask_appbuilder.security.sqla.models import Group, Role, User
 from sqlalchemy import Column, ForeignKey, Integer, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,6 +31,18 @@ class AbonentUser(User):
     regions: Mapped[list[Region]] = relationship(secondary=user_region)
     customer: Mapped[Customer | None] = relationship()
 
+
+def _accept_extended_users(relationship) -> None:
+    """FAB relates a group's members to its own User class; ours extends it, which FAB allows
+    for a role's members but not a group's (adding a user to a group failed at the flush)."""
+    relationship.enable_typechecks = False
+    # FAB's imports have usually configured the mappers already; the flush step keeps a copy
+    processor = getattr(relationship, "_dependency_processor", None)
+    if processor is not None:
+        processor.enable_typechecks = False
+
+
+_accept_extended_users(Group.__mapper__.get_property("users"))
 
 # what a role may do is audited like the records themselves (FAB's own model, so set here)
 Role.__audited__ = True

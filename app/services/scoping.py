@@ -16,13 +16,14 @@ from app.models.numbers import NumberRange, PhoneNumber
 from app.models.orders import Order, OrderLine, ProvisioningTask
 from app.models.usage import UsageRecord
 from app.services.actor import current_user_obj
+from app.services.users import roles_of
 
 ALL_REGION_ROLES = frozenset({"Admin", "Supervisor"})
 
 
 def region_ids_for(user) -> list[int] | None:
     """The region ids a user may see; None means every region."""
-    if any(role.name in ALL_REGION_ROLES for role in user.roles):
+    if any(role.name in ALL_REGION_ROLES for role in roles_of(user)):
         return None
     return [region.id for region in user.regions]
 

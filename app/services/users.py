@@ -57,9 +57,27 @@ def ensure_system_user() -> AbonentUser:
     )
 
 
+def roles_of(user) -> list:
+    """A user's roles: those given to the user and those of the user's groups."""
+    roles = list(user.roles)
+    for group in user.groups:
+        roles.extend(role for role in group.roles if role not in roles)
+    return roles
+
+
 def is_admin(user) -> bool:
     admin = current_app.config["AUTH_ROLE_ADMIN"]
-    return user is not None and any(role.name == admin for role in user.roles)
+    return user is not None and any(role.name == admin for role in roles_of(user))
+
+
+def _holds_role(name: str):
+    """SQL condition: the user holds the role, given directly or through a group."""
+    role = AbonentUser.roles.property.mapper.class_
+    group = AbonentUser.groups.property.mapper.class_
+    return db.or_(
+        AbonentUser.roles.any(role.name == name),
+        AbonentUser.groups.any(group.roles.any(role.name == name)),
+    )
 
 
 def manageable_condition(actor):
@@ -68,9 +86,7 @@ def manageable_condition(actor):
     condition = AbonentUser.username != SYSTEM_USERNAME
     if is_admin(actor):
         return condition
-    admin = current_app.config["AUTH_ROLE_ADMIN"]
-    role = AbonentUser.roles.property.mapper.class_
-    return db.and_(condition, ~AbonentUser.roles.any(role.name == admin))
+    return db.and_(condition, ~_holds_role(current_app.config["AUTH_ROLE_ADMIN"]))
 
 
 def is_manageable(user_id: int | None, actor) -> bool:
