@@ -40,9 +40,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = password_policy
 
     from app import models  # noqa: F401  (complete metadata for Alembic and FAB)
-    from app.services import audit, invoices
+    from app.services import audit, invoices, sessions
 
     audit.install()
+    sessions.install()
     invoices.install_guard()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.config["BASE_DIR"] / "migrations"))

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_
 
 from app.models.security import AbonentUser
+from app.services import sessions
 from app.services.actor import current_user_obj
 from app.services.scoping import current_region_ids, scoped
 from app.services.users import is_admin, manageable_condition, roles_of
@@ -288,6 +289,12 @@ class AbonentSecurityManager(SecurityManager):
         return AbonentUserStatsChartView
 
     @property
+    def resetmypasswordview(self):
+        from app.views.users import AbonentResetMyPasswordView
+
+        return AbonentResetMyPasswordView
+
+    @property
     def resetpasswordview(self):
         from app.views.users import AbonentResetPasswordView
 
@@ -299,6 +306,25 @@ class AbonentSecurityManager(SecurityManager):
         if self.is_auth_limited:
             api = next(v for v in self.appbuilder.baseviews if isinstance(v, SecurityApi))
             self.limiter.limit(self.auth_rate_limit, methods=["POST"])(api.blueprint)
+
+    def create_jwt_manager(self, app):
+        manager = super().create_jwt_manager(app)
+        manager.additional_claims_loader(lambda identity: {"stamp": sessions.stamp_of(identity)})
+        return manager
+
+    def load_user(self, pk):
+        """The user of a session cookie, while the session is valid (app/services/sessions.py)."""
+        return sessions.from_session_id(pk)
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        user = sessions.valid_user(jwt_data["sub"], jwt_data.get("stamp"))
+        if user is not None:
+            g.user = user  # as FAB's: no before_request sets it for a token
+        return user
+
+    def on_user_logout(self, user) -> None:
+        # a copy of the session cookie kept from before must not sign in again
+        sessions.end_all(user)
 
     def _has_view_access(self, user, permission_name: str, view_name: str) -> bool:
         """Answer from the user's permissions, loaded once per request.

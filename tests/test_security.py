@@ -421,3 +421,77 @@ def test_roles_given_through_a_group_count_like_roles_given_directly(login, app,
         assert is_admin(user) and region_ids_for(user) is None
         user_id = user.id
     assert login("supervisor").get(f"/users/edit/{user_id}").status_code == 404
+
+
+def _tokens(client, username: str) -> dict:
+    response = client.post(
+        "/api/v1/security/login",
+        json={"username": username, "password": PASSWORD, "provider": "db", "refresh": True},
+    )
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def _refresh(client, tokens: dict):
+    headers = {"Authorization": f"Bearer {tokens['refresh_token']}"}
+    return client.post("/api/v1/security/refresh", headers=headers)
+
+
+def test_a_password_reset_ends_the_refresh_and_access_tokens(app, client, login):
+    tokens = _tokens(client, "technician")
+    assert _refresh(client, tokens).status_code == 200
+    with app.app_context():
+        target = appbuilder.sm.find_user(username="technician").id
+    supervisor = login("supervisor")
+    supervisor.submit(
+        f"/resetpassword/form?pk={target}",
+        {"password": "Nuova-Parola-2026", "conf_password": "Nuova-Parola-2026"},
+    )
+    assert _refresh(client, tokens).status_code == 401
+    access = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert client.get("/api/v1/customer/", headers=access).status_code == 401
+    with app.app_context():
+        appbuilder.sm.reset_password(target, PASSWORD)
+    assert _refresh(client, _tokens(client, "technician")).status_code == 200
+
+
+def test_deactivating_a_user_ends_their_tokens_and_sessions(app, client, login):
+    tokens = _tokens(client, "technician")
+    technician = login("technician")
+    with app.app_context():
+        appbuilder.sm.find_user(username="technician").active = False
+        db.session.commit()
+    try:
+        assert _refresh(client, tokens).status_code == 401
+        assert technician.get("/customerview/list/").status_code == 302  # to the sign-in page
+    finally:
+        with app.app_context():
+            appbuilder.sm.find_user(username="technician").active = True
+            db.session.commit()
+    assert _refresh(client, tokens).status_code == 401  # active again, the old token stays dead
+
+
+def test_a_session_cookie_replayed_after_logout_signs_nobody_in(app, login):
+    csr = login("csr")
+    assert csr.get("/customerview/list/").status_code == 200
+    kept = csr.client.get_cookie("session").value
+    csr.get("/logout/")
+    replay = app.test_client()
+    replay.set_cookie("session", kept)
+    response = replay.get("/customerview/list/")
+    assert response.status_code == 302 and "/login/" in response.headers["Location"]
+
+
+def test_changing_ones_password_keeps_this_session_and_ends_the_others(app, login):
+    here, elsewhere = login("billing"), login("billing")
+    answer = here.submit(
+        "/resetmypassword/form",
+        {"password": "Nuova-Parola-2026", "conf_password": "Nuova-Parola-2026"},
+    )
+    assert answer.status_code == 302
+    try:
+        assert here.get("/invoiceview/list/").status_code == 200
+        assert elsewhere.get("/invoiceview/list/").status_code == 302
+    finally:
+        with app.app_context():
+            appbuilder.sm.reset_password(appbuilder.sm.find_user(username="billing").id, PASSWORD)

@@ -1,10 +1,11 @@
 """The user screens, with each staff user's regions and a portal user's customer."""
 
-from flask import abort, request
+from flask import abort, g, request
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.views import (
     PermissionModelView,
     PermissionViewModelView,
+    ResetMyPasswordView,
     ResetPasswordView,
     RoleModelView,
     UserDBModelView,
@@ -13,6 +14,7 @@ from flask_appbuilder.security.views import (
     ViewMenuModelView,
 )
 from flask_babel import lazy_gettext as _l
+from flask_login import login_user
 
 from app.security import GrantableGroups, GrantablePermissions, GrantableRoles, ManageableUsers
 from app.services import users
@@ -109,6 +111,16 @@ class AbonentUserStatsChartView(UserStatsChartView):
         if str(group_by) not in {str(n) for n in range(len(self.definitions))}:
             abort(404)
         return super().chart(group_by)
+
+
+class AbonentResetMyPasswordView(ResetMyPasswordView):
+    """A new password ends every session of the user: this one goes on with the new stamp."""
+
+    class_permission_name = "ResetMyPasswordView"
+
+    def form_post(self, form):
+        super().form_post(form)
+        login_user(self.appbuilder.sm.get_user_by_id(g.user.id))
 
 
 class AbonentResetPasswordView(ResetPasswordView):
