@@ -10,11 +10,10 @@ from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_
 
 from app.models.security import AbonentUser
-from app.services import sessions
+from app.services import passwords, sessions
 from app.services.actor import current_user_obj
 from app.services.scoping import current_region_ids, scoped
 from app.services.users import is_admin, manageable_condition, roles_of
@@ -235,11 +234,11 @@ def is_staff(user) -> bool:
 
 
 def password_policy(password: str) -> None:
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if len(password or "") < minimum:
-        raise PasswordComplexityValidationError(
-            _l("The password must have at least %(n)d characters.", n=minimum)
-        )
+    """FAB's password validator (user forms, password resets): the rules of
+    app/services/passwords.py."""
+    reason = passwords.problem(password)
+    if reason is not None:
+        raise PasswordComplexityValidationError(reason)
 
 
 class AbonentSecurityManager(SecurityManager):

@@ -495,3 +495,30 @@ def test_changing_ones_password_keeps_this_session_and_ends_the_others(app, logi
     finally:
         with app.app_context():
             appbuilder.sm.reset_password(appbuilder.sm.find_user(username="billing").id, PASSWORD)
+
+
+def test_a_password_of_one_repeated_character_is_refused(login, app):
+    with app.app_context():
+        target = appbuilder.sm.find_user(username="csr").id
+    answer = login("supervisor").submit(
+        f"/resetpassword/form?pk={target}",
+        {"password": "aaaaaaaaaaaa", "conf_password": "aaaaaaaaaaaa"},
+    )
+    assert "at least 6 different characters" in answer.get_data(as_text=True)
+    with app.app_context():
+        assert appbuilder.sm.auth_user_db("csr", "aaaaaaaaaaaa") is None
+
+
+def test_users_made_by_the_cli_follow_the_same_policy(ctx):
+    from app.services.errors import DomainError
+    from app.services.users import ensure_user
+
+    with pytest.raises(DomainError, match="password: The password is too easy to guess"):
+        ensure_user(
+            "weak",
+            ["CSR"],
+            "Password2026",
+            first_name="W",
+            last_name="K",
+            email="weak@test.example",
+        )

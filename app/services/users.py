@@ -7,6 +7,7 @@ from flask import current_app
 from app.extensions import appbuilder, db
 from app.models.crm import Customer, Region
 from app.models.security import AbonentUser
+from app.services import passwords
 from app.services.actor import SYSTEM_USERNAME
 from app.services.errors import DomainError
 
@@ -28,9 +29,9 @@ def ensure_user(
     user = sm.find_user(username=username)
     if user is not None:
         return user
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if len(password) < minimum:
-        raise DomainError("password", f"at least {minimum} characters are needed")
+    reason = passwords.problem(password)
+    if reason is not None:
+        raise DomainError("password", reason)
     roles = [sm.find_role(name) for name in role_names]
     if None in roles:
         raise DomainError("roles", f"unknown role in {role_names}; run `flask setup` first")
