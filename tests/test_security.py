@@ -522,3 +522,56 @@ def test_users_made_by_the_cli_follow_the_same_policy(ctx):
             last_name="K",
             email="weak@test.example",
         )
+
+
+FORM_ROUTES = (("search_form", "list"), ("add_form", "add"), ("edit_form", "edit"))
+
+
+def _reachable_forms(app):
+    """(view, form name, form) for every search, add and edit form a route shows."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    for view in appbuilder.baseviews:
+        for form_name, route in FORM_ROUTES:
+            form = getattr(view, form_name, None)
+            if form is not None and f"{type(view).__name__}.{route}" in endpoints:
+                yield view, form_name, form
+
+
+def test_no_form_offers_a_region_scoped_table_as_a_drop_down(app):
+    """Such a drop-down lists rows of every region, and grows with the business."""
+    from flask_appbuilder.fields import QuerySelectField, QuerySelectMultipleField
+
+    from app.models.crm import Region
+    from app.services.scoping import scope_condition
+
+    offending = []
+    with app.test_request_context():
+        for view, form_name, form in _reachable_forms(app):
+            for name in dir(form):
+                field = getattr(form, name, None)
+                if getattr(field, "field_class", None) not in (
+                    QuerySelectField,
+                    QuerySelectMultipleField,
+                ):
+                    continue
+                model = view.datamodel.get_related_model(name)
+                try:
+                    scope_condition(model, [0])
+                except TypeError:
+                    continue  # not a table of any region
+                if model is not Region:
+                    offending.append((type(view).__name__, form_name, name))
+    assert offending == []
+
+
+def test_read_only_screens_have_no_write_routes(app):
+    """History, the audit trail and imports are appended to by the services only."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    writable = [
+        f"{type(view).__name__}.{route}"
+        for view in appbuilder.baseviews
+        if getattr(view, "base_permissions", None) == ["can_read"]
+        for route in ("add", "edit", "delete")
+        if f"{type(view).__name__}.{route}" in endpoints
+    ]
+    assert writable == []

@@ -11,7 +11,15 @@ from app.extensions import db
 from app.models.acquisition import Application
 from app.models.billing import BillRunError, CreditNote, Invoice
 from app.models.communications import Communication, PrintBatch
-from app.models.crm import BillingAccount, Contact, Customer, Region, Service
+from app.models.crm import (
+    BillingAccount,
+    Contact,
+    Customer,
+    Region,
+    Service,
+    ServiceProductChange,
+    ServiceStatusChange,
+)
 from app.models.numbers import NumberRange, PhoneNumber
 from app.models.orders import Order, OrderLine, ProvisioningTask
 from app.models.usage import UsageRecord
@@ -69,7 +77,7 @@ def scope_condition(model, region_ids: list[int] | None):
     if model is CreditNote:
         invoices = select(Invoice.id).where(Invoice.account_id.in_(accounts))
         return CreditNote.invoice_id.in_(invoices)
-    if model in (ProvisioningTask, UsageRecord):
+    if model in (ProvisioningTask, UsageRecord, ServiceStatusChange, ServiceProductChange):
         services = select(Service.id).where(Service.account_id.in_(accounts))
         return model.service_id.in_(services)
     if model is OrderLine:

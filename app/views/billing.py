@@ -293,6 +293,8 @@ class BillRunErrorView(ScopedModelView):
     list_title = show_title = _l("Accounts not billed")
     label_columns = LABELS
     list_columns = ["account.ref", "reason"]
+    # not the accounts as a drop-down: it would hold every account
+    search_columns = ["reason"]
     include_route_methods = {"list"}
 
 
