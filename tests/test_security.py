@@ -575,3 +575,9 @@ def test_read_only_screens_have_no_write_routes(app):
         if f"{type(view).__name__}.{route}" in endpoints
     ]
     assert writable == []
+
+
+def test_the_sign_in_statistics_show_only_users_one_may_manage(login):
+    chart = login("supervisor").get("/userstatschartview/chart/").get_data(as_text=True)
+    assert "technician" in chart
+    assert '"system"' not in chart and '"admin"' not in chart

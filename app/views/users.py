@@ -102,6 +102,7 @@ class AbonentUserStatsChartView(UserStatsChartView):
     """The sign-in counts of the users one may manage; an unknown chart is not found."""
 
     class_permission_name = "UserStatsChartView"
+    route_base = "/userstatschartview"
     base_filters = [["id", ManageableUsers, None]]
 
     @expose("/chart/<group_by>")
