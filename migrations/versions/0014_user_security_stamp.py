@@ -5,6 +5,8 @@ Revises: 0013
 Create Date: 2026-12-05 21:20:00.000000
 
 """
+import secrets
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -17,11 +19,19 @@ depends_on = None
 
 
 def upgrade():
-    # existing users get an empty stamp: sessions and tokens made before it carry none, so
-    # everyone signs in once more
     with op.batch_alter_table('ab_user', schema=None) as batch_op:
         batch_op.add_column(
             sa.Column('security_stamp', sa.String(length=32), nullable=False, server_default='')
+        )
+    # each existing user gets a stamp of their own (an empty one never matches): sessions and
+    # tokens made before carry none, so everyone signs in once more
+    connection = op.get_bind()
+    users = sa.table('ab_user', sa.column('id', sa.Integer), sa.column('security_stamp'))
+    for (user_id,) in connection.execute(sa.select(users.c.id)).all():
+        connection.execute(
+            users.update()
+            .where(users.c.id == user_id)
+            .values(security_stamp=secrets.token_hex(16))
         )
 
 
