@@ -239,7 +239,7 @@ def test_supervisor_cannot_take_over_an_admin_account(login, app):
     token = supervisor.csrf(f"/resetpassword/form?pk={csr_user}")
     taken = supervisor.client.post(
         f"/resetpassword/form?pk={admin_user}",
-        data={"password": "x" * 14, "conf_password": "x" * 14, "csrf_token": token},
+        data={"password": PASSWORD + "!", "conf_password": PASSWORD + "!", "csrf_token": token},
     )
     assert taken.status_code == 404
     assert supervisor.get(f"/users/edit/{admin_user}").status_code == 404
@@ -383,14 +383,18 @@ def _user_form(username: str, role_id: int, group_id: int) -> dict:
 def test_a_user_is_put_into_a_group_and_holds_its_roles(login, app, make_group):
     team = make_group("Moscow desk", ["Billing"])
     with app.app_context():
-        technician = appbuilder.sm.find_user(username="technician").id
+        technician = appbuilder.sm.find_user(username="technician")
+        moscow = [region.id for region in technician.regions]
         role = appbuilder.sm.find_role("Technician").id
+        technician = technician.id
     supervisor = login("supervisor")
-    answer = supervisor.submit(f"/users/edit/{technician}", _user_form("technician", role, team))
+    form = {**_user_form("technician", role, team), "regions": moscow}
+    answer = supervisor.submit(f"/users/edit/{technician}", form)
     assert answer.status_code == 302
     with app.app_context():
         user = appbuilder.sm.find_user(username="technician")
         assert [g.name for g in user.groups] == ["Moscow desk"]
+        assert [region.id for region in user.regions] == moscow
 
 
 def test_a_supervisor_cannot_join_a_group_holding_the_admin_role(login, app, make_group):
