@@ -67,7 +67,10 @@ AUTH_ROLE_PUBLIC = "Public"
 AUTH_RATE_LIMITED = True
 RATELIMIT_ENABLED = True  # FAB defaults it off, which would disable AUTH_RATE_LIMITED
 AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
-RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+# Redis, when configured, is where every web worker and host counts sign-in attempts; in
+# memory ("memory://") each worker counts alone, so the limit is per worker
+REDIS_URL = os.environ.get("REDIS_URL", "")
+RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
 FAB_PASSWORD_COMPLEXITY_ENABLED = True
 
 PASSWORD_MIN_LENGTH = 12

@@ -52,10 +52,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = password_policy
 
     from app import models  # noqa: F401  (complete metadata for Alembic and FAB)
-    from app.services import audit, invoices
+    from app.services import audit, invoices, sessions
     from app.views import sorting
 
     audit.install()
+    sessions.install()
     invoices.install_guard()
     sorting.install()
     db.init_app(app)

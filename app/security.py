@@ -12,11 +12,13 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_
 
 from app.models.security import AbonentUser
+from app.services import passwords, sessions
 from app.services.actor import current_user_obj
 from app.services.scoping import current_region_ids, scoped
-from app.services.users import is_admin, manageable_condition
+from app.services.users import is_admin, manageable_condition, roles_of
 
 READ, WRITE = "can_read", "can_write"
 
@@ -167,7 +169,17 @@ class RegionScope(BaseFilter):
 
 
 def _held_permission_ids(user) -> list[int]:
-    return [pv.id for role in user.roles for pv in role.permissions]
+    return [pv.id for role in roles_of(user) for pv in role.permissions]
+
+
+def _ungrantable_role(role_model, user):
+    """SQL condition: a role the user may not hand out, the user not being an Admin."""
+    permission = role_model.permissions.property.mapper.class_
+    held = _held_permission_ids(user) if user is not None else []
+    return or_(
+        role_model.name == current_app.config["AUTH_ROLE_ADMIN"],
+        role_model.permissions.any(permission.id.not_in(held)),
+    )
 
 
 class GrantableRoles(BaseFilter):
@@ -181,12 +193,22 @@ class GrantableRoles(BaseFilter):
         user = current_user_obj()
         if is_admin(user):
             return query
-        permission = self.model.permissions.property.mapper.class_
-        held = _held_permission_ids(user) if user is not None else []
-        return query.filter(
-            self.model.name != current_app.config["AUTH_ROLE_ADMIN"],
-            ~self.model.permissions.any(permission.id.not_in(held)),
-        )
+        return query.filter(~_ungrantable_role(self.model, user))
+
+
+class GrantableGroups(BaseFilter):
+    """Groups a user may put users into or edit: those whose roles are all grantable, as a
+    group's members hold its roles."""
+
+    name = "grantable groups"
+    arg_name = "grantable_groups"
+
+    def apply(self, query, value):
+        user = current_user_obj()
+        if is_admin(user):
+            return query
+        role = self.model.roles.property.mapper.class_
+        return query.filter(~self.model.roles.any(_ungrantable_role(role, user)))
 
 
 class GrantablePermissions(BaseFilter):
@@ -214,15 +236,15 @@ class ManageableUsers(BaseFilter):
 
 def is_staff(user) -> bool:
     """Whether the user works in the admin screens (customers use the portal)."""
-    return any(role.name in STAFF_ROLES for role in user.roles)
+    return any(role.name in STAFF_ROLES for role in roles_of(user))
 
 
 def password_policy(password: str) -> None:
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if len(password or "") < minimum:
-        raise PasswordComplexityValidationError(
-            _l("The password must have at least %(n)d characters.", n=minimum)
-        )
+    """FAB's password validator (user forms, password resets): the rules of
+    app/services/passwords.py."""
+    reason = passwords.problem(password)
+    if reason is not None:
+        raise PasswordComplexityValidationError(reason)
 
 
 class AbonentSecurityApi(SecurityApi):
@@ -256,6 +278,42 @@ class AbonentSecurityManager(SecurityManager):
         return AbonentRoleModelView
 
     @property
+    def groupmodelview(self):
+        from app.views.users import AbonentGroupModelView
+
+        return AbonentGroupModelView
+
+    @property
+    def permissionmodelview(self):
+        from app.views.users import AbonentPermissionModelView
+
+        return AbonentPermissionModelView
+
+    @property
+    def viewmenumodelview(self):
+        from app.views.users import AbonentViewMenuModelView
+
+        return AbonentViewMenuModelView
+
+    @property
+    def permissionviewmodelview(self):
+        from app.views.users import AbonentPermissionViewModelView
+
+        return AbonentPermissionViewModelView
+
+    @property
+    def userstatschartview(self):
+        from app.views.users import AbonentUserStatsChartView
+
+        return AbonentUserStatsChartView
+
+    @property
+    def resetmypasswordview(self):
+        from app.views.users import AbonentResetMyPasswordView
+
+        return AbonentResetMyPasswordView
+
+    @property
     def resetpasswordview(self):
         from app.views.users import AbonentResetPasswordView
 
@@ -267,6 +325,25 @@ class AbonentSecurityManager(SecurityManager):
         if self.is_auth_limited:
             api = next(v for v in self.appbuilder.baseviews if isinstance(v, SecurityApi))
             self.limiter.limit(self.auth_rate_limit, methods=["POST"])(api.blueprint)
+
+    def create_jwt_manager(self, app):
+        manager = super().create_jwt_manager(app)
+        manager.additional_claims_loader(lambda identity: {"stamp": sessions.stamp_of(identity)})
+        return manager
+
+    def load_user(self, pk):
+        """The user of a session cookie, while the session is valid (app/services/sessions.py)."""
+        return sessions.from_session_id(pk)
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        user = sessions.valid_user(jwt_data["sub"], jwt_data.get("stamp"))
+        if user is not None:
+            g.user = user  # as FAB's: no before_request sets it for a token
+        return user
+
+    def on_user_logout(self, user) -> None:
+        # a copy of the session cookie kept from before must not sign in again
+        sessions.end_all(user)
 
     def _has_view_access(self, user, permission_name: str, view_name: str) -> bool:
         """Answer from the user's permissions, loaded once per request.

@@ -82,3 +82,37 @@ def test_upgrading_a_database_with_data_keeps_it(tmp_path):
                 "IT00000000000",
             )
         ]
+
+
+def test_users_from_before_the_security_stamp_get_one_each(tmp_path):
+    """Sessions end when a user's stamp changes: an empty or shared stamp would not do."""
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "old.db"
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{path}", "HOME": str(tmp_path)}
+
+    def upgrade(revision):
+        done = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "run.py", "db", "upgrade", revision],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+
+    upgrade("0016")
+    with sqlite3.connect(path) as conn:
+        for n in (1, 2):
+            conn.execute(
+                "INSERT INTO ab_user (id, first_name, last_name, username, password, active,"
+                f" email) VALUES ({n}, 'A', 'B', 'user{n}', 'x', 1, 'u{n}@test.example')"
+            )
+    upgrade("0017")
+    with sqlite3.connect(path) as conn:
+        stamps = [s for (s,) in conn.execute("SELECT security_stamp FROM ab_user")]
+    assert len(set(stamps)) == 2 and all(len(stamp) == 32 for stamp in stamps)

@@ -1,5 +1,7 @@
 """Roles, permissions and the security baseline (issue: roles, CSRF, JWT, cookies, headers)."""
 
+import re
+
 import pytest
 
 from app.extensions import appbuilder, db
@@ -240,7 +242,7 @@ def test_supervisor_cannot_take_over_an_admin_account(login, app):
     token = supervisor.csrf(f"/resetpassword/form?pk={csr_user}")
     taken = supervisor.client.post(
         f"/resetpassword/form?pk={admin_user}",
-        data={"password": "x" * 14, "conf_password": "x" * 14, "csrf_token": token},
+        data={"password": PASSWORD + "!", "conf_password": PASSWORD + "!", "csrf_token": token},
     )
     assert taken.status_code == 404
     assert supervisor.get(f"/users/edit/{admin_user}").status_code == 404
@@ -278,3 +280,319 @@ def test_api_login_without_a_provider_is_400(app):
     )
     assert response.status_code == 400
     assert response.get_json() == {"message": {"provider": ["required"]}}
+
+
+def _urls_of_every_get_route(app):
+    """One URL per GET route, its arguments filled with an id or a word."""
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in ("static", "appbuilder.static"):
+            continue
+        if "logout" in rule.rule:
+            continue
+        url = rule.rule
+        for name, converter in rule._converters.items():
+            value = "1" if type(converter).__name__ == "IntegerConverter" else "x"
+            url = re.sub(rf"<[^>]*\b{name}>", value, url)
+        yield url
+
+
+@pytest.mark.parametrize("username", ["csr", "technician", "supervisor", "admin"])
+def test_no_screen_answers_a_server_error(app, login, username, tmp_path):
+    from app.services.actor import acting_as
+    from tests.helpers import import_rows
+
+    with app.app_context(), acting_as():
+        import_rows(tmp_path)
+    staff = login(username)
+    crashed = []
+    for url in _urls_of_every_get_route(app):
+        try:
+            status = staff.get(url).status_code
+        except Exception as exc:  # the test client re-raises what would be a 500
+            crashed.append((url, repr(exc)[:80]))
+        else:
+            if status >= 500:
+                crashed.append((url, status))
+    assert crashed == []
+
+
+def test_the_upload_download_route_is_gone(login):
+    supervisor = login("supervisor")
+    for url in ("/customerview/download/x", "/users/download/x", "/roles/download/x"):
+        assert supervisor.get(url).status_code == 404
+
+
+def test_a_supervisor_copies_only_roles_they_may_grant(login, app):
+    from flask_appbuilder.security.sqla.models import Role
+
+    with app.app_context():
+        admin_role = appbuilder.sm.find_role("Admin").id
+        supervisor_role = appbuilder.sm.find_role("Supervisor").id
+    supervisor = login("supervisor")
+
+    def copy(role_id):
+        return supervisor.client.post(
+            "/roles/action_post",
+            data={
+                "action": "copyrole",
+                "rowid": str(role_id),
+                "csrf_token": supervisor.csrf("/roles/list/"),
+            },
+        )
+
+    assert copy(admin_role).status_code == 404
+    assert copy(supervisor_role).status_code == 302
+    with app.app_context():
+        names = set(db.session.scalars(db.select(Role.name)))
+        assert "Supervisor copy" in names and "Admin copy" not in names
+        db.session.execute(db.delete(Role).where(Role.name == "Supervisor copy"))
+        db.session.commit()
+
+
+def test_an_unknown_action_is_not_found(login):
+    supervisor = login("supervisor")
+    answer = supervisor.client.post(
+        "/customerview/action_post",
+        data={"action": "nothing", "rowid": "1", "csrf_token": supervisor.csrf("/roles/list/")},
+    )
+    assert answer.status_code == 404
+
+
+@pytest.fixture
+def make_group(app):
+    """make_group(name, role_names) -> the id of a new group; all groups go afterwards."""
+    from flask_appbuilder.security.sqla.models import Group
+
+    def make(name: str, role_names: list[str]) -> int:
+        with app.app_context():
+            group = Group(name=name, label=name)
+            group.roles = [appbuilder.sm.find_role(r) for r in role_names]
+            db.session.add(group)
+            db.session.commit()
+            return group.id
+
+    yield make
+    with app.app_context():
+        for group in db.session.scalars(db.select(Group)):
+            group.users, group.roles = [], []
+            db.session.delete(group)
+        db.session.commit()
+
+
+def _user_form(username: str, role_id: int, group_id: int) -> dict:
+    return {
+        "first_name": username,
+        "last_name": "Test",
+        "username": username,
+        "email": f"{username}@test.example",
+        "active": "y",
+        "roles": str(role_id),
+        "groups": str(group_id),
+    }
+
+
+def test_a_user_is_put_into_a_group_and_holds_its_roles(login, app, make_group):
+    team = make_group("Moscow desk", ["Billing"])
+    with app.app_context():
+        technician = appbuilder.sm.find_user(username="technician")
+        moscow = [region.id for region in technician.regions]
+        role = appbuilder.sm.find_role("Technician").id
+        technician = technician.id
+    supervisor = login("supervisor")
+    form = {**_user_form("technician", role, team), "regions": moscow}
+    answer = supervisor.submit(f"/users/edit/{technician}", form)
+    assert answer.status_code == 302
+    with app.app_context():
+        user = appbuilder.sm.find_user(username="technician")
+        assert [g.name for g in user.groups] == ["Moscow desk"]
+        assert [region.id for region in user.regions] == moscow
+
+
+def test_a_supervisor_cannot_join_a_group_holding_the_admin_role(login, app, make_group):
+    admins = make_group("Operators", ["Admin"])
+    with app.app_context():
+        me = appbuilder.sm.find_user(username="supervisor").id
+        role = appbuilder.sm.find_role("Supervisor").id
+    supervisor = login("supervisor")
+    form = supervisor.get(f"/users/edit/{me}").get_data(as_text=True)
+    groups = form[form.index('id="groups"') :]
+    assert f'value="{admins}"' not in groups[: groups.index("</select>")]
+    supervisor.submit(f"/users/edit/{me}", _user_form("supervisor", role, admins))
+    with app.app_context():
+        assert appbuilder.sm.find_user(username="supervisor").groups == []
+
+
+def test_roles_given_through_a_group_count_like_roles_given_directly(login, app, make_group):
+    from flask_appbuilder.security.sqla.models import Group
+
+    from app.services.scoping import region_ids_for
+    from app.services.users import is_admin
+
+    admins = make_group("Operators", ["Admin"])
+    with app.app_context():
+        user = appbuilder.sm.find_user(username="csr")
+        user.groups = [db.session.get(Group, admins)]
+        db.session.commit()
+        assert is_admin(user) and region_ids_for(user) is None
+        user_id = user.id
+    assert login("supervisor").get(f"/users/edit/{user_id}").status_code == 404
+
+
+def _tokens(client, username: str) -> dict:
+    response = client.post(
+        "/api/v1/security/login",
+        json={"username": username, "password": PASSWORD, "provider": "db", "refresh": True},
+    )
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def _refresh(client, tokens: dict):
+    headers = {"Authorization": f"Bearer {tokens['refresh_token']}"}
+    return client.post("/api/v1/security/refresh", headers=headers)
+
+
+def test_a_password_reset_ends_the_refresh_and_access_tokens(app, client, login):
+    tokens = _tokens(client, "technician")
+    assert _refresh(client, tokens).status_code == 200
+    with app.app_context():
+        target = appbuilder.sm.find_user(username="technician").id
+    supervisor = login("supervisor")
+    supervisor.submit(
+        f"/resetpassword/form?pk={target}",
+        {"password": "Nuova-Parola-2026", "conf_password": "Nuova-Parola-2026"},
+    )
+    assert _refresh(client, tokens).status_code == 401
+    access = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert client.get("/api/v1/customer/", headers=access).status_code == 401
+    with app.app_context():
+        appbuilder.sm.reset_password(target, PASSWORD)
+    assert _refresh(client, _tokens(client, "technician")).status_code == 200
+
+
+def test_deactivating_a_user_ends_their_tokens_and_sessions(app, client, login):
+    tokens = _tokens(client, "technician")
+    technician = login("technician")
+    with app.app_context():
+        appbuilder.sm.find_user(username="technician").active = False
+        db.session.commit()
+    try:
+        assert _refresh(client, tokens).status_code == 401
+        assert technician.get("/customerview/list/").status_code == 302  # to the sign-in page
+    finally:
+        with app.app_context():
+            appbuilder.sm.find_user(username="technician").active = True
+            db.session.commit()
+    assert _refresh(client, tokens).status_code == 401  # active again, the old token stays dead
+
+
+def test_a_session_cookie_replayed_after_logout_signs_nobody_in(app, login):
+    csr = login("csr")
+    assert csr.get("/customerview/list/").status_code == 200
+    kept = csr.client.get_cookie("session").value
+    csr.get("/logout/")
+    replay = app.test_client()
+    replay.set_cookie("session", kept)
+    response = replay.get("/customerview/list/")
+    assert response.status_code == 302 and "/login/" in response.headers["Location"]
+
+
+def test_changing_ones_password_keeps_this_session_and_ends_the_others(app, login):
+    here, elsewhere = login("billing"), login("billing")
+    answer = here.submit(
+        "/resetmypassword/form",
+        {"password": "Nuova-Parola-2026", "conf_password": "Nuova-Parola-2026"},
+    )
+    assert answer.status_code == 302
+    try:
+        assert here.get("/invoiceview/list/").status_code == 200
+        assert elsewhere.get("/invoiceview/list/").status_code == 302
+    finally:
+        with app.app_context():
+            appbuilder.sm.reset_password(appbuilder.sm.find_user(username="billing").id, PASSWORD)
+
+
+def test_a_password_of_one_repeated_character_is_refused(login, app):
+    with app.app_context():
+        target = appbuilder.sm.find_user(username="csr").id
+    answer = login("supervisor").submit(
+        f"/resetpassword/form?pk={target}",
+        {"password": "aaaaaaaaaaaa", "conf_password": "aaaaaaaaaaaa"},
+    )
+    assert "at least 6 different characters" in answer.get_data(as_text=True)
+    with app.app_context():
+        assert appbuilder.sm.auth_user_db("csr", "aaaaaaaaaaaa") is None
+
+
+def test_users_made_by_the_cli_follow_the_same_policy(ctx):
+    from app.services.errors import DomainError
+    from app.services.users import ensure_user
+
+    with pytest.raises(DomainError, match="password: The password is too easy to guess"):
+        ensure_user(
+            "weak",
+            ["CSR"],
+            "Password2026",
+            first_name="W",
+            last_name="K",
+            email="weak@test.example",
+        )
+
+
+FORM_ROUTES = (("search_form", "list"), ("add_form", "add"), ("edit_form", "edit"))
+
+
+def _reachable_forms(app):
+    """(view, form name, form) for every search, add and edit form a route shows."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    for view in appbuilder.baseviews:
+        for form_name, route in FORM_ROUTES:
+            form = getattr(view, form_name, None)
+            if form is not None and f"{type(view).__name__}.{route}" in endpoints:
+                yield view, form_name, form
+
+
+def test_no_form_offers_a_region_scoped_table_as_a_drop_down(app):
+    """Such a drop-down lists rows of every region, and grows with the business."""
+    from flask_appbuilder.fields import QuerySelectField, QuerySelectMultipleField
+
+    from app.models.crm import Region
+    from app.services.scoping import scope_condition
+
+    offending = []
+    with app.test_request_context():
+        for view, form_name, form in _reachable_forms(app):
+            for name in dir(form):
+                field = getattr(form, name, None)
+                if getattr(field, "field_class", None) not in (
+                    QuerySelectField,
+                    QuerySelectMultipleField,
+                ):
+                    continue
+                model = view.datamodel.get_related_model(name)
+                try:
+                    scope_condition(model, [0])
+                except TypeError:
+                    continue  # not a table of any region
+                if model is not Region:
+                    offending.append((type(view).__name__, form_name, name))
+    assert offending == []
+
+
+def test_read_only_screens_have_no_write_routes(app):
+    """History, the audit trail and imports are appended to by the services only."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    writable = [
+        f"{type(view).__name__}.{route}"
+        for view in appbuilder.baseviews
+        if getattr(view, "base_permissions", None) == ["can_read"]
+        for route in ("add", "edit", "delete")
+        if f"{type(view).__name__}.{route}" in endpoints
+    ]
+    assert writable == []
+
+
+def test_the_sign_in_statistics_show_only_users_one_may_manage(login):
+    chart = login("supervisor").get("/userstatschartview/chart/").get_data(as_text=True)
+    assert "technician" in chart
+    assert '"system"' not in chart and '"admin"' not in chart

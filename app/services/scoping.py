@@ -11,18 +11,27 @@ from app.extensions import db
 from app.models.acquisition import Application
 from app.models.billing import Adjustment, BillRunError, CreditNote, Invoice
 from app.models.communications import Communication, PrintBatch
-from app.models.crm import BillingAccount, Contact, Customer, Region, Service
+from app.models.crm import (
+    BillingAccount,
+    Contact,
+    Customer,
+    Region,
+    Service,
+    ServiceProductChange,
+    ServiceStatusChange,
+)
 from app.models.numbers import NumberRange, PhoneNumber
 from app.models.orders import Order, OrderLine, ProvisioningTask
 from app.models.usage import UsageRecord
 from app.services.actor import current_user_obj
+from app.services.users import roles_of
 
 ALL_REGION_ROLES = frozenset({"Admin", "Supervisor"})
 
 
 def region_ids_for(user) -> list[int] | None:
     """The region ids a user may see; None means every region."""
-    if any(role.name in ALL_REGION_ROLES for role in user.roles):
+    if any(role.name in ALL_REGION_ROLES for role in roles_of(user)):
         return None
     return [region.id for region in user.regions]
 
@@ -68,7 +77,7 @@ def scope_condition(model, region_ids: list[int] | None):
     if model is CreditNote:
         invoices = select(Invoice.id).where(Invoice.account_id.in_(accounts))
         return CreditNote.invoice_id.in_(invoices)
-    if model in (ProvisioningTask, UsageRecord):
+    if model in (ProvisioningTask, UsageRecord, ServiceStatusChange, ServiceProductChange):
         services = select(Service.id).where(Service.account_id.in_(accounts))
         return model.service_id.in_(services)
     if model is OrderLine:

@@ -7,6 +7,7 @@ from flask import current_app
 from app.extensions import appbuilder, db
 from app.models.crm import Customer, Region
 from app.models.security import AbonentUser
+from app.services import passwords
 from app.services.actor import SYSTEM_USERNAME
 from app.services.errors import DomainError
 
@@ -28,9 +29,9 @@ def ensure_user(
     user = sm.find_user(username=username)
     if user is not None:
         return user
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if len(password) < minimum:
-        raise DomainError("password", f"at least {minimum} characters are needed")
+    reason = passwords.problem(password)
+    if reason is not None:
+        raise DomainError("password", reason)
     roles = [sm.find_role(name) for name in role_names]
     if None in roles:
         raise DomainError("roles", f"unknown role in {role_names}; run `flask setup` first")
@@ -57,9 +58,27 @@ def ensure_system_user() -> AbonentUser:
     )
 
 
+def roles_of(user) -> list:
+    """A user's roles: those given to the user and those of the user's groups."""
+    roles = list(user.roles)
+    for group in user.groups:
+        roles.extend(role for role in group.roles if role not in roles)
+    return roles
+
+
 def is_admin(user) -> bool:
     admin = current_app.config["AUTH_ROLE_ADMIN"]
-    return user is not None and any(role.name == admin for role in user.roles)
+    return user is not None and any(role.name == admin for role in roles_of(user))
+
+
+def _holds_role(name: str):
+    """SQL condition: the user holds the role, given directly or through a group."""
+    role = AbonentUser.roles.property.mapper.class_
+    group = AbonentUser.groups.property.mapper.class_
+    return db.or_(
+        AbonentUser.roles.any(role.name == name),
+        AbonentUser.groups.any(group.roles.any(role.name == name)),
+    )
 
 
 def manageable_condition(actor):
@@ -68,9 +87,7 @@ def manageable_condition(actor):
     condition = AbonentUser.username != SYSTEM_USERNAME
     if is_admin(actor):
         return condition
-    admin = current_app.config["AUTH_ROLE_ADMIN"]
-    role = AbonentUser.roles.property.mapper.class_
-    return db.and_(condition, ~AbonentUser.roles.any(role.name == admin))
+    return db.and_(condition, ~_holds_role(current_app.config["AUTH_ROLE_ADMIN"]))
 
 
 def is_manageable(user_id: int | None, actor) -> bool:

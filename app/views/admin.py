@@ -28,6 +28,7 @@ class AuditLogView(AbonentModelView):
     show_columns = list_columns
     search_columns = ["at", "username", "table_name", "row_id"]
     base_order = ("id", "desc")
+    include_route_methods = {"list", "show"}
 
 
 class ImportRejectView(AbonentModelView):
@@ -38,7 +39,10 @@ class ImportRejectView(AbonentModelView):
     label_columns = {"line": _l("Line"), "reason": _l("Reason"), "raw": _l("Row")}
     list_columns = ["line", "reason", "raw"]
     show_columns = list_columns
+    # searched within its batch (the batch's page lists its rejects)
+    search_columns = ["line", "reason"]
     base_order = ("line", "asc")
+    include_route_methods = {"list", "show"}
 
 
 class ImportBatchView(AbonentModelView):
@@ -72,3 +76,4 @@ class ImportBatchView(AbonentModelView):
     search_columns = ["kind", "started_at", "username", "sha256"]
     formatters_columns = {"started_at": local_datetime}
     base_order = ("id", "desc")
+    include_route_methods = {"list", "show"}

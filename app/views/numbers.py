@@ -44,6 +44,7 @@ class NumberRangeView(AbonentModelView):
     add_columns = list_columns
     edit_columns = ["quarantine_days"]
     search_columns = ["region", "line_type", "first"]
+    search_form_query_rel_fields = {"region": [["id", RegionScope, None]]}
     base_filters = [["id", RegionScope, None]]
     add_form_query_rel_fields = {"region": [["id", RegionScope, None]]}
     add_form_extra_fields = {"line_type": _select(_l("Line type"), list(LineType), LINE_LABELS)}
@@ -70,3 +71,5 @@ class PhoneNumberView(AbonentModelView):
     search_columns = ["number", "status"]
     base_filters = [["id", RegionScope, None]]
     base_order = ("number", "asc")
+    # numbers change only through orders and provisioning
+    include_route_methods = {"list", "show"}

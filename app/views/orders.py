@@ -266,10 +266,7 @@ class ProvisioningTaskView(ScopedModelView):
         "fa-refresh",
     )
     def retry(self, items):
-        items = items if isinstance(items, list) else [items]
-        # FAB loads the selected rows unscoped: keep those of the user's regions
-        visible = [i for i in items if i and self.datamodel.get(i.id, self._base_filters)]
-        self._retried(provisioning.retry, visible)
+        self._retried(provisioning.retry, items if isinstance(items, list) else [items])
         return redirect(request.referrer or url_for("ProvisioningTaskView.list"))
 
     @expose("/retry_order/<pk>", methods=["POST"])

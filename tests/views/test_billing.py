@@ -354,3 +354,33 @@ def test_a_pdf_drawn_with_errors_is_withheld_with_the_reason(app, login, invoice
     answer = login("billing").get(f"/invoiceview/pdf/{invoice_id}", follow_redirects=True)
     assert answer.status_code == 200
     assert "could not be drawn without errors" in answer.get_data(as_text=True)
+
+
+def test_billing_staff_send_a_failed_email_again_within_their_regions(app, login, invoice_id):
+    from app.models.communications import Communication
+
+    with app.app_context(), acting_as():
+        delivery.queue_invoices()
+        email = db.session.scalar(db.select(Communication).filter_by(channel="email"))
+        email.status, email.attempts, email.recipient = "failed", 6, "anna@test.example"
+        db.session.commit()
+        email_id = email.id
+
+    def send_again(user):
+        return user.client.post(
+            "/communicationview/action_post",
+            data={
+                "action": "retry",
+                "rowid": str(email_id),
+                "csrf_token": user.csrf("/accountview/add"),
+            },
+        )
+
+    assert send_again(login("billing_ko")).status_code == 404  # an Italian email
+    assert _get(app, Communication, id=email_id).status == "failed"
+    answer = send_again(login("billing"))
+    assert answer.status_code == 302
+    assert (
+        _get(app, Communication, id=email_id).status,
+        _get(app, Communication, id=email_id).attempts,
+    ) == ("queued", 0)

@@ -4,7 +4,14 @@ import pytest
 
 from app.extensions import db
 from app.models.audit import AuditLog
-from app.models.crm import BillingAccount, Customer
+from app.models.crm import (
+    BillingAccount,
+    Customer,
+    Service,
+    ServiceProductChange,
+    ServiceStatusChange,
+)
+from app.services import lifecycle
 from app.services.actor import acting_as
 from tests.helpers import add_catalog, import_rows
 
@@ -379,3 +386,48 @@ def test_a_negative_credit_limit_is_refused_on_the_form(data, login):
     page = login("csr").submit("/accountview/add", form).get_data(as_text=True)
     row = page[page.index('id="credit_limit"') :]
     assert "0 or more" in row[: row.index("</tr>")]
+
+
+def _history(app, tmp_path) -> dict[str, tuple[int, int]]:
+    """Each line suspended and moved to another product: number -> (status, product) change."""
+    with app.app_context(), acting_as():
+        import_rows(tmp_path)
+        changes = {}
+        for line in db.session.scalars(db.select(Service)):
+            lifecycle.change_status(line, "suspended", reason=f"why {line.service_id}")
+            lifecycle.change_product(line, "OTHER", reason=f"move {line.service_id}")
+            db.session.flush()
+            status = db.session.scalar(
+                db.select(ServiceStatusChange.id).filter_by(service_id=line.id)
+            )
+            product = db.session.scalar(
+                db.select(ServiceProductChange.id).filter_by(service_id=line.id)
+            )
+            changes[line.service_id] = (status, product)
+        db.session.commit()
+        return changes
+
+
+def test_a_lines_history_is_seen_only_in_the_users_regions(app, login, tmp_path):
+    changes = _history(app, tmp_path)
+    italian, korean = changes["393330000001"], changes["821012340001"]
+    csr = login("csr")  # IT-C
+    for url in ("/servicestatuschangeview/list/", "/serviceproductchangeview/list/"):
+        page = csr.get(url).get_data(as_text=True)
+        assert "why 393330000001" in page or "move 393330000001" in page
+        assert "821012340001" not in page  # neither in the rows nor in a filter drop-down
+    assert csr.get(f"/servicestatuschangeview/show/{italian[0]}").status_code == 200
+    assert csr.get(f"/servicestatuschangeview/show/{korean[0]}").status_code == 404
+    assert csr.get(f"/serviceproductchangeview/show/{korean[1]}").status_code == 404
+
+
+def test_a_lines_history_cannot_be_edited_even_by_an_admin(app, login, tmp_path):
+    status, product = _history(app, tmp_path)["393330000001"]
+    admin = login("admin")
+    for url in (
+        f"/servicestatuschangeview/edit/{status}",
+        f"/servicestatuschangeview/delete/{status}",
+        "/servicestatuschangeview/add",
+        f"/serviceproductchangeview/edit/{product}",
+    ):
+        assert admin.get(url).status_code == 404, url
