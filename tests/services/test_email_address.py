@@ -46,12 +46,14 @@ def _customer() -> Customer:
 
 @pytest.mark.parametrize("value", BAD)
 def test_a_customers_and_a_contacts_address_is_checked(ctx, value):
+    # a line break is refused earlier, as in every free-text field
+    refused = "^email: (.* is not an email address|contains a control character .*)$"
     customer = _customer()
     customer.email = value
-    with pytest.raises(DomainError, match="^email: .* is not an email address$"):
+    with pytest.raises(DomainError, match=refused):
         customers.prepare_customer(customer, None, None)
     contact = Contact(customer=customer, name="Ugo", email=value)
-    with pytest.raises(DomainError, match="^email: .* is not an email address$"):
+    with pytest.raises(DomainError, match=refused):
         customers.prepare_contact(contact, None, None)
     db.session.rollback()
 
