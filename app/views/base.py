@@ -1,25 +1,43 @@
 """What every Abonent admin screen shares: read/write permissions, region scope, and
 business rules whose errors show on the form field they concern."""
 
+import re
+
 from flask import abort, flash, g, redirect, request, session
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from app.security import VIEW_METHOD_PERMISSIONS, RegionScope
 from app.services import customers
 from app.services.errors import DomainError
 
+# `page_<View>` and `psize_<View>` of a list (and of a page's related lists); FAB offers
+# page sizes up to 100
+PAGING_ARG = re.compile(r"(page|psize)_\w+")
+PAGING_BOUNDS = {"page": (0, 1_000_000), "psize": (1, 100)}
+
 
 class GuardedRoutes:
-    """Two of FAB's model view routes, made safe for every view (FAB's own screens too).
+    """FAB's model view routes, made safe for every view (FAB's own screens too).
 
     `download` serves files of an upload folder Abonent does not have: it is left out. The
     action routes load the chosen rows by id past the view's base filters and crash on an
     unknown action: here an action reaches only rows the view lists, else it is not found.
+    Paging arguments are whole numbers within bounds: FAB crashes on other text, passes an
+    absurd page to the database and takes a page size of -1 as "the whole table".
     """
 
     exclude_route_methods = {"download"}
+
+    def _list(self, **kwargs):
+        _check_paging()
+        return super()._list(**kwargs)
+
+    def _show(self, pk):
+        _check_paging()
+        return super()._show(pk)
 
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
     def action(self, name, pk):
@@ -47,6 +65,17 @@ class GuardedRoutes:
         if None in items:
             abort(404)
         return action.func(items[0] if single else items)
+
+
+def _check_paging() -> None:
+    for name, value in request.args.items():
+        match = PAGING_ARG.fullmatch(name)
+        if match is None:
+            continue
+        least, most = PAGING_BOUNDS[match[1]]
+        if not (value.isdecimal() and len(value) <= 9 and least <= int(value) <= most):
+            reason = _l("a whole number from %(least)s to %(most)s", least=least, most=most)
+            abort(400, description=f"{name}: {reason}")
 
 
 class AbonentModelView(GuardedRoutes, ModelView):
