@@ -489,10 +489,12 @@ def test_deactivating_a_user_ends_their_tokens_and_sessions(app, client, login):
 def test_a_session_cookie_replayed_after_logout_signs_nobody_in(app, login):
     csr = login("csr")
     assert csr.get("/customerview/list/").status_code == 200
-    kept = csr.client.get_cookie("session").value
+    # the browser tests' live server may have moved SERVER_NAME off localhost
+    host = app.config["SERVER_NAME"].split(":")[0]
+    kept = csr.client.get_cookie("session", domain=host).value
     csr.get("/logout/")
     replay = app.test_client()
-    replay.set_cookie("session", kept)
+    replay.set_cookie("session", kept, domain=host)
     response = replay.get("/customerview/list/")
     assert response.status_code == 302 and "/login/" in response.headers["Location"]
 
