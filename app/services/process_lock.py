@@ -33,6 +33,11 @@ def on_takeover(name: str, hook: Callable[[str], None]) -> None:
     _takeover_hooks[name].append(hook)
 
 
+def holder_name(*more: str) -> str:
+    """This process's name as a holder, "host:pid[:more…]", which gone() reads back."""
+    return ":".join((socket.gethostname(), str(os.getpid()), *more))
+
+
 def acquire(name: str, holder: str, stale_after: timedelta) -> bool:
     """Take or renew the lock; False while another live holder has it."""
     if renew(name, holder):
@@ -67,16 +72,20 @@ def acquire(name: str, holder: str, stale_after: timedelta) -> bool:
 
 def renew(name: str, holder: str) -> bool:
     """Beat: True while the lock is still the holder's."""
-    renewed = db.session.execute(
-        update(ProcessLock)
-        .where(ProcessLock.name == name, ProcessLock.holder == holder)
-        .values(heartbeat_at=utcnow())
-    )
+    renewed = db.session.execute(_heartbeat(name, holder))
     if renewed.rowcount != 1:
         db.session.rollback()
         return False
     db.session.commit()
     return True
+
+
+def _heartbeat(name: str, holder: str):
+    return (
+        update(ProcessLock)
+        .where(ProcessLock.name == name, ProcessLock.holder == holder)
+        .values(heartbeat_at=utcnow())
+    )
 
 
 def release(name: str, holder: str) -> None:
@@ -111,11 +120,7 @@ def beating(name: str, holder: str, every: float):
         while not stop.wait(every):
             try:
                 with engine.begin() as connection:
-                    connection.execute(
-                        update(ProcessLock)
-                        .where(ProcessLock.name == name, ProcessLock.holder == holder)
-                        .values(heartbeat_at=utcnow())
-                    )
+                    connection.execute(_heartbeat(name, holder))
             except SQLAlchemyError as exc:
                 log.warning("lock %s: heartbeat of %s failed (%s)", name, holder, exc)
 

@@ -8,8 +8,6 @@ each with its own temporary tables; on SQLite, which has one writer, the workers
 to write. Runs take turns too.
 """
 
-import os
-import socket
 import threading
 import time
 import uuid
@@ -63,7 +61,7 @@ def one_at_a_time():
     after each chunk; the lock of a run whose process was killed is taken over at once on
     its host, and by any host after RUN_LOCK_STALE seconds without a beat. Yields the
     holder's name."""
-    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    holder = process_lock.holder_name(uuid.uuid4().hex[:8])
     stale = timedelta(seconds=current_app.config["RUN_LOCK_STALE"])
     db.session.commit()
     while not process_lock.acquire(RUN_LOCK, holder, stale):

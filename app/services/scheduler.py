@@ -8,8 +8,6 @@ time: run late by less than that (the scheduler was busy), it still runs.
 """
 
 import logging
-import os
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -81,7 +79,7 @@ def run_forever(
 ) -> None:
     """Stand by until the lock is ours, run the jobs while we keep it, until `stop` is
     set."""
-    holder = holder or f"{socket.gethostname()}:{os.getpid()}"
+    holder = holder or process_lock.holder_name()
     stop = stop or threading.Event()
     scheduler, failures, renewed = None, 0, time.monotonic()
     try:
