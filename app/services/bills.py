@@ -188,10 +188,9 @@ def make_bill(
 
 
 def _floor_at_zero(lines: list[Line], credits: list[tuple[Line, int]]) -> dict[int, Decimal]:
-    """A bill never goes below zero from adjustments (README: "Adjustments and
-    discounts"). The
-    newest credits give way first: a credit the bill cannot take at all leaves it and stays
-    pending as it is; the one it can take in part stays on it for that part. Adjustments are
+    """A bill never goes below zero from adjustments (README: "Adjustments and discounts").
+    The newest credits give way first: a credit the bill cannot take at all leaves it and
+    stays pending as it is; the one it can take in part stays on it for that part. Adjustments are
     net amounts, so the floor is a subtotal of zero, hence no VAT and a total of zero; the
     rest, still net, lowers the next bill's subtotal and its VAT with it, and nothing is
     lost or counted twice. Returns adjustment id → the part not on this bill."""
