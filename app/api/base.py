@@ -9,6 +9,7 @@ from marshmallow import ValidationError, fields
 
 from app.models.types import LARGEST_INTEGER
 from app.security import API_METHOD_PERMISSIONS, RegionScope
+from app.services import customer_rules as rules
 from app.services import customers
 from app.services.errors import DomainError
 from app.services.scoping import current_region_ids
@@ -110,15 +111,6 @@ LIST_ARGS = {
 }
 
 
-def _whole_between(field: str, value, least: int, most: int) -> None:
-    if isinstance(value, str) and value.strip().lstrip("-").isdecimal() and value.isascii():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
-        raise DomainError(
-            field, _l("a whole number from %(least)s to %(most)s", least=least, most=most)
-        )
-
-
 class ScopedModelRestApi(ModelRestApi):
     # A session cookie alone never authorises a call: mutating requests need the JWT.
     allow_browser_login = False
@@ -144,8 +136,10 @@ class ScopedModelRestApi(ModelRestApi):
         # FAB would take page_size -1 as "the whole table" and pass any page to the database
         args = kwargs.get("rison", {})
         try:
-            _whole_between("page", args.get("page", 0), 0, MAX_PAGE)
-            _whole_between("page_size", args.get("page_size", PAGE_SIZE), 1, MAX_PAGE_SIZE)
+            rules.check_whole_between("page", args.get("page", 0), 0, MAX_PAGE)
+            rules.check_whole_between(
+                "page_size", args.get("page_size", PAGE_SIZE), 1, MAX_PAGE_SIZE
+            )
             self._check_number_filters(args.get("filters", []))
         except DomainError as exc:
             return self.response_400(message={exc.field: [exc.message]})
@@ -159,9 +153,11 @@ class ScopedModelRestApi(ModelRestApi):
             if column not in self.search_columns:
                 continue
             if self.datamodel.is_relation(column):
-                _whole_between(column, item.get("value"), 1, LARGEST_INTEGER)
+                rules.check_whole_between(column, item.get("value"), 1, LARGEST_INTEGER)
             elif self.datamodel.is_integer(column):
-                _whole_between(column, item.get("value"), -LARGEST_INTEGER, LARGEST_INTEGER)
+                rules.check_whole_between(
+                    column, item.get("value"), -LARGEST_INTEGER, LARGEST_INTEGER
+                )
 
     def post_headless(self):
         refused = nul_refusal(self, request.get_json(silent=True))

@@ -117,6 +117,21 @@ def check_customer_status(status: str) -> str:
 AMOUNT_LIMIT = Decimal(10) ** 12
 
 
+def check_whole_between(field: str, value, least: int, most: int) -> int:
+    """A whole number from `least` to `most`, given as a number or as text (an address's
+    argument, a filter's value); anything else is refused naming the field."""
+    if isinstance(value, str):
+        digits = value.strip().removeprefix("-")
+        # a few digits at most: Python refuses to read thousands of them
+        if digits.isdecimal() and digits.isascii() and len(digits) <= 18:
+            value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+        raise DomainError(
+            field, _l("a whole number from %(least)s to %(most)s", least=least, most=most)
+        )
+    return value
+
+
 def check_amount(field: str, amount, currency: str):
     """An amount in the currency's minor unit at most (credit limits, deposits)."""
     if amount is None:

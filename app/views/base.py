@@ -6,10 +6,10 @@ import re
 from flask import abort, flash, g, redirect, request, session
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from app.security import VIEW_METHOD_PERMISSIONS, RegionScope
+from app.services import customer_rules as rules
 from app.services import customers
 from app.services.errors import DomainError
 
@@ -72,10 +72,10 @@ def _check_paging() -> None:
         match = PAGING_ARG.fullmatch(name)
         if match is None:
             continue
-        least, most = PAGING_BOUNDS[match[1]]
-        if not (value.isdecimal() and len(value) <= 9 and least <= int(value) <= most):
-            reason = _l("a whole number from %(least)s to %(most)s", least=least, most=most)
-            abort(400, description=f"{name}: {reason}")
+        try:
+            rules.check_whole_between(name, value, *PAGING_BOUNDS[match[1]])
+        except DomainError as exc:
+            abort(400, description=exc.message)
 
 
 class AbonentModelView(GuardedRoutes, ModelView):

@@ -403,6 +403,9 @@ def test_a_filter_on_a_related_record_or_a_number_takes_a_number(ids, api):
         ("(filters:!((col:region,opr:rel_o_m,value:99999999999999999999)))", "region"),
         ("(filters:!((col:region,opr:rel_o_m,value:'IT-C')))", "region"),
         ("(filters:!((col:bill_day,opr:eq,value:99999999999999999999)))", "bill_day"),
+        # text that only looks like a number, or of more digits than Python reads
+        ("(filters:!((col:bill_day,opr:eq,value:'--5')))", "bill_day"),
+        (f"(filters:!((col:bill_day,opr:eq,value:'{'9' * 5000}')))", "bill_day"),
     ):
         resource = "account" if column == "bill_day" else "customer"
         response = api("supervisor", "GET", f"/api/v1/{resource}/?q={q}")

@@ -13,6 +13,8 @@ import pytest
         "page_CustomerView=-5",
         "page_CustomerView=99999999999999999999",
         "page_CustomerView=²",
+        "page_CustomerView=--5",
+        "page_CustomerView=" + "9" * 5000,
     ],
 )
 def test_a_list_refuses_a_page_or_page_size_out_of_bounds(login, query):
