@@ -52,7 +52,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = password_policy
 
     from app import models  # noqa: F401  (complete metadata for Alembic and FAB)
-    from app.services import audit, invoices, sessions
+    from app.services.billing import invoices
+    from app.services.platform import audit, sessions
     from app.views import sorting
 
     audit.install()

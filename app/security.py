@@ -2,7 +2,7 @@
 
 Permissions are (action, resource) pairs. Every Abonent screen and API maps its methods
 onto two actions, `can_read` and `can_write`, so the role matrix below reads like a table.
-Region scope (which customers a user sees) lives in app/services/scoping.py.
+Region scope (which customers a user sees) lives in app/services/platform/scoping.py.
 """
 
 from flask import current_app, g, has_request_context, request
@@ -15,10 +15,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_
 
 from app.models.security import AbonentUser
-from app.services import passwords, sessions
-from app.services.actor import current_user_obj
-from app.services.scoping import current_region_ids, scoped
-from app.services.users import is_admin, manageable_condition, roles_of
+from app.services.platform import passwords, sessions
+from app.services.platform.actor import current_user_obj
+from app.services.platform.scoping import current_region_ids, scoped
+from app.services.platform.users import is_admin, manageable_condition, roles_of
 
 READ, WRITE = "can_read", "can_write"
 
@@ -241,7 +241,7 @@ def is_staff(user) -> bool:
 
 def password_policy(password: str) -> None:
     """FAB's password validator (user forms, password resets): the rules of
-    app/services/passwords.py."""
+    app/services/platform/passwords.py."""
     reason = passwords.problem(password)
     if reason is not None:
         raise PasswordComplexityValidationError(reason)
@@ -332,7 +332,8 @@ class AbonentSecurityManager(SecurityManager):
         return manager
 
     def load_user(self, pk):
-        """The user of a session cookie, while the session is valid (app/services/sessions.py)."""
+        """The user of a session cookie, while the session is valid
+        (app/services/platform/sessions.py)."""
         return sessions.from_session_id(pk)
 
     def load_user_jwt(self, _jwt_header, jwt_data):

@@ -62,11 +62,11 @@ def seed_phase(url: str, seed_customers: int, customers: int) -> dict:
     from sqlalchemy import text
 
     from app import create_app
+    from app.demo import demo
     from app.extensions import db
     from app.models.crm import Customer, Region
-    from app.services import demo
-    from app.services.actor import acting_as
-    from app.services.setup import setup
+    from app.services.platform.actor import acting_as
+    from app.services.platform.setup import setup
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     timings = {}

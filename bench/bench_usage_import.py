@@ -41,11 +41,12 @@ def import_phase(url: str, path: str, fmt: str, services: int, chunk: int) -> di
     """Set up the database, seed the services and time the imports. Runs in a child."""
     sys.path.insert(0, str(ROOT))
     from app import create_app
+    from app.demo import demo
     from app.extensions import db
     from app.models.usage import UsageRecord
-    from app.services import demo, usage_import
-    from app.services.actor import acting_as
-    from app.services.setup import setup
+    from app.services.platform.actor import acting_as
+    from app.services.platform.setup import setup
+    from app.services.usage import usage_import
 
     importer = usage_import.import_csv if fmt == "csv" else usage_import.import_asterisk
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})

@@ -42,8 +42,8 @@ from bench_crm import (  # noqa: E402
     write_section,
 )
 
-from app.services.bulk import sql_date, sql_timestamp  # noqa: E402
-from app.services.money import round_money  # noqa: E402
+from app.services.platform.bulk import sql_date, sql_timestamp  # noqa: E402
+from app.services.platform.money import round_money  # noqa: E402
 
 SECTION = "Bill runs"
 TARGET_S = 120  # the issue's figure for 100,000 accounts
@@ -285,12 +285,13 @@ def setup_phase(url: str, accounts: int, seed: int) -> dict:
     them). Runs in a child process of its own."""
     from sqlalchemy import insert, select, text
 
+    from app.demo import demo
     from app.extensions import db
     from app.models.billing import InvoiceCounter
     from app.models.catalog import Discount
-    from app.services import bulk, demo
-    from app.services.actor import acting_as
-    from app.services.setup import setup
+    from app.services.platform import bulk
+    from app.services.platform.actor import acting_as
+    from app.services.platform.setup import setup
 
     app = _app(url)
     with app.app_context(), acting_as():
@@ -348,8 +349,8 @@ def work_phase(url: str, expected: dict) -> dict:
     """Time the bill run, in a child process of its own (its peak memory is the run's);
     then check the invoices and time the same date again."""
     from app.extensions import db
-    from app.services import billing
-    from app.services.actor import acting_as
+    from app.services.billing import billing
+    from app.services.platform.actor import acting_as
 
     app = _app(url)
     with app.app_context(), acting_as():
@@ -373,7 +374,7 @@ def work_phase(url: str, expected: dict) -> dict:
 
 def check(expected: dict) -> list[str]:
     """Compare the run's invoices with the data it was given; exit on any difference."""
-    from app.services import bulk
+    from app.services.platform import bulk
 
     def one(sql: str) -> int:
         return int(bulk.fetch(sql, (sql_date(PERIOD[0]),))[0][0] or 0)
@@ -411,7 +412,7 @@ def check(expected: dict) -> list[str]:
 def _usage_off(ours: str) -> int:
     """Usage lines whose amount is not their records' charges rounded, or whose quantity is
     not their billed units; the lines and the sums are of the whole run."""
-    from app.services import bulk
+    from app.services.platform import bulk
 
     period = (sql_date(PERIOD[0]),)
     sums = {

@@ -6,7 +6,7 @@ worker memory over 10,000 bills of one to two pages, in English, Italian, Korean
 
 A child process sets up an empty database (SQLite: a file in a temporary directory;
 PostgreSQL: a fresh database on --pg-server, dropped at the end): `setup()`, the demo
-regions, products and customers (`app/services/demo.py`), a quarter of the accounts switched
+regions, products and customers (`app/demo/demo.py`), a quarter of the accounts switched
 to English, and rated usage for every line, so many that each bill runs to one or two
 pages; then the bill runs of the 28 bill days (`billing.run`) make the invoices. Another
 child renders --bills of them, in a random order, with a pool of --workers processes (each
@@ -93,12 +93,13 @@ def setup_phase(url: str, bills: int, seed: int) -> dict:
     bill runs of RUN_MONTH. Runs in a child process of its own."""
     from sqlalchemy import func, select, update
 
+    from app.demo import demo
     from app.extensions import db
     from app.models.billing import Invoice
     from app.models.crm import BillingAccount
-    from app.services import billing, demo
-    from app.services.actor import acting_as
-    from app.services.setup import setup
+    from app.services.billing import billing
+    from app.services.platform.actor import acting_as
+    from app.services.platform.setup import setup
 
     app = _app(url)
     started = time.perf_counter()
@@ -143,7 +144,7 @@ def usage(rnd: random.Random) -> int:
     from app.extensions import db
     from app.models.catalog import Product
     from app.models.crm import BillingAccount, Customer, Region, Service
-    from app.services import bulk, periods
+    from app.services.platform import bulk, periods
 
     payer = func.coalesce(BillingAccount.bill_to_id, BillingAccount.id)
     lines: dict[int, list] = defaultdict(list)
@@ -203,7 +204,7 @@ def _record(rnd: random.Random, number: str, line_type: str) -> tuple[str, int, 
 
 def _flush(rows: dict[str, list]) -> int:
     from app.extensions import db
-    from app.services import bulk
+    from app.services.platform import bulk
 
     count = len(rows["usage_record"])
     for table, columns in COLUMNS.items():
@@ -239,7 +240,7 @@ def _render(invoice_id: int) -> tuple[int, float, int, int, float]:
 
     from app.extensions import db
     from app.models.billing import Invoice
-    from app.services import invoice_pdf
+    from app.services.billing import invoice_pdf
 
     started = time.perf_counter()
     invoice = db.session.get(Invoice, invoice_id)
@@ -312,8 +313,8 @@ def check(app, rendered: list[tuple[int, int]], mode: str) -> list[str]:
 
     from app.extensions import db
     from app.models.billing import Invoice
-    from app.services import invoice_pdf
-    from app.services.money import format_money
+    from app.services.billing import invoice_pdf
+    from app.services.platform.money import format_money
 
     longest: dict[str, tuple[int, int]] = {}
     checked = []

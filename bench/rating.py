@@ -80,10 +80,12 @@ def setup_phase(url: str, rates: str, services: int) -> dict:
     from sqlalchemy import text
 
     app = _app(url)
+    from app.demo import demo
     from app.extensions import db
-    from app.services import catalog, demo, imports
-    from app.services.actor import acting_as
-    from app.services.setup import setup
+    from app.services.catalog import catalog
+    from app.services.dataio import imports
+    from app.services.platform.actor import acting_as
+    from app.services.platform.setup import setup
 
     result = {}
     with app.app_context(), acting_as():
@@ -134,8 +136,9 @@ def work_phase(url: str, cdrs: str) -> dict:
     is theirs."""
     app = _app(url)
     from app.extensions import db
-    from app.services import imports, rating
-    from app.services.actor import acting_as
+    from app.services.dataio import imports
+    from app.services.platform.actor import acting_as
+    from app.services.usage import rating
 
     result = {}
     with app.app_context(), acting_as():

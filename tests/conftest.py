@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app.services.actor import acting_as
+from app.services.platform.actor import acting_as
 
 SAMPLES = Path(__file__).parent / "samples"
 PASSWORD = "correct-horse-battery"
@@ -61,10 +61,10 @@ def app():
     url, drop = _fresh_database()
     os.environ["DATABASE_URL"] = url
     from app import create_app
+    from app.demo import demo
     from app.extensions import db
-    from app.services import demo
-    from app.services.setup import setup
-    from app.services.users import ensure_user
+    from app.services.platform.setup import setup
+    from app.services.platform.users import ensure_user
 
     application = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SERVER_NAME": "localhost"}

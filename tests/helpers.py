@@ -8,7 +8,9 @@ from sqlalchemy import create_engine, text
 from app.extensions import db
 from app.models.crm import BillingAccount, Region
 from app.models.numbers import NumberRange
-from app.services import catalog, customer_import, numbers
+from app.services.catalog import catalog
+from app.services.crm import customer_import
+from app.services.orders import numbers
 
 HEADER = (
     "customer_ref,kind,name,parent_ref,region,language,account_ref,payment_mode,"

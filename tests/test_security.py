@@ -151,8 +151,8 @@ def test_security_headers_on_html_pages(client):
 
 
 def test_customer_role_sees_no_admin_screen(app, login):
-    from app.services.actor import acting_as
-    from app.services.users import ensure_user
+    from app.services.platform.actor import acting_as
+    from app.services.platform.users import ensure_user
     from tests.conftest import PASSWORD
 
     with app.app_context(), acting_as():
@@ -201,7 +201,7 @@ def test_supervisor_cannot_hand_out_the_admin_role_or_touch_the_system_user(logi
 
 def test_supervisor_creates_a_scoped_staff_user(login, app, tmp_path):
     from app.models.crm import Region
-    from app.services.actor import acting_as
+    from app.services.platform.actor import acting_as
     from tests.helpers import import_rows
 
     with app.app_context(), acting_as():
@@ -298,7 +298,7 @@ def _urls_of_every_get_route(app):
 
 @pytest.mark.parametrize("username", ["csr", "technician", "supervisor", "admin"])
 def test_no_screen_answers_a_server_error(app, login, username, tmp_path):
-    from app.services.actor import acting_as
+    from app.services.platform.actor import acting_as
     from tests.helpers import import_rows
 
     with app.app_context(), acting_as():
@@ -425,8 +425,8 @@ def test_a_supervisor_cannot_join_a_group_holding_the_admin_role(login, app, mak
 def test_roles_given_through_a_group_count_like_roles_given_directly(login, app, make_group):
     from flask_appbuilder.security.sqla.models import Group
 
-    from app.services.scoping import region_ids_for
-    from app.services.users import is_admin
+    from app.services.platform.scoping import region_ids_for
+    from app.services.platform.users import is_admin
 
     admins = make_group("Operators", ["Admin"])
     with app.app_context():
@@ -527,8 +527,8 @@ def test_a_password_of_one_repeated_character_is_refused(login, app):
 
 
 def test_users_made_by_the_cli_follow_the_same_policy(ctx):
-    from app.services.errors import DomainError
-    from app.services.users import ensure_user
+    from app.services.platform.errors import DomainError
+    from app.services.platform.users import ensure_user
 
     with pytest.raises(DomainError, match="password: The password is too easy to guess"):
         ensure_user(
@@ -559,7 +559,7 @@ def test_no_form_offers_a_region_scoped_table_as_a_drop_down(app):
     from flask_appbuilder.fields import QuerySelectField, QuerySelectMultipleField
 
     from app.models.crm import Region
-    from app.services.scoping import scope_condition
+    from app.services.platform.scoping import scope_condition
 
     offending = []
     with app.test_request_context():

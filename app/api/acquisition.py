@@ -7,10 +7,10 @@ from flask_appbuilder.security.decorators import protect
 from app.api.base import ServiceCallApi
 from app.models.acquisition import Application, ApplicationSource
 from app.security import APPLICATIONS
-from app.services import acquisition
-from app.services.errors import DomainError
-from app.services.money import minor_units
-from app.services.scoping import current_region_ids
+from app.services.acquisition import acquisition
+from app.services.platform.errors import DomainError
+from app.services.platform.money import minor_units
+from app.services.platform.scoping import current_region_ids
 
 
 def _amount(amount, currency: str) -> str:

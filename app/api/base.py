@@ -9,10 +9,10 @@ from marshmallow import ValidationError, fields
 
 from app.models.types import LARGEST_INTEGER
 from app.security import API_METHOD_PERMISSIONS, RegionScope
-from app.services import customer_rules as rules
-from app.services import customers
-from app.services.errors import DomainError
-from app.services.scoping import current_region_ids
+from app.services.crm import customer_rules as rules
+from app.services.crm import customers
+from app.services.platform.errors import DomainError
+from app.services.platform.scoping import current_region_ids
 
 
 class VisibleRecord(fields.Field):

@@ -1,5 +1,6 @@
 """REST resource product (CONTRACT.md §7). The catalog is the same in every region, so
-products are not region-scoped; the rules are the products import's (app/services/catalog.py).
+products are not region-scoped; the rules are the products import's
+(app/services/catalog/catalog.py).
 
 The rate plan is given by its code (`"rate_plan": "BASIC"`; one not seen before is created
 waiting for its rates, as the import does) and shown as `{"code": "BASIC"}`, which may be
@@ -15,7 +16,7 @@ from app.api.base import ScopedModelRestApi
 from app.extensions import db
 from app.models.catalog import Product
 from app.security import CATALOG
-from app.services import catalog
+from app.services.catalog import catalog
 
 OUTPUT_COLUMNS = [
     "id",

@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.api.base import NUL, nul_field
 from app.security import USAGE
-from app.services import charging
-from app.services.errors import DomainError
-from app.services.scoping import current_region_ids
+from app.services.platform.errors import DomainError
+from app.services.platform.scoping import current_region_ids
+from app.services.usage import charging
 
 
 class ChargingApi(BaseApi):

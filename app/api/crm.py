@@ -5,8 +5,8 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from app.api.base import ScopedModelRestApi
 from app.models.crm import BillingAccount, Customer, Service
 from app.security import ACCOUNTS, CUSTOMERS, SERVICES
-from app.services import customers
-from app.services.scoping import current_region_ids
+from app.services.crm import customers
+from app.services.platform.scoping import current_region_ids
 
 # a related record is shown by its id and reference only, never as a nested copy
 RELATED = {

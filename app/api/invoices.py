@@ -14,11 +14,11 @@ from flask_babel import lazy_gettext as _l
 from app.api.base import ServiceCallApi, iso, only_fields, page_args, text_value
 from app.models.billing import CreditNote, Invoice, InvoiceStatus
 from app.security import CREDIT_NOTES, INVOICES
-from app.services import customer_rules as rules
-from app.services import invoices
-from app.services.errors import DomainError, NotFound
-from app.services.exports import invoice_record
-from app.services.scoping import current_region_ids
+from app.services.billing import invoices
+from app.services.crm import customer_rules as rules
+from app.services.dataio.exports import invoice_record
+from app.services.platform.errors import DomainError, NotFound
+from app.services.platform.scoping import current_region_ids
 
 
 def note_json(note: CreditNote) -> dict:

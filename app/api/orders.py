@@ -1,6 +1,6 @@
 """REST resource order (CONTRACT.md §7).
 
-Orders are made and moved on only through app/services/orders.py, never edited as rows:
+Orders are made and moved on only through app/services/orders/orders.py, never edited as rows:
 `POST /api/v1/order/` makes a draft, `POST /api/v1/order/<id>/<decision>` submits,
 approves, rejects or cancels it (failed provisioning is retried on the
 provisioning screens). Each user sees the orders of their regions.
@@ -14,10 +14,10 @@ from flask_babel import lazy_gettext as _l
 from app.api.base import ServiceCallApi, iso, only_fields, page_args, text_value
 from app.models.orders import Order, OrderLine, OrderSource, OrderStatus
 from app.security import ORDERS
-from app.services import customer_rules as rules
-from app.services import orders
-from app.services.errors import DomainError, NotFound
-from app.services.scoping import current_region_ids
+from app.services.crm import customer_rules as rules
+from app.services.orders import orders
+from app.services.platform.errors import DomainError, NotFound
+from app.services.platform.scoping import current_region_ids
 
 ORDER_FIELDS = ("account", "note", "lines")
 

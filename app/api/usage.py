@@ -1,7 +1,7 @@
 """REST resource usage (CONTRACT.md §7): network usage records.
 
 `POST /api/v1/usage/` takes a batch of records from a network system, checked and stored by
-the same service as a CDR file (app/services/usage_import.py); `GET` lists and shows the
+the same service as a CDR file (app/services/usage/usage_import.py); `GET` lists and shows the
 records of the user's regions. Records are never changed or deleted through the API.
 """
 
@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from app.api.base import ScopedModelRestApi
 from app.models.usage import UsageRecord
 from app.security import USAGE
-from app.services import usage_import
-from app.services.errors import DomainError
-from app.services.scoping import current_region_ids
+from app.services.platform.errors import DomainError
+from app.services.platform.scoping import current_region_ids
+from app.services.usage import usage_import
 
 
 class UsageApi(ScopedModelRestApi):

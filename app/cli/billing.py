@@ -5,11 +5,11 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from app.services import billing as bill_runs
-from app.services import delivery, invoice_pdf
-from app.services import regions as region_service
-from app.services.actor import acting_as
-from app.services.errors import DomainError
+from app.services.billing import billing as bill_runs
+from app.services.billing import delivery, invoice_pdf
+from app.services.crm import regions as region_service
+from app.services.platform.actor import acting_as
+from app.services.platform.errors import DomainError
 
 
 @click.group("billing", cls=AppGroup)

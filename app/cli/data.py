@@ -5,9 +5,10 @@ from contextlib import contextmanager
 import click
 from flask.cli import AppGroup
 
-from app.services import csv_import, exports, imports
-from app.services.actor import acting_as
-from app.services.errors import DomainError
+from app.services.dataio import exports, imports
+from app.services.platform import csv_import
+from app.services.platform.actor import acting_as
+from app.services.platform.errors import DomainError
 
 
 @click.group("data", cls=AppGroup)

@@ -4,9 +4,9 @@ import time
 import click
 from flask.cli import AppGroup
 
-from app.services import demo as demo_service
-from app.services.actor import acting_as
-from app.services.errors import DomainError
+from app.demo import demo as demo_service
+from app.services.platform.actor import acting_as
+from app.services.platform.errors import DomainError
 
 
 @click.group("demo", cls=AppGroup)

@@ -3,9 +3,9 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from app.services import provisioning as provisioning_service
-from app.services.actor import acting_as
-from app.services.provisioning_adapters import PermanentFailure
+from app.services.orders import provisioning as provisioning_service
+from app.services.orders.provisioning_adapters import PermanentFailure
+from app.services.platform.actor import acting_as
 
 
 @click.group("provisioning", cls=AppGroup)

@@ -1,8 +1,8 @@
 import click
 from flask.cli import with_appcontext
 
-from app.services.actor import acting_as
-from app.services.setup import setup
+from app.services.platform.actor import acting_as
+from app.services.platform.setup import setup
 
 
 @click.command("setup")

@@ -3,9 +3,9 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from app.services import rating
-from app.services.actor import acting_as
-from app.services.errors import DomainError
+from app.services.platform.actor import acting_as
+from app.services.platform.errors import DomainError
+from app.services.usage import rating
 
 
 @click.group("usage", cls=AppGroup)

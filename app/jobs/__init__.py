@@ -8,8 +8,10 @@ up the days missed while no scheduler ran).
 
 from datetime import timedelta
 
-from app.services import billing, delivery, invoices, lifecycle, numbers, provisioning, rating
-from app.services.scheduler import Job
+from app.jobs.scheduler import Job
+from app.services.billing import billing, delivery, invoices
+from app.services.orders import lifecycle, numbers, provisioning
+from app.services.usage import rating
 
 DAILY_GRACE = timedelta(hours=23)
 

@@ -42,7 +42,7 @@ class CreditNoteStatus(StrEnum):
 
 
 # an invoice's content, fixed once issued; what may still move is its status and the
-# amounts credited and paid against it (app/services/invoices.py guards this)
+# amounts credited and paid against it (app/services/billing/invoices.py guards this)
 INVOICE_MUTABLE = frozenset({"status", "credited", "paid"})
 LIVE_INVOICE = text("status != 'void'")
 

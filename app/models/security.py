@@ -40,7 +40,7 @@ class AbonentUser(User):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), nullable=True)
     regions: Mapped[list[Region]] = relationship(secondary=user_region)
     customer: Mapped[Customer | None] = relationship()
-    # sessions and API tokens carry it and end when it changes (app/services/sessions.py)
+    # sessions and API tokens carry it and end when it changes (app/services/platform/sessions.py)
     security_stamp: Mapped[str] = mapped_column(
         String(32), default=lambda: secrets.token_hex(16), server_default=""
     )

@@ -194,7 +194,7 @@ PREFIX_KEY = String(17).with_variant(String(17, collation="C"), "postgresql")
 
 
 class DeckPlan(Model):
-    """A rate plan compiled for rating (services/deck.py), and the signature of the rates
+    """A rate plan compiled for rating (services/usage/deck.py), and the signature of the rates
     it was compiled from: a plan whose rates changed since is compiled again."""
 
     __tablename__ = "deck_plan"
@@ -242,7 +242,7 @@ class DeckGroup(Model):
 
 class DeckRange(Model):
     """Longest-prefix matching as ranges: for a (plan, usage type, band), numbered as
-    `deck_key` (services/deck.py), a destination's tariff is the `code` of the greatest
+    `deck_key` (services/usage/deck.py), a destination's tariff is the `code` of the greatest
     `lo` not above it (also found by equality on the destination's leading characters).
     `code` is a tariff id, NO_PREFIX when no prefix and no `*` covers the destination,
     NO_BAND when its prefix has no rate for the band nor `any`."""

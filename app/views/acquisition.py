@@ -1,7 +1,7 @@
 """Customer acquisition screens: the application form, an application's page (checks,
 credit decision, history, review and acceptance), the review queue, and the policy
 supervisors keep: blacklist, credit rules and the terms of each credit class. The rules
-live in app/services/acquisition.py and app/services/credit_policy.py."""
+live in app/services/acquisition/acquisition.py and app/services/acquisition/credit_policy.py."""
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
@@ -23,9 +23,9 @@ from app.models.acquisition import (
 )
 from app.models.orders import CreditClass
 from app.security import APPLICATION_REVIEW, APPLICATIONS, CREDIT_POLICY, VIEW_METHOD_PERMISSIONS
-from app.services import acquisition, credit_policy
-from app.services.errors import DomainError, NotFound
-from app.services.scoping import current_region_ids
+from app.services.acquisition import acquisition, credit_policy
+from app.services.platform.errors import DomainError, NotFound
+from app.services.platform.scoping import current_region_ids
 from app.views.base import AbonentModelView, ScopedModelView
 from app.views.display import (
     APPLICATION_STATUS_LABELS,

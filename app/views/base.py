@@ -9,9 +9,9 @@ from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED
 from markupsafe import Markup, escape
 
 from app.security import VIEW_METHOD_PERMISSIONS, RegionScope
-from app.services import customer_rules as rules
-from app.services import customers
-from app.services.errors import DomainError
+from app.services.crm import customer_rules as rules
+from app.services.crm import customers
+from app.services.platform.errors import DomainError
 
 # `page_<View>` and `psize_<View>` of a list (and of a page's related lists); FAB offers
 # page sizes up to 100

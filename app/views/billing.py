@@ -1,5 +1,5 @@
 """Billing screens: invoices and their credit notes, bill runs, and an account's billing
-page (its next bill, adjustments, discounts). The rules live in app/services/invoices.py,
+page (its next bill, adjustments, discounts). The rules live in app/services/billing/invoices.py,
 adjustments.py and billing.py; these pages collect input and show the outcome."""
 
 import logging
@@ -33,11 +33,12 @@ from app.security import (
     PRINT_BATCHES,
     VIEW_METHOD_PERMISSIONS,
 )
-from app.services import adjustments, billing, customers, delivery, invoice_pdf, invoices
-from app.services import customer_rules as rules
-from app.services.bills import BillRefused
-from app.services.errors import DomainError, NotFound
-from app.services.scoping import current_region_ids
+from app.services.billing import adjustments, billing, delivery, invoice_pdf, invoices
+from app.services.billing.bills import BillRefused
+from app.services.crm import customer_rules as rules
+from app.services.crm import customers
+from app.services.platform.errors import DomainError, NotFound
+from app.services.platform.scoping import current_region_ids
 from app.views.base import AbonentModelView, ScopedModelView
 from app.views.display import (
     ADJUSTMENT_STATUS_LABELS,

@@ -15,7 +15,7 @@ from app.models.catalog import (
 )
 from app.models.crm import LANGUAGE_CODES, PaymentMode
 from app.security import CATALOG
-from app.services import catalog
+from app.services.catalog import catalog
 from app.views.base import AbonentModelView
 from app.views.crm import _decimal, _ref, _select
 from app.views.display import (

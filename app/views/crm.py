@@ -1,4 +1,4 @@
-"""Admin screens of the CRM core. Rules live in app/services/customers.py."""
+"""Admin screens of the CRM core. Rules live in app/services/crm/customers.py."""
 
 from flask import Response, abort, stream_with_context
 from flask_appbuilder import expose, has_access
@@ -28,10 +28,12 @@ from app.models.crm import (
     ServiceStatusChange,
 )
 from app.security import ACCOUNTS, CONTACTS, CUSTOMERS, REGIONS, SERVICES, RegionScope
-from app.services import customer360, customers, exports, regions
-from app.services.errors import NotFound
-from app.services.identity import DOCUMENT_TYPES
-from app.services.scoping import current_region_ids
+from app.services.crm import customers, regions
+from app.services.crm.identity import DOCUMENT_TYPES
+from app.services.dataio import exports
+from app.services.overview import customer360
+from app.services.platform.errors import NotFound
+from app.services.platform.scoping import current_region_ids
 from app.views.base import AbonentModelView, ScopedModelView
 from app.views.display import (
     CHANNEL_LABELS,

@@ -7,7 +7,7 @@ from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from app.services.money import format_money
+from app.services.platform.money import format_money
 
 LANGUAGE_NAMES = {"en": "English", "it": "Italiano", "ko": "한국어", "ru": "Русский"}
 KIND_LABELS = {"individual": _l("Individual"), "company": _l("Company")}

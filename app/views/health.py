@@ -2,7 +2,7 @@
 
 from flask import Blueprint, jsonify
 
-from app.services import health as health_service
+from app.services.platform import health as health_service
 
 health = Blueprint("health", __name__)
 

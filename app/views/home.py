@@ -4,8 +4,8 @@ from flask import g
 from flask_appbuilder import IndexView, expose
 
 from app.security import is_staff
-from app.services import overview
-from app.services.scoping import current_region_ids
+from app.services.overview import overview
+from app.services.platform.scoping import current_region_ids
 
 
 class HomeView(IndexView):

@@ -6,8 +6,8 @@ from flask_babel import lazy_gettext as _l
 from app.models.catalog import LineType
 from app.models.numbers import NumberRange, PhoneNumber
 from app.security import NUMBERS, RegionScope
-from app.services import numbers
-from app.services.scoping import current_region_ids
+from app.services.orders import numbers
+from app.services.platform.scoping import current_region_ids
 from app.views.base import AbonentModelView
 from app.views.crm import _select
 from app.views.display import LINE_LABELS, local_datetime

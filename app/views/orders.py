@@ -1,5 +1,5 @@
-"""Order and provisioning screens. The workflow lives in app/services/orders.py and
-app/services/provisioning.py; these pages only collect input and show the outcome."""
+"""Order and provisioning screens. The workflow lives in app/services/orders/orders.py and
+app/services/orders/provisioning.py; these pages only collect input and show the outcome."""
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
@@ -16,10 +16,10 @@ from app.models.orders import (
     ProvisioningTask,
 )
 from app.security import ORDERS, PROVISIONING, VIEW_METHOD_PERMISSIONS
-from app.services import orders, provisioning
-from app.services.errors import DomainError, NotFound
-from app.services.order_moves import MOVES
-from app.services.scoping import current_region_ids
+from app.services.orders import orders, provisioning
+from app.services.orders.order_moves import MOVES
+from app.services.platform.errors import DomainError, NotFound
+from app.services.platform.scoping import current_region_ids
 from app.views.base import ScopedModelView
 from app.views.display import (
     LINE_ACTION_LABELS,

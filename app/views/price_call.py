@@ -13,9 +13,9 @@ from wtforms.validators import InputRequired, NumberRange
 
 from app.models.usage import UsageType
 from app.security import CATALOG, VIEW_METHOD_PERMISSIONS
-from app.services import price_call
-from app.services.errors import DomainError
-from app.services.regions import all_regions
+from app.services.crm.regions import all_regions
+from app.services.platform.errors import DomainError
+from app.services.usage import price_call
 from app.views.display import USAGE_TYPE_LABELS
 
 

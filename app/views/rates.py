@@ -1,5 +1,5 @@
 """Rate screens: a rate plan's prices per usage type, destination prefix, band and interval.
-The rules live in app/services/rate_forms.py (the same ones as the `rates` import)."""
+The rules live in app/services/catalog/rate_forms.py (the same ones as the `rates` import)."""
 
 from flask import request
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -9,7 +9,7 @@ from wtforms import BooleanField
 
 from app.models.usage import Band, Rate, UsageType
 from app.security import CATALOG
-from app.services import rate_forms, rates
+from app.services.catalog import rate_forms, rates
 from app.views.base import AbonentModelView
 from app.views.crm import _ref, _select
 from app.views.display import BAND_LABELS, USAGE_TYPE_LABELS, label_for, local_amount

@@ -2,7 +2,7 @@
 
 FAB joins the related table for such a sort unless it finds the table already in the
 query, and it looks for it everywhere, subqueries of the WHERE clause included. The region
-scope (app/services/scoping.py) is such a subquery over accounts and lines: FAB skipped
+scope (app/services/platform/scoping.py) is such a subquery over accounts and lines: FAB skipped
 the join and sorted by a table the query does not select from, a database error for every
 region-scoped user. `install()` makes it look at what the query selects from and joins.
 """

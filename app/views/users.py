@@ -17,8 +17,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_user
 
 from app.security import GrantableGroups, GrantablePermissions, GrantableRoles, ManageableUsers
-from app.services import users
-from app.services.actor import current_user_obj
+from app.services.platform import users
+from app.services.platform.actor import current_user_obj
 from app.views.base import GuardedRoutes
 
 

@@ -5,8 +5,8 @@ import pytest
 
 from app.extensions import db
 from app.models.catalog import Product, RatePlan
-from app.services import orders
-from app.services.actor import acting_as
+from app.services.orders import orders
+from app.services.platform.actor import acting_as
 from tests.helpers import ordering_customer
 
 NEW = {

@@ -4,8 +4,9 @@ from decimal import Decimal
 
 from app.extensions import db
 from app.models.crm import BillingAccount
-from app.services import imports, ledger
-from app.services.actor import acting_as
+from app.services.billing import ledger
+from app.services.dataio import imports
+from app.services.platform.actor import acting_as
 from tests.conftest import SAMPLES
 
 

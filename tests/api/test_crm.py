@@ -4,7 +4,7 @@ import pytest
 
 from app.extensions import db
 from app.models.crm import BillingAccount, Customer, Region
-from app.services.actor import acting_as
+from app.services.platform.actor import acting_as
 from tests.helpers import add_catalog, import_rows
 
 

@@ -13,7 +13,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 
-from app.services.actor import acting_as
+from app.services.platform.actor import acting_as
 from tests.conftest import PASSWORD
 from tests.helpers import add_catalog, import_rows
 

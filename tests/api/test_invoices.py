@@ -8,9 +8,9 @@ import pytest
 
 from app.extensions import db
 from app.models.billing import Invoice
-from app.services import billing
-from app.services.actor import acting_as
-from tests.services.test_billing import _samples
+from app.services.billing import billing
+from app.services.platform.actor import acting_as
+from tests.services.billing.test_billing import _samples
 
 
 @pytest.fixture

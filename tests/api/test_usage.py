@@ -5,7 +5,7 @@ import json
 from app.extensions import db
 from app.models.imports import ImportBatch, ImportReject
 from app.models.usage import UsageRecord
-from app.services import usage_import
+from app.services.usage import usage_import
 from tests.helpers import import_rows
 
 URL = "/api/v1/usage/"

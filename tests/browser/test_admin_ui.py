@@ -2,7 +2,7 @@
 
 from babel.support import Translations
 
-from app.services.actor import acting_as
+from app.services.platform.actor import acting_as
 from tests.conftest import PASSWORD
 from tests.helpers import import_rows
 

@@ -2,8 +2,8 @@
 
 from babel.support import Translations
 
-from app.services import provisioning
-from app.services.actor import acting_as
+from app.services.orders import provisioning
+from app.services.platform.actor import acting_as
 from tests.browser.test_admin_ui import _sign_in
 from tests.helpers import ordering_customer
 

@@ -6,7 +6,7 @@ from pypdf import PdfReader
 from app.extensions import db
 from app.models.communications import PrintBatch
 from tests.helpers import pdf_text
-from tests.services.test_delivery import billed  # noqa: F401  (the fixture)
+from tests.services.billing.test_delivery import billed  # noqa: F401  (the fixture)
 
 
 def test_deliver_then_print_the_paper_bills(app, billed, smtp, tmp_path):  # noqa: F811

@@ -2,8 +2,8 @@
 
 import json
 
-from app.services import orders
-from app.services.actor import acting_as
+from app.services.orders import orders
+from app.services.platform.actor import acting_as
 from tests.helpers import ordering_customer
 
 

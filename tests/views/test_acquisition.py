@@ -5,9 +5,9 @@ user's language."""
 from app.extensions import db
 from app.models.acquisition import Application, BlacklistEntry, CreditRule
 from app.models.orders import CreditClass, Order
-from app.services.actor import acting_as
+from app.services.platform.actor import acting_as
 from tests.helpers import add_catalog
-from tests.services.test_acquisition import individual
+from tests.services.acquisition.test_acquisition import individual
 
 # the form's fields are the API's, a phone may come without its country code
 FORM = {

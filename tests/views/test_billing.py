@@ -13,9 +13,10 @@ from app.extensions import db
 from app.models.billing import Adjustment, AdjustmentLimit, CreditNote, Invoice, InvoiceLine
 from app.models.catalog import Discount
 from app.models.crm import BillingAccount
-from app.services import billing, delivery, invoices, rating
-from app.services.actor import acting_as
-from tests.services.test_billing import _samples
+from app.services.billing import billing, delivery, invoices
+from app.services.platform.actor import acting_as
+from app.services.usage import rating
+from tests.services.billing.test_billing import _samples
 
 D = Decimal
 
@@ -345,7 +346,7 @@ def test_a_void_invoices_pdf_downloads_marked_void(app, login, invoice_id):
 
 
 def test_a_pdf_drawn_with_errors_is_withheld_with_the_reason(app, login, invoice_id, monkeypatch):
-    from app.services import invoice_pdf
+    from app.services.billing import invoice_pdf
 
     def damaged(_invoice):
         raise invoice_pdf.RenderFailed("invoice IT-C-2026-000001: xhtml2pdf counted 1 error(s)")

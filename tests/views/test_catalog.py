@@ -22,7 +22,7 @@ def test_billing_adds_a_product_and_its_korean_name(login, app):
         "min_credit_class": "C",
     }
     with app.app_context():
-        from app.services import catalog
+        from app.services.catalog import catalog
 
         plan = catalog.rate_plan_named("KR-STD")
         db.session.commit()

@@ -11,8 +11,8 @@ from app.models.crm import (
     ServiceProductChange,
     ServiceStatusChange,
 )
-from app.services import lifecycle
-from app.services.actor import acting_as
+from app.services.orders import lifecycle
+from app.services.platform.actor import acting_as
 from tests.helpers import add_catalog, import_rows
 
 
@@ -276,7 +276,7 @@ def test_credit_limit_in_the_currencys_minor_unit(data, login, app):
 
 def test_a_lines_page_shows_its_status_history(data, login, app):
     from app.models.crm import Service
-    from app.services import lifecycle
+    from app.services.orders import lifecycle
 
     with app.app_context(), acting_as():
         service = db.session.scalar(db.select(Service).where(Service.service_id == "393330000001"))

@@ -9,9 +9,9 @@ import pytest
 from app.extensions import db
 from app.models.crm import Customer, Service
 from app.models.orders import Order, ProvisioningTask
-from app.services import orders, provisioning
-from app.services.actor import acting_as
-from app.services.provisioning_adapters import LogAdapter, PermanentFailure
+from app.services.orders import orders, provisioning
+from app.services.orders.provisioning_adapters import LogAdapter, PermanentFailure
+from app.services.platform.actor import acting_as
 from tests.helpers import ordering_customer
 
 

@@ -1,7 +1,7 @@
 """The "price a call" tool prices as rating does (CONTRACT.md §3), group by group."""
 
-from app.services import imports
-from app.services.actor import acting_as
+from app.services.dataio import imports
+from app.services.platform.actor import acting_as
 from tests.conftest import SAMPLES
 
 FORM = {

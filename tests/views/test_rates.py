@@ -5,7 +5,7 @@ from decimal import Decimal
 from app.extensions import db
 from app.models.catalog import RatePlan
 from app.models.usage import Rate
-from app.services import rates
+from app.services.catalog import rates
 from tests.conftest import SAMPLES
 
 FORM = {

@@ -4,8 +4,8 @@ import pytest
 from flask_appbuilder import ModelView
 
 from app.extensions import appbuilder
-from app.services import imports
-from app.services.actor import acting_as
+from app.services.dataio import imports
+from app.services.platform.actor import acting_as
 from tests.conftest import SAMPLES
 
 

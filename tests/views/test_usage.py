@@ -2,8 +2,9 @@
 
 from app.extensions import db
 from app.models.crm import Service
-from app.services import imports, line_usage, rating
-from app.services.actor import acting_as
+from app.services.dataio import imports
+from app.services.platform.actor import acting_as
+from app.services.usage import line_usage, rating
 from tests.conftest import SAMPLES
 
 

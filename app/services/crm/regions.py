@@ -1,0 +1,155 @@
+"""Regions: where customers live, with their timezone, currency, VAT rate and language,
+and the operator's legal entity there, which the region's bills and credit notes name."""
+
+from decimal import Decimal, InvalidOperation
+from zoneinfo import available_timezones
+
+import phonenumbers
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from app.models.crm import Region
+from app.services.crm.customer_rules import check_currency, check_language, check_length, check_ref
+from app.services.platform import csv_import
+from app.services.platform.editing import edit_rule
+from app.services.platform.errors import DomainError
+
+REGION_COLUMNS = ("code", "name", "country", "timezone", "currency", "vat_rate", "language")
+LEGAL_COLUMNS = (
+    "legal_name",
+    "legal_address",
+    "legal_tax_label",
+    "legal_tax_number",
+    "legal_bank_account",
+)
+# what a bill cannot go without (a bank account is printed when there is one)
+LEGAL_REQUIRED = frozenset(LEGAL_COLUMNS[:4])
+# ISO 3166 alpha-2 codes of the countries with a telephone numbering plan
+_COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS)
+
+
+def parse_region(row: dict) -> dict:
+    """Validated region fields from a row or form; DomainError names the first bad field."""
+    code = check_ref("code", row["code"])
+    if len(code) > 16:
+        raise DomainError("code", _l("required, at most 16 characters"))
+    if not row["name"]:
+        raise DomainError("name", _l("required"))
+    check_length(Region, "name", row["name"])
+    country = row["country"].upper()
+    if country not in _COUNTRIES:
+        raise DomainError(
+            "country", _l("%(value)s is not an ISO 3166 alpha-2 code", value=repr(row["country"]))
+        )
+    timezone = row["timezone"]
+    if timezone not in available_timezones():
+        raise DomainError("timezone", _l("%(value)s is not an IANA timezone", value=repr(timezone)))
+    currency = check_currency(row["currency"])
+    try:
+        vat_rate = Decimal(row["vat_rate"])
+    except InvalidOperation:
+        raise DomainError(
+            "vat_rate", _l("%(value)s is not a number", value=repr(row["vat_rate"]))
+        ) from None
+    if (
+        not vat_rate.is_finite()
+        or not (0 <= vat_rate <= 100)
+        or vat_rate != vat_rate.quantize(Decimal("0.0001"))
+    ):
+        raise DomainError("vat_rate", _l("a percentage from 0 to 100, at most 4 decimals"))
+    language = check_language(row["language"])
+    return {
+        "code": code,
+        "name": row["name"],
+        "country": country,
+        "timezone": timezone,
+        "currency": currency,
+        "vat_rate": vat_rate,
+        "language": language,
+    }
+
+
+def _address_lines(lines) -> str:
+    """An address as stored: its non-blank lines, one a row."""
+    return "\n".join(line.strip() for line in lines if line.strip())
+
+
+def legal_entity_defaults() -> dict[str, str]:
+    """The legal entity a new region starts from: the operator the settings name
+    (OPERATOR_NAME, OPERATOR_ADDRESS with its lines separated by ";", ...)."""
+    config = current_app.config
+    return {
+        "legal_name": config["OPERATOR_NAME"].strip(),
+        "legal_address": _address_lines(config["OPERATOR_ADDRESS"].split(";")),
+        "legal_tax_label": config["OPERATOR_TAX_LABEL"].strip(),
+        "legal_tax_number": config["OPERATOR_TAX_NUMBER"].strip(),
+        "legal_bank_account": config["OPERATOR_BANK_ACCOUNT"].strip(),
+    }
+
+
+def parse_legal_entity(row: dict) -> dict[str, str]:
+    """Validated legal entity fields from a form or the demo; a field left blank takes the
+    settings' default. DomainError names the first bad field."""
+    defaults = legal_entity_defaults()
+    fields = {}
+    for column in LEGAL_COLUMNS:
+        value = row.get(column) or ""
+        value = _address_lines(value.splitlines()) if column == "legal_address" else value.strip()
+        value = value or defaults[column]
+        if column in LEGAL_REQUIRED and not value:
+            raise DomainError(column, _l("required"))
+        if column != "legal_address" and any(char in value for char in "\r\n\t"):
+            raise DomainError(column, _l("one line of text"))
+        fields[column] = check_length(Region, column, value)
+    return fields
+
+
+@edit_rule
+def prepare_region(region: Region) -> None:
+    """Check and normalise a region entered on the form, by the import's own rules, and
+    its legal entity."""
+    fields = {
+        **parse_region(csv_import.row_of(region, REGION_COLUMNS)),
+        **parse_legal_entity(csv_import.row_of(region, LEGAL_COLUMNS)),
+    }
+    for key, value in fields.items():
+        setattr(region, key, value)
+
+
+def upsert_region(fields: dict) -> str:
+    """A region added or changed by an import or the demo; a new one's legal entity, when
+    `fields` has none, starts from the settings' defaults."""
+    region = db.session.scalar(db.select(Region).where(Region.code == fields["code"]))
+    if region is None:
+        db.session.add(Region(**{**legal_entity_defaults(), **fields}))
+        db.session.flush()
+        return csv_import.ACCEPTED
+    if all(getattr(region, key) == value for key, value in fields.items()):
+        return csv_import.DUPLICATE
+    for key, value in fields.items():
+        setattr(region, key, value)
+    db.session.flush()
+    return csv_import.ACCEPTED
+
+
+def import_regions(path) -> csv_import.ImportSummary:
+    return csv_import.run_import(
+        "regions", path, REGION_COLUMNS, lambda row, _line: upsert_region(parse_region(row))
+    )
+
+
+def all_regions() -> list[Region]:
+    """Every region, by code (forms that offer a choice of region)."""
+    return list(db.session.scalars(db.select(Region).order_by(Region.code)))
+
+
+def ids_of(codes) -> list[int]:
+    """The ids of the regions with these codes; DomainError naming the unknown ones."""
+    found = dict(
+        db.session.execute(db.select(Region.code, Region.id).where(Region.code.in_(codes))).all()
+    )
+    unknown = sorted(set(codes) - set(found))
+    if unknown:
+        raise DomainError("region", _l("unknown region %(codes)s", codes=", ".join(unknown)))
+    return list(found.values())

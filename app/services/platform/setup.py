@@ -1,0 +1,15 @@
+"""`flask setup`: schema, permissions, roles and the system user; safe to run again."""
+
+from flask import current_app
+from flask_migrate import upgrade
+
+from app.extensions import appbuilder
+from app.services.platform.users import ensure_system_user
+
+
+def setup() -> None:
+    upgrade(directory=str(current_app.config["BASE_DIR"] / "migrations"))
+    appbuilder.sm.ensure_roles()
+    appbuilder.add_permissions(update_perms=True)
+    appbuilder.sm.sync_roles()
+    ensure_system_user()

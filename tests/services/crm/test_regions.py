@@ -1,0 +1,66 @@
+"""Regions' legal entities: each region names its own on its documents; a new one starts
+from the settings' operator (OPERATOR_*), and an import of regions leaves them as edited."""
+
+import pytest
+
+from app.extensions import db
+from app.models.crm import Region
+from app.services.crm import regions
+from app.services.platform.errors import DomainError
+
+ROW = {
+    "code": "KR-PUS",
+    "name": "부산",
+    "country": "KR",
+    "timezone": "Asia/Seoul",
+    "currency": "KRW",
+    "vat_rate": "10",
+    "language": "ko",
+}
+
+
+def _region(code: str) -> Region:
+    return db.session.scalar(db.select(Region).where(Region.code == code))
+
+
+def test_a_blank_field_takes_the_settings_default_and_a_bad_one_is_refused(ctx, app, monkeypatch):
+    entity = regions.parse_legal_entity({"legal_name": " (주)아보넨트부산 "})
+    assert entity == {
+        "legal_name": "(주)아보넨트부산",
+        "legal_address": "Via dell'Esempio 1\n00100 Roma RM, Italia",
+        "legal_tax_label": "Partita IVA",
+        "legal_tax_number": "IT00000000000",
+        "legal_bank_account": "",
+    }
+    with pytest.raises(DomainError, match="legal_name: longer than 200 characters"):
+        regions.parse_legal_entity({"legal_name": "x" * 201})
+    with pytest.raises(DomainError, match="legal_tax_label: one line of text"):
+        regions.parse_legal_entity({"legal_tax_label": "ИНН\nКПП"})
+    monkeypatch.setitem(app.config, "OPERATOR_TAX_NUMBER", "")
+    with pytest.raises(DomainError, match="legal_tax_number: required"):
+        regions.parse_legal_entity({})
+
+
+def test_an_import_adds_a_region_with_the_default_entity_and_keeps_an_edited_one(ctx):
+    assert regions.upsert_region(regions.parse_region(ROW)) == "accepted"
+    added = _region("KR-PUS")
+    assert (added.legal_name, added.legal_tax_number) == ("Abonent Telecom", "IT00000000000")
+    added.legal_name = "(주)아보넨트부산"
+    db.session.commit()
+    assert regions.upsert_region(regions.parse_region({**ROW, "name": "부산광역시"})) == "accepted"
+    assert (_region("KR-PUS").name, _region("KR-PUS").legal_name) == (
+        "부산광역시",
+        "(주)아보넨트부산",
+    )
+
+
+def test_the_demo_regions_have_believable_entities_of_their_own(ctx):
+    entities = {
+        code: (r.legal_name, r.legal_tax_label, r.legal_bank_account)
+        for code in ("IT-C", "KR-SEL", "RU-MOW")
+        for r in [_region(code)]
+    }
+    assert entities["IT-C"][1] == "Partita IVA" and entities["IT-C"][2].startswith("IBAN IT")
+    assert entities["KR-SEL"][1] == "사업자등록번호" and "국민은행" in entities["KR-SEL"][2]
+    assert entities["RU-MOW"][1] == "ИНН/КПП" and "БИК" in entities["RU-MOW"][2]
+    assert len({name for name, _label, _bank in entities.values()}) == 3
