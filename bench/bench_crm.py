@@ -62,7 +62,7 @@ def seed_phase(url: str, seed_customers: int, customers: int) -> dict:
     from sqlalchemy import text
 
     from app import create_app
-    from app.demo import demo
+    from app.demo import seed as demo
     from app.extensions import db
     from app.models.crm import Customer, Region
     from app.services.platform.actor import acting_as

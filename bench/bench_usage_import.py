@@ -41,19 +41,19 @@ def import_phase(url: str, path: str, fmt: str, services: int, chunk: int) -> di
     """Set up the database, seed the services and time the imports. Runs in a child."""
     sys.path.insert(0, str(ROOT))
     from app import create_app
-    from app.demo import demo
+    from app.demo import seed
     from app.extensions import db
     from app.models.usage import UsageRecord
     from app.services.platform.actor import acting_as
     from app.services.platform.setup import setup
-    from app.services.usage import usage_import
+    from app.services.usage import intake
 
-    importer = usage_import.import_csv if fmt == "csv" else usage_import.import_asterisk
+    importer = intake.import_csv if fmt == "csv" else intake.import_asterisk
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     result = {}
     with app.app_context(), acting_as():
         setup()
-        demo.seed_regions()
+        seed.seed_regions()
         started = time.perf_counter()
         seed_services(services)
         result["services_s"] = time.perf_counter() - started

@@ -1,4 +1,4 @@
-"""Benchmark of bill runs: accounts per second and peak memory of `billing.run(date)` (what
+"""Benchmark of bill runs: accounts per second and peak memory of `runs.run(date)` (what
 `flask billing run --date D` calls; no PDFs) for 100,000 postpaid accounts with usage.
 
     .venv/bin/python bench/billing.py                               # both engines, 100,000
@@ -53,7 +53,7 @@ PREVIOUS = (date(2026, 9, 15), PERIOD[0])
 CHUNK = 5_000  # accounts generated and inserted at a time (a multiple of GROUP)
 GROUP = 25  # every 25th account heads a company group ...
 CHILDREN = 2  # ... whose next two accounts are billed on its invoice: 8 % of the accounts
-# per demo region: its mobile, fixed and business products (bench/../app/services/demo.py)
+# per demo region: its mobile, fixed and business products (app/demo/seed.py)
 PRODUCTS = {
     "IT-C": ("SMART", "FIBRA", "BUSINESS"),
     "KR-SEL": ("5G-BASIC", "HOME-FIBER", "BIZ"),
@@ -285,7 +285,7 @@ def setup_phase(url: str, accounts: int, seed: int) -> dict:
     them). Runs in a child process of its own."""
     from sqlalchemy import insert, select, text
 
-    from app.demo import demo
+    from app.demo import seed as demo
     from app.extensions import db
     from app.models.billing import InvoiceCounter
     from app.models.catalog import Discount
@@ -349,13 +349,13 @@ def work_phase(url: str, expected: dict) -> dict:
     """Time the bill run, in a child process of its own (its peak memory is the run's);
     then check the invoices and time the same date again."""
     from app.extensions import db
-    from app.services.billing import billing
+    from app.services.billing import runs
     from app.services.platform.actor import acting_as
 
     app = _app(url)
     with app.app_context(), acting_as():
         started = time.perf_counter()
-        summary = billing.run(RUN_DATE)
+        summary = runs.run(RUN_DATE)
         result = {"run_s": time.perf_counter() - started, "peak_mib": peak_mib()}
         result["summary"] = str(summary)
         result["created"] = summary.created
@@ -364,7 +364,7 @@ def work_phase(url: str, expected: dict) -> dict:
         db.session.remove()
         result["checks"] = check(expected)
         started = time.perf_counter()
-        again = billing.run(RUN_DATE)
+        again = runs.run(RUN_DATE)
         result["rerun_s"] = time.perf_counter() - started
         if (again.created, again.already) != (0, expected["payers"]):
             raise SystemExit(f"the second run of the date: {again}")
@@ -466,7 +466,7 @@ def report(results: dict, args) -> str:
     lines = [
         f"## {SECTION}",
         "",
-        f"{machine()}; `bench/billing.py --accounts {args.accounts}`: `billing.run({RUN_DATE})` "
+        f"{machine()}; `bench/billing.py --accounts {args.accounts}`: `runs.run({RUN_DATE})` "
         f"(= `flask billing run --date {RUN_DATE}`, no PDFs), BILL_RUN_CHUNK as configured. "
         f"Target: {args.accounts:,} accounts in under {TARGET_S} s on each engine.",
         "",

@@ -6,13 +6,13 @@ worker memory over 10,000 bills of one to two pages, in English, Italian, Korean
 
 A child process sets up an empty database (SQLite: a file in a temporary directory;
 PostgreSQL: a fresh database on --pg-server, dropped at the end): `setup()`, the demo
-regions, products and customers (`app/demo/demo.py`), a quarter of the accounts switched
+regions, products and customers (`app/demo/seed.py`), a quarter of the accounts switched
 to English, and rated usage for every line, so many that each bill runs to one or two
-pages; then the bill runs of the 28 bill days (`billing.run`) make the invoices. Another
+pages; then the bill runs of the 28 bill days (`runs.run`) make the invoices. Another
 child renders --bills of them, in a random order, with a pool of --workers processes (each
 with its own app, as a web or job worker has), by invoice id: `--mode document` is what
-delivery and the download do the first time (`invoice_pdf.document`: render, count the
-pages, store with the SHA-256), `--mode render` is `invoice_pdf.render` alone. Each bill
+delivery and the download do the first time (`pdf.document`: render, count the
+pages, store with the SHA-256), `--mode render` is `pdf.render` alone. Each bill
 is timed in its worker from loading the invoice to the PDF (stored); bills per second are
 over the wall clock of the whole pool. Workers report their RSS with every bill, sampled
 every 1,000 bills. The PDFs of one bill per language are checked with pypdf (number,
@@ -93,11 +93,11 @@ def setup_phase(url: str, bills: int, seed: int) -> dict:
     bill runs of RUN_MONTH. Runs in a child process of its own."""
     from sqlalchemy import func, select, update
 
-    from app.demo import demo
+    from app.demo import seed as demo
     from app.extensions import db
     from app.models.billing import Invoice
     from app.models.crm import BillingAccount
-    from app.services.billing import billing
+    from app.services.billing import runs
     from app.services.platform.actor import acting_as
     from app.services.platform.setup import setup
 
@@ -117,7 +117,7 @@ def setup_phase(url: str, bills: int, seed: int) -> dict:
         db.session.commit()
         records = usage(random.Random(f"billing-pdf-{seed}"))
         for day in range(1, 29):
-            summary = billing.run(RUN_MONTH.replace(day=day), now=BILLED_AT)
+            summary = runs.run(RUN_MONTH.replace(day=day), now=BILLED_AT)
             if summary.failed:
                 raise SystemExit(f"refused bills on day {day}: {summary.failed[:5]}")
         languages = dict(
@@ -240,15 +240,15 @@ def _render(invoice_id: int) -> tuple[int, float, int, int, float]:
 
     from app.extensions import db
     from app.models.billing import Invoice
-    from app.services.billing import invoice_pdf
+    from app.services.billing import pdf
 
     started = time.perf_counter()
     invoice = db.session.get(Invoice, invoice_id)
     if _worker["mode"] == "document":
-        stored = invoice_pdf.document(invoice)
+        stored = pdf.document(invoice)
         elapsed, pages = time.perf_counter() - started, stored.pages
     else:
-        content = invoice_pdf.render(invoice)
+        content = pdf.render(invoice)
         elapsed = time.perf_counter() - started
         pages = len(PdfReader(io.BytesIO(content)).pages)
     db.session.remove()
@@ -313,7 +313,7 @@ def check(app, rendered: list[tuple[int, int]], mode: str) -> list[str]:
 
     from app.extensions import db
     from app.models.billing import Invoice
-    from app.services.billing import invoice_pdf
+    from app.services.billing import pdf
     from app.services.platform.money import format_money
 
     longest: dict[str, tuple[int, int]] = {}
@@ -326,11 +326,7 @@ def check(app, rendered: list[tuple[int, int]], mode: str) -> list[str]:
                 longest[language] = (invoice_id, pages)
         for language, (invoice_id, pages) in sorted(longest.items()):
             invoice = db.session.get(Invoice, invoice_id)
-            content = (
-                invoice_pdf.verified_content(invoice)
-                if mode == "document"
-                else invoice_pdf.render(invoice)
-            )
+            content = pdf.verified_content(invoice) if mode == "document" else pdf.render(invoice)
             reader = PdfReader(io.BytesIO(content))
             text = "".join("".join(page.extract_text() for page in reader.pages).split())
             with force_locale(language):
@@ -391,9 +387,9 @@ def report(data: dict, r: dict, args) -> str:
     met = r["bills_s"] >= TARGET_BILLS_S and r["p95_ms"] < TARGET_P95_MS
     first, last = r["rss"][0], r["rss"][-1]
     stored = (
-        "`invoice_pdf.document` (render, count the pages, store with the SHA-256)"
+        "`pdf.document` (render, count the pages, store with the SHA-256)"
         if args.mode == "document"
-        else "`invoice_pdf.render` only (nothing stored)"
+        else "`pdf.render` only (nothing stored)"
     )
     pages = ", ".join(
         f"{count:,} of {n} page{'s' * (int(n) > 1)}" for n, count in r["pages"].items()

@@ -80,10 +80,10 @@ def setup_phase(url: str, rates: str, services: int) -> dict:
     from sqlalchemy import text
 
     app = _app(url)
-    from app.demo import demo
+    from app.demo import seed as demo
     from app.extensions import db
-    from app.services.catalog import catalog
-    from app.services.dataio import imports
+    from app.services.catalog import products
+    from app.services.dataio import registry
     from app.services.platform.actor import acting_as
     from app.services.platform.setup import setup
 
@@ -92,10 +92,10 @@ def setup_phase(url: str, rates: str, services: int) -> dict:
         setup()
         demo.seed_regions()
         started = time.perf_counter()
-        result["rates"] = imports.run("rates", rates).line()
+        result["rates"] = registry.run("rates", rates).line()
         result["rates_s"] = time.perf_counter() - started
         for currency in CURRENCIES:
-            catalog.upsert_product(
+            products.upsert_product(
                 {
                     "code": f"BENCH-{currency}",
                     "name": f"Bench {currency}",
@@ -136,18 +136,18 @@ def work_phase(url: str, cdrs: str) -> dict:
     is theirs."""
     app = _app(url)
     from app.extensions import db
-    from app.services.dataio import imports
+    from app.services.dataio import registry
     from app.services.platform.actor import acting_as
-    from app.services.usage import rating
+    from app.services.usage import rating_runs
 
     result = {}
     with app.app_context(), acting_as():
         started = time.perf_counter()
-        result["import"] = imports.run("cdrs", cdrs).line()
+        result["import"] = registry.run("cdrs", cdrs).line()
         result["import_s"] = time.perf_counter() - started
         db.session.remove()
         started = time.perf_counter()
-        result["rating"] = str(rating.rate_pending())
+        result["rating"] = str(rating_runs.rate_pending())
         result["rating_s"] = time.perf_counter() - started
         db.session.remove()
         result["peak_mib"] = peak_mib()

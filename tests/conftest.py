@@ -61,7 +61,7 @@ def app():
     url, drop = _fresh_database()
     os.environ["DATABASE_URL"] = url
     from app import create_app
-    from app.demo import demo
+    from app.demo import seed
     from app.extensions import db
     from app.services.platform.setup import setup
     from app.services.platform.users import ensure_user
@@ -71,7 +71,7 @@ def app():
     )
     with application.app_context(), acting_as():
         setup()
-        regions = demo.seed_regions()
+        regions = seed.seed_regions()
         staff = {
             "admin": (["Admin"], ()),
             "supervisor": (["Supervisor"], ()),

@@ -8,9 +8,9 @@ from sqlalchemy import create_engine, text
 from app.extensions import db
 from app.models.crm import BillingAccount, Region
 from app.models.numbers import NumberRange
-from app.services.catalog import catalog
+from app.services.catalog import products
 from app.services.crm import customer_import
-from app.services.orders import numbers
+from app.services.orders import number_pool
 
 HEADER = (
     "customer_ref,kind,name,parent_ref,region,language,account_ref,payment_mode,"
@@ -47,7 +47,7 @@ PRODUCTS = (
 def add_catalog(tmp_path, rows: str = PRODUCTS):
     path = tmp_path / "products.csv"
     path.write_text(rows, encoding="utf-8")
-    summary = catalog.import_products(path)
+    summary = products.import_products(path)
     assert summary.rejected == 0, summary
     return summary
 
@@ -59,7 +59,7 @@ def add_pool(region_code: str, first: str, last: str, line_type: str = "mobile",
     )
     db.session.add(pool)
     db.session.commit()
-    numbers.fill_range(pool)
+    number_pool.fill_range(pool)
     return pool
 
 

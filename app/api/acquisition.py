@@ -7,7 +7,7 @@ from flask_appbuilder.security.decorators import protect
 from app.api.base import ServiceCallApi
 from app.models.acquisition import Application, ApplicationSource
 from app.security import APPLICATIONS
-from app.services.acquisition import acquisition
+from app.services.acquisition import applications
 from app.services.platform.errors import DomainError
 from app.services.platform.money import minor_units
 from app.services.platform.scoping import current_region_ids
@@ -34,7 +34,7 @@ def decision(application: Application) -> dict:
             "allowed_payment_modes": application.payment_modes,
             "max_lines": application.max_lines,
         },
-        "eligible_products": [p.code for p in acquisition.offer(application)],
+        "eligible_products": [p.code for p in applications.offer(application)],
     }
 
 
@@ -98,8 +98,8 @@ class AcquisitionApi(ServiceCallApi):
         if refused is not None:
             return refused
         try:
-            application = acquisition.submit(body, ApplicationSource.API)
-        except acquisition.InvalidApplication as exc:
+            application = applications.submit(body, ApplicationSource.API)
+        except applications.InvalidApplication as exc:
             return self.response(422, message={f: [r] for f, r in exc.errors.items()})
         except DomainError as exc:
             return self._refused(exc)
@@ -127,7 +127,7 @@ class AcquisitionApi(ServiceCallApi):
               $ref: '#/components/responses/404'
         """
         try:
-            application = acquisition.get(pk, current_region_ids())
+            application = applications.get(pk, current_region_ids())
         except DomainError:
             return self.response_404()
         return self.response(200, **decision(application))

@@ -9,8 +9,8 @@ from marshmallow import ValidationError, fields
 
 from app.models.types import LARGEST_INTEGER
 from app.security import API_METHOD_PERMISSIONS, RegionScope
-from app.services.crm import customer_rules as rules
 from app.services.crm import customers
+from app.services.platform import validation
 from app.services.platform.errors import DomainError
 from app.services.platform.scoping import current_region_ids
 
@@ -136,8 +136,8 @@ class ScopedModelRestApi(ModelRestApi):
         # FAB would take page_size -1 as "the whole table" and pass any page to the database
         args = kwargs.get("rison", {})
         try:
-            rules.check_whole_between("page", args.get("page", 0), 0, MAX_PAGE)
-            rules.check_whole_between(
+            validation.check_whole_between("page", args.get("page", 0), 0, MAX_PAGE)
+            validation.check_whole_between(
                 "page_size", args.get("page_size", PAGE_SIZE), 1, MAX_PAGE_SIZE
             )
             self._check_number_filters(args.get("filters", []))
@@ -153,9 +153,9 @@ class ScopedModelRestApi(ModelRestApi):
             if column not in self.search_columns:
                 continue
             if self.datamodel.is_relation(column):
-                rules.check_whole_between(column, item.get("value"), 1, LARGEST_INTEGER)
+                validation.check_whole_between(column, item.get("value"), 1, LARGEST_INTEGER)
             elif self.datamodel.is_integer(column):
-                rules.check_whole_between(
+                validation.check_whole_between(
                     column, item.get("value"), -LARGEST_INTEGER, LARGEST_INTEGER
                 )
 

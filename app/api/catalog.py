@@ -1,6 +1,6 @@
 """REST resource product (CONTRACT.md §7). The catalog is the same in every region, so
 products are not region-scoped; the rules are the products import's
-(app/services/catalog/catalog.py).
+(app/services/catalog/products.py).
 
 The rate plan is given by its code (`"rate_plan": "BASIC"`; one not seen before is created
 waiting for its rates, as the import does) and shown as `{"code": "BASIC"}`, which may be
@@ -16,11 +16,11 @@ from app.api.base import ScopedModelRestApi
 from app.extensions import db
 from app.models.catalog import Product
 from app.security import CATALOG
-from app.services.catalog import catalog
+from app.services.catalog import products
 
 OUTPUT_COLUMNS = [
     "id",
-    *(c if c != "rate_plan" else "rate_plan.code" for c in catalog.PRODUCT_COLUMNS),
+    *(c if c != "rate_plan" else "rate_plan.code" for c in products.PRODUCT_COLUMNS),
 ]
 
 
@@ -43,7 +43,7 @@ class ProductInput(SQLAlchemyAutoSchema):
 
     class Meta:
         model = Product
-        fields = catalog.PRODUCT_COLUMNS
+        fields = products.PRODUCT_COLUMNS
         load_instance = True
         sqla_session = db.session
 
@@ -75,7 +75,7 @@ class ProductApi(ScopedModelRestApi):
     class_permission_name = CATALOG
     base_filters = []  # one catalog for every region
     list_columns = show_columns = OUTPUT_COLUMNS
-    add_columns = edit_columns = list(catalog.PRODUCT_COLUMNS)
+    add_columns = edit_columns = list(products.PRODUCT_COLUMNS)
     add_model_schema = ProductAddInput()
     edit_model_schema = ProductEditInput()
     search_columns = ["code", "name", "line_type", "payment_mode", "currency", "rate_plan"]
@@ -83,9 +83,9 @@ class ProductApi(ScopedModelRestApi):
     base_order = ("code", "asc")
 
     def pre_add(self, item):
-        catalog.prepare_product(item, getattr(item, "rate_plan_code", None))
+        products.prepare_product(item, getattr(item, "rate_plan_code", None))
 
     pre_update = pre_add
 
     def pre_delete(self, item):
-        catalog.check_product_delete(item)
+        products.check_product_delete(item)

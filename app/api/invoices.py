@@ -15,8 +15,8 @@ from app.api.base import ServiceCallApi, iso, only_fields, page_args, text_value
 from app.models.billing import CreditNote, Invoice, InvoiceStatus
 from app.security import CREDIT_NOTES, INVOICES
 from app.services.billing import invoices
-from app.services.crm import customer_rules as rules
 from app.services.dataio.exports import invoice_record
+from app.services.platform import validation
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import current_region_ids
 
@@ -117,14 +117,14 @@ class InvoiceApi(ServiceCallApi):
             page, page_size = page_args(args)
             status = args.get("status")
             if status:
-                rules.check_choice("status", status, list(InvoiceStatus))
+                validation.check_choice("status", status, list(InvoiceStatus))
             count, found = invoices.search(
                 current_region_ids(),
                 number=args.get("number"),
                 account_ref=args.get("account"),
                 status=status,
-                issued_from=rules.check_date("issued_from", args.get("issued_from", "")),
-                issued_to=rules.check_date("issued_to", args.get("issued_to", "")),
+                issued_from=validation.check_date("issued_from", args.get("issued_from", "")),
+                issued_to=validation.check_date("issued_to", args.get("issued_to", "")),
                 page=page,
                 page_size=page_size,
             )

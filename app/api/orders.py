@@ -14,8 +14,8 @@ from flask_babel import lazy_gettext as _l
 from app.api.base import ServiceCallApi, iso, only_fields, page_args, text_value
 from app.models.orders import Order, OrderLine, OrderSource, OrderStatus
 from app.security import ORDERS
-from app.services.crm import customer_rules as rules
 from app.services.orders import orders
+from app.services.platform import validation
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import current_region_ids
 
@@ -146,7 +146,7 @@ class OrderApi(ServiceCallApi):
             page, page_size = page_args(args)
             status = args.get("status")
             if status:
-                rules.check_choice("status", status, list(OrderStatus))
+                validation.check_choice("status", status, list(OrderStatus))
         except DomainError as exc:
             return self._refused(exc, 400)
         count, found = orders.search(

@@ -1,7 +1,7 @@
 """REST resource usage (CONTRACT.md §7): network usage records.
 
 `POST /api/v1/usage/` takes a batch of records from a network system, checked and stored by
-the same service as a CDR file (app/services/usage/usage_import.py); `GET` lists and shows the
+the same service as a CDR file (app/services/usage/intake.py); `GET` lists and shows the
 records of the user's regions. Records are never changed or deleted through the API.
 """
 
@@ -16,7 +16,7 @@ from app.models.usage import UsageRecord
 from app.security import USAGE
 from app.services.platform.errors import DomainError
 from app.services.platform.scoping import current_region_ids
-from app.services.usage import usage_import
+from app.services.usage import intake
 
 
 class UsageApi(ScopedModelRestApi):
@@ -103,7 +103,7 @@ class UsageApi(ScopedModelRestApi):
             return self.response_400(message=str(_l("The request body is not JSON.")))
         records = body.get("records") if isinstance(body, dict) else body
         try:
-            summary, rejects = usage_import.import_records(records, region_ids=current_region_ids())
+            summary, rejects = intake.import_records(records, region_ids=current_region_ids())
         except DomainError as exc:
             return self.response_400(message={exc.field or "_schema": [exc.message]})
         return self.response(

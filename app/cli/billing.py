@@ -5,8 +5,9 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from app.services.billing import billing as bill_runs
-from app.services.billing import delivery, invoice_pdf
+from app.services.billing import delivery
+from app.services.billing import pdf as bill_pdf
+from app.services.billing import runs as bill_runs
 from app.services.crm import regions as region_service
 from app.services.platform.actor import acting_as
 from app.services.platform.errors import DomainError
@@ -55,10 +56,10 @@ def pdf(number, out):
     invoice's marked VOID)."""
     with acting_as():
         try:
-            content = invoice_pdf.download_by_number(number)
+            content = bill_pdf.download_by_number(number)
         except DomainError as exc:
             _fail(f"{number}: {exc.reason}")
-        except invoice_pdf.DocumentFault as exc:
+        except bill_pdf.DocumentFault as exc:
             _fail(exc)
     out.write_bytes(content)
     click.echo(f"{out}: {len(content)} bytes")

@@ -5,8 +5,8 @@ from contextlib import contextmanager
 import click
 from flask.cli import AppGroup
 
-from app.services.dataio import exports, imports
-from app.services.platform import csv_import
+from app.services.dataio import exports, registry
+from app.services.platform import import_frame
 from app.services.platform.actor import acting_as
 from app.services.platform.errors import DomainError
 
@@ -17,7 +17,7 @@ def data():
 
 
 @data.command("import")
-@click.argument("kind", type=click.Choice(sorted(imports.IMPORTERS)))
+@click.argument("kind", type=click.Choice(sorted(registry.IMPORTERS)))
 @click.argument("file")  # an unreadable FILE is the importer's to report (exit 1)
 @click.option("--format", "fmt", default="csv", show_default=True, help="File format.")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Write rejected rows here (CSV).")
@@ -26,12 +26,12 @@ def import_command(kind, file, fmt, rejects):
     with acting_as():
         try:
             with _progress_bar(file) as progress:
-                summary = imports.run(kind, file, fmt, progress=progress)
+                summary = registry.run(kind, file, fmt, progress=progress)
         except DomainError as exc:
             click.echo(f"error: {exc.message}", err=True)
             sys.exit(1)
         if rejects:
-            csv_import.write_rejects(summary.batch_id, rejects)
+            import_frame.write_rejects(summary.batch_id, rejects)
     click.echo(summary.line())
 
 

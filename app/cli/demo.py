@@ -4,7 +4,7 @@ import time
 import click
 from flask.cli import AppGroup
 
-from app.demo import demo as demo_service
+from app.demo import seed as demo_service
 from app.services.platform.actor import acting_as
 from app.services.platform.errors import DomainError
 

@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.jobs import JOBS
-from app.jobs import scheduler as scheduler_service
+from app.jobs import runner as scheduler_service
 
 
 @click.group("scheduler", cls=AppGroup)

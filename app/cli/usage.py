@@ -5,7 +5,7 @@ from flask.cli import AppGroup
 
 from app.services.platform.actor import acting_as
 from app.services.platform.errors import DomainError
-from app.services.usage import rating
+from app.services.usage import rating_runs
 
 
 @click.group("usage", cls=AppGroup)
@@ -17,7 +17,7 @@ def usage():
 def rate():
     """Rate every pending usage record; prints `rated R, unrated U`."""
     with acting_as():
-        summary = rating.rate_pending()
+        summary = rating_runs.rate_pending()
     click.echo(str(summary))
 
 
@@ -29,11 +29,11 @@ def rerate(numbers, start, end):
     """Rate postpaid usage again after a rate change (whole allowance cycles)."""
     with acting_as():
         try:
-            service_ids = rating.service_ids_of(numbers) if numbers else None
+            service_ids = rating_runs.service_ids_of(numbers) if numbers else None
         except DomainError as exc:
             click.echo(f"error: {exc.message}", err=True)
             sys.exit(1)
-        summary = rating.rerate(
+        summary = rating_runs.rerate(
             service_ids, start.date() if start else None, end.date() if end else None
         )
     click.echo(str(summary))

@@ -8,10 +8,10 @@ up the days missed while no scheduler ran).
 
 from datetime import timedelta
 
-from app.jobs.scheduler import Job
-from app.services.billing import billing, delivery, invoices
-from app.services.orders import lifecycle, numbers, provisioning
-from app.services.usage import rating
+from app.jobs.runner import Job
+from app.services.billing import delivery, invoices, runs
+from app.services.orders import lifecycle, number_pool, provisioning
+from app.services.usage import rating_runs
 
 DAILY_GRACE = timedelta(hours=23)
 
@@ -19,7 +19,7 @@ JOBS = [
     Job(
         "release-quarantined-numbers",
         {"trigger": "interval", "hours": 1},
-        numbers.release_quarantined,
+        number_pool.release_quarantined,
         timedelta(hours=1),
     ),
     Job(
@@ -37,13 +37,13 @@ JOBS = [
     Job(
         "rate-usage",
         {"trigger": "interval", "minutes": 5},
-        rating.rate_pending,
+        rating_runs.rate_pending,
         timedelta(minutes=5),
     ),
     Job(
         "bill-runs",
         {"trigger": "cron", "hour": 0, "minute": 30, "timezone": "UTC"},
-        billing.run_due,
+        runs.run_due,
         DAILY_GRACE,
         at_start=True,
     ),

@@ -1,7 +1,7 @@
 """Customer acquisition screens: the application form, an application's page (checks,
 credit decision, history, review and acceptance), the review queue, and the policy
 supervisors keep: blacklist, credit rules and the terms of each credit class. The rules
-live in app/services/acquisition/acquisition.py and app/services/acquisition/credit_policy.py."""
+live in app/services/acquisition/applications.py and app/services/acquisition/policy.py."""
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
@@ -23,7 +23,7 @@ from app.models.acquisition import (
 )
 from app.models.orders import CreditClass
 from app.security import APPLICATION_REVIEW, APPLICATIONS, CREDIT_POLICY, VIEW_METHOD_PERMISSIONS
-from app.services.acquisition import acquisition, credit_policy
+from app.services.acquisition import applications, policy
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import current_region_ids
 from app.views.base import AbonentModelView, ScopedModelView
@@ -140,7 +140,7 @@ class ApplicationView(ScopedModelView):
 
     def _application(self, pk) -> Application:
         try:
-            return acquisition.get(int(pk), current_region_ids())
+            return applications.get(int(pk), current_region_ids())
         except (NotFound, ValueError):
             abort(404)
 
@@ -148,7 +148,7 @@ class ApplicationView(ScopedModelView):
     @has_access
     def new(self):
         form = ApplicationForm()
-        regions, products = acquisition.form_choices(current_region_ids())
+        regions, products = applications.form_choices(current_region_ids())
         form.region.choices = [(r.code, f"{r.code} · {r.name}") for r in regions]
         form.product_codes.choices = [
             (p.code, f"{p.code} · {p.name} ({p.currency})") for p in products
@@ -156,8 +156,8 @@ class ApplicationView(ScopedModelView):
         form.language.choices = list(LANGUAGE_NAMES.items())
         if request.method == "POST" and form.validate_on_submit():
             try:
-                application = acquisition.submit(_form_data(form), ApplicationSource.STAFF)
-            except acquisition.InvalidApplication as exc:
+                application = applications.submit(_form_data(form), ApplicationSource.STAFF)
+            except applications.InvalidApplication as exc:
                 for field, reason in exc.errors.items():
                     if field in form:
                         form[field].errors = [reason]
@@ -175,7 +175,7 @@ class ApplicationView(ScopedModelView):
         return self.render_template(
             "application.html",
             application=application,
-            offer=acquisition.offer(application),
+            offer=applications.offer(application),
             mode_labels=MODE_LABELS,
             can_accept=sm.has_access("can_write", APPLICATIONS)
             and application.status == ApplicationStatus.PASSED,
@@ -189,7 +189,7 @@ class ApplicationView(ScopedModelView):
     def accept(self, pk):
         application = self._application(pk)
         try:
-            acquisition.accept(
+            applications.accept(
                 application,
                 request.form.getlist("product_codes"),
                 request.form.get("payment_mode") or None,
@@ -204,7 +204,7 @@ class ApplicationView(ScopedModelView):
 def _form_data(form: ApplicationForm) -> dict:
     """What the form says, as the API would send it: blanks left out."""
     data = {}
-    for name in acquisition.FIELDS:
+    for name in applications.FIELDS:
         value = form[name].data
         if isinstance(value, str):
             value = value.strip()
@@ -225,7 +225,7 @@ class ApplicationReviewView(BaseView):
     @expose("/", methods=["GET"])
     @has_access
     def queue(self):
-        waiting = acquisition.waiting_for_review(current_region_ids())
+        waiting = applications.waiting_for_review(current_region_ids())
         return self.render_template(
             "application_queue.html", applications=waiting, title=_l("Review queue")
         )
@@ -234,9 +234,9 @@ class ApplicationReviewView(BaseView):
     @has_access
     def decide(self, pk):
         try:
-            application = acquisition.get(pk, current_region_ids())
+            application = applications.get(pk, current_region_ids())
             approve = request.form.get("decision") == "approve"
-            acquisition.decide(application, approve, request.form.get("comment", ""))
+            applications.decide(application, approve, request.form.get("comment", ""))
         except NotFound:
             abort(404)
         except DomainError as exc:
@@ -290,7 +290,7 @@ class CreditClassView(PolicyView):
     include_route_methods = {"list", "show", "edit"}
 
     def apply_rules(self, item):
-        credit_policy.prepare_credit_class(item)
+        policy.prepare_credit_class(item)
 
 
 class BlacklistView(PolicyView):
@@ -306,7 +306,7 @@ class BlacklistView(PolicyView):
     base_order = ("id", "desc")
 
     def apply_rules(self, item):
-        credit_policy.prepare_blacklist_entry(item)
+        policy.prepare_blacklist_entry(item)
 
 
 class CreditRuleView(PolicyView):
@@ -326,7 +326,7 @@ class CreditRuleView(PolicyView):
     base_order = ("position", "asc")
 
     def apply_rules(self, item):
-        credit_policy.prepare_credit_rule(item)
+        policy.prepare_credit_rule(item)
 
 
 class CreditTermsView(PolicyView):
@@ -339,4 +339,4 @@ class CreditTermsView(PolicyView):
     base_order = ("credit_class_id", "asc")
 
     def apply_rules(self, item):
-        credit_policy.prepare_credit_terms(item)
+        policy.prepare_credit_terms(item)

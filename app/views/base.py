@@ -9,8 +9,8 @@ from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED
 from markupsafe import Markup, escape
 
 from app.security import VIEW_METHOD_PERMISSIONS, RegionScope
-from app.services.crm import customer_rules as rules
 from app.services.crm import customers
+from app.services.platform import validation
 from app.services.platform.errors import DomainError
 
 # `page_<View>` and `psize_<View>` of a list (and of a page's related lists); FAB offers
@@ -73,7 +73,7 @@ def _check_paging() -> None:
         if match is None:
             continue
         try:
-            rules.check_whole_between(name, value, *PAGING_BOUNDS[match[1]])
+            validation.check_whole_between(name, value, *PAGING_BOUNDS[match[1]])
         except DomainError as exc:
             abort(400, description=exc.message)
 

@@ -33,10 +33,10 @@ from app.security import (
     PRINT_BATCHES,
     VIEW_METHOD_PERMISSIONS,
 )
-from app.services.billing import adjustments, billing, delivery, invoice_pdf, invoices
+from app.services.billing import adjustments, delivery, invoices, pdf, runs
 from app.services.billing.bills import BillRefused
-from app.services.crm import customer_rules as rules
 from app.services.crm import customers
+from app.services.platform import validation
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import current_region_ids
 from app.views.base import AbonentModelView, ScopedModelView
@@ -177,7 +177,7 @@ class InvoiceView(ScopedModelView):
         (marked VOID when the invoice is)."""
         invoice = self._invoice(pk)
         return _document(
-            lambda: invoice_pdf.download_content(invoice),
+            lambda: pdf.download_content(invoice),
             invoice.number,
             url_for("InvoiceView.show", pk=invoice.id),
         )
@@ -245,11 +245,11 @@ def _document(content, number: str, back: str) -> Response:
     its checksum, or drawn with errors) is withheld with the reason, back on its page."""
     try:
         return _pdf(content(), f"{number}.pdf")
-    except invoice_pdf.DocumentTampered:
+    except pdf.DocumentTampered:
         # never hand out a document that is not the one the customer was sent
         log.error("%s: stored PDF does not match its SHA-256", number)
         flash(str(_l("The stored PDF does not match its checksum: it is withheld.")), "danger")
-    except invoice_pdf.RenderFailed as exc:
+    except pdf.RenderFailed as exc:
         log.error("%s", exc)
         flash(str(_l("The PDF could not be drawn without errors: it is withheld.")), "danger")
     return redirect(back)
@@ -330,7 +330,7 @@ class CreditNoteView(ScopedModelView):
         if not note.number:
             abort(404)
         return _document(
-            lambda: invoice_pdf.credit_note_content(note),
+            lambda: pdf.credit_note_content(note),
             note.number,
             url_for("CreditNoteView.show", pk=note.id),
         )
@@ -504,14 +504,14 @@ class AccountBillingView(BaseView):
     def show(self, pk):
         account = self._account(pk)
         today = utcnow().date()
-        run_date = billing.next_bill_date(account, today)
+        run_date = runs.next_bill_date(account, today)
         preview, refusal = None, None
         try:
-            run_date = rules.check_date("date", request.args.get("date", "")) or run_date
+            run_date = validation.check_date("date", request.args.get("date", "")) or run_date
         except DomainError as exc:
             flash(exc.message, "danger")
         try:
-            preview = billing.preview(account, run_date)
+            preview = runs.preview(account, run_date)
         except BillRefused as exc:
             refusal = exc.reason
         except DomainError as exc:
@@ -554,7 +554,7 @@ class AccountBillingView(BaseView):
             lambda account, form: adjustments.grant_discount(
                 account,
                 form.get("discount", ""),
-                rules.check_date("starts_on", form.get("starts_on", "")),
+                validation.check_date("starts_on", form.get("starts_on", "")),
             ),
             lambda _grant: _l("The discount is granted"),
         )

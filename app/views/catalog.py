@@ -15,7 +15,7 @@ from app.models.catalog import (
 )
 from app.models.crm import LANGUAGE_CODES, PaymentMode
 from app.security import CATALOG
-from app.services.catalog import catalog
+from app.services.catalog import products
 from app.views.base import AbonentModelView
 from app.views.crm import _decimal, _ref, _select
 from app.views.display import (
@@ -88,7 +88,7 @@ class ProductNameView(CatalogView):
         form.product_code.data = self.datamodel.get(pk).product.code
 
     def apply_rules(self, item):
-        catalog.prepare_product_name(item, getattr(item, "product_code", None))
+        products.prepare_product_name(item, getattr(item, "product_code", None))
 
 
 class ProductView(CatalogView):
@@ -107,7 +107,7 @@ class ProductView(CatalogView):
         "monthly_fee",
         "rate_plan",
     ]
-    show_columns = list(catalog.PRODUCT_COLUMNS)
+    show_columns = list(products.PRODUCT_COLUMNS)
     add_columns = edit_columns = show_columns
     search_columns = ["code", "name", "line_type", "payment_mode", "currency", "rate_plan"]
     add_form_extra_fields = edit_form_extra_fields = {
@@ -122,10 +122,10 @@ class ProductView(CatalogView):
     base_order = ("code", "asc")
 
     def apply_rules(self, item):
-        catalog.prepare_product(item, None)
+        products.prepare_product(item, None)
 
     def pre_delete(self, item):
-        catalog.check_product_delete(item)
+        products.check_product_delete(item)
 
 
 class RatePlanView(CatalogView):
@@ -141,7 +141,7 @@ class RatePlanView(CatalogView):
     base_order = ("code", "asc")
 
     def apply_rules(self, item):
-        catalog.prepare_rate_plan(item)
+        products.prepare_rate_plan(item)
 
 
 class DiscountView(CatalogView):
@@ -160,4 +160,4 @@ class DiscountView(CatalogView):
     base_order = ("code", "asc")
 
     def apply_rules(self, item):
-        catalog.prepare_discount(item)
+        products.prepare_discount(item)

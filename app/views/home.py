@@ -4,7 +4,7 @@ from flask import g
 from flask_appbuilder import IndexView, expose
 
 from app.security import is_staff
-from app.services.overview import overview
+from app.services.overview import home
 from app.services.platform.scoping import current_region_ids
 
 
@@ -15,7 +15,7 @@ class HomeView(IndexView):
     def index(self):
         figures = None
         if g.user is not None and g.user.is_authenticated and is_staff(g.user):
-            figures = overview.figures(current_region_ids())
+            figures = home.figures(current_region_ids())
         return self.render_template(
             self.index_template, appbuilder=self.appbuilder, figures=figures
         )

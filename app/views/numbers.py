@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from app.models.catalog import LineType
 from app.models.numbers import NumberRange, PhoneNumber
 from app.security import NUMBERS, RegionScope
-from app.services.orders import numbers
+from app.services.orders import number_pool
 from app.services.platform.scoping import current_region_ids
 from app.views.base import AbonentModelView
 from app.views.crm import _select
@@ -50,10 +50,10 @@ class NumberRangeView(AbonentModelView):
     add_form_extra_fields = {"line_type": _select(_l("Line type"), list(LineType), LINE_LABELS)}
 
     def apply_rules(self, item):
-        numbers.prepare_range(item, current_region_ids())
+        number_pool.prepare_range(item, current_region_ids())
 
     def post_add(self, item):
-        numbers.fill_range(item)
+        number_pool.fill_range(item)
 
 
 class PhoneNumberView(AbonentModelView):

@@ -17,7 +17,7 @@ from app.models.orders import (
 )
 from app.security import ORDERS, PROVISIONING, VIEW_METHOD_PERMISSIONS
 from app.services.orders import orders, provisioning
-from app.services.orders.order_moves import MOVES
+from app.services.orders.moves import MOVES
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import current_region_ids
 from app.views.base import ScopedModelView

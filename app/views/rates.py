@@ -1,5 +1,5 @@
 """Rate screens: a rate plan's prices per usage type, destination prefix, band and interval.
-The rules live in app/services/catalog/rate_forms.py (the same ones as the `rates` import)."""
+The rules live in app/services/catalog/rate_edits.py (the same ones as the `rates` import)."""
 
 from flask import request
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -9,7 +9,7 @@ from wtforms import BooleanField
 
 from app.models.usage import Band, Rate, UsageType
 from app.security import CATALOG
-from app.services.catalog import rate_forms, rates
+from app.services.catalog import rate_edits, rates
 from app.views.base import AbonentModelView
 from app.views.crm import _ref, _select
 from app.views.display import BAND_LABELS, USAGE_TYPE_LABELS, label_for, local_amount
@@ -86,7 +86,7 @@ class RateView(AbonentModelView):
         return super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
 
     def apply_rules(self, item):
-        rate_forms.prepare_rate(item, getattr(item, "plan_code", None))
+        rate_edits.prepare_rate(item, getattr(item, "plan_code", None))
 
     def pre_delete(self, item):
-        rate_forms.check_rate_delete(item)
+        rate_edits.check_rate_delete(item)

@@ -4,7 +4,7 @@ from app.extensions import db
 from app.models.acquisition import Application
 from app.services.platform.actor import acting_as
 from tests.helpers import add_catalog
-from tests.services.acquisition.test_acquisition import MARIO, individual
+from tests.services.acquisition.test_applications import MARIO, individual
 
 URL = "/api/v1/acquisition/applications"
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 from app.extensions import db
 from app.models.crm import BillingAccount
 from app.services.billing import ledger
-from app.services.dataio import imports
+from app.services.dataio import registry
 from app.services.platform.actor import acting_as
 from tests.conftest import SAMPLES
 
@@ -13,7 +13,7 @@ from tests.conftest import SAMPLES
 def _prepaid(app):
     with app.app_context(), acting_as():
         for kind in ("rates", "products", "customers"):
-            assert imports.run(kind, SAMPLES / f"{kind}.csv").rejected == 0
+            assert registry.run(kind, SAMPLES / f"{kind}.csv").rejected == 0
         account = db.session.scalar(db.select(BillingAccount))
         account.payment_mode = "prepaid"
         db.session.commit()

@@ -8,9 +8,9 @@ import pytest
 
 from app.extensions import db
 from app.models.billing import Invoice
-from app.services.billing import billing
+from app.services.billing import runs
 from app.services.platform.actor import acting_as
-from tests.services.billing.test_billing import _samples
+from tests.services.billing.test_runs import _samples
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def invoice_id(app):
     """The samples' March invoice of AC1 (IT-C): 15.27 EUR."""
     with app.app_context(), acting_as():
         _samples()
-        billing.run(date(2026, 3, 5))
+        runs.run(date(2026, 3, 5))
         return db.session.scalar(db.select(Invoice.id))
 
 

@@ -5,7 +5,7 @@ import json
 from app.extensions import db
 from app.models.imports import ImportBatch, ImportReject
 from app.models.usage import UsageRecord
-from app.services.usage import usage_import
+from app.services.usage import intake
 from tests.helpers import import_rows
 
 URL = "/api/v1/usage/"
@@ -108,7 +108,7 @@ def test_posting_again_counts_duplicates(app, api, tmp_path):
 
 
 def test_malformed_calls_are_refused(app, api):
-    too_many = [_record(f"m{n}") for n in range(usage_import.MAX_API_RECORDS + 1)]
+    too_many = [_record(f"m{n}") for n in range(intake.MAX_API_RECORDS + 1)]
     response = api("technician", "POST", URL, json=too_many)
     assert response.status_code == 400
     assert response.get_json()["message"] == {

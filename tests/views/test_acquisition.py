@@ -7,7 +7,7 @@ from app.models.acquisition import Application, BlacklistEntry, CreditRule
 from app.models.orders import CreditClass, Order
 from app.services.platform.actor import acting_as
 from tests.helpers import add_catalog
-from tests.services.acquisition.test_acquisition import individual
+from tests.services.acquisition.test_applications import individual
 
 # the form's fields are the API's, a phone may come without its country code
 FORM = {

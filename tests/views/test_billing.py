@@ -13,10 +13,10 @@ from app.extensions import db
 from app.models.billing import Adjustment, AdjustmentLimit, CreditNote, Invoice, InvoiceLine
 from app.models.catalog import Discount
 from app.models.crm import BillingAccount
-from app.services.billing import billing, delivery, invoices
+from app.services.billing import delivery, invoices, runs
 from app.services.platform.actor import acting_as
-from app.services.usage import rating
-from tests.services.billing.test_billing import _samples
+from app.services.usage import rating_runs
+from tests.services.billing.test_runs import _samples
 
 D = Decimal
 
@@ -26,7 +26,7 @@ def invoice_id(app):
     """The samples' March invoice of AC1 (IT-C): 15.27 EUR."""
     with app.app_context(), acting_as():
         _samples()
-        billing.run(date(2026, 3, 5))
+        runs.run(date(2026, 3, 5))
         return db.session.scalar(db.select(Invoice.id))
 
 
@@ -113,7 +113,7 @@ def test_billing_staff_void_an_invoice_and_a_csr_cannot(app, login, invoice_id):
 def test_the_account_page_previews_the_next_bill_and_takes_adjustments(app, login):
     with app.app_context(), acting_as():
         _samples()
-        rating.rate_pending()
+        rating_runs.rate_pending()
         db.session.add(Discount(code="HALF", name="Half", kind="percentage", value=D(50),
                                 applies_to="recurring", cycles=1))  # fmt: skip
         db.session.commit()
@@ -147,7 +147,7 @@ def test_the_account_page_previews_the_next_bill_and_takes_adjustments(app, logi
     # the preview of that date now carries the discount, as the run will
     assert "-€3.00" in csr.get(f"{page}?date=2026-03-05").get_data(as_text=True)
     with app.app_context(), acting_as():
-        billing.run(date(2026, 3, 5))
+        runs.run(date(2026, 3, 5))
         assert db.session.scalar(db.select(Invoice.total)) == D("11.61")
     assert login("csr_ko").get(page).status_code == 404
 
@@ -346,12 +346,12 @@ def test_a_void_invoices_pdf_downloads_marked_void(app, login, invoice_id):
 
 
 def test_a_pdf_drawn_with_errors_is_withheld_with_the_reason(app, login, invoice_id, monkeypatch):
-    from app.services.billing import invoice_pdf
+    from app.services.billing import pdf
 
     def damaged(_invoice):
-        raise invoice_pdf.RenderFailed("invoice IT-C-2026-000001: xhtml2pdf counted 1 error(s)")
+        raise pdf.RenderFailed("invoice IT-C-2026-000001: xhtml2pdf counted 1 error(s)")
 
-    monkeypatch.setattr(invoice_pdf, "render", damaged)
+    monkeypatch.setattr(pdf, "render", damaged)
     answer = login("billing").get(f"/invoiceview/pdf/{invoice_id}", follow_redirects=True)
     assert answer.status_code == 200
     assert "could not be drawn without errors" in answer.get_data(as_text=True)

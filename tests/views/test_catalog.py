@@ -22,9 +22,9 @@ def test_billing_adds_a_product_and_its_korean_name(login, app):
         "min_credit_class": "C",
     }
     with app.app_context():
-        from app.services.catalog import catalog
+        from app.services.catalog import products
 
-        plan = catalog.rate_plan_named("KR-STD")
+        plan = products.rate_plan_named("KR-STD")
         db.session.commit()
         plan_id = plan.id
     rejected = billing.submit(

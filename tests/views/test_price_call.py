@@ -1,6 +1,6 @@
 """The "price a call" tool prices as rating does (CONTRACT.md §3), group by group."""
 
-from app.services.dataio import imports
+from app.services.dataio import registry
 from app.services.platform.actor import acting_as
 from tests.conftest import SAMPLES
 
@@ -16,7 +16,7 @@ FORM = {
 
 def test_a_call_is_priced_with_its_groups(app, login):
     with app.app_context(), acting_as():
-        assert imports.run("rates", SAMPLES / "rates.csv").rejected == 0
+        assert registry.run("rates", SAMPLES / "rates.csv").rejected == 0
     csr = login("csr")
     page = csr.submit("/pricecall/", FORM).get_data(as_text=True)
     # e3 of the samples: peak, the first group rounds 20 s up to 30: 0.10 + 0.09

@@ -5,7 +5,7 @@ from decimal import Decimal
 from app.extensions import db
 from app.models.catalog import RatePlan
 from app.models.usage import Rate
-from app.services.catalog import rates
+from app.services.catalog import rate_import
 from tests.conftest import SAMPLES
 
 FORM = {
@@ -26,7 +26,7 @@ FORM = {
 
 def _sample(app) -> dict[tuple, int]:
     with app.app_context():
-        rates.import_rates(SAMPLES / "rates.csv")
+        rate_import.import_rates(SAMPLES / "rates.csv")
         return {(r.prefix, r.band, r.from_units): r.id for r in db.session.scalars(db.select(Rate))}
 
 

@@ -4,7 +4,7 @@ import pytest
 from flask_appbuilder import ModelView
 
 from app.extensions import appbuilder
-from app.services.dataio import imports
+from app.services.dataio import registry
 from app.services.platform.actor import acting_as
 from tests.conftest import SAMPLES
 
@@ -17,7 +17,7 @@ def _list_views():
 def test_every_list_sorts_by_every_column_for_a_scoped_user(app, login, username):
     with app.app_context(), acting_as():
         for kind in ("rates", "products", "customers", "cdrs"):
-            assert imports.run(kind, SAMPLES / f"{kind}.csv").rejected == 0
+            assert registry.run(kind, SAMPLES / f"{kind}.csv").rejected == 0
     user = login(username)
     sorted_lists = 0
     for view in _list_views():

@@ -2,17 +2,17 @@
 
 from app.extensions import db
 from app.models.crm import Service
-from app.services.dataio import imports
+from app.services.dataio import registry
 from app.services.platform.actor import acting_as
-from app.services.usage import line_usage, rating
+from app.services.usage import line_usage, rating_runs
 from tests.conftest import SAMPLES
 
 
 def test_staff_see_the_usage_of_their_regions_with_its_charges(app, login):
     with app.app_context(), acting_as():
         for kind in ("rates", "products", "customers", "cdrs"):
-            assert imports.run(kind, SAMPLES / f"{kind}.csv").rejected == 0
-        rating.rate_pending()
+            assert registry.run(kind, SAMPLES / f"{kind}.csv").rejected == 0
+        rating_runs.rate_pending()
         service_id = db.session.scalar(db.select(Service.id))
     csr = login("csr").get("/usageview/list/?_flt_0_record_id=e8").get_data(as_text=True)
     assert "393331234567" in csr and "5.00" in csr and "Rated" in csr
@@ -29,8 +29,8 @@ def test_the_360_page_shows_the_current_cycle_against_the_allowances(app, login)
 
     with app.app_context(), acting_as():
         for kind in ("rates", "products", "customers", "cdrs"):
-            assert imports.run(kind, SAMPLES / f"{kind}.csv").rejected == 0
-        rating.rate_pending()
+            assert registry.run(kind, SAMPLES / f"{kind}.csv").rejected == 0
+        rating_runs.rate_pending()
         customer_id = db.session.scalar(db.select(Customer.id))
         usage = line_usage.current_cycle_usage(
             [db.session.scalar(db.select(Service.id))], today=date(2026, 2, 20)
@@ -53,7 +53,7 @@ def test_records_not_rated_yet_show_without_a_charge(app, login):
 
     with app.app_context(), acting_as():
         for kind in ("rates", "products", "customers", "cdrs"):
-            assert imports.run(kind, SAMPLES / f"{kind}.csv").rejected == 0
+            assert registry.run(kind, SAMPLES / f"{kind}.csv").rejected == 0
         service_id = db.session.scalar(db.select(Service.id))
         usage_id = db.session.scalar(db.select(UsageRecord.id).filter_by(record_id="e8"))
     csr = login("csr")

@@ -19,8 +19,7 @@ from app.models.billing import AdjustmentStatus as AS
 from app.models.catalog import Discount
 from app.models.crm import BillingAccount, PaymentMode
 from app.models.types import utcnow
-from app.services.crm import customer_rules as rules
-from app.services.platform import second_person
+from app.services.platform import second_person, validation
 from app.services.platform.actor import current_username
 from app.services.platform.editing import edit_rule
 from app.services.platform.errors import DomainError, NotFound
@@ -37,7 +36,7 @@ def add_adjustment(account: BillingAccount, amount, reason: str) -> Adjustment:
     """An amount on the account's next bill, in its currency; negative in the customer's
     favour. Above the currency's approval limit it waits for approval (status pending)."""
     _postpaid(account)
-    amount = rules.parse_amount("amount", amount, account.currency)
+    amount = validation.parse_amount("amount", amount, account.currency)
     if amount == 0:
         raise DomainError("amount", _l("must not be zero"))
     limit = db.session.scalar(
@@ -55,8 +54,8 @@ def add_adjustment(account: BillingAccount, amount, reason: str) -> Adjustment:
             _l("at most %(maximum)s %(currency)s either way",
                maximum=round_money(limit.maximum, account.currency), currency=account.currency),
         )  # fmt: skip
-    reason = rules.check_length(
-        Adjustment, "reason", rules.required("reason", (reason or "").strip())
+    reason = validation.check_length(
+        Adjustment, "reason", validation.required("reason", (reason or "").strip())
     )
     adjustment = Adjustment(
         account_id=account.id,
@@ -81,9 +80,9 @@ def get_adjustment(adjustment_id: int, region_ids) -> Adjustment:
 
 
 def _decide(adjustment: Adjustment, to_status: str, note: str | None) -> Adjustment:
-    note = rules.check_length(Adjustment, "decision_note", (note or "").strip()) or None
+    note = validation.check_length(Adjustment, "decision_note", (note or "").strip()) or None
     if to_status == AS.REJECTED:
-        rules.required("note", note)
+        validation.required("note", note)
     try:
         second_person.decide(
             adjustment,
@@ -116,10 +115,10 @@ def reject_adjustment(adjustment: Adjustment, note: str) -> Adjustment:
 def prepare_limit(limit: AdjustmentLimit) -> None:
     """A currency's limits as a supervisor entered them: amounts in the currency's minor
     unit, approval from 0 up to the maximum."""
-    limit.currency = rules.check_currency(rules.required("currency", limit.currency))
-    rules.check_unique_ref(AdjustmentLimit, limit, "currency")
+    limit.currency = validation.check_currency(validation.required("currency", limit.currency))
+    validation.check_unique_ref(AdjustmentLimit, limit, "currency")
     for field in ("approval", "maximum"):
-        amount = rules.check_amount(field, rules.required(field, getattr(limit, field)),
+        amount = validation.check_amount(field, validation.required(field, getattr(limit, field)),
                                     limit.currency)  # fmt: skip
         if amount < 0 or (field == "maximum" and amount == 0):
             raise DomainError(field, _l("more than 0") if field == "maximum" else _l("0 or more"))
@@ -135,7 +134,7 @@ def grant_discount(
     (today by default), for the discount's number of cycles."""
     _postpaid(account)
     discount = db.session.scalar(
-        select(Discount).where(Discount.code == rules.required("discount", discount_code))
+        select(Discount).where(Discount.code == validation.required("discount", discount_code))
     )
     if discount is None:
         raise DomainError("discount", _l("%(code)s is not in the catalog", code=discount_code))

@@ -38,7 +38,7 @@ from app.models.communications import (
 )
 from app.models.crm import BillingAccount, Customer, DeliveryChannel
 from app.models.types import utcnow
-from app.services.billing import invoice_pdf, payment_reference
+from app.services.billing import payment_reference, pdf
 from app.services.platform.actor import current_username
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.money import format_money
@@ -212,7 +212,7 @@ def _send_one(communication_id: int, smtp: _Connection, now: datetime, config) -
     try:
         message = _message(communication, config)
         smtp.send(message)
-    except (smtplib.SMTPException, OSError, invoice_pdf.DocumentFault) as exc:
+    except (smtplib.SMTPException, OSError, pdf.DocumentFault) as exc:
         db.session.rollback()
         return _failed(communication, f"{type(exc).__name__}: {exc}", now, config)
     communication.status = CS.SENT
@@ -264,7 +264,7 @@ def _message(communication: Communication, config) -> EmailMessage:
         )
     message.set_content(body)
     message.add_attachment(
-        invoice_pdf.verified_content(invoice),
+        pdf.verified_content(invoice),
         maintype="application",
         subtype="pdf",
         filename=f"{invoice.number}.pdf",
@@ -324,8 +324,8 @@ def print_batch(region_ids=None) -> PrintBatch:
     writer = PdfWriter()
     for letter in letters:
         try:
-            content = invoice_pdf.verified_content(letter.invoice)
-        except invoice_pdf.DocumentFault:
+            content = pdf.verified_content(letter.invoice)
+        except pdf.DocumentFault:
             raise DomainError(
                 "letters",
                 _l(
@@ -381,5 +381,5 @@ def get_batch(batch_id: int, region_ids=None) -> PrintBatch:
 
 def batch_content(batch: PrintBatch) -> bytes:
     if hashlib.sha256(batch.content).hexdigest() != batch.sha256:
-        raise invoice_pdf.DocumentTampered(f"print batch {batch.id} does not match its SHA-256")
+        raise pdf.DocumentTampered(f"print batch {batch.id} does not match its SHA-256")
     return batch.content

@@ -36,9 +36,8 @@ from app.models.communications import Communication, CommunicationStatus
 from app.models.crm import BillingAccount, Customer, Region
 from app.models.types import utcnow
 from app.models.usage import UsageCharge
-from app.services.billing import numbering
-from app.services.crm import customer_rules as rules
-from app.services.platform import second_person
+from app.services.billing import document_numbers
+from app.services.platform import second_person, validation
 from app.services.platform.actor import current_username
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.money import round_money
@@ -342,7 +341,9 @@ def mark_overdue_today() -> int:
 
 
 def _reason(reason: str | None) -> str:
-    reason = rules.check_text("reason", rules.required("reason", (reason or "").strip()), True)
+    reason = validation.check_text(
+        "reason", validation.required("reason", (reason or "").strip()), True
+    )
     if len(reason) > REASON_LENGTH:
         raise DomainError("reason", _l("at most %(length)s characters", length=REASON_LENGTH))
     return reason
@@ -372,7 +373,7 @@ def _credited_tax(invoice: Invoice, statuses) -> Decimal:
 
 
 def _amount(value, currency: str, field: str) -> Decimal:
-    amount = rules.parse_amount(field, value, currency)
+    amount = validation.parse_amount(field, value, currency)
     if amount <= 0:
         raise DomainError(field, _l("must be more than zero"))
     return amount
@@ -507,7 +508,7 @@ def approve_credit(note: CreditNote, note_text: str | None = None) -> CreditNote
         _recheck_lines(note)
         db.session.refresh(invoice)
         series = f"{_region_code(invoice)}-CN"
-        (number,) = numbering.take(series, utcnow().year)
+        (number,) = document_numbers.take(series, utcnow().year)
         db.session.execute(update(CreditNote).where(CreditNote.id == note.id).values(number=number))
         if invoice.credited == invoice.total:
             _move(invoice, IS.CREDITED, note.reason)

@@ -10,8 +10,8 @@ from app.extensions import db
 from app.models.catalog import Product
 from app.models.crm import BillingAccount, Customer, CustomerStatus, Region, Service, ServiceStatus
 from app.services.crm import customer_rules as rules
-from app.services.orders import numbers
-from app.services.platform import csv_import
+from app.services.crm import lines
+from app.services.platform import import_frame, validation
 from app.services.platform.errors import DomainError
 
 CUSTOMER_COLUMNS = (
@@ -88,22 +88,22 @@ class CustomerRowImporter:
 
     def __call__(self, row: dict, line: int) -> str:
         for column in REQUIRED:
-            rules.required(column, row[column])
-        rules.check_ref("ref", row["customer_ref"], column="customer_ref")
-        rules.check_length(Customer, "ref", row["customer_ref"], column="customer_ref")
-        rules.check_length(Customer, "name", row["name"])
-        rules.check_ref("ref", row["account_ref"], column="account_ref")
-        rules.check_length(BillingAccount, "ref", row["account_ref"], column="account_ref")
-        rules.check_ref("product_code", row["product_code"])
-        rules.check_length(Service, "product_code", row["product_code"])
+            validation.required(column, row[column])
+        validation.check_ref("ref", row["customer_ref"], column="customer_ref")
+        validation.check_length(Customer, "ref", row["customer_ref"], column="customer_ref")
+        validation.check_length(Customer, "name", row["name"])
+        validation.check_ref("ref", row["account_ref"], column="account_ref")
+        validation.check_length(BillingAccount, "ref", row["account_ref"], column="account_ref")
+        validation.check_ref("product_code", row["product_code"])
+        validation.check_length(Service, "product_code", row["product_code"])
         kind = rules.check_kind(row["kind"])
         region = self.region(row["region"])
-        language = rules.check_language(row["language"] or region.language)
+        language = validation.check_language(row["language"] or region.language)
         mode = rules.check_payment_mode(row["payment_mode"])
-        currency = rules.check_currency(row["currency"])
+        currency = validation.check_currency(row["currency"])
         bill_day = rules.check_bill_day(row["bill_day"])
-        service_id = rules.check_service_id(row["service_id"])
-        activated_on = rules.check_date("activated_on", row["activated_on"])
+        service_id = validation.check_service_id(row["service_id"])
+        activated_on = validation.check_date("activated_on", row["activated_on"])
         facts = {
             ("customer", row["customer_ref"]): (
                 kind,
@@ -134,8 +134,8 @@ class CustomerRowImporter:
         for key, values in facts.items():
             self.seen.setdefault(key, (line, values))
         if changed or account_changed or service_changed:
-            return csv_import.ACCEPTED
-        return csv_import.DUPLICATE
+            return import_frame.ACCEPTED
+        return import_frame.DUPLICATE
 
     def _customer(self, row, kind, region, language) -> tuple[Customer, bool]:
         changed = False
@@ -229,7 +229,7 @@ class CustomerRowImporter:
         return account, changed
 
     def _service(self, row, account, service_id, activated_on) -> bool:
-        service = numbers.holder(service_id)
+        service = lines.holder(service_id)
         if service is None:
             product = db.session.scalar(
                 db.select(Product).where(Product.code == row["product_code"])
@@ -271,5 +271,5 @@ class CustomerRowImporter:
         return False
 
 
-def import_customers(path, today: date | None = None) -> csv_import.ImportSummary:
-    return csv_import.run_import("customers", path, CUSTOMER_COLUMNS, CustomerRowImporter(today))
+def import_customers(path, today: date | None = None) -> import_frame.ImportSummary:
+    return import_frame.run_import("customers", path, CUSTOMER_COLUMNS, CustomerRowImporter(today))

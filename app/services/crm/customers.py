@@ -24,10 +24,11 @@ from app.models.security import AbonentUser
 from app.models.types import LARGEST_INTEGER
 from app.services.crm import customer_rules as rules
 from app.services.crm.identity import normalize_document
+from app.services.platform import validation
 from app.services.platform.editing import edit_rule
-from app.services.platform.email_address import check_email
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import scoped
+from app.services.platform.validation import check_email
 
 # what staff may set on each record, in form order (admin screens and the REST API)
 ACCOUNT_FIELDS = (
@@ -136,7 +137,7 @@ def _check_visible(record, region_ids: list[int] | None, field: str) -> None:
 
 def _check_texts(record, fields) -> None:
     for field in fields:
-        rules.check_text(field, getattr(record, field))
+        validation.check_text(field, getattr(record, field))
 
 
 @edit_rule
@@ -144,20 +145,20 @@ def prepare_customer(customer: Customer, parent_ref: str | None, region_ids) -> 
     _check_texts(customer, CUSTOMER_TEXT)
     region = rules.check_region_allowed(customer.region, region_ids)
     rules.check_region_change(customer, region)
-    rules.check_ref("ref", customer.ref)
-    rules.check_unique_ref(Customer, customer)
+    validation.check_ref("ref", customer.ref)
+    validation.check_unique_ref(Customer, customer)
     rules.check_kind(customer.kind)
     customer.status = rules.check_customer_status(customer.status or CustomerStatus.PROSPECT)
     if customer.kind == CustomerKind.INDIVIDUAL and customer.children:
         raise DomainError("kind", _l("a customer with subsidiaries must stay a company"))
-    customer.language = rules.check_language(customer.language or region.language)
+    customer.language = validation.check_language(customer.language or region.language)
     parent = customer.parent
     if parent_ref is not None:
         parent = resolve_ref(Customer, parent_ref, region_ids, "parent")
     _check_visible(parent, region_ids, "parent")
     rules.check_parent(customer, parent)
     customer.parent = parent
-    customer.phone = rules.check_phone(customer.phone, region.country)
+    customer.phone = validation.check_phone(customer.phone, region.country)
     customer.email = check_email(customer.email)
     if customer.document_number:
         customer.document_number = normalize_document(
@@ -169,20 +170,20 @@ def prepare_customer(customer: Customer, parent_ref: str | None, region_ids) -> 
 def prepare_account(account: BillingAccount, customer_ref, bill_to_ref, region_ids) -> None:
     if customer_ref is not None:
         account.customer = resolve_ref(Customer, customer_ref, region_ids, "customer")
-    rules.required("customer", account.customer)
+    validation.required("customer", account.customer)
     region = rules.check_region_allowed(account.customer.region, region_ids)
-    rules.check_ref("ref", account.ref)
-    rules.check_unique_ref(BillingAccount, account)
+    validation.check_ref("ref", account.ref)
+    validation.check_unique_ref(BillingAccount, account)
     account.payment_mode = rules.check_payment_mode(account.payment_mode or PaymentMode.POSTPAID)
     account.delivery_channel = rules.check_delivery_channel(
         account.delivery_channel or DeliveryChannel.EMAIL
     )
     account.bill_day = rules.check_bill_day(account.bill_day)
     rules.check_bill_day_change(account, account.bill_day)
-    account.currency = rules.check_currency(account.currency or region.currency)
+    account.currency = validation.check_currency(account.currency or region.currency)
     rules.check_account_change(account)
     if account.language:
-        rules.check_language(account.language)
+        validation.check_language(account.language)
     payer = account.bill_to
     if bill_to_ref is not None:
         payer = resolve_ref(BillingAccount, bill_to_ref, region_ids, "bill_to")
@@ -190,8 +191,10 @@ def prepare_account(account: BillingAccount, customer_ref, bill_to_ref, region_i
     rules.check_bill_to(account, payer)
     account.bill_to = payer
     rules.check_payer_role(account)
-    account.credit_limit = rules.check_limit("credit_limit", account.credit_limit, account.currency)
-    account.credit_class = rules.check_choice(
+    account.credit_limit = validation.check_limit(
+        "credit_limit", account.credit_limit, account.currency
+    )
+    account.credit_class = validation.check_choice(
         "credit_class", account.credit_class or "C", CREDIT_CLASSES
     )
 
@@ -200,10 +203,10 @@ def prepare_account(account: BillingAccount, customer_ref, bill_to_ref, region_i
 def prepare_contact(contact: Contact, customer_ref, region_ids) -> None:
     if customer_ref is not None:
         contact.customer = resolve_ref(Customer, customer_ref, region_ids, "customer")
-    rules.required("customer", contact.customer)
+    validation.required("customer", contact.customer)
     region = rules.check_region_allowed(contact.customer.region, region_ids)
     _check_texts(contact, CONTACT_TEXT)
-    contact.phone = rules.check_phone(contact.phone, region.country)
+    contact.phone = validation.check_phone(contact.phone, region.country)
     contact.email = check_email(contact.email)
 
 

@@ -10,10 +10,10 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models.crm import Region
-from app.services.crm.customer_rules import check_currency, check_language, check_length, check_ref
-from app.services.platform import csv_import
+from app.services.platform import import_frame
 from app.services.platform.editing import edit_rule
 from app.services.platform.errors import DomainError
+from app.services.platform.validation import check_currency, check_language, check_length, check_ref
 
 REGION_COLUMNS = ("code", "name", "country", "timezone", "currency", "vat_rate", "language")
 LEGAL_COLUMNS = (
@@ -110,8 +110,8 @@ def prepare_region(region: Region) -> None:
     """Check and normalise a region entered on the form, by the import's own rules, and
     its legal entity."""
     fields = {
-        **parse_region(csv_import.row_of(region, REGION_COLUMNS)),
-        **parse_legal_entity(csv_import.row_of(region, LEGAL_COLUMNS)),
+        **parse_region(import_frame.row_of(region, REGION_COLUMNS)),
+        **parse_legal_entity(import_frame.row_of(region, LEGAL_COLUMNS)),
     }
     for key, value in fields.items():
         setattr(region, key, value)
@@ -124,17 +124,17 @@ def upsert_region(fields: dict) -> str:
     if region is None:
         db.session.add(Region(**{**legal_entity_defaults(), **fields}))
         db.session.flush()
-        return csv_import.ACCEPTED
+        return import_frame.ACCEPTED
     if all(getattr(region, key) == value for key, value in fields.items()):
-        return csv_import.DUPLICATE
+        return import_frame.DUPLICATE
     for key, value in fields.items():
         setattr(region, key, value)
     db.session.flush()
-    return csv_import.ACCEPTED
+    return import_frame.ACCEPTED
 
 
-def import_regions(path) -> csv_import.ImportSummary:
-    return csv_import.run_import(
+def import_regions(path) -> import_frame.ImportSummary:
+    return import_frame.run_import(
         "regions", path, REGION_COLUMNS, lambda row, _line: upsert_region(parse_region(row))
     )
 

@@ -23,7 +23,7 @@ from app.models.crm import (
 )
 from app.models.numbers import NumberStatus, PhoneNumber
 from app.models.types import utcnow
-from app.services.orders import numbers
+from app.services.orders import number_pool
 from app.services.platform.actor import current_username
 from app.services.platform.errors import DomainError
 
@@ -62,13 +62,13 @@ def change_status(
     if to_status == S.ACTIVE and service.activated_on is None:
         service.activated_on = day
     if to_status == S.ACTIVE and pooled == NumberStatus.RESERVED:
-        numbers.assign(service.service_id)
+        number_pool.assign(service.service_id)
     if to_status == S.TERMINATED:
         service.terminated_on = day
         if pooled == NumberStatus.ASSIGNED:
-            numbers.quarantine(service.service_id, day)
+            number_pool.quarantine(service.service_id, day)
         elif pooled == NumberStatus.RESERVED:
-            numbers.cancel_reservation(service.service_id)
+            number_pool.cancel_reservation(service.service_id)
     db.session.add(
         ServiceStatusChange(
             service=service,

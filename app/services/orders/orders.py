@@ -29,8 +29,9 @@ from app.models.orders import (
 )
 from app.services.crm import customer_rules as rules
 from app.services.crm.customers import resolve_ref
-from app.services.orders import lifecycle, numbers, provisioning
-from app.services.orders.order_moves import OPEN, move
+from app.services.orders import lifecycle, number_pool, provisioning
+from app.services.orders.moves import OPEN, move
+from app.services.platform import validation
 from app.services.platform.actor import current_username
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.money import round_money
@@ -74,7 +75,7 @@ def create(
 ) -> Order:
     """A draft order for a billing account, with its lines (dicts of `add_line`'s
     arguments); nothing is stored when any of them is refused."""
-    rules.required("account", account_ref)
+    validation.required("account", account_ref)
     try:
         account = resolve_ref(BillingAccount, account_ref, region_ids, "account")
         order = draft(account, lines, source, note)
@@ -89,12 +90,14 @@ def draft(account: BillingAccount, lines, source: str, note: str | None) -> Orde
     """The draft order with its lines, in the caller's transaction (flushed, not
     committed): customer acquisition opens the customer, the account and the order in
     one."""
-    rules.check_choice("source", source, list(OrderSource))
+    validation.check_choice("source", source, list(OrderSource))
     order = Order(
         account=account,
         status=OS.DRAFT,
         source=source,
-        note=rules.check_length(Order, "note", rules.check_text("note", note, True) or None),
+        note=validation.check_length(
+            Order, "note", validation.check_text("note", note, True) or None
+        ),
         created_by=current_username(),
     )
     db.session.add(order)
@@ -158,7 +161,7 @@ def _add_line(
     reason: str | None = None,
 ) -> OrderLine:
     _require_status(order, OS.DRAFT)
-    rules.check_choice("action", rules.required("action", action), list(LineAction))
+    validation.check_choice("action", validation.required("action", action), list(LineAction))
     line = OrderLine(action=action)
     if action == LineAction.ADD:
         product = _product_for(order.account, product_code)
@@ -184,8 +187,8 @@ def _add_line(
                 )
             line.product_code = product.code
         if action == LineAction.TERMINATE:
-            line.reason = rules.check_choice(
-                "reason", rules.required("reason", reason), list(TerminationReason)
+            line.reason = validation.check_choice(
+                "reason", validation.required("reason", reason), list(TerminationReason)
             )
     order.lines.append(line)
     return line
@@ -196,7 +199,7 @@ def _product(code: str | None) -> Product | None:
 
 
 def _product_for(account: BillingAccount, code: str | None) -> Product:
-    product = _product(rules.required("product_code", code))
+    product = _product(validation.required("product_code", code))
     if product is None:
         raise DomainError("product_code", _l("unknown product %(code)s", code=repr(code)))
     rules.check_line_product(account, product)
@@ -204,7 +207,7 @@ def _product_for(account: BillingAccount, code: str | None) -> Product:
 
 
 def _service_of(account: BillingAccount, service_id: str | None) -> Service:
-    rules.required("service_id", service_id)
+    validation.required("service_id", service_id)
     service = db.session.scalar(
         db.select(Service).where(
             Service.service_id == service_id.strip(), Service.account_id == account.id
@@ -234,7 +237,7 @@ def _wanted_number(order: Order, product: Product, number: str) -> str:
     """A number the customer picked must be free in a pool of the account's region for the
     product's kind of line."""
     account = order.account
-    number = rules.check_service_id(number.strip())
+    number = validation.check_service_id(number.strip())
     if any(line.number == number for line in order.lines):
         raise DomainError("number", _l("%(ref)s is already in this order", ref=number))
     free = db.session.scalar(
@@ -425,9 +428,9 @@ def _open_new_line(order: Order, line: OrderLine) -> None:
     account = order.account
     product = _product(line.product_code)
     if line.number:
-        numbers.reserve_number(line.number)
+        number_pool.reserve_number(line.number)
     else:
-        line.number = numbers.reserve(account.customer.region_id, product.line_type)
+        line.number = number_pool.reserve(account.customer.region_id, product.line_type)
     line.service = Service(
         service_id=line.number,
         account=account,
@@ -438,8 +441,10 @@ def _open_new_line(order: Order, line: OrderLine) -> None:
 
 
 def _reason(reason: str | None) -> str:
-    return rules.check_length(
-        Order, "reason", rules.check_text("reason", rules.required("reason", reason), True)
+    return validation.check_length(
+        Order,
+        "reason",
+        validation.check_text("reason", validation.required("reason", reason), True),
     )
 
 

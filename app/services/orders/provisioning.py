@@ -33,7 +33,7 @@ from app.models.orders import (
 from app.models.types import utcnow
 from app.services.orders import lifecycle
 from app.services.orders import provisioning_adapters as adapters
-from app.services.orders.order_moves import lock_order, move
+from app.services.orders.moves import lock_order, move
 from app.services.platform.errors import DomainError
 from app.services.platform.retry import backoff
 

@@ -17,11 +17,10 @@ from app.extensions import db
 from app.models.crm import BillingAccount, PaymentMode, Service, ServiceStatus
 from app.models.types import EPOCH, utcnow
 from app.models.usage import ChargeStatus, UsageCharge, UsageRecord, UsageType
-from app.services.crm import customer_rules as rules
-from app.services.orders import numbers
-from app.services.platform import periods
+from app.services.crm import lines
+from app.services.platform import periods, validation
 from app.services.platform.errors import DomainError
-from app.services.usage import deck, line_usage, pricing, rating, usage_import
+from app.services.usage import deck, intake, line_usage, pricing, rating_runs
 
 SEARCH_WIDTH = 32
 # what a postpaid line, or a prepaid one within its allowance, may use in one go
@@ -47,8 +46,8 @@ def authorize(
     region_ids: list[int] | None,
 ):
     """How many units the line may use now; a line outside the regions is unknown."""
-    rules.check_choice("usage_type", usage_type, list(UsageType))
-    service = numbers.holder(rules.required("service_id", number), region_ids=region_ids)
+    validation.check_choice("usage_type", usage_type, list(UsageType))
+    service = lines.holder(validation.required("service_id", number), region_ids=region_ids)
     if service is None:
         raise DomainError("service_id", _l("unknown service %(ref)s", ref=repr(number)))
     if service.status != ServiceStatus.ACTIVE:
@@ -113,8 +112,8 @@ def debit(fields: dict, now: datetime | None = None, *, region_ids: list[int] | 
     after the other and never take its balance below zero. A line outside the regions is
     unknown."""
     number = str(fields.get("service_id") or "").strip()
-    services = usage_import.service_index([number], region_ids=region_ids)
-    record = usage_import.parse_api_record(fields, services)
+    services = intake.service_index([number], region_ids=region_ids)
+    record = intake.parse_api_record(fields, services)
     record_id, service_pk = record[0], record[1]
     account_id, mode = db.session.execute(
         db.select(BillingAccount.id, BillingAccount.payment_mode)
@@ -152,7 +151,7 @@ def debit(fields: dict, now: datetime | None = None, *, region_ids: list[int] | 
             )
         # a record seen before keeps its charge; one imported from a file and not rated
         # yet is rated now
-        rating.rate_records([usage.id], now)
+        rating_runs.rate_records([usage.id], now)
         charge = db.session.scalar(db.select(UsageCharge).where(UsageCharge.usage_id == usage.id))
         balance = db.session.scalar(
             db.select(BillingAccount.balance).where(BillingAccount.id == account_id)

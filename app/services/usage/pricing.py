@@ -16,7 +16,7 @@ rounding one integer division: (2 × numerator + divisor) / (2 × divisor). A qu
 would leave 64 bits is refused by the tariff's `safe_quantity`.
 
 The expressions here are the only implementation of the formula: bulk rating
-(services/usage/rating.py) runs them over millions of rows, and `quote` over a few rows for the
+(services/usage/rating_runs.py) runs them over millions of rows, and `quote` over a few rows for the
 "price a call" tool and online charging.
 """
 

@@ -9,10 +9,10 @@ from app.extensions import db
 from app.models.billing import Adjustment, AdjustmentLimit, Invoice
 from app.models.catalog import Discount
 from app.models.crm import BillingAccount
-from app.services.billing import adjustments, billing, invoices
+from app.services.billing import adjustments, invoices, runs
 from app.services.platform.actor import acting_as
 from app.services.platform.errors import DomainError
-from tests.services.billing.test_billing import _invoice, _lines, _samples
+from tests.services.billing.test_runs import _invoice, _lines, _samples
 
 D = Decimal
 
@@ -31,7 +31,7 @@ def test_an_adjustment_lands_on_the_next_bill_once(account):
     assert adjustments.pending_adjustments([account.id]) == [adjustment]
     # made now: the first bill whose period ends after now carries it
     later = date(2027, 1, 5)
-    billing.run(later, now=datetime(2027, 1, 6, tzinfo=UTC))
+    runs.run(later, now=datetime(2027, 1, 6, tzinfo=UTC))
     invoice = _invoice("AC1", date(2026, 12, 5))
     assert ("adjustment", None, D(1), D("-2.50")) in _lines(invoice)
     assert adjustments.pending_adjustments([account.id]) == []
@@ -69,7 +69,7 @@ def test_discounts_are_granted_from_a_date(account):
         adjustments.grant_discount(account, "WON")
     with pytest.raises(DomainError, match="discount: NOPE is not in the catalog"):
         adjustments.grant_discount(account, "NOPE")
-    billing.run(date(2026, 3, 5))
+    runs.run(date(2026, 3, 5))
     assert ("discount", None, D(1), D("-3.00")) in _lines(_invoice("AC1", date(2026, 2, 5)))
 
 
@@ -115,7 +115,7 @@ def test_above_the_limit_an_adjustment_waits_for_another_persons_approval(accoun
     assert (small.status, big.status) == ("approved", "pending")
     # shown on the account's page, but not on any bill until approved
     assert adjustments.pending_adjustments([account.id]) == [small, big]
-    billing.run(date(2026, 2, 5))
+    runs.run(date(2026, 2, 5))
     first = _invoice("AC1", date(2026, 1, 5))
     assert [line.amount for line in first.lines if line.kind == "adjustment"] == [D("-5.10")]
     assert big.invoice_id is None
@@ -129,7 +129,7 @@ def test_above_the_limit_an_adjustment_waits_for_another_persons_approval(accoun
         "approved", "marco", "confirmed outage")  # fmt: skip
     with acting_as("marco"), pytest.raises(DomainError, match="status: the adjustment was"):
         adjustments.reject_adjustment(big, "changed my mind")
-    billing.run(date(2026, 3, 5))
+    runs.run(date(2026, 3, 5))
     second = _invoice("AC1", date(2026, 2, 5))
     assert second.total == 0
     db.session.refresh(big)
@@ -142,7 +142,7 @@ def test_a_rejected_adjustment_stays_recorded_and_is_never_billed(account):
     with acting_as("marco"):
         adjustments.reject_adjustment(big, "no such install")
     assert adjustments.pending_adjustments([account.id]) == []
-    billing.run(date(2026, 2, 5))
+    runs.run(date(2026, 2, 5))
     assert _invoice("AC1", date(2026, 1, 5)).total == D("6.22")
     assert (db.session.get(Adjustment, big.id).status, big.invoice_id) == ("rejected", None)
 
@@ -150,14 +150,14 @@ def test_a_rejected_adjustment_stays_recorded_and_is_never_billed(account):
 def test_the_credit_a_bill_cannot_take_carries_to_the_next_bill(account):
     with acting_as("anna"):
         credit = _made(adjustments.add_adjustment(account, "-20.00", "outage"))
-    billing.run(date(2026, 2, 5))
+    runs.run(date(2026, 2, 5))
     first = _invoice("AC1", date(2026, 1, 5))
     assert ("adjustment", None, D(1), D("-5.10")) in _lines(first)
     assert (first.subtotal, first.tax, first.total) == (0, 0, 0)
     (rest,) = adjustments.pending_adjustments([account.id])
     assert (rest.amount, rest.carried_from_id, rest.username, rest.status) == (
         D("-14.90"), credit.id, "anna", "approved")  # fmt: skip
-    billing.run(date(2026, 3, 5))
+    runs.run(date(2026, 3, 5))
     second = _invoice("AC1", date(2026, 2, 5))
     # 12.52 of charges less the 14.90 left: zero again, 2.38 for the bill after
     assert (second.subtotal, second.total) == (0, 0)
@@ -172,8 +172,8 @@ def test_the_credit_a_bill_cannot_take_carries_to_the_next_bill(account):
 def test_voiding_gives_the_whole_credit_back_once(account):
     with acting_as("anna"):
         _made(adjustments.add_adjustment(account, "-20.00", "outage"))
-    billing.run(date(2026, 2, 5))
-    billing.run(date(2026, 3, 5))
+    runs.run(date(2026, 2, 5))
+    runs.run(date(2026, 3, 5))
     first, second = _invoice("AC1", date(2026, 1, 5)), _invoice("AC1", date(2026, 2, 5))
     # the second bill carries the rest the first left: the first is voided after it
     with pytest.raises(DomainError, match="status: a later invoice carries the rest"):

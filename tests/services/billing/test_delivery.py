@@ -12,11 +12,11 @@ from app.extensions import db
 from app.models.billing import Invoice
 from app.models.communications import Communication, PrintBatch
 from app.models.crm import BillingAccount, Customer
-from app.services.billing import billing, delivery, invoices
+from app.services.billing import delivery, invoices, runs
 from app.services.dataio import exports
 from app.services.platform.errors import DomainError
 from tests.helpers import pdf_text
-from tests.services.billing.test_billing import _activate_all, _customers
+from tests.services.billing.test_runs import _activate_all, _customers
 
 NOW = datetime(2026, 3, 5, 8, 0, tzinfo=UTC)
 PRODUCTS = (
@@ -51,7 +51,7 @@ def billed(ctx, tmp_path):
         customer.email = email
         customer.accounts[0].delivery_channel = channel
     db.session.commit()
-    assert billing.run(date(2026, 3, 5)).created == 6
+    assert runs.run(date(2026, 3, 5)).created == 6
 
 
 def _comm(account_ref) -> Communication:
@@ -169,14 +169,14 @@ def test_a_bill_voided_before_it_went_out_is_neither_sent_nor_printed(billed, sm
 
 
 def test_a_print_batch_with_a_damaged_bill_prints_nothing_and_says_which(billed, monkeypatch):
-    from app.services.billing import invoice_pdf
+    from app.services.billing import pdf
 
     delivery.queue_invoices(NOW)
 
     def damaged(invoice):
-        raise invoice_pdf.RenderFailed(f"invoice {invoice.number}: 1 error")
+        raise pdf.RenderFailed(f"invoice {invoice.number}: 1 error")
 
-    monkeypatch.setattr(invoice_pdf, "render", damaged)
+    monkeypatch.setattr(pdf, "render", damaged)
     with pytest.raises(
         DomainError, match=r"letters: the PDF of bill RU-MOW-2026-00000\d is withheld"
     ):

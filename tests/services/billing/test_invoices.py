@@ -9,10 +9,10 @@ from app.extensions import db
 from app.models.billing import Adjustment, CreditNote, Invoice, InvoiceLine, InvoiceStatusChange
 from app.models.crm import BillingAccount
 from app.models.usage import UsageCharge
-from app.services.billing import billing, invoices
+from app.services.billing import invoices, runs
 from app.services.platform.actor import acting_as
 from app.services.platform.errors import DomainError
-from tests.services.billing.test_billing import _invoice, _samples
+from tests.services.billing.test_runs import _invoice, _samples
 
 D = Decimal
 
@@ -21,7 +21,7 @@ D = Decimal
 def invoice(ctx):
     """The samples' second invoice: 12.52 + 2.75 VAT (22%) = 15.27 EUR, with usage."""
     _samples()
-    billing.run(date(2026, 3, 5))
+    runs.run(date(2026, 3, 5))
     return _invoice("AC1", date(2026, 2, 5))
 
 
@@ -147,7 +147,7 @@ def test_void_gives_the_usage_back_and_the_date_bills_again(invoice):
     assert db.session.scalar(db.select(Adjustment.invoice_id)) is None
     with pytest.raises(DomainError, match="only an issued or overdue invoice"):
         invoices.void(invoice, "again")
-    assert str(billing.run(date(2026, 3, 5))) == "invoices created 1, already billed 0"
+    assert str(runs.run(date(2026, 3, 5))) == "invoices created 1, already billed 0"
     again = db.session.scalar(
         db.select(Invoice).where(Invoice.account_id == account.id, Invoice.status == "issued",
                                  Invoice.period_start == date(2026, 2, 5))

@@ -7,12 +7,12 @@ import pytest
 
 from app.extensions import db
 from app.models.crm import BillingAccount, Contact, Customer, Region
-from app.services.billing import billing
+from app.services.billing import runs
 from app.services.crm import customer_import, customers
 from app.services.platform.errors import DomainError
 from tests.conftest import SAMPLES
 from tests.helpers import add_catalog, import_rows
-from tests.services.billing.test_billing import _samples
+from tests.services.billing.test_runs import _samples
 
 
 def test_form_rules_check_parent_and_region_scope(ctx):
@@ -100,7 +100,7 @@ def test_the_payment_mode_changes_only_without_lines_of_the_other_mode(it1):
 def test_an_account_once_billed_keeps_its_bill_day(ctx, tmp_path):
     """Moving the day would bill again the days its last invoice took."""
     _samples()
-    billing.run(date(2026, 2, 5))
+    runs.run(date(2026, 2, 5))
     account = db.session.scalar(db.select(BillingAccount).where(BillingAccount.ref == "AC1"))
     account.bill_day = 20
     with pytest.raises(DomainError, match="bill_day: AC1 is billed on day 5 already"):

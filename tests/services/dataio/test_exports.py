@@ -19,12 +19,12 @@ def test_the_invoices_export_is_a_json_list_with_string_amounts(ctx, tmp_path):
     import json
     from datetime import date
 
-    from app.services.billing import billing
-    from tests.services.billing.test_billing import _samples
+    from app.services.billing import runs
+    from tests.services.billing.test_runs import _samples
 
     _samples()
-    billing.run(date(2026, 2, 5))
-    billing.run(date(2026, 3, 5))
+    runs.run(date(2026, 2, 5))
+    runs.run(date(2026, 3, 5))
     path = tmp_path / "invoices.json"
     with open(path, "w", encoding="utf-8") as out:
         assert exports.write_export("invoices", out, None) == 2
@@ -60,11 +60,11 @@ def test_the_invoices_export_is_a_json_list_with_string_amounts(ctx, tmp_path):
 def test_a_void_invoice_is_exported_with_nothing_due(ctx):
     from datetime import date
 
-    from app.services.billing import billing, invoices
-    from tests.services.billing.test_billing import _invoice, _samples
+    from app.services.billing import invoices, runs
+    from tests.services.billing.test_runs import _invoice, _samples
 
     _samples()
-    billing.run(date(2026, 3, 5))
+    runs.run(date(2026, 3, 5))
     invoice = _invoice("AC1", date(2026, 2, 5))
     invoices.void(invoice, "billed in error")
     (record,) = [r for r in exports.invoice_records(None) if r["number"] == invoice.number]

@@ -9,7 +9,7 @@ from app.models.audit import AuditLog
 from app.models.crm import Customer, Region, Service, ServiceStatusChange
 from app.models.numbers import NumberRange, PhoneNumber
 from app.services.crm import customer_import
-from app.services.orders import lifecycle, numbers
+from app.services.orders import lifecycle, number_pool
 from app.services.platform.errors import DomainError
 from tests.helpers import HEADER
 
@@ -46,8 +46,8 @@ def test_a_line_goes_through_its_life_with_history_and_its_number(ctx, tmp_path)
     )
     db.session.add(pool)
     db.session.commit()
-    numbers.fill_range(pool)
-    number = numbers.reserve(region.id, "mobile")
+    number_pool.fill_range(pool)
+    number = number_pool.reserve(region.id, "mobile")
     path = tmp_path / "customers.csv"
     path.write_text(
         HEADER + f"C1,individual,Ida,,IT-C,it,A1,postpaid,EUR,5,,SMART,{number},\n",

@@ -11,10 +11,10 @@ from app.models.crm import BillingAccount
 from app.models.ledger import LedgerEntry
 from app.models.usage import AllowanceUsage, UsageCharge, UsageRecord
 from app.services.billing import ledger
-from app.services.dataio import imports
+from app.services.dataio import registry
 from app.services.platform.actor import acting_as
 from app.services.platform.errors import DomainError
-from app.services.usage import charging, rating, rating_pipeline
+from app.services.usage import charging, rating_chunk, rating_runs
 from tests.conftest import SAMPLES
 
 MONDAY_PEAK = datetime(2026, 2, 9, 8, 0, tzinfo=UTC)  # 09:00 in Rome
@@ -22,7 +22,7 @@ MONDAY_PEAK = datetime(2026, 2, 9, 8, 0, tzinfo=UTC)  # 09:00 in Rome
 
 def _prepaid(balance: str) -> BillingAccount:
     for kind in ("rates", "products", "customers"):
-        assert imports.run(kind, SAMPLES / f"{kind}.csv").rejected == 0
+        assert registry.run(kind, SAMPLES / f"{kind}.csv").rejected == 0
     account = db.session.scalar(db.select(BillingAccount))
     account.payment_mode = "prepaid"
     db.session.commit()
@@ -105,7 +105,7 @@ def test_parallel_debits_never_take_the_balance_below_zero(app, ctx):
 
 def test_a_postpaid_line_is_not_debited_online(ctx):
     for kind in ("rates", "products", "customers"):
-        assert imports.run(kind, SAMPLES / f"{kind}.csv").rejected == 0
+        assert registry.run(kind, SAMPLES / f"{kind}.csv").rejected == 0
     with pytest.raises(DomainError) as refused:
         charging.debit(_record("pp1", 60), now=MONDAY_PEAK, region_ids=None)
     assert refused.value.field == "service_id"
@@ -121,8 +121,8 @@ def test_a_debit_while_a_run_works_out_its_chunk_is_taken_into_account(
         "r1,393331234567,voice,2026-02-09T10:00:00+01:00,393471234567,250\n",
         encoding="utf-8",
     )
-    assert imports.run("cdrs", cdrs).accepted == 1
-    write = rating_pipeline._write
+    assert registry.run("cdrs", cdrs).accepted == 1
+    write = rating_chunk._write
     landed = []
 
     def debit_first(*args, **kwargs):
@@ -141,8 +141,8 @@ def test_a_debit_while_a_run_works_out_its_chunk_is_taken_into_account(
         thread.join()
         return write(*args, **kwargs)
 
-    monkeypatch.setattr(rating_pipeline, "_write", debit_first)
-    assert str(rating.rate_pending()) == "rated 1, unrated 0"
+    monkeypatch.setattr(rating_chunk, "_write", debit_first)
+    assert str(rating_runs.rate_pending()) == "rated 1, unrated 0"
     charges = dict(
         db.session.execute(
             db.select(UsageRecord.record_id, UsageCharge.charge).join(
