@@ -10,7 +10,7 @@ memory is the import's own)
   1. sets up an empty database (PostgreSQL: a fresh `abonent_bench_<random>` database on
      --pg-server, dropped at the end; SQLite: a file in the temporary directory),
   2. bulk inserts --services services in the demo regions,
-  3. imports the file with `usage_import` (= `flask data import cdrs FILE`) and times it,
+  3. imports the file with `usage.intake` (= `flask data import cdrs FILE`) and times it,
   4. imports it again (every record a duplicate) and times that too.
 Figures are printed, not written to bench/RESULTS.md.
 """

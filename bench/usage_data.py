@@ -1,8 +1,8 @@
 """Data for the usage benchmarks (import, rating): a realistic rate deck, many services and
 many CDRs, all deterministic for a seed.
 
-    write_rates(path, seed=1)                    rates CSV (CONTRACT.md §2 `rates`)
-    write_cdrs(path, records, services, seed=1)  CDR CSV (CONTRACT.md §2 `cdrs`, --format csv)
+    write_rates(path, seed=1)                    rates CSV (docs/formats.md `rates`)
+    write_cdrs(path, records, services, seed=1)  CDR CSV (docs/formats.md `cdrs`, --format csv)
     write_asterisk(path, records, services, seed=1)  the same calls as Asterisk Master.csv
     seed_services(services)                      the services the CDRs name, bulk inserted
                                                  (needs an app context and the demo regions)

@@ -1,4 +1,4 @@
-"""Customer acquisition over REST (CONTRACT.md §7): `POST /api/v1/acquisition/applications`
+"""Customer acquisition over REST (docs/api.md): `POST /api/v1/acquisition/applications`
 checks a prospect and answers the decision, the credit terms and the products on offer."""
 
 from flask_appbuilder.api import expose, safe

@@ -1,4 +1,4 @@
-"""REST resource product (CONTRACT.md §7). The catalog is the same in every region, so
+"""REST resource product (docs/api.md). The catalog is the same in every region, so
 products are not region-scoped; the rules are the products import's
 (app/services/catalog/products.py).
 

@@ -1,4 +1,4 @@
-"""Online charging for prepaid lines (CONTRACT.md §7): `POST /api/v1/charging/authorize`
+"""Online charging for prepaid lines (docs/api.md): `POST /api/v1/charging/authorize`
 and `POST /api/v1/charging/debit`, called by the switch with a network system's JWT."""
 
 from flask import request

@@ -1,4 +1,4 @@
-"""REST resources customer, account and service (CONTRACT.md §7)."""
+"""REST resources customer, account and service (docs/api.md)."""
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 

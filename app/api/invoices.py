@@ -1,4 +1,4 @@
-"""REST resource invoice (CONTRACT.md §7).
+"""REST resource invoice (docs/api.md).
 
 Invoices are made by bill runs and never edited: there is no PUT, PATCH or DELETE. They
 are read (`GET /api/v1/invoice/`, `/<id>`), corrected by credit notes

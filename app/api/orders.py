@@ -1,4 +1,4 @@
-"""REST resource order (CONTRACT.md §7).
+"""REST resource order (docs/api.md).
 
 Orders are made and moved on only through app/services/orders/orders.py, never edited as rows:
 `POST /api/v1/order/` makes a draft, `POST /api/v1/order/<id>/<decision>` submits,

@@ -1,4 +1,4 @@
-"""REST resource usage (CONTRACT.md §7): network usage records.
+"""REST resource usage (docs/api.md): network usage records.
 
 `POST /api/v1/usage/` takes a batch of records from a network system, checked and stored by
 the same service as a CDR file (app/services/usage/intake.py); `GET` lists and shows the

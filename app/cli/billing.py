@@ -15,7 +15,7 @@ from app.services.platform.errors import DomainError
 
 @click.group("billing", cls=AppGroup)
 def billing():
-    """Bill runs and bills (CONTRACT.md §4)."""
+    """Bill runs and bills (docs/billing.md)."""
 
 
 @billing.command("run")

@@ -13,7 +13,7 @@ from app.services.platform.errors import DomainError
 
 @click.group("data", cls=AppGroup)
 def data():
-    """Import and export data files (CONTRACT.md §2 and §6)."""
+    """Import and export data files (docs/formats.md and §6)."""
 
 
 @data.command("import")

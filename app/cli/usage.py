@@ -10,7 +10,7 @@ from app.services.usage import rating_runs
 
 @click.group("usage", cls=AppGroup)
 def usage():
-    """Usage rating (CONTRACT.md §3)."""
+    """Usage rating (docs/rating.md)."""
 
 
 @usage.command("rate")

@@ -1,5 +1,5 @@
 """What the operator sent an account, and how: bills by email, letters queued for printing
-and the print batches that carry them (CONTRACT.md §6 `communications`)."""
+and the print batches that carry them (docs/formats.md `communications`)."""
 
 from __future__ import annotations
 

@@ -53,7 +53,7 @@ class ChargeStatus(StrEnum):
 
 class Rate(Timestamped, Model):
     """One interval group of a plan's price for a destination prefix, usage type and band
-    (CONTRACT.md §2 `rates`)."""
+    (docs/formats.md `rates`)."""
 
     __tablename__ = "rate"
     __table_args__ = (

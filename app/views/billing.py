@@ -1,6 +1,6 @@
 """Billing screens: invoices and their credit notes, bill runs, and an account's billing
-page (its next bill, adjustments, discounts). The rules live in app/services/billing/invoices.py,
-adjustments.py and billing.py; these pages collect input and show the outcome."""
+page (its next bill, adjustments, discounts). The rules live in app/services/billing/
+(invoices.py, adjustments.py, runs.py); these pages collect input and show the outcome."""
 
 import logging
 

@@ -1,4 +1,4 @@
-"""`POST /api/v1/acquisition/applications` (CONTRACT.md §7)."""
+"""`POST /api/v1/acquisition/applications` (docs/api.md)."""
 
 from app.extensions import db
 from app.models.acquisition import Application

@@ -1,4 +1,4 @@
-"""`POST /api/v1/charging/authorize` and `/debit` (CONTRACT.md §7)."""
+"""`POST /api/v1/charging/authorize` and `/debit` (docs/api.md)."""
 
 from decimal import Decimal
 

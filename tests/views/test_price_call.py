@@ -1,4 +1,4 @@
-"""The "price a call" tool prices as rating does (CONTRACT.md §3), group by group."""
+"""The "price a call" tool prices as rating does (docs/rating.md), group by group."""
 
 from app.services.dataio import registry
 from app.services.platform.actor import acting_as

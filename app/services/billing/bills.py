@@ -1,6 +1,6 @@
-"""What one paying account's bill holds (CONTRACT.md §4), worked out from plain facts.
+"""What one paying account's bill holds (docs/billing.md), worked out from plain facts.
 
-No database here: bill runs (billing.py) load the facts of a chunk of accounts in a few
+No database here: bill runs (runs.py) load the facts of a chunk of accounts in a few
 queries and call `make_bill` for each; the preview of a next bill calls it the same way, so
 a preview equals the real run. A fact that would make a wrong bill (no VAT rate, a product
 missing from the catalog or priced in another currency, usage not rated yet) refuses the
@@ -114,7 +114,7 @@ class Bill:
     total: Decimal
     adjustment_ids: list[int]
     # adjustment id → the part of a credit this bill could not take, kept for the next
-    # (a credit it carries in part leaves its rest as a new adjustment; billing.py)
+    # (a credit it carries in part leaves its rest as a new adjustment; runs.py)
     carried: dict[int, Decimal] = field(default_factory=dict)
 
     @property

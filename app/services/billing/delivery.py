@@ -1,6 +1,6 @@
 """Delivering bills: by email with the PDF attached, on paper through print batches, or on
 the portal, as each account chose (`delivery_channel`). Every delivery is a row of the
-account's communications (CONTRACT.md §6 `communications`).
+account's communications (docs/formats.md `communications`).
 
 `queue_invoices` gives each issued invoice its one communication (unique per invoice and
 kind, so running it again adds nothing). `send_due` sends the emails whose time has come:

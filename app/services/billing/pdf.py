@@ -74,7 +74,7 @@ MONO_SIZE = 7.5  # points (templates/pdf/invoice.html)
 # The characters beyond ASCII that bills in English, Italian and Russian draw in the
 # DejaVu fonts: Cyrillic, the Italian accented letters and the punctuation and currency
 # signs of amounts and dates. Every bill embeds them, drawn or not, so that its font
-# subsets are the same as any other bill's and made once per process (invoice_pdf_engine:
+# subsets are the same as any other bill's and made once per process (pdf_engine:
 # 1-2 ms a font); a bill with another character embeds a second subset for it. Korean
 # bills set in the Nanum fonts, with the customers' names in Hangul, have no such subset.
 SEEDED_FONTS = {"DejaVu Sans", "DejaVu Sans Mono"}

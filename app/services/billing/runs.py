@@ -1,4 +1,4 @@
-"""Bill runs (CONTRACT.md §4): `flask billing run --date D [--dry-run]`, the scheduler's
+"""Bill runs (docs/billing.md): `flask billing run --date D [--dry-run]`, the scheduler's
 daily job, and the preview of an account's next bill.
 
 A run bills the postpaid paying accounts whose bill day is the date's day and whose period

@@ -1,4 +1,4 @@
-"""The catalog: the `products` import (CONTRACT.md §2) and the rules for products entered
+"""The catalog: the `products` import (docs/formats.md) and the rules for products entered
 on a form, rate plans named before their rates exist, and product names per language."""
 
 from decimal import Decimal, InvalidOperation

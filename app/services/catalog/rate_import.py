@@ -211,7 +211,7 @@ def _save_counts(batch_id: int, summary: import_frame.ImportSummary) -> None:
 
 
 def import_rates(path: str | Path) -> import_frame.ImportSummary:
-    """Import a rates file (CONTRACT.md §2): every row is checked first, the group rules are
+    """Import a rates file (docs/formats.md): every row is checked first, the group rules are
     applied to the file as a whole, and then each plan named by an accepted row gets the
     file's rows as its rates, one plan per transaction (a plan stored before an import
     stopped is counted as duplicates when it is run again)."""

@@ -1,4 +1,4 @@
-"""The `customers` import (CONTRACT.md §2): one row per line, creating or reusing the
+"""The `customers` import (docs/formats.md): one row per line, creating or reusing the
 customer and the billing account it names."""
 
 from datetime import date, datetime

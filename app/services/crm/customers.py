@@ -2,7 +2,7 @@
 
 Each `prepare_*` checks a record the user filled in, resolves the business references
 typed on forms (customer `CU1`, account `AC1`) within the user's regions, and completes
-defaults. The rules themselves live in customer_rules.
+defaults. The rules themselves live in customer_rules and platform.validation.
 """
 
 from flask_babel import lazy_gettext as _l

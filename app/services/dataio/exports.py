@@ -1,4 +1,4 @@
-"""Exports of CONTRACT.md §6, streamed in chunks and limited to the caller's regions."""
+"""Exports of docs/formats.md, streamed in chunks and limited to the caller's regions."""
 
 import csv
 import json
@@ -131,7 +131,7 @@ def _number(value) -> str:
 
 
 def invoice_record(invoice: Invoice, account_ref: str, customer_ref: str) -> dict:
-    """An invoice as CONTRACT.md §6 `invoices` has it (also the REST API's body): amounts
+    """An invoice as docs/formats.md `invoices` has it (also the REST API's body): amounts
     as exact strings in the currency's minor unit ("15.27", "2359" won)."""
 
     def money(amount) -> str:

@@ -1,4 +1,4 @@
-"""Online charging for prepaid lines (CONTRACT.md §7): how many units a call may last, and
+"""Online charging for prepaid lines (docs/api.md): how many units a call may last, and
 the debit of a finished record, once.
 
 `authorize` prices the destination with the same deck, allowances and expressions as

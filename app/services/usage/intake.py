@@ -1,6 +1,6 @@
-"""Network usage in: CDR files (CONTRACT.md §2 `cdrs`) and batches of the REST API.
+"""Network usage in: CDR files (docs/formats.md `cdrs`) and batches of the REST API.
 
-Millions of records a day, so this is not the row-by-row frame of csv_import:
+Millions of records a day, so this is not the row-by-row frame of platform.import_frame:
 
 - The file is read twice, streamed in constant memory. The first pass computes its SHA-256
   and checks it is readable UTF-8, so a file that turns out unreadable half-way stores

@@ -1,4 +1,4 @@
-"""The price of usage, exactly as CONTRACT.md §3 states it, as SQL that both engines run.
+"""The price of usage, exactly as docs/rating.md states it, as SQL that both engines run.
 
 For a record of quantity q matched to a tariff's groups g1..gn:
 

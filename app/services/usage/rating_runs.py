@@ -1,9 +1,9 @@
-"""Rating: pending usage records become charges (CONTRACT.md §3), set-based in SQL.
+"""Rating: pending usage records become charges (docs/rating.md), set-based in SQL.
 
 A run compiles the rate plans whose rates changed (deck.py), finds the accounts with
 pending records (never rated, or `unrated` before) and cuts them into chunks of about
 CHUNK_RECORDS records; each chunk is rated and committed on its own
-(rating_pipeline.py). Chunks are worked out in parallel on `RATING_WORKERS` connections,
+(rating_chunk.py). Chunks are worked out in parallel on `RATING_WORKERS` connections,
 each with its own temporary tables; on SQLite, which has one writer, the workers take turns
 to write. Runs take turns too.
 """

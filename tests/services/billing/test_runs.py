@@ -1,4 +1,4 @@
-"""Bill runs: the samples of CONTRACT.md §4 and invoices worked out by hand."""
+"""Bill runs: the samples of docs/billing.md and invoices worked out by hand."""
 
 from datetime import UTC, date, datetime
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""The catalog: the products import (CONTRACT.md §2), rate plans, names, discounts."""
+"""The catalog: the products import (docs/formats.md), rate plans, names, discounts."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""Rates: the `rates` import (CONTRACT.md §2), its group rules, replacing a plan, and the
+"""Rates: the `rates` import (docs/formats.md), its group rules, replacing a plan, and the
 rules for a rate entered on a form."""
 
 import csv

@@ -1,4 +1,4 @@
-"""The customers import (CONTRACT.md §2)."""
+"""The customers import (docs/formats.md)."""
 
 from datetime import date
 

@@ -1,4 +1,4 @@
-"""Online charging (CONTRACT.md §7): units a balance allows, debits once, under concurrency."""
+"""Online charging (docs/api.md): units a balance allows, debits once, under concurrency."""
 
 import threading
 from datetime import UTC, datetime

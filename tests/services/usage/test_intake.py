@@ -1,4 +1,4 @@
-"""The CDR import (CONTRACT.md §2 `cdrs`): both formats, every reject, idempotency, chunks."""
+"""The CDR import (docs/formats.md `cdrs`): both formats, every reject, idempotency, chunks."""
 
 import csv
 import hashlib

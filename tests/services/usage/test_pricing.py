@@ -1,4 +1,4 @@
-"""CONTRACT.md §3 on hand-computed cases, through the SQL that rating runs (pricing.py)."""
+"""docs/rating.md on hand-computed cases, through the SQL that rating runs (pricing.py)."""
 
 from datetime import datetime
 from decimal import Decimal

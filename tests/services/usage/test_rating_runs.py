@@ -1,4 +1,4 @@
-"""Rating the samples of CONTRACT.md §3 end to end, unrated records, prepaid balances."""
+"""Rating the samples of docs/rating.md end to end, unrated records, prepaid balances."""
 
 from datetime import date
 from decimal import Decimal
