@@ -95,13 +95,7 @@ def _security_headers(response):
 def _register_views() -> None:
     from flask_babel import lazy_gettext as _l
 
-    from app.api.acquisition import AcquisitionApi
-    from app.api.catalog import ProductApi
-    from app.api.charging import ChargingApi
-    from app.api.crm import AccountApi, CustomerApi, ServiceApi
-    from app.api.invoices import InvoiceApi
-    from app.api.orders import OrderApi
-    from app.api.usage import UsageApi
+    from app.api import register as register_apis
     from app.security import (
         ACCOUNTS,
         ACQUISITION_MENU,
@@ -313,12 +307,4 @@ def _register_views() -> None:
     )  # fmt: skip
     appbuilder.add_view_no_menu(BillRunErrorView)
     appbuilder.add_view_no_menu(AccountBillingView)
-    appbuilder.add_api(CustomerApi)
-    appbuilder.add_api(AccountApi)
-    appbuilder.add_api(ServiceApi)
-    appbuilder.add_api(ProductApi)
-    appbuilder.add_api(OrderApi)
-    appbuilder.add_api(UsageApi)
-    appbuilder.add_api(InvoiceApi)
-    appbuilder.add_api(ChargingApi)
-    appbuilder.add_api(AcquisitionApi)
+    register_apis(appbuilder)

@@ -131,3 +131,7 @@ class AcquisitionApi(ServiceCallApi):
         except DomainError:
             return self.response_404()
         return self.response(200, **decision(application))
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_api(AcquisitionApi)

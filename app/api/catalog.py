@@ -89,3 +89,7 @@ class ProductApi(ScopedModelRestApi):
 
     def pre_delete(self, item):
         products.check_product_delete(item)
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_api(ProductApi)

@@ -117,3 +117,7 @@ class ChargingApi(BaseApi):
         except DomainError as exc:
             return self.response_422(message={exc.field or "_schema": [exc.message]})
         return self.response(200, charge=str(result.charge), balance=str(result.balance))
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_api(ChargingApi)

@@ -66,3 +66,9 @@ class ServiceApi(ScopedModelRestApi):
     list_columns = show_columns = output_columns(customers.SERVICE_FIELDS)
     search_columns = ["service_id", "product_code", "status", "account"]
     order_columns = ["service_id", "activated_on"]
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_api(CustomerApi)
+    appbuilder.add_api(AccountApi)
+    appbuilder.add_api(ServiceApi)

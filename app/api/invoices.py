@@ -295,3 +295,7 @@ def _line_id(key: str) -> int:
     if not str(key).isdecimal():
         raise DomainError(f"line {key}", _l("not a line of this invoice"))
     return int(key)
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_api(InvoiceApi)

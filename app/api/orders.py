@@ -319,3 +319,7 @@ class OrderApi(ServiceCallApi):
         except DomainError as exc:
             return self._refused(exc)
         return self.response(200, id=order.id, result=order_json(order))
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_api(OrderApi)

@@ -114,3 +114,7 @@ class UsageApi(ScopedModelRestApi):
             duplicates=summary.duplicates,
             rejects=rejects,
         )
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_api(UsageApi)
