@@ -44,7 +44,7 @@ class RecordIdConverter(IntegerConverter):
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.url_map.converters["int"] = RecordIdConverter
-    app.config.from_object("config")
+    app.config.from_object("app.config")
     app.config.update(overrides or {})
 
     from app.security import password_policy
@@ -61,7 +61,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     invoices.install_guard()
     sorting.install()
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.config["BASE_DIR"] / "migrations"))
+    migrate.init_app(app, db, directory=str(app.config["PACKAGE_DIR"] / "migrations"))
     csrf.init_app(app)
 
     with app.app_context():

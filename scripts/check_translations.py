@@ -29,7 +29,7 @@ def main() -> int:
     wanted = source_messages()
     problems = []
     for language in LANGUAGES:
-        path = ROOT / "translations" / language / "LC_MESSAGES" / "messages.po"
+        path = ROOT / "app" / "translations" / language / "LC_MESSAGES" / "messages.po"
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=language)
         translated = {}

@@ -1,4 +1,4 @@
-"""Settings read from the environment (config.py)."""
+"""Settings read from the environment (app/config.py)."""
 
 import importlib
 import os
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import config
+from app import config
 
 
 @pytest.fixture

@@ -66,7 +66,7 @@ def test_upgrading_a_database_with_data_keeps_it(tmp_path):
         )
     flask("db", "upgrade")
     with sqlite3.connect(path) as conn:
-        head = ScriptDirectory(str(root / "migrations")).get_current_head()
+        head = ScriptDirectory(str(root / "app" / "migrations")).get_current_head()
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (head,)
         assert conn.execute("SELECT ref FROM customer").fetchall() == [("C1",)]
         assert conn.execute("SELECT customer_id FROM billing_account").fetchall() == [(1,)]

@@ -16,6 +16,7 @@ from faker import Faker
 from flask import current_app
 from sqlalchemy import func, insert, update
 
+from app.config import generated_once
 from app.demo import acquisition
 from app.extensions import db
 from app.models.catalog import Product, ProductName
@@ -42,7 +43,6 @@ from app.services.orders.provisioning_adapters import LogAdapter
 from app.services.platform import periods
 from app.services.platform.audit import record_bulk
 from app.services.platform.users import ensure_user
-from config import generated_once
 
 CHUNK = 1000
 GROUP_EVERY = 40  # every 40th customer heads a company group with subsidiaries

@@ -18,7 +18,7 @@ def _sign_in(page, base, username):
 def test_sign_in_switch_language_and_open_the_360_page(app, live_server, page, tmp_path):
     with app.app_context(), acting_as():
         import_rows(tmp_path)
-    korean = Translations.load("translations", ["ko"])
+    korean = Translations.load("app/translations", ["ko"])
     _sign_in(page, live_server, "csr")
     assert "Italia Centro" in page.inner_text("#overview")
 

@@ -11,7 +11,7 @@ from tests.helpers import ordering_customer
 def test_a_csr_orders_a_line_from_the_360_page(app, live_server, page, tmp_path, gateway):
     with app.app_context(), acting_as():
         ordering_customer(tmp_path)
-    italian = Translations.load("translations", ["it"])
+    italian = Translations.load("app/translations", ["it"])
     _sign_in(page, live_server, "csr")
     page.goto(f"{live_server}/lang/it")
     page.goto(f"{live_server}/customerview/list/")

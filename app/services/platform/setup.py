@@ -8,7 +8,7 @@ from app.services.platform.users import ensure_system_user
 
 
 def setup() -> None:
-    upgrade(directory=str(current_app.config["BASE_DIR"] / "migrations"))
+    upgrade(directory=str(current_app.config["PACKAGE_DIR"] / "migrations"))
     appbuilder.sm.ensure_roles()
     appbuilder.add_permissions(update_perms=True)
     appbuilder.sm.sync_roles()

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from flask_appbuilder.const import AUTH_DB
 
-BASE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+# the checkout (or, installed from the wheel, site-packages: set ABONENT_INSTANCE there)
+BASE_DIR = PACKAGE_DIR.parent
 INSTANCE_DIR = Path(os.environ.get("ABONENT_INSTANCE", BASE_DIR / "instance"))
 
 
@@ -108,7 +110,7 @@ DELIVERY_BACKOFF_MAX = float(os.environ.get("DELIVERY_BACKOFF_MAX", "21600"))
 DELIVERY_BATCH = int(os.environ.get("DELIVERY_BATCH", "500"))
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "")
-BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+BABEL_TRANSLATION_DIRECTORIES = str(PACKAGE_DIR / "translations")
 
 # Bill runs: accounts per chunk (one transaction each); an account with usage not rated yet
 # is left unbilled with the reason ("refuse"), or billed without that usage ("skip")
