@@ -17,7 +17,6 @@ from app.models.crm import LANGUAGE_CODES, PaymentMode
 from app.security import CATALOG
 from app.services.catalog import products
 from app.views.base import AbonentModelView
-from app.views.crm import _decimal, _ref, _select
 from app.views.display import (
     ENUM_FORMATTERS,
     LANGUAGE_NAMES,
@@ -25,6 +24,7 @@ from app.views.display import (
     MODE_LABELS,
     local_amount,
 )
+from app.views.fields import ExactDecimalField, select_field, text_field
 from app.views.rates import RateView
 
 DISCOUNT_KIND_LABELS = {"percentage": _l("Percentage"), "fixed": _l("Fixed amount")}
@@ -79,8 +79,8 @@ class ProductNameView(CatalogView):
     show_columns = list_columns
     add_columns = edit_columns = ["product_code", "language", "name"]
     add_form_extra_fields = edit_form_extra_fields = {
-        "product_code": _ref(_l("Product"), _l("Code of the product")),
-        "language": _select(_l("Language"), LANGUAGE_CODES, LANGUAGE_NAMES),
+        "product_code": text_field(_l("Product"), _l("Code of the product")),
+        "language": select_field(_l("Language"), LANGUAGE_CODES, LANGUAGE_NAMES),
     }
     rule_fields = {"product": "product_code"}
 
@@ -111,11 +111,11 @@ class ProductView(CatalogView):
     add_columns = edit_columns = show_columns
     search_columns = ["code", "name", "line_type", "payment_mode", "currency", "rate_plan"]
     add_form_extra_fields = edit_form_extra_fields = {
-        "line_type": _select(_l("Line type"), list(LineType), LINE_LABELS),
-        "payment_mode": _select(_l("Payment mode"), list(PaymentMode), MODE_LABELS),
-        "monthly_fee": _decimal(_l("Monthly fee"), required=True),
-        "activation_fee": _decimal(_l("Activation fee"), required=True),
-        "min_credit_class": _select(
+        "line_type": select_field(_l("Line type"), list(LineType), LINE_LABELS),
+        "payment_mode": select_field(_l("Payment mode"), list(PaymentMode), MODE_LABELS),
+        "monthly_fee": ExactDecimalField(_l("Monthly fee")),
+        "activation_fee": ExactDecimalField(_l("Activation fee")),
+        "min_credit_class": select_field(
             _l("Worst credit class allowed"), CREDIT_CLASSES, required=False
         ),
     }
@@ -153,9 +153,9 @@ class DiscountView(CatalogView):
     show_columns = add_columns = edit_columns = list_columns
     search_columns = ["code", "name", "kind", "applies_to"]
     add_form_extra_fields = edit_form_extra_fields = {
-        "kind": _select(_l("Kind"), list(DiscountKind), DISCOUNT_KIND_LABELS),
-        "applies_to": _select(_l("Applies to"), list(DiscountTarget), TARGET_LABELS),
-        "value": _decimal(_l("Value"), required=True),
+        "kind": select_field(_l("Kind"), list(DiscountKind), DISCOUNT_KIND_LABELS),
+        "applies_to": select_field(_l("Applies to"), list(DiscountTarget), TARGET_LABELS),
+        "value": ExactDecimalField(_l("Value")),
     }
     base_order = ("code", "asc")
 

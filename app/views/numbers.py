@@ -9,8 +9,8 @@ from app.security import NUMBERS, RegionScope
 from app.services.orders import number_pool
 from app.services.platform.scoping import current_region_ids
 from app.views.base import AbonentModelView
-from app.views.crm import _select
 from app.views.display import LINE_LABELS, local_datetime
+from app.views.fields import select_field
 
 NUMBER_STATUS_LABELS = {
     "free": _l("Free"),
@@ -47,7 +47,9 @@ class NumberRangeView(AbonentModelView):
     search_form_query_rel_fields = {"region": [["id", RegionScope, None]]}
     base_filters = [["id", RegionScope, None]]
     add_form_query_rel_fields = {"region": [["id", RegionScope, None]]}
-    add_form_extra_fields = {"line_type": _select(_l("Line type"), list(LineType), LINE_LABELS)}
+    add_form_extra_fields = {
+        "line_type": select_field(_l("Line type"), list(LineType), LINE_LABELS)
+    }
 
     def apply_rules(self, item):
         number_pool.prepare_range(item, current_region_ids())

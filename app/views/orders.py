@@ -9,7 +9,7 @@ from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import InputRequired
 
 from app.models.orders import (
     Order,
@@ -31,6 +31,7 @@ from app.views.display import (
     label_for,
     local_datetime,
 )
+from app.views.fields import choices, text_field
 
 LABELS = {
     "ref": _l("Order"),
@@ -58,11 +59,6 @@ LABELS = {
 }
 
 
-def _choices(labels, blank=False):
-    choices = list(labels.items())
-    return [("", "—"), *choices] if blank else choices
-
-
 class NewOrderForm(DynamicForm):
     account_ref = StringField(
         _l("Account"),
@@ -70,29 +66,23 @@ class NewOrderForm(DynamicForm):
         validators=[InputRequired()],
         widget=BS3TextFieldWidget(),
     )
-    note = StringField(_l("Note"), validators=[Optional()], widget=BS3TextFieldWidget())
+    note = text_field(_l("Note"))
 
 
 class LineForm(DynamicForm):
-    action = SelectField(_l("Action"), choices=_choices(LINE_ACTION_LABELS), widget=Select2Widget())
-    product_code = StringField(
-        _l("Product"),
-        description=_l("New line or product change: the product code"),
-        widget=BS3TextFieldWidget(),
-    )
-    service_id = StringField(
+    action = SelectField(_l("Action"), choices=choices(LINE_ACTION_LABELS), widget=Select2Widget())
+    product_code = text_field(_l("Product"), _l("New line or product change: the product code"))
+    service_id = text_field(
         _l("Number"),
-        description=_l("Change, suspension, resumption, termination: the line's number"),
-        widget=BS3TextFieldWidget(),
+        _l("Change, suspension, resumption, termination: the line's number"),
     )
-    number = StringField(
+    number = text_field(
         _l("Wanted number"),
-        description=_l("New line: a free number the customer picked (else the next free one)"),
-        widget=BS3TextFieldWidget(),
+        _l("New line: a free number the customer picked (else the next free one)"),
     )
     reason = SelectField(
         _l("Termination reason"),
-        choices=_choices(TERMINATION_LABELS, blank=True),
+        choices=choices(TERMINATION_LABELS, blank=True),
         widget=Select2Widget(),
         validate_choice=False,
     )
