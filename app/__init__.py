@@ -140,7 +140,7 @@ def _register_views() -> None:
         InvoiceView,
         PrintBatchView,
     )
-    from app.views.catalog import DiscountView, ProductNameView, ProductView, RatePlanView
+    from app.views.catalog import ProductNameView, ProductView, RatePlanView
     from app.views.crm import (
         AccountView,
         ContactView,
@@ -150,9 +150,11 @@ def _register_views() -> None:
         ServiceStatusChangeView,
         ServiceView,
     )
+    from app.views.discounts import DiscountView
     from app.views.numbers import NumberRangeView, PhoneNumberView
-    from app.views.orders import OrderView, ProvisioningTaskView
+    from app.views.orders import OrderView
     from app.views.price_call import PriceCallView
+    from app.views.provisioning import ProvisioningTaskView
     from app.views.rates import RateView
     from app.views.usage import UsageView
 

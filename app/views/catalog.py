@@ -1,13 +1,10 @@
-"""Catalog screens: products with their names per language, rate plans, discounts."""
+"""Catalog screens: products with their names per language, and rate plans."""
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.models.catalog import (
     CREDIT_CLASSES,
-    Discount,
-    DiscountKind,
-    DiscountTarget,
     LineType,
     Product,
     ProductName,
@@ -27,8 +24,6 @@ from app.views.display import (
 from app.views.fields import ExactDecimalField, select_field, text_field
 from app.views.rates import RateView
 
-DISCOUNT_KIND_LABELS = {"percentage": _l("Percentage"), "fixed": _l("Fixed amount")}
-TARGET_LABELS = {"recurring": _l("Recurring fees"), "usage": _l("Usage")}
 LABELS = {
     "code": _l("Code"),
     "name": _l("Name"),
@@ -46,21 +41,13 @@ LABELS = {
     "language": _l("Language"),
     "product": _l("Product"),
     "product_code": _l("Product"),
-    "kind": _l("Kind"),
-    "value": _l("Value"),
-    "applies_to": _l("Applies to"),
-    "cycles": _l("Billing cycles (empty: open-ended)"),
 }
 FORMATTERS = {
     **ENUM_FORMATTERS,
     "monthly_fee": local_amount,
     "activation_fee": local_amount,
-    "value": local_amount,
     "min_credit_class": lambda v: v or "—",
-    "cycles": lambda v: v or "—",
     "line_type": lambda v: LINE_LABELS.get(v, v),
-    "kind": lambda v: DISCOUNT_KIND_LABELS.get(v, v),
-    "applies_to": lambda v: TARGET_LABELS.get(v, v),
 }
 
 
@@ -142,22 +129,3 @@ class RatePlanView(CatalogView):
 
     def apply_rules(self, item):
         products.prepare_rate_plan(item)
-
-
-class DiscountView(CatalogView):
-    datamodel = SQLAInterface(Discount)
-    list_title = show_title = _l("Discounts")
-    add_title = _l("Add discount")
-    edit_title = _l("Edit discount")
-    list_columns = ["code", "name", "kind", "value", "currency", "applies_to", "cycles"]
-    show_columns = add_columns = edit_columns = list_columns
-    search_columns = ["code", "name", "kind", "applies_to"]
-    add_form_extra_fields = edit_form_extra_fields = {
-        "kind": select_field(_l("Kind"), list(DiscountKind), DISCOUNT_KIND_LABELS),
-        "applies_to": select_field(_l("Applies to"), list(DiscountTarget), TARGET_LABELS),
-        "value": ExactDecimalField(_l("Value")),
-    }
-    base_order = ("code", "asc")
-
-    def apply_rules(self, item):
-        products.prepare_discount(item)
