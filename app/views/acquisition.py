@@ -22,7 +22,13 @@ from app.models.acquisition import (
     CreditTerms,
 )
 from app.models.orders import CreditClass
-from app.security import APPLICATION_REVIEW, APPLICATIONS, CREDIT_POLICY, VIEW_METHOD_PERMISSIONS
+from app.security import (
+    ACQUISITION_MENU,
+    APPLICATION_REVIEW,
+    APPLICATIONS,
+    CREDIT_POLICY,
+    VIEW_METHOD_PERMISSIONS,
+)
 from app.services.acquisition import applications, policy
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import current_region_ids
@@ -333,3 +339,53 @@ class CreditTermsView(PolicyView):
 
     def apply_rules(self, item):
         policy.prepare_credit_terms(item)
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_view(
+        ApplicationView,
+        APPLICATIONS,
+        label=_l("Applications"),
+        icon="fa-user-plus",
+        category=ACQUISITION_MENU,
+        category_label=_l("Acquisition"),
+        category_icon="fa-user-plus",
+    )
+    appbuilder.add_link(
+        "NewApplication",
+        label=_l("New application"),
+        href="/applicationview/new",
+        icon="fa-plus",
+        category=ACQUISITION_MENU,
+    )
+    appbuilder.add_view(
+        ApplicationReviewView,
+        "ReviewQueue",
+        label=_l("Review queue"),
+        icon="fa-gavel",
+        category=ACQUISITION_MENU,
+    )
+    appbuilder.add_view(
+        BlacklistView, "Blacklist", label=_l("Blacklist"), icon="fa-ban", category=ACQUISITION_MENU
+    )
+    appbuilder.add_view(
+        CreditRuleView,
+        "CreditRules",
+        label=_l("Credit rules"),
+        icon="fa-list",
+        category=ACQUISITION_MENU,
+    )
+    appbuilder.add_view(
+        CreditClassView,
+        "CreditClasses",
+        label=_l("Credit classes"),
+        icon="fa-balance-scale",
+        category=ACQUISITION_MENU,
+    )
+    appbuilder.add_view(
+        CreditTermsView,
+        "CreditTerms",
+        label=_l("Credit terms"),
+        icon="fa-coins",
+        category=ACQUISITION_MENU,
+    )

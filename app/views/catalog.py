@@ -11,7 +11,7 @@ from app.models.catalog import (
     RatePlan,
 )
 from app.models.crm import LANGUAGE_CODES, PaymentMode
-from app.security import CATALOG
+from app.security import CATALOG, CATALOG_MENU
 from app.services.catalog import products
 from app.views.base import AbonentModelView
 from app.views.display import (
@@ -129,3 +129,19 @@ class RatePlanView(CatalogView):
 
     def apply_rules(self, item):
         products.prepare_rate_plan(item)
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_view(
+        ProductView,
+        "Products",
+        label=_l("Products"),
+        icon="fa-box",
+        category=CATALOG_MENU,
+        category_label=_l("Catalog"),
+        category_icon="fa-tags",
+    )
+    appbuilder.add_view_no_menu(ProductNameView)
+    appbuilder.add_view(
+        RatePlanView, "RatePlans", label=_l("Rate plans"), icon="fa-table", category=CATALOG_MENU
+    )

@@ -23,7 +23,16 @@ from app.models.crm import (
     ServiceProductChange,
     ServiceStatusChange,
 )
-from app.security import ACCOUNTS, CONTACTS, CUSTOMERS, REGIONS, SERVICES, RegionScope
+from app.security import (
+    ACCOUNTS,
+    ADMIN_MENU,
+    CONTACTS,
+    CRM_MENU,
+    CUSTOMERS,
+    REGIONS,
+    SERVICES,
+    RegionScope,
+)
 from app.services.crm import customers, regions
 from app.services.crm.identity import DOCUMENT_TYPES
 from app.services.dataio import exports
@@ -358,3 +367,35 @@ class ContactView(ScopedModelView):
 
     def apply_rules(self, item):
         customers.prepare_contact(item, getattr(item, "customer_ref", None), current_region_ids())
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_view(
+        CustomerView,
+        CUSTOMERS,
+        label=_l("Customers"),
+        icon="fa-users",
+        category=CRM_MENU,
+        category_label=_l("CRM"),
+        category_icon="fa-address-book",
+    )
+    appbuilder.add_view(
+        AccountView, ACCOUNTS, label=_l("Billing accounts"), icon="fa-book", category=CRM_MENU
+    )
+    appbuilder.add_view(
+        ServiceView, SERVICES, label=_l("Services"), icon="fa-phone", category=CRM_MENU
+    )
+    appbuilder.add_view_no_menu(ServiceStatusChangeView)
+    appbuilder.add_view_no_menu(ServiceProductChangeView)
+    appbuilder.add_view(
+        ContactView, CONTACTS, label=_l("Contact persons"), icon="fa-id-card", category=CRM_MENU
+    )
+    appbuilder.add_view(
+        RegionView,
+        REGIONS,
+        label=_l("Regions"),
+        icon="fa-globe",
+        category=ADMIN_MENU,
+        category_label=_l("Administration"),
+        category_icon="fa-cogs",
+    )

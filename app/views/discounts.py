@@ -5,7 +5,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.models.catalog import Discount, DiscountKind, DiscountTarget
-from app.security import CATALOG
+from app.security import CATALOG, CATALOG_MENU
 from app.services.catalog import products
 from app.views.base import AbonentModelView
 from app.views.display import label_for, local_amount
@@ -48,3 +48,9 @@ class DiscountView(AbonentModelView):
 
     def apply_rules(self, item):
         products.prepare_discount(item)
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_view(
+        DiscountView, "Discounts", label=_l("Discounts"), icon="fa-percent", category=CATALOG_MENU
+    )

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.models.catalog import LineType
 from app.models.numbers import NumberRange, PhoneNumber
-from app.security import NUMBERS, RegionScope
+from app.security import CRM_MENU, NUMBERS, RegionScope
 from app.services.orders import number_pool
 from app.services.platform.scoping import current_region_ids
 from app.views.base import AbonentModelView
@@ -75,3 +75,16 @@ class PhoneNumberView(AbonentModelView):
     base_order = ("number", "asc")
     # numbers change only through orders and provisioning
     include_route_methods = {"list", "show"}
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_view(
+        NumberRangeView,
+        "NumberRanges",
+        label=_l("Number ranges"),
+        icon="fa-list-ol",
+        category=CRM_MENU,
+    )
+    appbuilder.add_view(
+        PhoneNumberView, "PhoneNumbers", label=_l("Numbers"), icon="fa-hashtag", category=CRM_MENU
+    )

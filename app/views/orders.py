@@ -11,7 +11,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired
 
 from app.models.orders import Order
-from app.security import ORDERS, PROVISIONING, VIEW_METHOD_PERMISSIONS
+from app.security import CRM_MENU, ORDERS, PROVISIONING, VIEW_METHOD_PERMISSIONS
 from app.services.orders import orders
 from app.services.orders.moves import MOVES
 from app.services.platform.errors import DomainError, NotFound
@@ -188,3 +188,9 @@ class OrderView(ScopedModelView):
 
 def _status(order: Order) -> str:
     return str(ORDER_STATUS_LABELS.get(order.status, order.status))
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_view(
+        OrderView, ORDERS, label=_l("Orders"), icon="fa-shopping-cart", category=CRM_MENU
+    )

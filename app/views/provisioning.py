@@ -9,7 +9,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.models.orders import ProvisioningTask
-from app.security import PROVISIONING, VIEW_METHOD_PERMISSIONS
+from app.security import CRM_MENU, PROVISIONING, VIEW_METHOD_PERMISSIONS
 from app.services.orders import orders, provisioning
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import current_region_ids
@@ -106,3 +106,13 @@ class ProvisioningTaskView(ScopedModelView):
             flash(exc.message, "danger")
         else:
             flash(str(_l("Tasks to send again: %(n)s", n=retried)), "success")
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_view(
+        ProvisioningTaskView,
+        PROVISIONING,
+        label=_l("Provisioning tasks"),
+        icon="fa-server",
+        category=CRM_MENU,
+    )

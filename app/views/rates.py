@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField
 
 from app.models.usage import Band, Rate, UsageType
-from app.security import CATALOG
+from app.security import CATALOG, CATALOG_MENU
 from app.services.catalog import rate_edits, rates
 from app.views.base import AbonentModelView
 from app.views.display import BAND_LABELS, USAGE_TYPE_LABELS, label_for, local_amount
@@ -89,3 +89,9 @@ class RateView(AbonentModelView):
 
     def pre_delete(self, item):
         rate_edits.check_rate_delete(item)
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_view(
+        RateView, "Rates", label=_l("Rates"), icon="fa-money-bill", category=CATALOG_MENU
+    )
