@@ -18,10 +18,10 @@ from app.models.acquisition import (
     ApplicationSource,
     ApplicationStatus,
     BlacklistEntry,
+    CreditClass,
     CreditRule,
     CreditTerms,
 )
-from app.models.orders import CreditClass
 from app.security import (
     ACQUISITION_MENU,
     APPLICATION_REVIEW,

@@ -4,13 +4,12 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.models.catalog import (
-    CREDIT_CLASSES,
     LineType,
     Product,
     ProductName,
     RatePlan,
 )
-from app.models.crm import LANGUAGE_CODES, PaymentMode
+from app.models.crm import CREDIT_CLASS_CODES, LANGUAGE_CODES, PaymentMode
 from app.security import CATALOG, CATALOG_MENU
 from app.services.catalog import products
 from app.views.base import AbonentModelView
@@ -103,7 +102,7 @@ class ProductView(CatalogView):
         "monthly_fee": ExactDecimalField(_l("Monthly fee")),
         "activation_fee": ExactDecimalField(_l("Activation fee")),
         "min_credit_class": select_field(
-            _l("Worst credit class allowed"), CREDIT_CLASSES, required=False
+            _l("Worst credit class allowed"), CREDIT_CLASS_CODES, required=False
         ),
     }
     base_order = ("code", "asc")

@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import TextAreaField
 from wtforms.validators import Optional
 
-from app.models.catalog import CREDIT_CLASSES
 from app.models.crm import (
+    CREDIT_CLASS_CODES,
     LANGUAGE_CODES,
     BillingAccount,
     Contact,
@@ -246,7 +246,7 @@ class AccountView(ScopedModelView):
         ),
         "language": select_field(_l("Language"), LANGUAGE_CODES, LANGUAGE_NAMES, required=False),
         "credit_limit": ExactDecimalField(_l("Credit limit"), required=False),
-        "credit_class": select_field(_l("Credit class"), CREDIT_CLASSES, required=False),
+        "credit_class": select_field(_l("Credit class"), CREDIT_CLASS_CODES, required=False),
     }
     base_order = ("ref", "asc")
 
