@@ -5,6 +5,7 @@ from app.models.acquisition import (
     Application,
     ApplicationEvent,
     BlacklistEntry,
+    CreditClass,
     CreditRule,
     CreditTerms,
 )
@@ -38,13 +39,7 @@ from app.models.crm import (
 from app.models.imports import ImportBatch, ImportReject
 from app.models.ledger import LedgerEntry
 from app.models.numbers import NumberRange, PhoneNumber
-from app.models.orders import (
-    CreditClass,
-    Order,
-    OrderLine,
-    OrderStatusChange,
-    ProvisioningTask,
-)
+from app.models.orders import Order, OrderLine, OrderStatusChange, ProvisioningTask
 from app.models.security import AbonentUser, user_region
 from app.models.system import ProcessLock
 from app.models.usage import Rate, UsageCharge, UsageRecord

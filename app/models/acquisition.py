@@ -1,5 +1,6 @@
 """Customer acquisition: applications with the checks made on them and who decided what,
-the blacklist, and the credit rule table that gives an applicant a credit class."""
+the blacklist, the credit rule table that gives an applicant a credit class, and what each
+credit class allows and grants."""
 
 from __future__ import annotations
 
@@ -8,12 +9,20 @@ from decimal import Decimal
 from enum import StrEnum
 
 from flask_appbuilder import Model
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.crm import Region, Timestamped
-from app.models.orders import CreditClass, _in
-from app.models.types import ExactDecimal, UTCDateTime, utcnow
+from app.models.crm import CREDIT_CLASS_CODES, Region, Timestamped
+from app.models.types import ExactDecimal, UTCDateTime, one_of, utcnow
 
 
 class ApplicationStatus(StrEnum):
@@ -62,11 +71,11 @@ class Application(Model):
     __tablename__ = "application"
     __audited__ = True
     __table_args__ = (
-        CheckConstraint(_in("status", ApplicationStatus), name="ck_application_status"),
-        CheckConstraint(_in("check_status", CheckResult), name="ck_application_check_status"),
+        CheckConstraint(one_of("status", ApplicationStatus), name="ck_application_status"),
+        CheckConstraint(one_of("check_status", CheckResult), name="ck_application_check_status"),
         CheckConstraint("kind in ('individual', 'company')", name="ck_application_kind"),
-        CheckConstraint(_in("credit_history", CreditHistory), name="ck_application_history"),
-        CheckConstraint(_in("source", ApplicationSource), name="ck_application_source"),
+        CheckConstraint(one_of("credit_history", CreditHistory), name="ck_application_history"),
+        CheckConstraint(one_of("source", ApplicationSource), name="ck_application_source"),
         # the velocity check counts a phone's or an email's applications of the last day
         Index("ix_application_phone_created", "phone", "created_at"),
         Index("ix_application_email_created", "email", "created_at"),
@@ -159,7 +168,7 @@ class BlacklistEntry(Timestamped, Model):
     __audited__ = True
     __table_args__ = (
         UniqueConstraint("kind", "value", name="uq_blacklist_kind_value"),
-        CheckConstraint(_in("kind", BlacklistKind), name="ck_blacklist_kind"),
+        CheckConstraint(one_of("kind", BlacklistKind), name="ck_blacklist_kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -180,13 +189,13 @@ class CreditRule(Timestamped, Model):
     __tablename__ = "credit_rule"
     __audited__ = True
     __table_args__ = (
-        CheckConstraint("credit_class in ('A', 'B', 'C', 'D', 'E')", name="ck_credit_rule_class"),
+        CheckConstraint(one_of("credit_class", CREDIT_CLASS_CODES), name="ck_credit_rule_class"),
         CheckConstraint(
             "customer_kind is null or customer_kind in ('individual', 'company')",
             name="ck_credit_rule_kind",
         ),
         CheckConstraint(
-            f"credit_history is null or {_in('credit_history', CreditHistory)}",
+            f"credit_history is null or {one_of('credit_history', CreditHistory)}",
             name="ck_credit_rule_history",
         ),
     )
@@ -207,6 +216,36 @@ class CreditRule(Timestamped, Model):
 
     def __str__(self) -> str:
         return f"{self.position} → {self.credit_class}"
+
+
+class CreditClass(Model):
+    """What a credit class allows: how many open lines one billing account may hold.
+    Products name the worst class that may buy them (`min_credit_class`)."""
+
+    __tablename__ = "credit_class"
+    __audited__ = True
+    __table_args__ = (
+        CheckConstraint(one_of("code", CREDIT_CLASS_CODES), name="ck_credit_class_code"),
+        CheckConstraint("max_lines >= 0", name="ck_credit_class_max_lines"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(1), unique=True)
+    max_lines: Mapped[int] = mapped_column()
+    description: Mapped[str] = mapped_column(String(200), default="")
+    # what an applicant of the class may choose: ["prepaid", "postpaid"], ["prepaid"], …
+    payment_modes: Mapped[list] = mapped_column(
+        JSON, default=lambda: ["prepaid", "postpaid"], server_default='["prepaid", "postpaid"]'
+    )
+    # False: an application given this class is rejected
+    accepts: Mapped[bool] = mapped_column(default=True, server_default=true())
+
+    terms: Mapped[list[CreditTerms]] = relationship(
+        back_populates="credit_class", order_by="CreditTerms.currency"
+    )
+
+    def __str__(self) -> str:
+        return self.code
 
 
 class CreditTerms(Model):

@@ -9,10 +9,8 @@ from flask_appbuilder import Model
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.crm import Timestamped
-from app.models.types import ExactDecimal
-
-CREDIT_CLASSES = ("A", "B", "C", "D", "E")
+from app.models.crm import CREDIT_CLASS_CODES, Timestamped
+from app.models.types import ExactDecimal, one_of
 
 
 class LineType(StrEnum):
@@ -53,7 +51,7 @@ class Product(Timestamped, Model):
         CheckConstraint("line_type in ('mobile', 'fixed')", name="ck_product_line_type"),
         CheckConstraint("payment_mode in ('prepaid', 'postpaid')", name="ck_product_mode"),
         CheckConstraint(
-            "min_credit_class is null or min_credit_class in ('A', 'B', 'C', 'D', 'E')",
+            f"min_credit_class is null or {one_of('min_credit_class', CREDIT_CLASS_CODES)}",
             name="ck_product_credit_class",
         ),
     )

@@ -10,7 +10,7 @@ from flask_appbuilder import Model
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.types import ExactDecimal, UTCDateTime, utcnow
+from app.models.types import ExactDecimal, UTCDateTime, one_of, utcnow
 
 
 class CustomerKind(StrEnum):
@@ -45,6 +45,9 @@ class ServiceStatus(StrEnum):
 
 
 LANGUAGE_CODES = ("en", "it", "ko", "ru")
+# best to worst: the credit check gives an applicant one (app/models/acquisition.py says
+# what each allows), the account opened for it keeps it, products name the worst they accept
+CREDIT_CLASS_CODES = ("A", "B", "C", "D", "E")
 SEARCHED_TEXT = ("ref", "name", "email", "phone")
 
 
@@ -166,9 +169,7 @@ class BillingAccount(Timestamped, Model):
         CheckConstraint(
             "delivery_channel in ('email', 'post', 'portal')", name="ck_account_delivery_channel"
         ),
-        CheckConstraint(
-            "credit_class in ('A', 'B', 'C', 'D', 'E')", name="ck_account_credit_class"
-        ),
+        CheckConstraint(one_of("credit_class", CREDIT_CLASS_CODES), name="ck_account_credit_class"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,17 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from flask_appbuilder import Model
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, true
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.crm import BillingAccount, Service, Timestamped
-from app.models.types import UTCDateTime, utcnow
-
-if TYPE_CHECKING:
-    from app.models.acquisition import CreditTerms
+from app.models.types import UTCDateTime, one_of, utcnow
 
 
 class OrderStatus(StrEnum):
@@ -57,46 +53,12 @@ class TaskStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-def _in(column: str, values) -> str:
-    return f"{column} in ({', '.join(repr(str(v)) for v in values)})"
-
-
-class CreditClass(Model):
-    """What a credit class allows: how many open lines one billing account may hold.
-    Products name the worst class that may buy them (`min_credit_class`)."""
-
-    __tablename__ = "credit_class"
-    __audited__ = True
-    __table_args__ = (
-        CheckConstraint("code in ('A', 'B', 'C', 'D', 'E')", name="ck_credit_class_code"),
-        CheckConstraint("max_lines >= 0", name="ck_credit_class_max_lines"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(1), unique=True)
-    max_lines: Mapped[int] = mapped_column()
-    description: Mapped[str] = mapped_column(String(200), default="")
-    # what an applicant of the class may choose: ["prepaid", "postpaid"], ["prepaid"], …
-    payment_modes: Mapped[list] = mapped_column(
-        JSON, default=lambda: ["prepaid", "postpaid"], server_default='["prepaid", "postpaid"]'
-    )
-    # False: an application given this class is rejected
-    accepts: Mapped[bool] = mapped_column(default=True, server_default=true())
-
-    terms: Mapped[list[CreditTerms]] = relationship(
-        back_populates="credit_class", order_by="CreditTerms.currency"
-    )
-
-    def __str__(self) -> str:
-        return self.code
-
-
 class Order(Timestamped, Model):
     __tablename__ = "customer_order"
     __audited__ = True
     __table_args__ = (
-        CheckConstraint(_in("status", OrderStatus), name="ck_order_status"),
-        CheckConstraint(_in("source", OrderSource), name="ck_order_source"),
+        CheckConstraint(one_of("status", OrderStatus), name="ck_order_status"),
+        CheckConstraint(one_of("source", OrderSource), name="ck_order_source"),
         Index("ix_customer_order_account_status", "account_id", "status"),
     )
 
@@ -130,9 +92,9 @@ class OrderLine(Model):
     __tablename__ = "order_line"
     __audited__ = True
     __table_args__ = (
-        CheckConstraint(_in("action", LineAction), name="ck_order_line_action"),
+        CheckConstraint(one_of("action", LineAction), name="ck_order_line_action"),
         CheckConstraint(
-            f"reason is null or {_in('reason', TerminationReason)}", name="ck_order_line_reason"
+            f"reason is null or {one_of('reason', TerminationReason)}", name="ck_order_line_reason"
         ),
     )
 
@@ -180,7 +142,7 @@ class ProvisioningTask(Timestamped, Model):
     __audited__ = True
     __audit_ignore__ = {"locked_until", "request"}
     __table_args__ = (
-        CheckConstraint(_in("status", TaskStatus), name="ck_provisioning_task_status"),
+        CheckConstraint(one_of("status", TaskStatus), name="ck_provisioning_task_status"),
         Index("ix_provisioning_task_due", "status", "next_attempt_at"),
     )
 

@@ -6,6 +6,12 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, DateTime
 from sqlalchemy.types import TypeDecorator
 
+
+def one_of(column: str, values) -> str:
+    """A check constraint's SQL: the column holds one of the values (a tuple's, an enum's)."""
+    return f"{column} in ({', '.join(repr(str(v)) for v in values)})"
+
+
 # ids and other Integer columns are 32-bit on PostgreSQL: a larger number in a request
 # names no row, and PostgreSQL would refuse to compare it (a 500, not a 404)
 LARGEST_INTEGER = 2**31 - 1

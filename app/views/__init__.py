@@ -1,0 +1,39 @@
+"""The admin screens: one module per domain, each registering its own views and menu entries.
+A menu entry's name is the permission resource app/security.py grants roles to see it."""
+
+from app.views import (
+    acquisition,
+    admin,
+    billing,
+    catalog,
+    crm,
+    discounts,
+    numbers,
+    orders,
+    price_call,
+    provisioning,
+    rates,
+    usage,
+)
+
+# the menu follows this order: a category comes where its first entry is added, with the
+# label and icon that entry gives it, and each category lists its entries as they come
+MENU_ORDER = (
+    crm,
+    orders,
+    usage,
+    provisioning,
+    numbers,
+    admin,
+    catalog,
+    rates,
+    price_call,
+    discounts,
+    billing,
+    acquisition,
+)
+
+
+def register(appbuilder) -> None:
+    for module in MENU_ORDER:
+        module.register(appbuilder)

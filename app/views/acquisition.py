@@ -5,24 +5,30 @@ live in app/services/acquisition/applications.py and app/services/acquisition/po
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
-from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2ManyWidget, Select2Widget
+from flask_appbuilder.fieldwidgets import Select2ManyWidget, Select2Widget
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import format_currency
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, SelectField, SelectMultipleField
 
 from app.models.acquisition import (
     Application,
     ApplicationSource,
     ApplicationStatus,
     BlacklistEntry,
+    CreditClass,
     CreditRule,
     CreditTerms,
 )
-from app.models.orders import CreditClass
-from app.security import APPLICATION_REVIEW, APPLICATIONS, CREDIT_POLICY, VIEW_METHOD_PERMISSIONS
+from app.security import (
+    ACQUISITION_MENU,
+    APPLICATION_REVIEW,
+    APPLICATIONS,
+    CREDIT_POLICY,
+    VIEW_METHOD_PERMISSIONS,
+)
 from app.services.acquisition import applications, policy
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import current_region_ids
@@ -39,6 +45,7 @@ from app.views.display import (
     label_for,
     local_datetime,
 )
+from app.views.fields import choices, text_field
 
 LABELS = {
     "ref": _l("Application"),
@@ -74,40 +81,32 @@ LABELS = {
 }
 
 
-def _choices(labels):
-    return list(labels.items())
-
-
-def _text(label, description=None):
-    return StringField(label, description=description, widget=BS3TextFieldWidget())
-
-
 class ApplicationForm(DynamicForm):
-    kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS), widget=Select2Widget())
-    name = _text(_l("Name"), _l("The person's full name, or the company's"))
-    birth_date = _text(_l("Birth date"), _l("YYYY-MM-DD; individuals"))
+    kind = SelectField(_l("Kind"), choices=choices(KIND_LABELS), widget=Select2Widget())
+    name = text_field(_l("Name"), _l("The person's full name, or the company's"))
+    birth_date = text_field(_l("Birth date"), _l("YYYY-MM-DD; individuals"))
     sex = SelectField(
         _l("Sex"),
         description=_l("As on the identity document; individuals"),
-        choices=[("", "—"), *_choices(SEX_LABELS)],
+        choices=choices(SEX_LABELS, blank=True),
         widget=Select2Widget(),
     )
-    country = _text(_l("Country"), _l("ISO code of the document's country: IT, KR, RU, …"))
+    country = text_field(_l("Country"), _l("ISO code of the document's country: IT, KR, RU, …"))
     document_type = SelectField(
-        _l("Document"), choices=_choices(DOCUMENT_LABELS), widget=Select2Widget()
+        _l("Document"), choices=choices(DOCUMENT_LABELS), widget=Select2Widget()
     )
-    document_number = _text(_l("Document number"))
-    email = _text(_l("Email"))
-    phone = _text(_l("Phone"))
-    street = _text(_l("Street"))
-    city = _text(_l("City"))
-    postcode = _text(_l("Postcode"))
-    iban = _text(_l("IBAN"), _l("Optional: the account direct debits would come from"))
+    document_number = text_field(_l("Document number"))
+    email = text_field(_l("Email"))
+    phone = text_field(_l("Phone"))
+    street = text_field(_l("Street"))
+    city = text_field(_l("City"))
+    postcode = text_field(_l("Postcode"))
+    iban = text_field(_l("IBAN"), _l("Optional: the account direct debits would come from"))
     region = SelectField(_l("Region"), widget=Select2Widget(), validate_choice=False)
-    monthly_income = _text(_l("Monthly income"), _l("Declared, in the region's currency"))
-    existing_debt = _text(_l("Existing debt"), _l("Declared, in the region's currency"))
+    monthly_income = text_field(_l("Monthly income"), _l("Declared, in the region's currency"))
+    existing_debt = text_field(_l("Existing debt"), _l("Declared, in the region's currency"))
     credit_history = SelectField(
-        _l("Credit history"), choices=_choices(HISTORY_LABELS), widget=Select2Widget()
+        _l("Credit history"), choices=choices(HISTORY_LABELS), widget=Select2Widget()
     )
     language = SelectField(_l("Language"), widget=Select2Widget(), validate_choice=False)
     product_codes = SelectMultipleField(
@@ -153,7 +152,7 @@ class ApplicationView(ScopedModelView):
         form.product_codes.choices = [
             (p.code, f"{p.code} · {p.name} ({p.currency})") for p in products
         ]
-        form.language.choices = list(LANGUAGE_NAMES.items())
+        form.language.choices = choices(LANGUAGE_NAMES)
         if request.method == "POST" and form.validate_on_submit():
             try:
                 application = applications.submit(_form_data(form), ApplicationSource.STAFF)
@@ -282,7 +281,7 @@ class CreditClassView(PolicyView):
         "payment_modes": SelectMultipleField(
             _l("Payment modes"),
             description=_l("What an applicant given this class may choose"),
-            choices=_choices(MODE_LABELS),
+            choices=choices(MODE_LABELS),
             widget=Select2ManyWidget(),
         )
     }
@@ -340,3 +339,53 @@ class CreditTermsView(PolicyView):
 
     def apply_rules(self, item):
         policy.prepare_credit_terms(item)
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_view(
+        ApplicationView,
+        APPLICATIONS,
+        label=_l("Applications"),
+        icon="fa-user-plus",
+        category=ACQUISITION_MENU,
+        category_label=_l("Acquisition"),
+        category_icon="fa-user-plus",
+    )
+    appbuilder.add_link(
+        "NewApplication",
+        label=_l("New application"),
+        href="/applicationview/new",
+        icon="fa-plus",
+        category=ACQUISITION_MENU,
+    )
+    appbuilder.add_view(
+        ApplicationReviewView,
+        "ReviewQueue",
+        label=_l("Review queue"),
+        icon="fa-gavel",
+        category=ACQUISITION_MENU,
+    )
+    appbuilder.add_view(
+        BlacklistView, "Blacklist", label=_l("Blacklist"), icon="fa-ban", category=ACQUISITION_MENU
+    )
+    appbuilder.add_view(
+        CreditRuleView,
+        "CreditRules",
+        label=_l("Credit rules"),
+        icon="fa-list",
+        category=ACQUISITION_MENU,
+    )
+    appbuilder.add_view(
+        CreditClassView,
+        "CreditClasses",
+        label=_l("Credit classes"),
+        icon="fa-balance-scale",
+        category=ACQUISITION_MENU,
+    )
+    appbuilder.add_view(
+        CreditTermsView,
+        "CreditTerms",
+        label=_l("Credit terms"),
+        icon="fa-coins",
+        category=ACQUISITION_MENU,
+    )

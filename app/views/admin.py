@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.models.audit import AuditLog
 from app.models.imports import ImportBatch, ImportReject
-from app.security import AUDIT, IMPORTS
+from app.security import ADMIN_MENU, AUDIT, IMPORTS
 from app.views.base import AbonentModelView
 from app.views.display import AUDIT_FORMATTERS, local_datetime
 
@@ -77,3 +77,13 @@ class ImportBatchView(AbonentModelView):
     formatters_columns = {"started_at": local_datetime}
     base_order = ("id", "desc")
     include_route_methods = {"list", "show"}
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_view(
+        ImportBatchView, IMPORTS, label=_l("Imports"), icon="fa-upload", category=ADMIN_MENU
+    )
+    appbuilder.add_view_no_menu(ImportRejectView)
+    appbuilder.add_view(
+        AuditLogView, AUDIT, label=_l("Audit trail"), icon="fa-history", category=ADMIN_MENU
+    )

@@ -27,6 +27,7 @@ from app.security import (
     ADJUSTMENT_LIMITS,
     ADJUSTMENTS,
     BILL_RUNS,
+    BILLING_MENU,
     COMMUNICATIONS,
     CREDIT_NOTES,
     INVOICES,
@@ -676,3 +677,59 @@ def _pdf(content: bytes, filename: str) -> Response:
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_view(
+        InvoiceView,
+        INVOICES,
+        label=_l("Invoices"),
+        icon="fa-file-invoice",
+        category=BILLING_MENU,
+        category_label=_l("Billing"),
+        category_icon="fa-file-invoice-dollar",
+    )
+    appbuilder.add_view(
+        CreditNoteView,
+        CREDIT_NOTES,
+        label=_l("Credit notes"),
+        icon="fa-undo",
+        category=BILLING_MENU,
+    )
+    appbuilder.add_view(
+        AdjustmentView,
+        ADJUSTMENTS,
+        label=_l("Adjustments"),
+        icon="fa-plus-minus",
+        category=BILLING_MENU,
+    )
+    appbuilder.add_view(
+        BillRunView,
+        BILL_RUNS,
+        label=_l("Bill runs"),
+        icon="fa-play-circle",
+        category=BILLING_MENU,
+    )
+    appbuilder.add_view_no_menu(BillRunErrorView)
+    appbuilder.add_view(
+        AdjustmentLimitView,
+        ADJUSTMENT_LIMITS,
+        label=_l("Adjustment limits"),
+        icon="fa-sliders",
+        category=BILLING_MENU,
+    )
+    appbuilder.add_view(
+        CommunicationView,
+        COMMUNICATIONS,
+        label=_l("Communications"),
+        icon="fa-envelope",
+        category=BILLING_MENU,
+    )
+    appbuilder.add_view(
+        PrintBatchView,
+        PRINT_BATCHES,
+        label=_l("Print batches"),
+        icon="fa-print",
+        category=BILLING_MENU,
+    )
+    appbuilder.add_view_no_menu(AccountBillingView)

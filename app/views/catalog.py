@@ -1,23 +1,18 @@
-"""Catalog screens: products with their names per language, rate plans, discounts."""
+"""Catalog screens: products with their names per language, and rate plans."""
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.models.catalog import (
-    CREDIT_CLASSES,
-    Discount,
-    DiscountKind,
-    DiscountTarget,
     LineType,
     Product,
     ProductName,
     RatePlan,
 )
-from app.models.crm import LANGUAGE_CODES, PaymentMode
-from app.security import CATALOG
+from app.models.crm import CREDIT_CLASS_CODES, LANGUAGE_CODES, PaymentMode
+from app.security import CATALOG, CATALOG_MENU
 from app.services.catalog import products
 from app.views.base import AbonentModelView
-from app.views.crm import _decimal, _ref, _select
 from app.views.display import (
     ENUM_FORMATTERS,
     LANGUAGE_NAMES,
@@ -25,10 +20,9 @@ from app.views.display import (
     MODE_LABELS,
     local_amount,
 )
+from app.views.fields import ExactDecimalField, select_field, text_field
 from app.views.rates import RateView
 
-DISCOUNT_KIND_LABELS = {"percentage": _l("Percentage"), "fixed": _l("Fixed amount")}
-TARGET_LABELS = {"recurring": _l("Recurring fees"), "usage": _l("Usage")}
 LABELS = {
     "code": _l("Code"),
     "name": _l("Name"),
@@ -46,21 +40,13 @@ LABELS = {
     "language": _l("Language"),
     "product": _l("Product"),
     "product_code": _l("Product"),
-    "kind": _l("Kind"),
-    "value": _l("Value"),
-    "applies_to": _l("Applies to"),
-    "cycles": _l("Billing cycles (empty: open-ended)"),
 }
 FORMATTERS = {
     **ENUM_FORMATTERS,
     "monthly_fee": local_amount,
     "activation_fee": local_amount,
-    "value": local_amount,
     "min_credit_class": lambda v: v or "—",
-    "cycles": lambda v: v or "—",
     "line_type": lambda v: LINE_LABELS.get(v, v),
-    "kind": lambda v: DISCOUNT_KIND_LABELS.get(v, v),
-    "applies_to": lambda v: TARGET_LABELS.get(v, v),
 }
 
 
@@ -79,8 +65,8 @@ class ProductNameView(CatalogView):
     show_columns = list_columns
     add_columns = edit_columns = ["product_code", "language", "name"]
     add_form_extra_fields = edit_form_extra_fields = {
-        "product_code": _ref(_l("Product"), _l("Code of the product")),
-        "language": _select(_l("Language"), LANGUAGE_CODES, LANGUAGE_NAMES),
+        "product_code": text_field(_l("Product"), _l("Code of the product")),
+        "language": select_field(_l("Language"), LANGUAGE_CODES, LANGUAGE_NAMES),
     }
     rule_fields = {"product": "product_code"}
 
@@ -111,12 +97,12 @@ class ProductView(CatalogView):
     add_columns = edit_columns = show_columns
     search_columns = ["code", "name", "line_type", "payment_mode", "currency", "rate_plan"]
     add_form_extra_fields = edit_form_extra_fields = {
-        "line_type": _select(_l("Line type"), list(LineType), LINE_LABELS),
-        "payment_mode": _select(_l("Payment mode"), list(PaymentMode), MODE_LABELS),
-        "monthly_fee": _decimal(_l("Monthly fee"), required=True),
-        "activation_fee": _decimal(_l("Activation fee"), required=True),
-        "min_credit_class": _select(
-            _l("Worst credit class allowed"), CREDIT_CLASSES, required=False
+        "line_type": select_field(_l("Line type"), list(LineType), LINE_LABELS),
+        "payment_mode": select_field(_l("Payment mode"), list(PaymentMode), MODE_LABELS),
+        "monthly_fee": ExactDecimalField(_l("Monthly fee")),
+        "activation_fee": ExactDecimalField(_l("Activation fee")),
+        "min_credit_class": select_field(
+            _l("Worst credit class allowed"), CREDIT_CLASS_CODES, required=False
         ),
     }
     base_order = ("code", "asc")
@@ -144,20 +130,17 @@ class RatePlanView(CatalogView):
         products.prepare_rate_plan(item)
 
 
-class DiscountView(CatalogView):
-    datamodel = SQLAInterface(Discount)
-    list_title = show_title = _l("Discounts")
-    add_title = _l("Add discount")
-    edit_title = _l("Edit discount")
-    list_columns = ["code", "name", "kind", "value", "currency", "applies_to", "cycles"]
-    show_columns = add_columns = edit_columns = list_columns
-    search_columns = ["code", "name", "kind", "applies_to"]
-    add_form_extra_fields = edit_form_extra_fields = {
-        "kind": _select(_l("Kind"), list(DiscountKind), DISCOUNT_KIND_LABELS),
-        "applies_to": _select(_l("Applies to"), list(DiscountTarget), TARGET_LABELS),
-        "value": _decimal(_l("Value"), required=True),
-    }
-    base_order = ("code", "asc")
-
-    def apply_rules(self, item):
-        products.prepare_discount(item)
+def register(appbuilder) -> None:
+    appbuilder.add_view(
+        ProductView,
+        "Products",
+        label=_l("Products"),
+        icon="fa-box",
+        category=CATALOG_MENU,
+        category_label=_l("Catalog"),
+        category_icon="fa-tags",
+    )
+    appbuilder.add_view_no_menu(ProductNameView)
+    appbuilder.add_view(
+        RatePlanView, "RatePlans", label=_l("Rate plans"), icon="fa-table", category=CATALOG_MENU
+    )

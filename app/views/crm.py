@@ -2,18 +2,14 @@
 
 from flask import Response, abort, stream_with_context
 from flask_appbuilder import expose, has_access
-from flask_appbuilder.fieldwidgets import (
-    BS3TextAreaFieldWidget,
-    BS3TextFieldWidget,
-    Select2Widget,
-)
+from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import TextAreaField
 from wtforms.validators import Optional
 
-from app.models.catalog import CREDIT_CLASSES
 from app.models.crm import (
+    CREDIT_CLASS_CODES,
     LANGUAGE_CODES,
     BillingAccount,
     Contact,
@@ -27,7 +23,16 @@ from app.models.crm import (
     ServiceProductChange,
     ServiceStatusChange,
 )
-from app.security import ACCOUNTS, CONTACTS, CUSTOMERS, REGIONS, SERVICES, RegionScope
+from app.security import (
+    ACCOUNTS,
+    ADMIN_MENU,
+    CONTACTS,
+    CRM_MENU,
+    CUSTOMERS,
+    REGIONS,
+    SERVICES,
+    RegionScope,
+)
 from app.services.crm import customers, regions
 from app.services.crm.identity import DOCUMENT_TYPES
 from app.services.dataio import exports
@@ -44,36 +49,14 @@ from app.views.display import (
     STATUS_LABELS,
     local_datetime,
 )
-from app.views.fields import ExactDecimalField
+from app.views.fields import ExactDecimalField, select_field, text_field
 from app.views.usage import UsageView
-
-
-def _choices(values, labels=None):
-    return [(v, (labels or {}).get(v, v)) for v in values]
-
-
-def _select(label, values, labels=None, required=True):
-    choices = _choices(values, labels)
-    if not required:
-        choices = [("", "—"), *choices]
-    # an optional choice left out is blank; the service validates the value itself
-    return SelectField(label, choices=choices, widget=Select2Widget(), validate_choice=required)
 
 
 def typed_refs(fields, refs: dict[str, str]) -> list[str]:
     """Form columns where each relationship is typed as its business reference, so no form
     loads a whole table into a drop-down."""
     return [refs.get(field, field) for field in fields]
-
-
-def _decimal(label, required=False):
-    return ExactDecimalField(label, required=required)
-
-
-def _ref(label, description):
-    return StringField(
-        label, description=description, validators=[Optional()], widget=BS3TextFieldWidget()
-    )
 
 
 COMMON_LABELS = {
@@ -153,10 +136,10 @@ class RegionView(AbonentModelView):
     ]
     search_columns = ["code", "name", "country", "currency"]
     add_form_extra_fields = edit_form_extra_fields = {
-        "language": _select(_l("Language"), LANGUAGE_CODES, LANGUAGE_NAMES),
-        "vat_rate": _decimal(_l("VAT rate (%)"), required=True),
+        "language": select_field(_l("Language"), LANGUAGE_CODES, LANGUAGE_NAMES),
+        "vat_rate": ExactDecimalField(_l("VAT rate (%)")),
         # optional on the form: a field left blank starts from the settings (OPERATOR_*)
-        "legal_name": _ref(
+        "legal_name": text_field(
             _l("Legal entity"), _l("The operator's company in this region, as its bills name it.")
         ),
         "legal_address": TextAreaField(
@@ -165,15 +148,15 @@ class RegionView(AbonentModelView):
             validators=[Optional()],
             widget=BS3TextAreaFieldWidget(),
         ),
-        "legal_tax_label": _ref(
+        "legal_tax_label": text_field(
             _l("Tax number label"),
             _l(
                 "Printed before the tax number, as the country says it: Partita IVA, "
                 "사업자등록번호, ИНН/КПП."
             ),
         ),
-        "legal_tax_number": _ref(_l("Tax number"), ""),
-        "legal_bank_account": _ref(
+        "legal_tax_number": text_field(_l("Tax number")),
+        "legal_bank_account": text_field(
             _l("Bank account"), _l("The account customers pay into, with its bank.")
         ),
     }
@@ -207,11 +190,13 @@ class CustomerView(ScopedModelView):
     rule_fields = {"parent": "parent_ref"}
     add_columns = edit_columns = typed_refs(customers.CUSTOMER_FIELDS, rule_fields)
     add_form_extra_fields = edit_form_extra_fields = {
-        "kind": _select(_l("Kind"), list(CustomerKind), KIND_LABELS),
-        "status": _select(_l("Status"), list(CustomerStatus), STATUS_LABELS),
-        "language": _select(_l("Language"), LANGUAGE_CODES, LANGUAGE_NAMES, required=False),
-        "document_type": _select(_l("Document type"), DOCUMENT_TYPES, required=False),
-        "parent_ref": _ref(_l("Parent company"), _l("Reference of the parent company, if any")),
+        "kind": select_field(_l("Kind"), list(CustomerKind), KIND_LABELS),
+        "status": select_field(_l("Status"), list(CustomerStatus), STATUS_LABELS),
+        "language": select_field(_l("Language"), LANGUAGE_CODES, LANGUAGE_NAMES, required=False),
+        "document_type": select_field(_l("Document type"), DOCUMENT_TYPES, required=False),
+        "parent_ref": text_field(
+            _l("Parent company"), _l("Reference of the parent company, if any")
+        ),
     }
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "region": [["id", RegionScope, None]],
@@ -253,13 +238,15 @@ class AccountView(ScopedModelView):
     rule_fields = {"customer": "customer_ref", "bill_to": "bill_to_ref"}
     add_columns = edit_columns = typed_refs(customers.ACCOUNT_FIELDS, rule_fields)
     add_form_extra_fields = edit_form_extra_fields = {
-        "customer_ref": _ref(_l("Customer"), _l("Reference of the customer")),
-        "bill_to_ref": _ref(_l("Bill to"), _l("Account that pays this account's charges")),
-        "payment_mode": _select(_l("Payment mode"), list(PaymentMode), MODE_LABELS),
-        "delivery_channel": _select(_l("Delivery channel"), list(DeliveryChannel), CHANNEL_LABELS),
-        "language": _select(_l("Language"), LANGUAGE_CODES, LANGUAGE_NAMES, required=False),
-        "credit_limit": _decimal(_l("Credit limit")),
-        "credit_class": _select(_l("Credit class"), CREDIT_CLASSES, required=False),
+        "customer_ref": text_field(_l("Customer"), _l("Reference of the customer")),
+        "bill_to_ref": text_field(_l("Bill to"), _l("Account that pays this account's charges")),
+        "payment_mode": select_field(_l("Payment mode"), list(PaymentMode), MODE_LABELS),
+        "delivery_channel": select_field(
+            _l("Delivery channel"), list(DeliveryChannel), CHANNEL_LABELS
+        ),
+        "language": select_field(_l("Language"), LANGUAGE_CODES, LANGUAGE_NAMES, required=False),
+        "credit_limit": ExactDecimalField(_l("Credit limit"), required=False),
+        "credit_class": select_field(_l("Credit class"), CREDIT_CLASS_CODES, required=False),
     }
     base_order = ("ref", "asc")
 
@@ -371,7 +358,7 @@ class ContactView(ScopedModelView):
     rule_fields = {"customer": "customer_ref"}
     add_columns = edit_columns = typed_refs(customers.CONTACT_FIELDS, rule_fields)
     add_form_extra_fields = edit_form_extra_fields = {
-        "customer_ref": _ref(_l("Customer"), _l("Reference of the customer")),
+        "customer_ref": text_field(_l("Customer"), _l("Reference of the customer")),
     }
 
     def prefill_form(self, form, pk):
@@ -380,3 +367,35 @@ class ContactView(ScopedModelView):
 
     def apply_rules(self, item):
         customers.prepare_contact(item, getattr(item, "customer_ref", None), current_region_ids())
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_view(
+        CustomerView,
+        CUSTOMERS,
+        label=_l("Customers"),
+        icon="fa-users",
+        category=CRM_MENU,
+        category_label=_l("CRM"),
+        category_icon="fa-address-book",
+    )
+    appbuilder.add_view(
+        AccountView, ACCOUNTS, label=_l("Billing accounts"), icon="fa-book", category=CRM_MENU
+    )
+    appbuilder.add_view(
+        ServiceView, SERVICES, label=_l("Services"), icon="fa-phone", category=CRM_MENU
+    )
+    appbuilder.add_view_no_menu(ServiceStatusChangeView)
+    appbuilder.add_view_no_menu(ServiceProductChangeView)
+    appbuilder.add_view(
+        ContactView, CONTACTS, label=_l("Contact persons"), icon="fa-id-card", category=CRM_MENU
+    )
+    appbuilder.add_view(
+        RegionView,
+        REGIONS,
+        label=_l("Regions"),
+        icon="fa-globe",
+        category=ADMIN_MENU,
+        category_label=_l("Administration"),
+        category_icon="fa-cogs",
+    )

@@ -5,12 +5,12 @@ from flask_babel import lazy_gettext as _l
 
 from app.models.catalog import LineType
 from app.models.numbers import NumberRange, PhoneNumber
-from app.security import NUMBERS, RegionScope
+from app.security import CRM_MENU, NUMBERS, RegionScope
 from app.services.orders import number_pool
 from app.services.platform.scoping import current_region_ids
 from app.views.base import AbonentModelView
-from app.views.crm import _select
 from app.views.display import LINE_LABELS, local_datetime
+from app.views.fields import select_field
 
 NUMBER_STATUS_LABELS = {
     "free": _l("Free"),
@@ -47,7 +47,9 @@ class NumberRangeView(AbonentModelView):
     search_form_query_rel_fields = {"region": [["id", RegionScope, None]]}
     base_filters = [["id", RegionScope, None]]
     add_form_query_rel_fields = {"region": [["id", RegionScope, None]]}
-    add_form_extra_fields = {"line_type": _select(_l("Line type"), list(LineType), LINE_LABELS)}
+    add_form_extra_fields = {
+        "line_type": select_field(_l("Line type"), list(LineType), LINE_LABELS)
+    }
 
     def apply_rules(self, item):
         number_pool.prepare_range(item, current_region_ids())
@@ -73,3 +75,16 @@ class PhoneNumberView(AbonentModelView):
     base_order = ("number", "asc")
     # numbers change only through orders and provisioning
     include_route_methods = {"list", "show"}
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_view(
+        NumberRangeView,
+        "NumberRanges",
+        label=_l("Number ranges"),
+        icon="fa-list-ol",
+        category=CRM_MENU,
+    )
+    appbuilder.add_view(
+        PhoneNumberView, "PhoneNumbers", label=_l("Numbers"), icon="fa-hashtag", category=CRM_MENU
+    )

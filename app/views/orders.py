@@ -1,22 +1,18 @@
-"""Order and provisioning screens. The workflow lives in app/services/orders/orders.py and
-app/services/orders/provisioning.py; these pages only collect input and show the outcome."""
+"""Order screens: a new order, its lines, and the decisions that move it along. The workflow
+lives in app/services/orders/orders.py; these pages only collect input and show the outcome."""
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
-from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import InputRequired
 
-from app.models.orders import (
-    Order,
-    ProvisioningTask,
-)
-from app.security import ORDERS, PROVISIONING, VIEW_METHOD_PERMISSIONS
-from app.services.orders import orders, provisioning
+from app.models.orders import Order
+from app.security import CRM_MENU, ORDERS, PROVISIONING, VIEW_METHOD_PERMISSIONS
+from app.services.orders import orders
 from app.services.orders.moves import MOVES
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import current_region_ids
@@ -25,12 +21,11 @@ from app.views.display import (
     LINE_ACTION_LABELS,
     ORDER_STATUS_LABELS,
     SOURCE_LABELS,
-    TASK_ACTION_LABELS,
-    TASK_STATUS_LABELS,
     TERMINATION_LABELS,
     label_for,
     local_datetime,
 )
+from app.views.fields import choices, text_field
 
 LABELS = {
     "ref": _l("Order"),
@@ -42,25 +37,8 @@ LABELS = {
     "created_by": _l("Created by"),
     "created_at": _l("Created"),
     "updated_at": _l("Updated"),
-    "action": _l("Action"),
-    "service": _l("Number"),
-    "attempts": _l("Attempts"),
-    "next_attempt_at": _l("Next attempt"),
-    "last_error": _l("Last error"),
-    "adapter": _l("Adapter"),
-    "completed_at": _l("Completed"),
-    "idempotency_key": _l("Idempotency key"),
-    "response": _l("Network answer"),
-    "id": _l("Task"),
     "account.ref": _l("Account"),
-    "service.service_id": _l("Number"),
-    "line": _l("Order line"),
 }
-
-
-def _choices(labels, blank=False):
-    choices = list(labels.items())
-    return [("", "—"), *choices] if blank else choices
 
 
 class NewOrderForm(DynamicForm):
@@ -70,29 +48,23 @@ class NewOrderForm(DynamicForm):
         validators=[InputRequired()],
         widget=BS3TextFieldWidget(),
     )
-    note = StringField(_l("Note"), validators=[Optional()], widget=BS3TextFieldWidget())
+    note = text_field(_l("Note"))
 
 
 class LineForm(DynamicForm):
-    action = SelectField(_l("Action"), choices=_choices(LINE_ACTION_LABELS), widget=Select2Widget())
-    product_code = StringField(
-        _l("Product"),
-        description=_l("New line or product change: the product code"),
-        widget=BS3TextFieldWidget(),
-    )
-    service_id = StringField(
+    action = SelectField(_l("Action"), choices=choices(LINE_ACTION_LABELS), widget=Select2Widget())
+    product_code = text_field(_l("Product"), _l("New line or product change: the product code"))
+    service_id = text_field(
         _l("Number"),
-        description=_l("Change, suspension, resumption, termination: the line's number"),
-        widget=BS3TextFieldWidget(),
+        _l("Change, suspension, resumption, termination: the line's number"),
     )
-    number = StringField(
+    number = text_field(
         _l("Wanted number"),
-        description=_l("New line: a free number the customer picked (else the next free one)"),
-        widget=BS3TextFieldWidget(),
+        _l("New line: a free number the customer picked (else the next free one)"),
     )
     reason = SelectField(
         _l("Termination reason"),
-        choices=_choices(TERMINATION_LABELS, blank=True),
+        choices=choices(TERMINATION_LABELS, blank=True),
         widget=Select2Widget(),
         validate_choice=False,
     )
@@ -218,75 +190,7 @@ def _status(order: Order) -> str:
     return str(ORDER_STATUS_LABELS.get(order.status, order.status))
 
 
-class ProvisioningTaskView(ScopedModelView):
-    datamodel = SQLAInterface(ProvisioningTask)
-    class_permission_name = PROVISIONING
-    method_permission_name = {**VIEW_METHOD_PERMISSIONS, "retry": "write", "retry_order": "write"}
-    base_permissions = ["can_read", "can_write"]
-    list_title = show_title = _l("Provisioning tasks")
-    label_columns = LABELS
-    formatters_columns = {
-        "status": label_for(TASK_STATUS_LABELS),
-        "action": label_for(TASK_ACTION_LABELS),
-        "next_attempt_at": local_datetime,
-        "completed_at": local_datetime,
-        "created_at": local_datetime,
-    }
-    list_columns = [
-        "id",
-        "action",
-        "service.service_id",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "last_error",
-    ]
-    show_columns = [
-        "line",
-        "action",
-        "service",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "last_error",
-        "adapter",
-        "response",
-        "idempotency_key",
-        "created_at",
-        "completed_at",
-    ]
-    search_columns = ["status", "action", "idempotency_key"]
-    base_order = ("id", "desc")
-    include_route_methods = {"list", "show", "action", "action_post", "retry_order"}
-
-    @action(
-        "retry",
-        _l("Retry now"),
-        _l("Send the selected tasks to the network again?"),
-        "fa-refresh",
+def register(appbuilder) -> None:
+    appbuilder.add_view(
+        OrderView, ORDERS, label=_l("Orders"), icon="fa-shopping-cart", category=CRM_MENU
     )
-    def retry(self, items):
-        self._retried(provisioning.retry, items if isinstance(items, list) else [items])
-        return redirect(request.referrer or url_for("ProvisioningTaskView.list"))
-
-    @expose("/retry_order/<pk>", methods=["POST"])
-    @has_access
-    def retry_order(self, pk):
-        """Retry provisioning from a failed order's page."""
-        try:
-            order = orders.get(int(pk), current_region_ids())
-        except (NotFound, ValueError):
-            abort(404)
-        if not DynamicForm().validate_on_submit():
-            abort(400)
-        self._retried(orders.retry, order)
-        return redirect(url_for("OrderView.show", pk=order.id))
-
-    @staticmethod
-    def _retried(handler, what) -> None:
-        try:
-            retried = handler(what)
-        except DomainError as exc:
-            flash(exc.message, "danger")
-        else:
-            flash(str(_l("Tasks to send again: %(n)s", n=retried)), "success")

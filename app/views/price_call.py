@@ -12,7 +12,7 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange
 
 from app.models.usage import UsageType
-from app.security import CATALOG, VIEW_METHOD_PERMISSIONS
+from app.security import CATALOG, CATALOG_MENU, VIEW_METHOD_PERMISSIONS
 from app.services.crm.regions import all_regions
 from app.services.platform.errors import DomainError
 from app.services.usage import price_call
@@ -77,3 +77,13 @@ class PriceCallView(BaseView):
         return self.render_template(
             "price_call.html", form=form, priced=priced, error=error, title=_l("Price a call")
         )
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_view(
+        PriceCallView,
+        "PriceCall",
+        label=_l("Price a call"),
+        icon="fa-calculator",
+        category=CATALOG_MENU,
+    )

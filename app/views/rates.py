@@ -8,12 +8,11 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField
 
 from app.models.usage import Band, Rate, UsageType
-from app.security import CATALOG
+from app.security import CATALOG, CATALOG_MENU
 from app.services.catalog import rate_edits, rates
 from app.views.base import AbonentModelView
-from app.views.crm import _ref, _select
 from app.views.display import BAND_LABELS, USAGE_TYPE_LABELS, label_for, local_amount
-from app.views.fields import ExactDecimalField
+from app.views.fields import ExactDecimalField, select_field, text_field
 
 LABELS = {
     "plan": _l("Rate plan"),
@@ -65,9 +64,9 @@ class RateView(AbonentModelView):
     rule_fields = {"plan": "plan_code"}
     add_columns = edit_columns = ["plan_code", *show_columns[1:]]
     add_form_extra_fields = edit_form_extra_fields = {
-        "plan_code": _ref(_l("Rate plan"), _l("Code of the rate plan")),
-        "usage_type": _select(_l("Usage type"), list(UsageType), USAGE_TYPE_LABELS),
-        "band": _select(_l("Band"), list(Band), BAND_LABELS),
+        "plan_code": text_field(_l("Rate plan"), _l("Code of the rate plan")),
+        "usage_type": select_field(_l("Usage type"), list(UsageType), USAGE_TYPE_LABELS),
+        "band": select_field(_l("Band"), list(Band), BAND_LABELS),
         "price": ExactDecimalField(_l("Price"), description=DESCRIPTIONS["price"]),
         "connect_fee": ExactDecimalField(_l("Connect fee")),
         "bundle": BooleanField(_l("Covered by allowances")),
@@ -90,3 +89,9 @@ class RateView(AbonentModelView):
 
     def pre_delete(self, item):
         rate_edits.check_rate_delete(item)
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_view(
+        RateView, "Rates", label=_l("Rates"), icon="fa-money-bill", category=CATALOG_MENU
+    )

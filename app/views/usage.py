@@ -4,7 +4,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.models.usage import UsageRecord
-from app.security import USAGE
+from app.security import CRM_MENU, USAGE
 from app.views.base import ScopedModelView
 from app.views.display import (
     CHARGE_STATUS_LABELS,
@@ -66,3 +66,7 @@ class UsageView(ScopedModelView):
     # indexed columns only: the table holds millions of rows
     search_columns = ["record_id"]
     base_order = ("id", "desc")
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_view(UsageView, USAGE, label=_l("Usage"), icon="fa-signal", category=CRM_MENU)

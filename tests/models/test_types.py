@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Column, Integer, MetaData, Table, insert, select
 
 from app.extensions import db
-from app.models.types import ExactDecimal, UTCDateTime
+from app.models.types import ExactDecimal, UTCDateTime, one_of
 
 metadata = MetaData()
 probe = Table(
@@ -73,3 +73,7 @@ def test_naive_timestamps_are_refused(table):
     with pytest.raises(Exception, match="naive datetime"):
         _round_trip("at", datetime(2026, 2, 9, 9, 0))
     db.session.rollback()
+
+
+def test_a_check_on_a_columns_values_lists_them_quoted_in_order():
+    assert one_of("credit_class", ("A", "B", "C")) == "credit_class in ('A', 'B', 'C')"

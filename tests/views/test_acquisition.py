@@ -3,8 +3,8 @@ offer; supervisors keep the blacklist and the credit rules, and the screens spea
 user's language."""
 
 from app.extensions import db
-from app.models.acquisition import Application, BlacklistEntry, CreditRule
-from app.models.orders import CreditClass, Order
+from app.models.acquisition import Application, BlacklistEntry, CreditClass, CreditRule
+from app.models.orders import Order
 from app.services.platform.actor import acting_as
 from tests.helpers import add_catalog
 from tests.services.acquisition.test_applications import individual

@@ -12,8 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models.acquisition import CheckResult, CreditRule, CreditTerms
-from app.models.orders import CreditClass
+from app.models.acquisition import CheckResult, CreditClass, CreditRule, CreditTerms
 from app.services.crm.identity import Finding
 
 # a debt with no income to set it against: more months of income than any bound

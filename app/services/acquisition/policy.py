@@ -8,13 +8,12 @@ from stdnum import iban as iban_numbers
 from app.models.acquisition import (
     BlacklistEntry,
     BlacklistKind,
+    CreditClass,
     CreditHistory,
     CreditRule,
     CreditTerms,
 )
-from app.models.catalog import CREDIT_CLASSES
-from app.models.crm import PaymentMode
-from app.models.orders import CreditClass
+from app.models.crm import CREDIT_CLASS_CODES, PaymentMode
 from app.services.crm import customer_rules as rules
 from app.services.platform import validation
 from app.services.platform.editing import edit_rule
@@ -55,7 +54,7 @@ def prepare_credit_rule(rule: CreditRule) -> None:
         raise DomainError("position", _l("a whole number of 1 or more"))
     validation.check_unique_ref(CreditRule, rule, "position")
     rule.credit_class = validation.check_choice(
-        "credit_class", validation.required("credit_class", rule.credit_class), CREDIT_CLASSES
+        "credit_class", validation.required("credit_class", rule.credit_class), CREDIT_CLASS_CODES
     )
     if rule.customer_kind:
         rules.check_kind(rule.customer_kind)

@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models.catalog import (
-    CREDIT_CLASSES,
     Discount,
     DiscountKind,
     DiscountTarget,
@@ -16,7 +15,7 @@ from app.models.catalog import (
     ProductName,
     RatePlan,
 )
-from app.models.crm import Service
+from app.models.crm import CREDIT_CLASS_CODES, Service
 from app.models.orders import Order, OrderLine, OrderStatus
 from app.services.crm import customer_rules as rules
 from app.services.orders.moves import OPEN
@@ -72,7 +71,7 @@ def check_allowance(field: str, value) -> int:
 def check_credit_class(value: str | None) -> str | None:
     if not value:
         return None
-    return validation.check_choice("min_credit_class", value.upper(), CREDIT_CLASSES)
+    return validation.check_choice("min_credit_class", value.upper(), CREDIT_CLASS_CODES)
 
 
 def rate_plan_named(code: str) -> RatePlan:

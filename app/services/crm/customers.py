@@ -8,8 +8,8 @@ defaults. The rules themselves live in customer_rules and platform.validation.
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models.catalog import CREDIT_CLASSES
 from app.models.crm import (
+    CREDIT_CLASS_CODES,
     BillingAccount,
     Contact,
     Customer,
@@ -195,7 +195,7 @@ def prepare_account(account: BillingAccount, customer_ref, bill_to_ref, region_i
         "credit_limit", account.credit_limit, account.currency
     )
     account.credit_class = validation.check_choice(
-        "credit_class", account.credit_class or "C", CREDIT_CLASSES
+        "credit_class", account.credit_class or "C", CREDIT_CLASS_CODES
     )
 
 

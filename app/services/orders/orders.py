@@ -13,11 +13,11 @@ from sqlalchemy import update
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.models.acquisition import CreditClass
 from app.models.catalog import Product
 from app.models.crm import BillingAccount, PaymentMode, Service, ServiceStatus
 from app.models.numbers import NumberRange, NumberStatus, PhoneNumber
 from app.models.orders import (
-    CreditClass,
     LineAction,
     Order,
     OrderLine,
