@@ -3,39 +3,123 @@ checks a prospect and answers the decision, the credit terms and the products on
 
 from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import protect
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, pre_dump, validate
 
-from app.api.base import ServiceCallApi
-from app.models.acquisition import Application, ApplicationSource
+from app.api.base import ServiceCallApi, operation
+from app.api.schemas import (
+    Amount,
+    Body,
+    Checked,
+    Flag,
+    ListOf,
+    Money,
+    OneOf,
+    Text,
+    at_most,
+    column_length,
+)
+from app.models.acquisition import Application, ApplicationSource, CreditHistory
+from app.models.crm import LANGUAGE_CODES, CustomerKind
 from app.security import APPLICATIONS
 from app.services.acquisition import applications
 from app.services.platform.errors import DomainError
-from app.services.platform.money import minor_units
 from app.services.platform.scoping import current_region_ids
+from app.services.platform.validation import check_email
 
 
-def _amount(amount, currency: str) -> str:
-    return f"{amount:.{minor_units(currency)}f}"
+def _text(column: str, *checks, **kwargs) -> Text:
+    """Text for one of the application's columns, at most as long as the column."""
+    return Text(validate=[at_most(column_length(Application, column)), *checks], **kwargs)
 
 
-def decision(application: Application) -> dict:
-    """The answer for one application (also what `GET` of it gives back)."""
-    currency = application.currency
-    return {
-        "id": application.id,
-        "ref": application.ref,
-        "status": application.status,
-        "identity": {"status": application.check_status, "reasons": application.reasons},
-        "credit": {
-            "class": application.credit_class,
-            "rule": application.credit_rule,
-            "credit_limit": _amount(application.credit_limit, currency),
-            "deposit": _amount(application.deposit, currency),
-            "currency": currency,
-            "allowed_payment_modes": application.payment_modes,
-            "max_lines": application.max_lines,
-        },
-        "eligible_products": [p.code for p in applications.offer(application)],
-    }
+AMOUNT = {
+    "required": True,
+    "validate": validate.Range(min=0, error=_l("an amount of 0 or more is expected")),
+    "metadata": {"description": "In the region's currency"},
+}
+
+
+class ApplicationInput(Body):
+    """A prospect to check. Whether the document number, the phone and the region are
+    right, and what the answers mean, are the acquisition service's rules."""
+
+    kind = Text(required=True, validate=OneOf(CustomerKind))
+    name = _text("name", required=True)
+    birth_date = Text(
+        allow_none=True,
+        metadata={"format": "date", "description": "YYYY-MM-DD; needed for an individual"},
+    )
+    sex = _text("sex", allow_none=True, metadata={"description": "M or F"})
+    country = _text("country", required=True, metadata={"description": "ISO 3166 alpha-2"})
+    document_type = _text(
+        "document_type",
+        required=True,
+        metadata={"description": "codice_fiscale, partita_iva, rrn, brn, inn, ogrn, passport"},
+    )
+    document_number = _text("document_number", required=True)
+    email = _text("email", Checked(check_email), required=True, metadata={"format": "email"})
+    phone = _text("phone", required=True)
+    street = _text("street", allow_none=True)
+    city = _text("city", allow_none=True)
+    postcode = _text("postcode", allow_none=True)
+    iban = _text("iban", allow_none=True)
+    monthly_income = Amount(**AMOUNT)
+    existing_debt = Amount(**AMOUNT)
+    credit_history = Text(required=True, validate=OneOf(CreditHistory))
+    region = Text(required=True, metadata={"description": "Code of the region"})
+    language = Text(required=True, validate=OneOf(LANGUAGE_CODES))
+    product_codes = ListOf(Text(), _l("a list of product codes is expected"), allow_none=True)
+    consent = Flag(required=True, metadata={"description": "The applicant agrees to the checks"})
+
+
+class Finding(Schema):
+    """What one check found about the applicant, in the application's language."""
+
+    check = fields.String()
+    result = fields.String()
+    reason = fields.String()
+
+
+class IdentityOutput(Schema):
+    """The identity and fraud checks: their result and, for each doubt, why."""
+
+    status = fields.String(attribute="check_status")
+    reasons = fields.List(fields.Nested(Finding))
+
+
+class CreditOutput(Schema):
+    """The credit terms the applicant's class gives."""
+
+    credit_class = fields.String(data_key="class")
+    rule = fields.String(attribute="credit_rule")
+    credit_limit = Money()
+    deposit = Money()
+    currency = fields.String()
+    allowed_payment_modes = fields.List(fields.String(), attribute="payment_modes")
+    max_lines = fields.Integer()
+
+
+class DecisionOutput(Schema):
+    """The decision, the credit terms and the products on offer"""
+
+    id = fields.Integer()
+    ref = fields.String()
+    status = fields.String()
+    identity = fields.Nested(IdentityOutput)
+    credit = fields.Nested(CreditOutput)
+    eligible_products = fields.List(fields.String())
+
+    @pre_dump
+    def _parts(self, application: Application, **kwargs) -> dict:
+        return {
+            "id": application.id,
+            "ref": application.ref,
+            "status": application.status,
+            "identity": application,
+            "credit": application,
+            "eligible_products": [p.code for p in applications.offer(application)],
+        }
 
 
 class AcquisitionApi(ServiceCallApi):
@@ -43,94 +127,40 @@ class AcquisitionApi(ServiceCallApi):
     class_permission_name = APPLICATIONS
     openapi_spec_tag = "Acquisition"
     method_permission_name = {"submit": "write", "show": "read"}
+    # the acquisition service words its refusals per field without the field's name
+    labelled = False
 
     @expose("/applications", methods=["POST"])
     @protect()
     @safe
-    def submit(self):
-        """Check a prospect: identity, fraud and credit, and what may be offered.
-        ---
-        post:
-          summary: Submit an application
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema:
-                  type: object
-                  required: [kind, name, country, document_type, document_number, email,
-                             phone, monthly_income, existing_debt, credit_history, region,
-                             language, consent]
-                  properties:
-                    kind: {type: string, enum: [individual, company]}
-                    name: {type: string}
-                    birth_date: {type: string, format: date}
-                    sex: {type: string, enum: [M, F]}
-                    country: {type: string, description: ISO 3166 alpha-2}
-                    document_type:
-                      type: string
-                      enum: [codice_fiscale, partita_iva, rrn, brn, inn, ogrn, passport]
-                    document_number: {type: string}
-                    email: {type: string}
-                    phone: {type: string}
-                    street: {type: string}
-                    city: {type: string}
-                    postcode: {type: string}
-                    iban: {type: string}
-                    monthly_income: {type: string}
-                    existing_debt: {type: string}
-                    credit_history: {type: string, enum: [good, fair, poor, bad, none]}
-                    region: {type: string}
-                    language: {type: string, enum: [en, it, ko, ru]}
-                    product_codes: {type: array, items: {type: string}}
-                    consent: {type: boolean}
-          responses:
-            201:
-              description: The decision, the credit terms and the products on offer
-            400:
-              $ref: '#/components/responses/400'
-            401:
-              $ref: '#/components/responses/401'
-            422:
-              description: A message per malformed field
+    @operation(body=ApplicationInput, answers={201: DecisionOutput})
+    def submit(self, body):
+        """Submit an application
+
+        Check a prospect: identity, fraud and credit, and what may be offered.
         """
-        body, refused = self._body()
-        if refused is not None:
-            return refused
         try:
             application = applications.submit(body, ApplicationSource.API)
         except applications.InvalidApplication as exc:
             return self.response(422, message={f: [r] for f, r in exc.errors.items()})
         except DomainError as exc:
-            return self._refused(exc)
-        return self.response(201, **decision(application))
+            return self.refused(exc)
+        return 201, application
 
     @expose("/applications/<int:pk>", methods=["GET"])
     @protect()
     @safe
+    @operation(answers={200: DecisionOutput})
     def show(self, pk: int):
-        """An application's decision as it stands (after a review, an acceptance).
-        ---
-        get:
-          summary: Get an application
-          parameters:
-          - in: path
-            name: pk
-            required: true
-            schema: {type: integer}
-          responses:
-            200:
-              description: The decision, the credit terms and the products on offer
-            401:
-              $ref: '#/components/responses/401'
-            404:
-              $ref: '#/components/responses/404'
+        """Get an application
+
+        An application's decision as it stands (after a review, an acceptance).
         """
         try:
             application = applications.get(pk, current_region_ids())
         except DomainError:
             return self.response_404()
-        return self.response(200, **decision(application))
+        return 200, application
 
 
 def register(appbuilder) -> None:

@@ -1,12 +1,27 @@
-"""What every Abonent REST resource shares: JWT only, read/write permissions, region scope."""
+"""What every Abonent REST resource shares: JWT only, read/write permissions, region scope,
+and endpoints described by the marshmallow schemas that load their requests and dump their
+answers, so the OpenAPI document (`/api/v1/_openapi`) is made from the classes that check."""
+
+import functools
+import inspect
+import re
+from dataclasses import dataclass
 
 from flask import jsonify, request
 from flask_appbuilder.api import BaseApi, ModelRestApi
 from flask_appbuilder.api.convert import Model2SchemaConverter
 from flask_appbuilder.api.schemas import get_list_schema
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError, fields
+from marshmallow import Schema, ValidationError, fields
 
+from app.api.schemas import (
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
+    NUL,
+    PAGE_SIZE,
+    Body,
+    field_errors,
+)
 from app.models.types import LARGEST_INTEGER
 from app.security import API_METHOD_PERMISSIONS, RegionScope
 from app.services.crm import customers
@@ -52,9 +67,6 @@ class VisibleRecordConverter(Model2SchemaConverter):
         return VisibleRecord(datamodel.get_related_model(column.name))
 
 
-NUL = _l("the NUL character is not allowed")
-
-
 def nul_field(value, path: str = "") -> str | None:
     """Where a JSON value holds a NUL (`lines[1].note`; `_schema` for the value itself), or
     None. PostgreSQL stores no NUL and cannot even look one up: such text never reaches a
@@ -98,9 +110,7 @@ def is_record_id(pk) -> bool:
     return text.isdecimal() and text.isascii() and 0 < int(text) <= LARGEST_INTEGER
 
 
-PAGE_SIZE, MAX_PAGE_SIZE, MAX_PAGE = 50, 100, 999_999_999
-
-# FAB's list arguments (`q`), with the page and its size bounded as page_args bounds them
+# FAB's list arguments (`q`), with the page and its size bounded as PageArgs bounds them
 LIST_ARGS = {
     **get_list_schema,
     "properties": {
@@ -111,7 +121,198 @@ LIST_ARGS = {
 }
 
 
-class ScopedModelRestApi(ModelRestApi):
+# a variable part of a Flask address: `<int:pk>` → ("int", "pk"), `<decision>` → ("", ...)
+URL_PART = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What an endpoint takes and answers, as schemas: `answers` (status → the schema its
+    body is dumped with), the JSON `body` and the query `args` it loads, and the words the
+    `{decision}` part of its address may be."""
+
+    answers: dict[int, type[Schema]]
+    body: type[Body] | None = None
+    args: type[Body] | None = None
+    body_optional: bool = False
+    decisions: tuple[str, ...] = ()
+
+    def schemas(self) -> list[type[Schema]]:
+        return [schema for schema in (self.body, *self.answers.values()) if schema is not None]
+
+    def spec(self, api: "DescribedApi", handler) -> dict:
+        """The OpenAPI operation: the summary and description are the handler's docstring,
+        everything else comes from the schemas."""
+        summary, _, description = (inspect.getdoc(handler) or "").partition("\n")
+        parameters = [
+            self._path_parameter(converter, name)
+            for url, _methods in handler._urls
+            for converter, name in URL_PART.findall(url)
+        ]
+        if self.args is not None:
+            parameters.append({"in": "query", "schema": self.args})
+        refusals = ["401", "403"]
+        if self.body is not None or self.args is not None:
+            refusals.append("400")
+        if any(parameter["in"] == "path" for parameter in parameters):
+            refusals.append("404")
+        if self.body is not None:
+            refusals.append(str(api.refusal_status))
+        spec = {
+            "summary": summary,
+            "parameters": parameters,
+            "responses": {
+                **{
+                    str(status): {
+                        "description": " ".join(inspect.getdoc(schema).split()),
+                        "content": {"application/json": {"schema": schema}},
+                    }
+                    for status, schema in self.answers.items()
+                },
+                **{
+                    code: {"$ref": f"#/components/responses/{code}"}
+                    for code in dict.fromkeys(refusals)
+                },
+            },
+        }
+        if description.strip():
+            spec["description"] = description.strip()
+        if self.body is not None:
+            spec["requestBody"] = {
+                "required": not self.body_optional,
+                "content": {"application/json": {"schema": self.body}},
+            }
+        if api.get_method_permission(handler.__name__):
+            spec["security"] = [{"jwt": []}, {"api_key": []}]
+        return spec
+
+    def _path_parameter(self, converter: str, name: str) -> dict:
+        if converter == "int":
+            schema = {"type": "integer", "minimum": 1}
+        elif name == "decision" and self.decisions:
+            schema = {"type": "string", "enum": list(self.decisions)}
+        else:
+            schema = {"type": "string"}
+        return {"in": "path", "name": name, "required": True, "schema": schema}
+
+
+def operation(
+    *,
+    answers: dict[int, type[Schema]],
+    body: type[Body] | None = None,
+    args: type[Body] | None = None,
+    body_optional: bool = False,
+    decisions=(),
+):
+    """An endpoint of a DescribedApi, below `@expose`, `@protect()` and `@safe`: an id
+    beyond 32 bits or an unknown decision in its address is 404; its `args` and `body` are
+    loaded with their schemas (refused naming each field and why) and given to the handler
+    by those names. The handler answers a response (a refusal) or (status, what to dump
+    with `answers[status]`)."""
+    described = Operation(answers, body, args, body_optional, tuple(decisions))
+
+    def decorate(handler):
+        @functools.wraps(handler)
+        def call(self, **path):
+            if not all(is_record_id(v) for v in path.values() if isinstance(v, int)):
+                return self.response_404()
+            if described.decisions and path["decision"] not in described.decisions:
+                return self.response(
+                    404, message=str(_l("unknown decision %(name)s", name=repr(path["decision"])))
+                )
+            loaded = {}
+            if described.args is not None:
+                loaded["args"], refused = self._load(args, request.args.to_dict(), 400)
+                if refused is not None:
+                    return refused
+            if described.body is not None:
+                loaded["body"], refused = self._load_body(described)
+                if refused is not None:
+                    return refused
+            answer = handler(self, **path, **loaded)
+            if not isinstance(answer, tuple):
+                return answer
+            status, result = answer
+            return self.response(status, **described.answers[status]().dump(result))
+
+        call._operation = described
+        return call
+
+    return decorate
+
+
+class DescribedApi:
+    """A resource whose own endpoints are described by `operation`, not by YAML in their
+    docstrings: FAB makes the OpenAPI document from the schemas, registered as components.
+    A refused request or rule answers `refusal_status` with a message per field."""
+
+    refusal_status = 422
+    # "field: reason", as services word a DomainError; False: the reason alone
+    labelled = True
+
+    def __init__(self):
+        super().__init__()
+        described = [
+            member._operation
+            for _name, member in inspect.getmembers(type(self))
+            if hasattr(member, "_operation")
+        ]
+        self.openapi_spec_component_schemas = tuple(
+            dict.fromkeys(
+                [
+                    *self.openapi_spec_component_schemas,
+                    *(schema for found in described for schema in found.schemas()),
+                ]
+            )
+        )
+
+    def operation_helper(self, path=None, operations=None, methods=None, func=None, **kwargs):
+        described = getattr(func, "_operation", None)
+        if described is None:  # FAB's own endpoints of a ModelRestApi
+            super().operation_helper(
+                path=path, operations=operations, methods=methods, func=func, **kwargs
+            )
+            return
+        for method in methods:
+            operations[method.lower()] = described.spec(self, func)
+
+    def _load(self, schema: type[Schema], raw: dict, status: int):
+        """(the loaded data, None), or (None, the answer naming each field refused)."""
+        try:
+            return schema().load(raw), None
+        except ValidationError as exc:
+            messages: dict[str, list[str]] = {}
+            for where, reason in field_errors(exc.messages, schema()):
+                messages.setdefault(where, []).append(self._worded(where, reason))
+            return None, self.response(status, message=messages)
+
+    def _load_body(self, described: Operation):
+        if described.body_optional and not request.get_data():
+            raw = {}
+        else:
+            raw = request.get_json(silent=True)
+            if raw is None:
+                return None, self.response_400(message=str(_l("The request body is not JSON.")))
+        if isinstance(raw, list) and described.body.list_field:
+            raw = {described.body.list_field: raw}
+        if not isinstance(raw, dict):
+            return None, self.response_400(
+                message=str(_l("The request body must be a JSON object."))
+            )
+        return self._load(described.body, raw, self.refusal_status)
+
+    def _worded(self, where: str, reason: str) -> str:
+        return f"{where}: {reason}" if self.labelled and where != "_schema" else reason
+
+    def refused(self, exc: DomainError, status: int | None = None):
+        """The answer for a rule a service refused the call by."""
+        message = exc.message if self.labelled else exc.reason
+        return self.response(
+            status or self.refusal_status, message={exc.field or "_schema": [message]}
+        )
+
+
+class ScopedModelRestApi(DescribedApi, ModelRestApi):
     # A session cookie alone never authorises a call: mutating requests need the JWT.
     allow_browser_login = False
     method_permission_name = API_METHOD_PERMISSIONS
@@ -130,7 +331,7 @@ class ScopedModelRestApi(ModelRestApi):
         try:
             return handler()
         except DomainError as exc:
-            return self.response_422(message={exc.field or "_schema": [exc.message]})
+            return self.refused(exc)
 
     def get_list_headless(self, **kwargs):
         # FAB would take page_size -1 as "the whole table" and pass any page to the database
@@ -142,7 +343,7 @@ class ScopedModelRestApi(ModelRestApi):
             )
             self._check_number_filters(args.get("filters", []))
         except DomainError as exc:
-            return self.response_400(message={exc.field: [exc.message]})
+            return self.refused(exc, 400)
         return super().get_list_headless(**kwargs)
 
     def _check_number_filters(self, filters) -> None:
@@ -180,57 +381,8 @@ class ScopedModelRestApi(ModelRestApi):
         customers.check_delete(item)
 
 
-class ServiceCallApi(BaseApi):
-    """A resource whose calls go straight to a service (no row editing): JSON bodies in,
-    domain errors out as 422 with the field."""
+class ServiceCallApi(DescribedApi, BaseApi):
+    """A resource whose calls go straight to a service (no row editing)."""
 
     # a session cookie alone never authorises a call: the JWT is needed
     allow_browser_login = False
-
-    def _refused(self, exc: DomainError, status: int = 422):
-        return self.response(status, message={exc.field or "_schema": [exc.message]})
-
-    def _body(self):
-        """The request's JSON object, or the 400 answer saying what is wrong with it."""
-        body = request.get_json(silent=True)
-        if body is None:
-            return None, self.response_400(message=str(_l("The request body is not JSON.")))
-        if not isinstance(body, dict):
-            return None, self.response_400(
-                message=str(_l("The request body must be a JSON object."))
-            )
-        return body, nul_refusal(self, body)
-
-
-def iso(moment) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
-def text_value(field: str, value, required: bool = False):
-    """A JSON value that must be text (or absent)."""
-    if value is None and not required:
-        return None
-    if not isinstance(value, str):
-        raise DomainError(field, _l("text is expected"))
-    return value
-
-
-def whole(field: str, text: str, least: int) -> int:
-    text = text.strip()
-    # a handful of digits: an absurd page would overflow the database's integers
-    if not (text.isdecimal() and len(text) <= 9) or int(text) < least:
-        raise DomainError(field, _l("a whole number of %(n)s or more", n=least))
-    return int(text)
-
-
-def page_args(args) -> tuple[int, int]:
-    """`page` (from 0) and `page_size` (at most MAX_PAGE_SIZE) of a list call."""
-    page = whole("page", args.get("page", "0"), 0)
-    size = whole("page_size", args.get("page_size", str(PAGE_SIZE)), 1)
-    return page, min(size, MAX_PAGE_SIZE)
-
-
-def only_fields(body: dict, allowed) -> None:
-    unknown = sorted(set(body) - set(allowed))
-    if unknown:
-        raise DomainError(unknown[0], _l("unknown field"))

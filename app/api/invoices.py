@@ -6,55 +6,164 @@ are read (`GET /api/v1/invoice/`, `/<id>`), corrected by credit notes
 and voided before any payment (`POST /<id>/void`). Each user sees their regions' invoices.
 """
 
-from flask import request
 from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import protect
 from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, pre_dump
 
-from app.api.base import ServiceCallApi, iso, only_fields, page_args, text_value
-from app.models.billing import CreditNote, Invoice, InvoiceStatus
+from app.api.base import ServiceCallApi, operation
+from app.api.schemas import (
+    Amount,
+    Body,
+    Day,
+    Money,
+    OneOf,
+    PageArgs,
+    Pairs,
+    StatusChange,
+    Text,
+    Whole,
+    at_most,
+)
+from app.models.billing import Invoice, InvoiceStatus
+from app.models.types import LARGEST_INTEGER
 from app.security import CREDIT_NOTES, INVOICES
 from app.services.billing import invoices
 from app.services.dataio.exports import invoice_record
-from app.services.platform import validation
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import current_region_ids
 
-
-def note_json(note: CreditNote) -> dict:
-    return {
-        "id": note.id,
-        "number": note.number,
-        "status": note.status,
-        "reason": note.reason,
-        "subtotal": str(note.subtotal.normalize()),
-        "tax": str(note.tax.normalize()),
-        "total": str(note.total.normalize()),
-        "requested_by": note.requested_by,
-        "requested_at": iso(note.requested_at),
-        "decided_by": note.decided_by,
-        "decided_at": iso(note.decided_at),
-        "lines": [{"line_id": line.invoice_line_id, "amount": str(line.amount.normalize())}
-                  for line in note.lines],
-    }  # fmt: skip
+REASON = at_most(invoices.REASON_LENGTH)
 
 
-def invoice_json(invoice: Invoice) -> dict:
-    record = invoice_record(invoice, invoice.account.ref, invoice.customer.ref)
-    for line, shown in zip(invoice.lines, record["lines"], strict=True):
-        shown["id"] = line.id  # what a credit note per line names
-    return {
-        "id": invoice.id,
-        **record,
-        "credited": str(invoice.credited.normalize()),
-        "paid": str(invoice.paid.normalize()),
-        "credit_notes": [note_json(note) for note in invoice.credit_notes],
-        "history": [
-            {"at": iso(c.at), "from_status": c.from_status, "to_status": c.to_status,
-             "reason": c.reason, "username": c.username}
-            for c in invoice.changes
-        ],
-    }  # fmt: skip
+class InvoiceListArgs(PageArgs):
+    """Which invoices a list shows."""
+
+    status = Text(validate=OneOf(InvoiceStatus))
+    account = Text(metadata={"description": "Reference of the billing account"})
+    number = Text()
+    issued_from = Day(metadata={"description": "Issued on this day or later"})
+    issued_to = Day(metadata={"description": "Issued on this day or earlier"})
+
+
+class CreditInput(Body):
+    """A credit note asked for: the whole of what is left, or net amounts per line."""
+
+    reason = Text(required=True, validate=REASON)
+    lines = Pairs(
+        _l("an object of line id → amount is expected"),
+        keys=Whole(1, LARGEST_INTEGER, strict=False),
+        values=Amount(),
+        metadata={"description": "Invoice line id → the net amount to credit on it"},
+    )
+
+
+class CreditDecisionInput(Body):
+    """What a decision on a credit note may say."""
+
+    note = Text(allow_none=True, validate=REASON, metadata={"description": "Why; to reject"})
+
+
+class VoidInput(Body):
+    """Why an invoice is voided."""
+
+    reason = Text(required=True, validate=REASON)
+
+
+class CreditNoteLineOutput(Schema):
+    """The net amount a credit note takes off one invoice line."""
+
+    line_id = fields.Integer(attribute="invoice_line_id")
+    amount = Money(currency="credit_note.currency")
+
+
+class CreditNoteOutput(Schema):
+    """A credit note, asked for and then decided by other billing staff."""
+
+    id = fields.Integer()
+    number = fields.String(allow_none=True)
+    status = fields.String()
+    reason = fields.String()
+    subtotal = Money()
+    tax = Money()
+    total = Money()
+    requested_by = fields.String()
+    requested_at = fields.DateTime()
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    lines = fields.List(fields.Nested(CreditNoteLineOutput))
+
+
+class InvoiceLineOutput(Schema):
+    """A line of an invoice (its id is what a credit note per line names)."""
+
+    id = fields.Integer()
+    kind = fields.String()
+    service_id = fields.String(allow_none=True)
+    description = fields.String()
+    quantity = fields.String(metadata={"format": "decimal"})
+    amount = fields.String(metadata={"format": "decimal"})
+
+
+class InvoiceOutput(Schema):
+    """An invoice as docs/formats.md `invoices` has it, with its line ids, what was
+    credited and paid, its credit notes and history."""
+
+    id = fields.Integer()
+    number = fields.String()
+    account_ref = fields.String()
+    customer_ref = fields.String()
+    period_start = fields.String(metadata={"format": "date"})
+    period_end = fields.String(metadata={"format": "date"})
+    issue_date = fields.String(metadata={"format": "date"})
+    due_date = fields.String(metadata={"format": "date"})
+    currency = fields.String()
+    status = fields.String()
+    subtotal = fields.String(metadata={"format": "decimal"})
+    tax = fields.String(metadata={"format": "decimal"})
+    total = fields.String(metadata={"format": "decimal"})
+    balance_due = fields.String(metadata={"format": "decimal"})
+    lines = fields.List(fields.Nested(InvoiceLineOutput))
+    credited = Money()
+    paid = Money()
+    credit_notes = fields.List(fields.Nested(CreditNoteOutput))
+    history = fields.List(fields.Nested(StatusChange))
+
+    @pre_dump
+    def _record(self, invoice: Invoice, **kwargs) -> dict:
+        # the exports' record is the one writing of an invoice
+        record = invoice_record(invoice, invoice.account.ref, invoice.customer.ref)
+        for line, shown in zip(invoice.lines, record["lines"], strict=True):
+            shown["id"] = line.id
+        return {
+            **record,
+            "id": invoice.id,
+            "credited": invoice.credited,
+            "paid": invoice.paid,
+            "credit_notes": invoice.credit_notes,
+            "history": invoice.changes,
+        }
+
+
+class InvoiceAnswer(Schema):
+    """The invoice"""
+
+    id = fields.Integer()
+    result = fields.Nested(InvoiceOutput)
+
+
+class InvoicePage(Schema):
+    """A page of invoices and how many match in all"""
+
+    count = fields.Integer()
+    result = fields.List(fields.Nested(InvoiceOutput))
+
+
+class CreditNoteAnswer(Schema):
+    """The credit note"""
+
+    id = fields.Integer()
+    result = fields.Nested(CreditNoteOutput)
 
 
 class InvoiceApi(ServiceCallApi):
@@ -84,154 +193,70 @@ class InvoiceApi(ServiceCallApi):
     @expose("/", methods=["GET"])
     @protect()
     @safe
-    def get_list(self):
-        """Invoices of the user's regions, newest first.
-        ---
-        get:
-          summary: List invoices
-          parameters:
-          - {in: query, name: page, schema: {type: integer, minimum: 0, default: 0}}
-          - {in: query, name: page_size, schema: {type: integer, minimum: 1, maximum: 100}}
-          - {in: query, name: status, schema: {type: string}}
-          - {in: query, name: account, schema: {type: string}, description: account reference}
-          - {in: query, name: number, schema: {type: string}}
-          - {in: query, name: issued_from, schema: {type: string, format: date}}
-          - {in: query, name: issued_to, schema: {type: string, format: date}}
-          responses:
-            200:
-              description: A page of invoices and how many match in all
-              content:
-                application/json:
-                  schema:
-                    type: object
-                    properties:
-                      count: {type: integer}
-                      result: {type: array, items: {type: object}}
-            400:
-              $ref: '#/components/responses/400'
-            401:
-              $ref: '#/components/responses/401'
+    @operation(args=InvoiceListArgs, answers={200: InvoicePage})
+    def get_list(self, args):
+        """List invoices
+
+        Invoices of the user's regions, newest first.
         """
-        args = request.args
-        try:
-            page, page_size = page_args(args)
-            status = args.get("status")
-            if status:
-                validation.check_choice("status", status, list(InvoiceStatus))
-            count, found = invoices.search(
-                current_region_ids(),
-                number=args.get("number"),
-                account_ref=args.get("account"),
-                status=status,
-                issued_from=validation.check_date("issued_from", args.get("issued_from", "")),
-                issued_to=validation.check_date("issued_to", args.get("issued_to", "")),
-                page=page,
-                page_size=page_size,
-            )
-        except DomainError as exc:
-            return self._refused(exc, 400)
-        return self.response(200, count=count, result=[invoice_json(i) for i in found])
+        count, found = invoices.search(
+            current_region_ids(),
+            number=args.get("number"),
+            account_ref=args.get("account"),
+            status=args.get("status"),
+            issued_from=args.get("issued_from"),
+            issued_to=args.get("issued_to"),
+            page=args["page"],
+            page_size=args["page_size"],
+        )
+        return 200, {"count": count, "result": found}
 
     @expose("/<int:pk>", methods=["GET"])
     @protect()
     @safe
+    @operation(answers={200: InvoiceAnswer})
     def get(self, pk):
-        """One invoice with its lines, credit notes and history.
-        ---
-        get:
-          summary: Show an invoice
-          parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer}}
-          responses:
-            200:
-              description: The invoice
-              content:
-                application/json:
-                  schema: {type: object, properties: {id: {type: integer}, result: {type: object}}}
+        """Show an invoice
+
+        One invoice with its lines, credit notes and history.
         """
         invoice, refused = self._visible(pk)
-        if refused:
-            return refused
-        return self.response(200, id=invoice.id, result=invoice_json(invoice))
+        return refused or (200, {"id": invoice.id, "result": invoice})
 
     @expose("/<int:pk>/credit", methods=["POST"])
     @protect()
     @safe
-    def credit(self, pk):
-        """Ask for a credit note: the whole of what is left, or net amounts per line
-        (`lines`: {line id: amount}); another member of billing staff decides it.
-        ---
-        post:
-          summary: Ask for a credit note
-          parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer}}
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema:
-                  type: object
-                  required: [reason]
-                  properties:
-                    reason: {type: string}
-                    lines: {type: object, additionalProperties: {type: string}}
-          responses:
-            201:
-              description: The credit note, awaiting approval
-              content:
-                application/json:
-                  schema: {type: object, properties: {id: {type: integer}, result: {type: object}}}
+    @operation(body=CreditInput, answers={201: CreditNoteAnswer})
+    def credit(self, pk, body):
+        """Ask for a credit note
+
+        The whole of what is left, or net amounts per line (`lines`: {line id: amount});
+        another member of billing staff decides it.
         """
         invoice, refused = self._visible(pk)
         if refused:
             return refused
-        body, refused = self._body()
-        if refused:
-            return refused
         try:
-            only_fields(body, {"reason", "lines"})
-            lines = body.get("lines")
-            if lines is not None and not isinstance(lines, dict):
-                raise DomainError("lines", _l("an object of line id → amount is expected"))
-            amounts = None
-            if lines is not None:
-                amounts = {_line_id(key): value for key, value in lines.items()}
-            note = invoices.request_credit(
-                invoice, text_value("reason", body.get("reason"), required=True), amounts
-            )
+            note = invoices.request_credit(invoice, body["reason"], body.get("lines"))
         except DomainError as exc:
-            return self._refused(exc)
-        return self.response(201, id=note.id, result=note_json(note))
+            return self.refused(exc)
+        return 201, {"id": note.id, "result": note}
 
     @expose("/credit/<int:note_id>/<decision>", methods=["POST"])
     @protect()
     @safe
-    def decide(self, note_id, decision):
-        """Approve or reject a credit note someone else asked for (a rejection needs a
+    @operation(
+        body=CreditDecisionInput,
+        body_optional=True,
+        answers={200: CreditNoteAnswer},
+        decisions=("approve", "reject"),
+    )
+    def decide(self, note_id, decision, body):
+        """Decide a credit note
+
+        Approve or reject a credit note someone else asked for (a rejection needs a
         `note` saying why).
-        ---
-        post:
-          summary: Decide a credit note
-          parameters:
-          - {in: path, name: note_id, required: true, schema: {type: integer}}
-          - in: path
-            name: decision
-            required: true
-            schema: {type: string, enum: [approve, reject]}
-          requestBody:
-            content:
-              application/json:
-                schema: {type: object, properties: {note: {type: string}}}
-          responses:
-            200:
-              description: The credit note after the decision
-              content:
-                application/json:
-                  schema: {type: object, properties: {id: {type: integer}, result: {type: object}}}
         """
-        if decision not in ("approve", "reject"):
-            return self.response(404, message=str(_l("unknown decision %(name)s",
-                                                     name=repr(decision))))  # fmt: skip
         refused = self._billing_staff()
         if refused:
             return refused
@@ -239,40 +264,22 @@ class InvoiceApi(ServiceCallApi):
             note = invoices.credit_note(note_id, current_region_ids())
         except NotFound as exc:
             return self.response(404, message=exc.message)
-        body = request.get_json(silent=True) or {}
+        decide = invoices.approve_credit if decision == "approve" else invoices.reject_credit
         try:
-            only_fields(body, {"note"})
-            text = text_value("note", body.get("note"))
-            if decision == "approve":
-                note = invoices.approve_credit(note, text)
-            else:
-                note = invoices.reject_credit(note, text)
+            note = decide(note, body.get("note"))
         except DomainError as exc:
-            return self._refused(exc)
-        return self.response(200, id=note.id, result=note_json(note))
+            return self.refused(exc)
+        return 200, {"id": note.id, "result": note}
 
     @expose("/<int:pk>/void", methods=["POST"])
     @protect()
     @safe
-    def void(self, pk):
-        """Void an invoice issued in error, before any payment; running its bill date
-        again bills the period anew.
-        ---
-        post:
-          summary: Void an invoice
-          parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer}}
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema: {type: object, required: [reason], properties: {reason: {type: string}}}
-          responses:
-            200:
-              description: The void invoice
-              content:
-                application/json:
-                  schema: {type: object, properties: {id: {type: integer}, result: {type: object}}}
+    @operation(body=VoidInput, answers={200: InvoiceAnswer})
+    def void(self, pk, body):
+        """Void an invoice
+
+        An invoice issued in error, before any payment; running its bill date again
+        bills the period anew.
         """
         refused = self._billing_staff()
         if refused:
@@ -280,21 +287,11 @@ class InvoiceApi(ServiceCallApi):
         invoice, refused = self._visible(pk)
         if refused:
             return refused
-        body, refused = self._body()
-        if refused:
-            return refused
         try:
-            only_fields(body, {"reason"})
-            invoices.void(invoice, text_value("reason", body.get("reason"), required=True))
+            invoices.void(invoice, body["reason"])
         except DomainError as exc:
-            return self._refused(exc)
-        return self.response(200, id=invoice.id, result=invoice_json(invoices.get(pk, None)))
-
-
-def _line_id(key: str) -> int:
-    if not str(key).isdecimal():
-        raise DomainError(f"line {key}", _l("not a line of this invoice"))
-    return int(key)
+            return self.refused(exc)
+        return 200, {"id": invoice.id, "result": invoices.get(pk, None)}
 
 
 def register(appbuilder) -> None:

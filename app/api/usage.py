@@ -5,18 +5,96 @@ the same service as a CDR file (app/services/usage/intake.py); `GET` lists and s
 records of the user's regions. Records are never changed or deleted through the API.
 """
 
-from flask import request
+from dataclasses import asdict
+
 from flask_appbuilder.api import expose, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import protect
 from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, utils
 
-from app.api.base import ScopedModelRestApi
-from app.models.usage import UsageRecord
+from app.api.base import ScopedModelRestApi, operation
+from app.api.schemas import Body, ListOf, Object, OneOf, Text, Whole, at_most, column_length
+from app.models.crm import Service
+from app.models.usage import UsageRecord, UsageType
 from app.security import USAGE
 from app.services.platform.errors import DomainError
 from app.services.platform.scoping import current_region_ids
 from app.services.usage import intake
+
+SERVICE_ID = Text(
+    required=True,
+    validate=at_most(column_length(Service, "service_id")),
+    metadata={"description": "The line's number, E.164 without +"},
+)
+
+
+class UsageRecordInput(Body):
+    """A usage record from the network, as a CDR file's row has it."""
+
+    record_id = Text(required=True, validate=at_most(intake.RECORD_ID_MAX))
+    service_id = SERVICE_ID
+    usage_type = Text(required=True, validate=OneOf(UsageType))
+    started_at = Text(
+        required=True,
+        metadata={"format": "date-time", "description": "ISO 8601 with its UTC offset"},
+    )
+    destination = Text(allow_none=True, validate=at_most(intake.DESTINATION_MAX))
+    quantity = Whole(
+        0,
+        intake.QUANTITY_MAX,
+        required=True,
+        metadata={"description": "Seconds (voice), messages (sms) or bytes (data)"},
+    )
+
+
+class Records(ListOf):
+    """The records of a batch. A malformed record does not refuse the batch: the intake
+    service keeps it as a reject with its reason, as it keeps a CDR file's bad row. The
+    schema names the records' fields for the document and reads the list itself."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not utils.is_collection(value):
+            raise self.make_error("invalid")
+        return list(value)
+
+
+A_LIST = _l("a list of records is expected")
+
+
+class UsageBatch(Body):
+    """A batch of usage records; the body may also be the list of records alone."""
+
+    list_field = "records"
+
+    records = Records(
+        Object(UsageRecordInput),
+        A_LIST,
+        required=True,
+        validate=at_most(
+            intake.MAX_API_RECORDS,
+            _l("at most %(n)s records per call", n=intake.MAX_API_RECORDS),
+        ),
+        error_messages={"required": A_LIST},
+    )
+
+
+class RejectOutput(Schema):
+    """A record refused, by its place in the batch (from 0), and why."""
+
+    index = fields.Integer()
+    reason = fields.String()
+
+
+class UsageSummary(Schema):
+    """How many records were read, accepted, rejected and already there (duplicates), and
+    why each rejected record was refused"""
+
+    read = fields.Integer()
+    accepted = fields.Integer()
+    rejected = fields.Integer()
+    duplicates = fields.Integer()
+    rejects = fields.List(fields.Nested(RejectOutput))
 
 
 class UsageApi(ScopedModelRestApi):
@@ -25,6 +103,8 @@ class UsageApi(ScopedModelRestApi):
     class_permission_name = USAGE
     openapi_spec_tag = "Usage"
     include_route_methods = {"get", "get_list", "post"}
+    # a batch is refused as a malformed call (400), its records one by one as rejects
+    refusal_status = 400
     list_columns = show_columns = [
         "id",
         "record_id",
@@ -43,77 +123,20 @@ class UsageApi(ScopedModelRestApi):
     @expose("/", methods=["POST"])
     @protect()
     @safe
-    def post(self):
-        """Store a batch of usage records (at most 10,000), idempotent by record_id.
-        ---
-        post:
-          summary: Store usage records
-          requestBody:
-            required: true
-            description: A list of records, or an object with the list as `records`
-            content:
-              application/json:
-                schema:
-                  type: array
-                  maxItems: 10000
-                  items:
-                    type: object
-                    required: [record_id, service_id, usage_type, started_at, quantity]
-                    properties:
-                      record_id: {type: string, maxLength: 64}
-                      service_id: {type: string, description: The number, E.164 without +}
-                      usage_type: {type: string, enum: [voice, sms, data]}
-                      started_at: {type: string, description: ISO 8601 with its UTC offset}
-                      destination: {type: string, maxLength: 64}
-                      quantity:
-                        type: integer
-                        minimum: 0
-                        description: Seconds (voice), messages (sms) or bytes (data)
-          responses:
-            200:
-              description: >-
-                How many records were read, accepted, rejected and already there
-                (duplicates), and why each rejected record was refused (its index in the
-                list, from 0)
-              content:
-                application/json:
-                  schema:
-                    type: object
-                    properties:
-                      read: {type: integer}
-                      accepted: {type: integer}
-                      rejected: {type: integer}
-                      duplicates: {type: integer}
-                      rejects:
-                        type: array
-                        items:
-                          type: object
-                          properties:
-                            index: {type: integer}
-                            reason: {type: string}
-            400:
-              $ref: '#/components/responses/400'
-            401:
-              $ref: '#/components/responses/401'
-            403:
-              $ref: '#/components/responses/403'
+    @operation(body=UsageBatch, answers={200: UsageSummary})
+    def post(self, body):
+        """Store usage records
+
+        A batch of at most 10,000 records (a list, or an object with the list as
+        `records`), idempotent by record_id.
         """
-        body = request.get_json(silent=True)
-        if body is None:
-            return self.response_400(message=str(_l("The request body is not JSON.")))
-        records = body.get("records") if isinstance(body, dict) else body
         try:
-            summary, rejects = intake.import_records(records, region_ids=current_region_ids())
+            summary, rejects = intake.import_records(
+                body["records"], region_ids=current_region_ids()
+            )
         except DomainError as exc:
-            return self.response_400(message={exc.field or "_schema": [exc.message]})
-        return self.response(
-            200,
-            read=summary.read,
-            accepted=summary.accepted,
-            rejected=summary.rejected,
-            duplicates=summary.duplicates,
-            rejects=rejects,
-        )
+            return self.refused(exc)
+        return 200, {**asdict(summary), "rejects": rejects}
 
 
 def register(appbuilder) -> None:

@@ -1,5 +1,6 @@
 """`POST /api/v1/acquisition/applications` (docs/api.md)."""
 
+from app.api.acquisition import DecisionOutput
 from app.extensions import db
 from app.models.acquisition import Application
 from app.services.platform.actor import acting_as
@@ -14,6 +15,7 @@ def test_an_application_answers_its_decision_terms_and_offer(app, api, tmp_path)
         add_catalog(tmp_path)
     answer = api("csr", "POST", URL, json=individual(product_codes=["SMART"]))
     assert answer.status_code == 201, answer.json
+    assert DecisionOutput().validate(answer.json) == {}
     body = answer.json
     assert body["identity"] == {"status": "passed", "reasons": []}
     assert body["credit"]["class"] == "C"

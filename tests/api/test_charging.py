@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from app.api.charging import Authorization, DebitAnswer
 from app.extensions import db
 from app.models.crm import BillingAccount
 from app.services.billing import ledger
@@ -39,11 +40,13 @@ def test_a_switch_authorizes_and_debits(app, api):
         json={"service_id": "393331234567", "usage_type": "sms", "destination": "39347"},
     )
     assert answer.status_code == 200, answer.get_json()
+    assert Authorization().validate(answer.get_json()) == {}
     assert answer.get_json()["allowed_units"] == 10
     for _ in range(2):  # the same record twice: charged once
         answer = api("supervisor", "POST", "/api/v1/charging/debit", json=RECORD)
         assert answer.status_code == 200, answer.get_json()
         assert answer.get_json() == {"charge": "0.0000", "balance": "1.0000"}  # allowance
+        assert DebitAnswer().validate(answer.get_json()) == {}
 
 
 def test_a_line_of_another_region_is_an_unknown_service(app, api):

@@ -378,9 +378,12 @@ def test_a_nul_anywhere_in_a_call_is_4xx_naming_where(ids, api):
         ("PUT", f"/api/v1/customer/{ids['customer']['IT1']}", {"parent": "IT\x00"}, "parent"),
         ("POST", "/api/v1/account/", {"ref": "A\x00", "customer": "IT1"}, "ref"),
         ("POST", "/api/v1/order/", {"account": "A\x00"}, "account"),
-        ("POST", "/api/v1/order/", {"account": "IT1-A", "lines": [{"number": "3\x00"}]},
-         "lines[0].number"),
-        ("POST", "/api/v1/charging/authorize", {"service_id": "3\x00"}, "service_id"),
+        # an order's lines are counted from 1, as every message about them does
+        ("POST", "/api/v1/order/",
+         {"account": "IT1-A", "lines": [{"action": "add", "number": "3\x00"}]},
+         "lines[1].number"),
+        ("POST", "/api/v1/charging/authorize",
+         {"service_id": "3\x00", "usage_type": "sms", "destination": "39"}, "service_id"),
     ]  # fmt: skip
     for method, url, body, where in calls:
         response = api("supervisor", method, url, json=body)

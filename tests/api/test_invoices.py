@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from app.api.invoices import CreditNoteAnswer, InvoiceAnswer, InvoicePage
 from app.extensions import db
 from app.models.billing import Invoice
 from app.services.billing import runs
@@ -24,7 +25,7 @@ def invoice_id(app):
 
 def test_staff_list_and_read_invoices_of_their_regions(api, invoice_id):
     listed = api("csr", "GET", "/api/v1/invoice/?status=issued&account=AC1").get_json()
-    assert listed["count"] == 1
+    assert listed["count"] == 1 and InvoicePage().validate(listed) == {}
     body = listed["result"][0]
     assert (body["number"], body["total"], body["balance_due"], body["customer_ref"]) == (
         "IT-C-2026-000001", "15.27", "15.27", "CU1")  # fmt: skip
@@ -60,6 +61,7 @@ def test_credit_notes_over_the_api(app, api, invoice_id):
     asked = api("csr", "POST", f"/api/v1/invoice/{invoice_id}/credit",
                 json={"reason": "dropped call", "lines": {str(voice): "1.42"}})  # fmt: skip
     assert asked.status_code == 201, asked.get_json()
+    assert CreditNoteAnswer().validate(asked.get_json()) == {}
     note = asked.get_json()["result"]
     assert (note["status"], note["total"]) == ("requested", "1.73")
     # a CSR cannot decide; the one who asked cannot either
@@ -68,9 +70,13 @@ def test_credit_notes_over_the_api(app, api, invoice_id):
     approved = api("billing", "POST", f"/api/v1/invoice/credit/{note['id']}/approve",
                    json={"note": "ok"})  # fmt: skip
     assert approved.status_code == 200, approved.get_json()
+    assert CreditNoteAnswer().validate(approved.get_json()) == {}
     assert approved.get_json()["result"]["number"] == "IT-C-CN-2026-000001"
-    body = api("csr", "GET", f"/api/v1/invoice/{invoice_id}").get_json()["result"]
-    assert (body["credited"], body["balance_due"]) == ("1.73", "13.54")
+    shown = api("csr", "GET", f"/api/v1/invoice/{invoice_id}").get_json()
+    assert InvoiceAnswer().validate(shown) == {}
+    body = shown["result"]
+    assert (body["credited"], body["paid"], body["balance_due"]) == ("1.73", "0.00", "13.54")
+    assert [n["lines"] for n in body["credit_notes"]] == [[{"line_id": voice, "amount": "1.42"}]]
     # void is refused once credited
     refused = api("billing", "POST", f"/api/v1/invoice/{invoice_id}/void", json={"reason": "x"})
     assert refused.status_code == 422
@@ -81,7 +87,7 @@ def test_billing_staff_void_over_the_api(api, invoice_id):
                json={"reason": "x"}).status_code == 403  # fmt: skip
     done = api("billing", "POST", f"/api/v1/invoice/{invoice_id}/void",
                json={"reason": "wrong product"})  # fmt: skip
-    assert done.status_code == 200
+    assert done.status_code == 200 and InvoiceAnswer().validate(done.get_json()) == {}
     assert done.get_json()["result"]["status"] == "void"
     assert done.get_json()["result"]["history"][-1]["reason"] == "wrong product"
 

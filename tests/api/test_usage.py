@@ -2,6 +2,7 @@
 
 import json
 
+from app.api.usage import UsageSummary
 from app.extensions import db
 from app.models.imports import ImportBatch, ImportReject
 from app.models.usage import UsageRecord
@@ -45,6 +46,7 @@ def test_a_batch_is_stored_with_its_rejects(app, api, tmp_path):
     ]
     response = api("supervisor", "POST", URL, json=body)
     assert response.status_code == 200, response.get_json()
+    assert UsageSummary().validate(response.get_json()) == {}
     assert response.get_json() == {
         "read": 10,
         "accepted": 2,
@@ -116,7 +118,10 @@ def test_malformed_calls_are_refused(app, api):
     }
     response = api("technician", "POST", URL, json={"record": []})
     assert response.status_code == 400
-    assert response.get_json()["message"] == {"records": ["records: a list of records is expected"]}
+    assert response.get_json()["message"] == {
+        "record": ["record: unknown field"],
+        "records": ["records: a list of records is expected"],
+    }
     response = api("technician", "POST", URL, data="x", content_type="application/json")
     assert response.status_code == 400
     with app.app_context():

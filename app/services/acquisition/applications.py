@@ -229,7 +229,7 @@ def _region(value) -> Region:
 
 
 def _amount(name: str, value, region: Region | None) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise DomainError(name, _l("an amount is expected"))
     try:
         amount = Decimal(str(value))
