@@ -13,7 +13,7 @@ from app.services.platform.errors import DomainError
 
 @click.group("data", cls=AppGroup)
 def data():
-    """Import and export data files (docs/formats.md and §6)."""
+    """Import and export data files (docs/formats.md)."""
 
 
 @data.command("import")

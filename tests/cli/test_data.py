@@ -1,4 +1,4 @@
-"""`flask data import/export`: summary lines, exit codes, rejects files (docs/formats.md, §6)."""
+"""`flask data import/export`: summary lines, exit codes, rejects files (docs/formats.md)."""
 
 import csv
 

@@ -188,7 +188,7 @@ def make_bill(
 
 
 def _floor_at_zero(lines: list[Line], credits: list[tuple[Line, int]]) -> dict[int, Decimal]:
-    """A bill never goes below zero from adjustments (README: "Adjustments and discounts").
+    """A bill never goes below zero from adjustments (docs/billing.md, "Adjustments").
     The newest credits give way first: a credit the bill cannot take at all leaves it and
     stays pending as it is; the one it can take in part stays on it for that part. Adjustments are
     net amounts, so the floor is a subtotal of zero, hence no VAT and a total of zero; the

@@ -10,7 +10,7 @@ MAX_REFERENCE = 21
 
 
 def for_invoice(number: str) -> str:
-    """The creditor reference of an invoice number, compact ("RF47ITC2026000001").
+    """The creditor reference of an invoice number, compact ("RF59ITC2026000001").
     Raises ValueError for a number with nothing to refer by or too long to fit."""
     reference = "".join(c for c in number.upper() if c.isascii() and c.isalnum())
     if not reference or len(reference) > MAX_REFERENCE:

@@ -1,6 +1,7 @@
-"""Bills and credit notes as PDF (README: Bills as PDF; `flask billing pdf`): an invoice rendered
-with xhtml2pdf in the invoice's language, an approved credit note in its account's, each
-headed by the legal entity of the customer's region, and stored once with its checksum.
+"""Bills and credit notes as PDF (docs/billing.md, "The bill as a PDF"; `flask billing pdf`):
+an invoice rendered with xhtml2pdf in the invoice's language, an approved credit note in its
+account's, each headed by the legal entity of the customer's region, and stored once with its
+checksum.
 
 What the customer was sent is what is downloaded later: `document` renders an invoice's
 PDF the first time it is asked for and keeps it (InvoiceDocument, CreditNoteDocument for
