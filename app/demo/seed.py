@@ -43,7 +43,6 @@ from app.services.orders.provisioning_adapters import LogAdapter
 from app.services.platform import periods
 from app.services.platform.audit import record_bulk
 from app.services.platform.users import ensure_user
-from app.services.usage import rating_runs
 from config import generated_once
 
 CHUNK = 1000
@@ -574,7 +573,8 @@ def seed_orders() -> None:
 
 def seed_bills(today: date) -> int:
     """The latest bill run of every bill day before `today`, so every postpaid demo account
-    has its latest invoice; returns how many invoices were made (none when run again)."""
+    has its latest invoice, after rating what is pending (prepaid lines' usage included);
+    returns how many invoices were made (none when run again)."""
     yesterday = today - timedelta(days=1)
     run_dates = sorted(
         periods.cycle_start(bill_day, yesterday) for bill_day in range(1, periods.LAST_BILL_DAY + 1)
@@ -592,9 +592,7 @@ def seed(customers: int = 300, today: date | None = None) -> dict:
     seed_orders()
     usage.top_up_prepaid()
     records = usage.seed_usage(today)
-    # rated before the bills, which itemise it
-    rating_runs.rate_pending()
-    seed_bills(today)
+    seed_bills(today)  # its runs rate the usage first: the bills itemise it
     acquisition.seed_applications()
     password = demo_password()
     seed_users(regions, password)
