@@ -40,9 +40,10 @@ from app.services.crm import regions as region_service
 from app.services.orders import number_pool as number_service
 from app.services.orders import orders, provisioning
 from app.services.orders.provisioning_adapters import LogAdapter
-from app.services.platform import periods
+from app.services.platform import bulk, periods
 from app.services.platform.audit import record_bulk
 from app.services.platform.users import ensure_user
+from app.services.usage import rating_runs
 from config import generated_once
 
 CHUNK = 1000
@@ -582,7 +583,9 @@ def seed_bills(today: date) -> int:
     return sum(summary.created for summary in runs.run_dates(run_dates, record_idle=False))
 
 
-def seed(customers: int = 300, today: date | None = None) -> dict:
+def seed(customers: int = 300, today: date | None = None, usage_history: bool = True) -> dict:
+    """The demo, topped up to `customers` customers; `usage_history` False leaves the lines
+    added now without usage (a data set of many customers for the screens' latency)."""
     today = today or date.today()
     regions = seed_regions()
     seed_products()
@@ -590,9 +593,16 @@ def seed(customers: int = 300, today: date | None = None) -> dict:
     seed_number_pools(regions)
     added = seed_customers(regions, customers, today)
     seed_orders()
-    usage.top_up_prepaid()
-    records = usage.seed_usage(today)
-    seed_bills(today)  # its runs rate the usage first: the bills itemise it
+    records = 0
+    if usage_history:
+        usage.top_up_prepaid()
+        records = usage.seed_usage(today)
+    if records:
+        # rated before the bill runs (which would rate it first too), so that PostgreSQL
+        # plans their queries with statistics that know the rated usage
+        rating_runs.rate_pending()
+        bulk.analyze("usage_charge", "allowance_usage")
+    seed_bills(today)
     acquisition.seed_applications()
     password = demo_password()
     seed_users(regions, password)

@@ -78,16 +78,16 @@ class Habit:
 
 HABITS = {
     "person": Habit(
-        calls=1.2, weekend=0.8, hours=DAYTIME, seconds=90, texts=0.6, sessions=0.5,
+        calls=1.0, weekend=0.8, hours=DAYTIME, seconds=90, texts=0.5, sessions=0.4,
         megabytes=120, mobile=0.7, abroad_lines=0.3, abroad=0.05, heavy=0.06,
     ),
     "company": Habit(
-        calls=3.0, weekend=0.2, hours=OFFICE, seconds=120, texts=0.8, sessions=0.8,
+        calls=2.5, weekend=0.2, hours=OFFICE, seconds=120, texts=0.6, sessions=0.6,
         megabytes=150, mobile=0.5, abroad_lines=0.6, abroad=0.10, heavy=0.06,
     ),
     # a fixed line: no texts, its internet flat and unrecorded, no allowance to go over
     "home": Habit(
-        calls=0.8, weekend=1.3, hours=EVENING, seconds=150, texts=0, sessions=0,
+        calls=0.6, weekend=1.3, hours=EVENING, seconds=150, texts=0, sessions=0,
         megabytes=0, mobile=0.5, abroad_lines=0.25, abroad=0.05, heavy=0,
     ),
 }  # fmt: skip

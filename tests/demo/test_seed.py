@@ -71,8 +71,16 @@ def test_seed_is_idempotent_and_complete(ctx):
 
 def test_seed_grows_to_a_larger_size(ctx):
     seed.seed(customers=30)
-    assert seed.seed(customers=60)["customers_added"] == 30
+    records = _count(UsageRecord)
+    grown = seed.seed(customers=60, usage_history=False)
+    assert (grown["customers_added"], grown["usage_added"]) == (30, 0)
     assert _count(Customer) == 60 + 3  # the accepted applications
+    assert _count(UsageRecord) == records
+    # a later seed gives the lines without usage theirs
+    assert seed.seed(customers=60)["usage_added"] > 0
+    assert _count(UsageRecord) == db.session.scalar(
+        db.select(db.func.count()).select_from(UsageCharge).where(UsageCharge.status == "rated")
+    )
 
 
 def test_demo_users_and_portal_customers(ctx):
