@@ -8,7 +8,8 @@ page shows the current cycle's. People call in business hours more than at night
 little less at weekends, companies on working days, homes in the evening; most numbers
 dialled are in the line's country, some abroad, each line calling the same few numbers
 again and again. A few mobile lines talk, text and browse six times as much as the others:
-their allowances run out and their bills carry charges.
+their allowances run out and their bills carry charges. Prepaid accounts are topped up
+first, so that their usage is paid from their balance as it is rated (until it runs out).
 
 Deterministic: each line's usage comes from a generator seeded by its number. Idempotent:
 a line that has usage gets none, and a record id (DEMO-<number>-<n>) is stored once.
