@@ -6,8 +6,18 @@ FLASK := $(BIN)/flask --app run.py
 HOST ?= 127.0.0.1
 PORT ?= 8080
 DEMO_CUSTOMERS ?= 300
+# the demo's mail catcher, where the scheduler sends the demo's bill emails
+MAIL_PORT ?= 8025
 
 .PHONY: run test install translations setup lint pytest chromium babel-extract babel-update bench
+
+# `make run` installs the app with its demo extra (Faker, the mail catcher) and not the test
+# tools; everything else installs the test extra, which holds the demo's too
+ifeq ($(MAKECMDGOALS),run)
+INSTALLED := $(VENV)/.installed-demo
+else
+INSTALLED := $(VENV)/.installed
+endif
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -17,7 +27,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
+$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[demo]'
+	touch $@
+
+install: $(INSTALLED)
 
 translations: install
 	$(BIN)/pybabel compile -f -d app/translations
@@ -27,9 +41,11 @@ setup: translations
 
 run: setup
 	$(FLASK) demo seed --customers $(DEMO_CUSTOMERS)
-	@echo "Abonent on http://$(HOST):$(PORT)/ (Ctrl-C stops the web app and the scheduler)"
-	@$(FLASK) scheduler run & sched=$$!; \
-	trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
+	@echo "Abonent on http://$(HOST):$(PORT)/ (Ctrl-C stops the web app, the scheduler and the mail catcher)"
+	@export MAIL_SERVER=127.0.0.1 MAIL_PORT=$(MAIL_PORT); \
+	$(FLASK) demo mailcatcher --port $(MAIL_PORT) & mail=$$!; \
+	$(FLASK) scheduler run & sched=$$!; \
+	trap 'kill $$sched $$mail 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - run:app
 
 lint: install

@@ -1,4 +1,5 @@
-"""`flask demo seed`: three regions of believable customers, accounts, lines and users.
+"""`flask demo seed`: three regions of believable customers, accounts, lines and users,
+their rates, some weeks of usage (app/demo/rates.py, app/demo/usage.py) and their bills.
 
 Idempotent: customers are numbered (DEMO-IT-000001 …); a second run adds only the
 missing ones. Rows go in with set-based inserts in chunks, which keeps 10,000
@@ -17,7 +18,7 @@ from flask import current_app
 from sqlalchemy import func, insert, update
 
 from app.config import generated_once
-from app.demo import acquisition
+from app.demo import acquisition, rates, usage
 from app.extensions import db
 from app.models.catalog import Product, ProductName
 from app.models.crm import (
@@ -40,9 +41,10 @@ from app.services.crm import regions as region_service
 from app.services.orders import number_pool as number_service
 from app.services.orders import orders, provisioning
 from app.services.orders.provisioning_adapters import LogAdapter
-from app.services.platform import periods
+from app.services.platform import bulk, periods
 from app.services.platform.audit import record_bulk
 from app.services.platform.users import ensure_user
+from app.services.usage import rating_runs
 
 CHUNK = 1000
 GROUP_EVERY = 40  # every 40th customer heads a company group with subsidiaries
@@ -571,25 +573,37 @@ def seed_orders() -> None:
 
 
 def seed_bills(today: date) -> int:
-    """The bill runs of the last four weeks, so every postpaid demo account has its latest
-    invoice; returns how many invoices were made (none when run again)."""
-    made = 0
-    for days in range(28, 0, -1):
-        run_date = today - timedelta(days=days)
-        if run_date.day <= periods.LAST_BILL_DAY:
-            made += runs.run(run_date, record_idle=False).created
-    return made
+    """The latest bill run of every bill day before `today`, so every postpaid demo account
+    has its latest invoice, after rating what is pending (prepaid lines' usage included);
+    returns how many invoices were made (none when run again)."""
+    yesterday = today - timedelta(days=1)
+    run_dates = sorted(
+        periods.cycle_start(bill_day, yesterday) for bill_day in range(1, periods.LAST_BILL_DAY + 1)
+    )
+    return sum(summary.created for summary in runs.run_dates(run_dates, record_idle=False))
 
 
-def seed(customers: int = 300, today: date | None = None) -> dict:
+def seed(customers: int = 300, today: date | None = None, usage_history: bool = True) -> dict:
+    """The demo, topped up to `customers` customers; `usage_history` False leaves the lines
+    added now without usage (a data set of many customers for the screens' latency)."""
     today = today or date.today()
     regions = seed_regions()
     seed_products()
+    rates.seed_rates()
     seed_number_pools(regions)
     added = seed_customers(regions, customers, today)
     seed_orders()
+    records = 0
+    if usage_history:
+        usage.top_up_prepaid()
+        records = usage.seed_usage(today)
+    if records:
+        # rated before the bill runs (which would rate it first too), so that PostgreSQL
+        # plans their queries with statistics that know the rated usage
+        rating_runs.rate_pending()
+        bulk.analyze("usage_charge", "allowance_usage")
     seed_bills(today)
     acquisition.seed_applications()
     password = demo_password()
     seed_users(regions, password)
-    return {"customers_added": added, "password": password}
+    return {"customers_added": added, "usage_added": records, "password": password}

@@ -1,14 +1,21 @@
-"""`flask demo seed`: three regions, hierarchies, users; idempotent."""
+"""`flask demo seed`: three regions, hierarchies, users, rates, usage and bills; idempotent."""
 
+from collections import Counter
 from datetime import date
+from zoneinfo import ZoneInfo
 
-from app.demo import seed
+from app.demo import rates, seed
 from app.extensions import appbuilder, db
 from app.models.acquisition import Application
-from app.models.billing import Invoice
+from app.models.billing import Invoice, InvoiceLine
+from app.models.catalog import Product
 from app.models.crm import BillingAccount, Customer, Region, Service
+from app.models.imports import ImportBatch
+from app.models.ledger import LedgerEntry
 from app.models.numbers import NumberRange
 from app.models.orders import Order
+from app.models.usage import AllowanceUsage, UsageCharge, UsageRecord
+from app.services.platform.actor import acting_as
 
 
 def _count(model):
@@ -64,8 +71,16 @@ def test_seed_is_idempotent_and_complete(ctx):
 
 def test_seed_grows_to_a_larger_size(ctx):
     seed.seed(customers=30)
-    assert seed.seed(customers=60)["customers_added"] == 30
+    records = _count(UsageRecord)
+    grown = seed.seed(customers=60, usage_history=False)
+    assert (grown["customers_added"], grown["usage_added"]) == (30, 0)
     assert _count(Customer) == 60 + 3  # the accepted applications
+    assert _count(UsageRecord) == records
+    # a later seed gives the lines without usage theirs
+    assert seed.seed(customers=60)["usage_added"] > 0
+    assert _count(UsageRecord) == db.session.scalar(
+        db.select(db.func.count()).select_from(UsageCharge).where(UsageCharge.status == "rated")
+    )
 
 
 def test_demo_users_and_portal_customers(ctx):
@@ -109,3 +124,175 @@ def test_demo_accounts_have_their_latest_bills(ctx):
     assert len(invoices) == payers
     assert seed.seed(customers=30, today=date(2026, 3, 1))["customers_added"] == 0
     assert db.session.scalar(db.select(db.func.count()).select_from(Invoice)) == len(invoices)
+
+
+def test_every_demo_rate_plan_is_priced_once(ctx):
+    from app.models.catalog import RatePlan
+    from app.models.imports import ImportReject
+    from app.models.usage import Rate
+
+    seed.seed_products()
+    imported = rates.seed_rates()
+    assert imported == len(rates.RATES.strip().splitlines())
+    assert _count(ImportReject) == 0
+    plans = db.session.scalars(
+        db.select(RatePlan).join(Product, Product.rate_plan_id == RatePlan.id)
+    ).all()
+    assert len(plans) == 9
+    for plan in plans:
+        priced = {
+            (usage_type, currency)
+            for usage_type, currency in db.session.execute(
+                db.select(Rate.usage_type, Rate.currency).where(Rate.plan_id == plan.id)
+            )
+        }
+        product = db.session.scalar(db.select(Product).where(Product.rate_plan_id == plan.id))
+        assert {currency for _type, currency in priced} == {product.currency}, plan.code
+        wanted = {"voice", "data"} | ({"sms"} if product.line_type == "mobile" else set())
+        assert {usage_type for usage_type, _currency in priced} == wanted, plan.code
+        assert not plan.needs_rates
+    batches = _count(ImportBatch)
+    assert rates.seed_rates() == 0  # again: nothing imported, no batch
+    assert _count(ImportBatch) == batches
+
+
+def _local(micros_time, timezone):
+    return micros_time.astimezone(ZoneInfo(timezone))
+
+
+def test_demo_lines_have_weeks_of_rated_usage_that_their_bills_itemise(ctx):
+    today = date(2026, 3, 1)
+    first = seed.seed(customers=60, today=today)
+    assert first["usage_added"] > 60 * 50
+    lines = db.session.execute(
+        db.select(Service.id, Service.service_id, Region.country)
+        .join(BillingAccount, Service.account_id == BillingAccount.id)
+        .join(Customer, BillingAccount.customer_id == Customer.id)
+        .join(Region, Customer.region_id == Region.id)
+        .where(
+            BillingAccount.ref.like("DEMO-%"),
+            Service.status == "active",
+            Service.activated_on < today,
+        )
+    ).all()
+    with_usage = set(db.session.scalars(db.select(UsageRecord.service_id).distinct()))
+    assert lines and {pk for pk, _number, _country in lines} <= with_usage
+    # every record rated, none waiting
+    rated = db.session.scalar(
+        db.select(db.func.count()).select_from(UsageCharge).where(UsageCharge.status == "rated")
+    )
+    assert rated == _count(UsageRecord) == first["usage_added"]
+
+    records = db.session.execute(
+        db.select(
+            UsageRecord.usage_type,
+            UsageRecord.started_at,
+            UsageRecord.destination,
+            Region.country,
+            Region.timezone,
+        )
+        .join(Service, Service.id == UsageRecord.service_id)
+        .join(BillingAccount, Service.account_id == BillingAccount.id)
+        .join(Customer, BillingAccount.customer_id == Customer.id)
+        .join(Region, Customer.region_id == Region.id)
+    ).all()
+    assert {usage_type for usage_type, *_rest in records} == {"voice", "sms", "data"}
+    calls = [r for r in records if r.usage_type == "voice"]
+    assert all(r.started_at.date() < today for r in records)
+    # calls in business hours more than at night; mostly within the line's country
+    hours = Counter(_local(r.started_at, r.timezone).hour for r in calls)
+    assert sum(hours[h] for h in range(9, 18)) > 5 * sum(hours[h] for h in range(0, 6))
+    codes = {"IT": "39", "KR": "82", "RU": "7"}
+    national = sum(r.destination.startswith(codes[r.country]) for r in calls)
+    assert 0.85 * len(calls) < national < len(calls)  # and some abroad
+
+    # a few heavy users use up an allowance: their bills carry charges for it
+    exhausted = db.session.scalar(
+        db.select(db.func.count())
+        .select_from(AllowanceUsage)
+        .join(Service, Service.id == AllowanceUsage.service_id)
+        .join(Product, Product.code == Service.product_code)
+        .where(
+            AllowanceUsage.usage_type == "voice", AllowanceUsage.covered == Product.voice_min * 60
+        )
+    )
+    assert exhausted >= 1
+
+    # the invoices itemise the usage of their periods, some of it charged
+    usage_lines = db.session.scalars(
+        db.select(InvoiceLine).where(InvoiceLine.kind == "usage")
+    ).all()
+    invoices = db.session.scalars(db.select(Invoice)).all()
+    assert len({line.invoice_id for line in usage_lines}) > 0.8 * len(invoices)
+    charged = {line.invoice_id for line in usage_lines if line.amount > 0}
+    assert len(charged) > 0.2 * len(invoices)
+    invoiced = db.session.execute(
+        db.select(UsageRecord.started_at, Invoice.period_start, Invoice.period_end, Region.timezone)
+        .join(UsageCharge, UsageCharge.usage_id == UsageRecord.id)
+        .join(Invoice, Invoice.id == UsageCharge.invoice_id)
+        .join(Customer, Invoice.customer_id == Customer.id)
+        .join(Region, Customer.region_id == Region.id)
+    ).all()
+    assert len(invoiced) > 0.4 * len(records)
+    for started_at, start, end, timezone in invoiced:
+        assert start <= _local(started_at, timezone).date() < end
+    # prepaid lines pay from their top-up
+    assert db.session.scalar(
+        db.select(db.func.count()).select_from(LedgerEntry).where(LedgerEntry.kind == "topup")
+    ) == db.session.scalar(
+        db.select(db.func.count())
+        .select_from(BillingAccount)
+        .where(BillingAccount.payment_mode == "prepaid", BillingAccount.ref.like("DEMO-%"))
+    )
+
+    counts = {
+        model: _count(model)
+        for model in (UsageRecord, UsageCharge, Invoice, InvoiceLine, LedgerEntry, ImportBatch)
+    }
+    again = seed.seed(customers=60, today=today)
+    assert again["usage_added"] == 0
+    assert {model: _count(model) for model in counts} == counts
+
+
+def test_a_demo_bill_and_its_pdf_itemise_the_calls(ctx):
+    from app.services.billing import pdf
+    from tests.helpers import pdf_text
+
+    seed.seed(customers=30, today=date(2026, 3, 1))
+    line = db.session.scalar(
+        db.select(InvoiceLine)
+        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+        .where(
+            InvoiceLine.kind == "usage",
+            InvoiceLine.usage_type == "voice",
+            InvoiceLine.amount > 0,
+            Invoice.language == "it",
+        )
+        .order_by(InvoiceLine.id)
+    )
+    called = db.session.scalar(
+        db.select(UsageRecord.destination)
+        .join(UsageCharge, UsageCharge.usage_id == UsageRecord.id)
+        .where(UsageCharge.invoice_id == line.invoice_id, UsageRecord.usage_type == "voice")
+        .order_by(UsageRecord.started_at)
+    )
+    text = pdf_text(pdf.render(line.invoice))
+    assert "Dettaglio del traffico" in text
+    assert line.number in text and called in text
+
+
+def test_the_360_page_and_the_usage_screen_show_the_demo_usage(app, login):
+    with app.app_context(), acting_as():
+        seed.seed(customers=30)
+        ids = db.session.scalars(
+            db.select(Customer.id).where(Customer.ref.like("DEMO-IT-%")).order_by(Customer.ref)
+        ).all()
+    csr = login("csr")
+    pages = [csr.get(f"/customerview/show/{i}").get_data(as_text=True) for i in ids]
+    # this cycle's usage against the allowances, on most lines (a cycle that began today
+    # has none yet)
+    assert sum("cycle-usage" in page for page in pages) > len(ids) / 2
+    assert "DEMO-39" in csr.get("/usageview/list/").get_data(as_text=True)
+    # scoped: Moscow's technician sees Moscow's lines only
+    moscow = login("technician").get("/usageview/list/").get_data(as_text=True)
+    assert "DEMO-79" in moscow and "DEMO-39" not in moscow

@@ -90,6 +90,16 @@ def run(
     return _runs([run_date], now, record_idle)[0]
 
 
+def run_dates(
+    run_dates: list[date], now: datetime | None = None, record_idle: bool = True
+) -> list[BillRunSummary]:
+    """The runs of several dates in turn, after rating what is pending once (a `run` of
+    each date would look for pending usage before each)."""
+    for run_date in run_dates:
+        _period(run_date)
+    return _runs(run_dates, now or utcnow(), record_idle)
+
+
 def run_due(now: datetime | None = None) -> list[BillRunSummary]:
     """The scheduler's daily job: the runs of every date from the last completed run's to
     today (UTC dates), at most BILL_RUN_CATCH_UP_DAYS back: the days missed while no

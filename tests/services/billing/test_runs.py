@@ -239,6 +239,22 @@ def test_a_bill_day_after_28_is_refused(ctx):
         runs.run(date(2026, 3, 30))
 
 
+def test_several_dates_are_billed_after_one_rating(ctx, monkeypatch):
+    _samples()
+    with pytest.raises(DomainError, match="bill days are 1 to 28"):
+        runs.run_dates([date(2026, 2, 5), date(2026, 3, 30)])
+    assert _count(Invoice) == 0  # a bad date refuses them all, before anything is rated
+    ratings = []
+    rate = rating_runs.rate_pending_held
+    monkeypatch.setattr(
+        rating_runs, "rate_pending_held", lambda *a, **k: ratings.append(1) or rate(*a, **k)
+    )
+    summaries = runs.run_dates([date(2026, 2, 5), date(2026, 3, 5)])
+    assert [str(s) for s in summaries] == ["invoices created 1, already billed 0"] * 2
+    assert len(ratings) == 1
+    assert _invoice("AC1", date(2026, 2, 5)).total == D("15.27")
+
+
 def test_the_cli_prints_the_summary_and_refuses_a_bad_date(app, ctx):
     _samples()
     runner = app.test_cli_runner()
