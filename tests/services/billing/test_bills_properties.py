@@ -134,16 +134,9 @@ def half_up(value: Fraction, places: int) -> Decimal:
     return Decimal(scaled).scaleb(-places)
 
 
-PROPERTY = settings(max_examples=100, deadline=None)
-
-
-@PROPERTY
-@given(facts=payers())
-def test_every_amount_of_a_bill_is_in_the_currency_minor_unit_and_adds_up(facts):
-    payer, period, products = facts
-    bill = make_bill(payer, period, products)
-    if bill is None:
-        return
+def amounts_add_up(bill, payer):
+    """Every amount in the currency's minor unit; the lines add up to the subtotal, never
+    below zero; the tax is the subtotal's VAT rounded once, half up; the total their sum."""
     currency = payer.account.currency
     for amount in (*(line.amount for line in bill.lines), bill.subtotal, bill.tax, bill.total):
         assert in_minor_units(amount, currency), (amount, currency)
@@ -155,13 +148,9 @@ def test_every_amount_of_a_bill_is_in_the_currency_minor_unit_and_adds_up(facts)
     assert bill.total == bill.subtotal + bill.tax
 
 
-@PROPERTY
-@given(facts=payers())
-def test_a_discount_is_never_more_than_what_it_discounts(facts):
-    payer, period, products = facts
-    bill = make_bill(payer, period, products)
-    if bill is None:
-        return
+def discounts_within_their_base(bill):
+    """The discounts of an account's section never take more than the recurring fees or the
+    usage they discount."""
     targets = {
         (account.id, discount.name): discount.applies_to
         for account in bill.accounts
@@ -173,20 +162,15 @@ def test_a_discount_is_never_more_than_what_it_discounts(facts):
             base[(line.account_id, line.kind)] += line.amount
         elif line.kind == DISCOUNT:
             assert line.amount < 0
-            discounted[(line.account_id, targets[(line.account_id, line.description)])] -= (
-                line.amount
-            )
+            target = targets[(line.account_id, line.description)]
+            discounted[(line.account_id, target)] -= line.amount
     for section, amount in discounted.items():
         assert amount <= base[section], section
 
 
-@PROPERTY
-@given(facts=payers())
-def test_every_adjustment_is_on_the_bill_or_carried_to_the_next_whole(facts):
-    payer, period, products = facts
-    bill = make_bill(payer, period, products)
-    if bill is None:
-        return
+def adjustments_billed_or_carried(bill, payer):
+    """Each adjustment is on the bill, rounded to the minor unit, or (a credit the bill could
+    not take) carried to the next bill in part or whole: nothing lost, nothing twice."""
     places = MINOR_UNITS[payer.account.currency]
     for account in bill.accounts:
         for adjustment_id, amount, _currency, reason in account.adjustments:
@@ -199,3 +183,14 @@ def test_every_adjustment_is_on_the_bill_or_carried_to_the_next_whole(facts):
             assert (adjustment_id in bill.adjustment_ids) == bool(lines)
             stated = half_up(Fraction(abs(amount)), places).copy_sign(amount)
             assert sum(lines, Decimal(0)) + bill.carried.get(adjustment_id, 0) == stated
+
+
+@settings(max_examples=100, deadline=None)
+@given(facts=payers())
+def test_every_bill_keeps_the_billing_rules(facts):
+    payer, period, products = facts
+    bill = make_bill(payer, period, products)
+    if bill is not None:
+        amounts_add_up(bill, payer)
+        discounts_within_their_base(bill)
+        adjustments_billed_or_carried(bill, payer)
