@@ -11,7 +11,6 @@ session set them up when a test changed them.
 
 import os
 import re
-import tempfile
 import uuid
 from collections import defaultdict
 from pathlib import Path
@@ -91,11 +90,10 @@ class KeptTables:
         return changed
 
 
-def _fresh_database():
+def _fresh_database(folder: Path):
     server = os.environ.get("TEST_DATABASE_URL")
     if not server:
-        path = Path(tempfile.mkdtemp()) / "abonent-test.db"
-        return f"sqlite:///{path}", lambda: None
+        return f"sqlite:///{folder / 'abonent-test.db'}", lambda: None
     url = make_url(server)
     name = f"abonent_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
@@ -118,8 +116,11 @@ def _fresh_database():
 
 
 @pytest.fixture(scope="session")
-def app():
-    url, drop = _fresh_database()
+def app(tmp_path_factory):
+    # pytest's temporary folders are the worker's own under pytest-xdist: so are the SQLite
+    # database and the instance folder (the demo password the demo tests generate)
+    folder = tmp_path_factory.mktemp("session")
+    url, drop = _fresh_database(folder)
     os.environ["DATABASE_URL"] = url
     from flask_appbuilder import Model
 
@@ -130,7 +131,12 @@ def app():
     from app.services.platform.users import ensure_user
 
     application = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SERVER_NAME": "localhost"}
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "TESTING": True,
+            "SERVER_NAME": "localhost",
+            "INSTANCE_DIR": folder / "instance",
+        }
     )
     with application.app_context(), acting_as():
         setup()
@@ -283,11 +289,10 @@ def gateway(app, monkeypatch):
 @pytest.fixture
 def smtp(app, monkeypatch):
     """(mailbox, server): the app sends its email to a local SMTP server."""
-    from tests.smtp import Mailbox, Server, free_port
+    from tests.smtp import Mailbox, Server
 
     mailbox = Mailbox()
-    server = Server(mailbox, free_port())
-    server.start()
+    server = Server.started(mailbox)
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
     monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 5)
