@@ -35,6 +35,14 @@ KEEP_TABLES = {
 }
 
 
+def pytest_terminal_summary(terminalreporter, config):
+    """The random order's seed, which `-q` leaves out of the header: a failure that comes
+    from the order is replayed with it."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if seed is not None:
+        terminalreporter.write_line(f"random order: --randomly-seed={seed} replays it")
+
+
 def _kept(table) -> bool:
     return table.name.startswith("ab_") or table.name in KEEP_TABLES
 
