@@ -57,10 +57,11 @@ lint: install
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
+# in random order, on every core (pytest-xdist: each worker its own database)
 pytest: translations chromium
-	env -u TEST_DATABASE_URL $(BIN)/pytest
+	env -u TEST_DATABASE_URL $(BIN)/pytest -n auto
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL"; $(BIN)/pytest; fi
+		echo "== again on PostgreSQL"; $(BIN)/pytest -n auto; fi
 
 test: lint pytest
 

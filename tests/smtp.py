@@ -34,6 +34,20 @@ class Server:
     def __init__(self, mailbox: Mailbox, port: int):
         self.mailbox, self.port, self.controller = mailbox, port, None
 
+    @classmethod
+    def started(cls, mailbox: Mailbox, tries: int = 5) -> "Server":
+        """A server started on a free port: another process (a parallel test worker) may take
+        the port between its finding and the server's start, and then the next one is tried."""
+        for attempt in range(tries):
+            server = cls(mailbox, free_port())
+            try:
+                server.start()
+            except OSError:
+                if attempt == tries - 1:
+                    raise
+            else:
+                return server
+
     def start(self) -> None:
         self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
         self.controller.start()
