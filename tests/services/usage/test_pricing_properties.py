@@ -48,9 +48,10 @@ def quantities(groups):
     """Quantities around the tariff's group boundaries, small ones and large ones."""
     near = [start + delta for start, *_ in groups for delta in (-1, 0, 1) if start + delta >= 0]
     return st.lists(
-        st.sampled_from(near) | st.integers(0, 5_000) | st.integers(0, 10**9), min_size=1,
+        st.sampled_from(near) | st.integers(0, 5_000) | st.integers(0, 10**9),
+        min_size=1,
         max_size=6,
-    )  # fmt: skip
+    )
 
 
 def expected(groups, connect_fee, bundle, quantity, allowance):
