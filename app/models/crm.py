@@ -48,6 +48,8 @@ LANGUAGE_CODES = ("en", "it", "ko", "ru")
 # best to worst: the credit check gives an applicant one (app/models/acquisition.py says
 # what each allows), the account opened for it keeps it, products name the worst they accept
 CREDIT_CLASS_CODES = ("A", "B", "C", "D", "E")
+# an account nobody checked (entered by staff or imported) and an applicant no rule placed
+DEFAULT_CREDIT_CLASS = "C"
 SEARCHED_TEXT = ("ref", "name", "email", "phone")
 
 
@@ -187,7 +189,9 @@ class BillingAccount(Timestamped, Model):
         ExactDecimal(4), default=Decimal(0), server_default="0"
     )
     # A (best) to E; set by the credit check of an application, C until one is made
-    credit_class: Mapped[str] = mapped_column(String(1), default="C", server_default="C")
+    credit_class: Mapped[str] = mapped_column(
+        String(1), default=DEFAULT_CREDIT_CLASS, server_default=DEFAULT_CREDIT_CLASS
+    )
     # asked of the customer when the account was opened (the credit check's terms)
     deposit: Mapped[Decimal] = mapped_column(
         ExactDecimal(4), default=Decimal(0), server_default="0"

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.acquisition import CheckResult, CreditClass, CreditRule, CreditTerms
+from app.models.crm import DEFAULT_CREDIT_CLASS
 from app.services.crm.identity import Finding
 
 # a debt with no income to set it against: more months of income than any bound
@@ -81,7 +82,7 @@ def decide(kind: str, history: str, currency: str, income: Decimal, debt: Decima
     rule = next((r for r in rules if matches(r, kind, history, currency, income, debt)), None)
     if rule is None:
         # an edited table with no catch-all row: the applicant waits for a person
-        decision = Decision("C", None, "no rule matched")
+        decision = Decision(DEFAULT_CREDIT_CLASS, None, "no rule matched")
         decision.findings.append(
             Finding("credit", CheckResult.REVIEW, _l("no credit rule matched the applicant"))
         )

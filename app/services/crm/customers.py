@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import db
 from app.models.crm import (
     CREDIT_CLASS_CODES,
+    DEFAULT_CREDIT_CLASS,
     BillingAccount,
     Contact,
     Customer,
@@ -195,7 +196,7 @@ def prepare_account(account: BillingAccount, customer_ref, bill_to_ref, region_i
         "credit_limit", account.credit_limit, account.currency
     )
     account.credit_class = validation.check_choice(
-        "credit_class", account.credit_class or "C", CREDIT_CLASS_CODES
+        "credit_class", account.credit_class or DEFAULT_CREDIT_CLASS, CREDIT_CLASS_CODES
     )
 
 
