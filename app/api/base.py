@@ -222,7 +222,7 @@ def operation(
                 )
             loaded = {}
             if described.args is not None:
-                loaded["args"], refused = self._load(args, request.args.to_dict(), 400)
+                loaded["args"], refused = self._load(described.args, request.args.to_dict(), 400)
                 if refused is not None:
                     return refused
             if described.body is not None:
@@ -278,11 +278,12 @@ class DescribedApi:
 
     def _load(self, schema: type[Schema], raw: dict, status: int):
         """(the loaded data, None), or (None, the answer naming each field refused)."""
+        loader = schema()
         try:
-            return schema().load(raw), None
+            return loader.load(raw), None
         except ValidationError as exc:
             messages: dict[str, list[str]] = {}
-            for where, reason in field_errors(exc.messages, schema()):
+            for where, reason in field_errors(exc.messages, loader):
                 messages.setdefault(where, []).append(self._worded(where, reason))
             return None, self.response(status, message=messages)
 
