@@ -1,6 +1,7 @@
 """The wheel carries everything the app reads at run time, and an installed copy works from
 anywhere: it sets up its database with the migrations it ships and serves its pages."""
 
+import fcntl
 import subprocess
 import sys
 import textwrap
@@ -14,13 +15,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(out)],
-        check=True,
-        capture_output=True,
-    )
-    return next(out.glob("abonent-*.whl"))
+    """Built once for the whole run: pip builds in the checkout itself (its build/ and
+    egg-info), so test workers building at the same time would trip over each other."""
+    shared = tmp_path_factory.getbasetemp().parent  # the same for every xdist worker
+    with open(shared / "wheel.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        out = shared / "wheel"
+        built = list(out.glob("abonent-*.whl"))
+        if not built:
+            done = subprocess.run(
+                [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w",
+                 str(out)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )  # fmt: skip
+            assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+            built = list(out.glob("abonent-*.whl"))
+        return built[0]
 
 
 def test_the_wheel_holds_templates_fonts_migrations_and_translations(wheel):
