@@ -28,6 +28,7 @@ from app.models.billing import (
 from app.models.catalog import Discount, Product, ProductName, RatePlan
 from app.models.communications import Communication, PrintBatch
 from app.models.crm import (
+    BillFrequencyChange,
     BillingAccount,
     Contact,
     Customer,
@@ -62,6 +63,7 @@ __all__ = [
     "AdjustmentLimit",
     "BillRun",
     "BillRunError",
+    "BillFrequencyChange",
     "Communication",
     "CreditNote",
     "CreditNoteLine",

@@ -191,6 +191,10 @@ class InvoiceLine(Model):
     number: Mapped[str | None] = mapped_column(String(32))  # the line's number when billed
     usage_type: Mapped[str | None] = mapped_column(String(8))
     description: Mapped[str] = mapped_column(String(200))
+    # the month of the bill's period a recurring fee is for (a bill of two or three months
+    # has one per month); empty on other lines and on invoices made before
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
     # days for a recurring fee, billed units for usage, 1 otherwise
     quantity: Mapped[Decimal] = mapped_column(ExactDecimal(4))
     amount: Mapped[Decimal] = mapped_column(ExactDecimal(4))

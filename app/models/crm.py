@@ -48,6 +48,8 @@ LANGUAGE_CODES = ("en", "it", "ko", "ru")
 # best to worst: the credit check gives an applicant one (app/models/acquisition.py says
 # what each allows), the account opened for it keeps it, products name the worst they accept
 CREDIT_CLASS_CODES = ("A", "B", "C", "D", "E")
+# an account is billed every 1, 2 or 3 months (docs/billing.md, "Bill frequency")
+BILL_EVERY = (1, 2, 3)
 # an account nobody checked (entered by staff or imported) and an applicant no rule placed
 DEFAULT_CREDIT_CLASS = "C"
 SEARCHED_TEXT = ("ref", "name", "email", "phone")
@@ -172,6 +174,7 @@ class BillingAccount(Timestamped, Model):
             "delivery_channel in ('email', 'post', 'portal')", name="ck_account_delivery_channel"
         ),
         CheckConstraint(one_of("credit_class", CREDIT_CLASS_CODES), name="ck_account_credit_class"),
+        CheckConstraint("bill_every in (1, 2, 3)", name="ck_account_bill_every"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -180,6 +183,8 @@ class BillingAccount(Timestamped, Model):
     payment_mode: Mapped[str] = mapped_column(String(16), default=PaymentMode.POSTPAID)
     currency: Mapped[str] = mapped_column(String(3))
     bill_day: Mapped[int] = mapped_column(index=True)
+    # months per bill; a change takes effect from the next cycle (BillFrequencyChange)
+    bill_every: Mapped[int] = mapped_column(default=1, server_default="1")
     bill_to_id: Mapped[int | None] = mapped_column(ForeignKey("billing_account.id"), index=True)
     delivery_channel: Mapped[str] = mapped_column(String(16), default=DeliveryChannel.EMAIL)
     language: Mapped[str | None] = mapped_column(String(5))
@@ -259,6 +264,27 @@ class ServiceStatusChange(Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+class BillFrequencyChange(Model):
+    """An account's bill frequency changed, from the end of the cycle it was changed in on
+    (the cycle under way keeps its length, so no day is billed twice or left out);
+    append-only. Several changes in one cycle: the last one counts."""
+
+    __tablename__ = "bill_frequency_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("billing_account.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    effective_on: Mapped[date] = mapped_column(Date)
+    from_every: Mapped[int] = mapped_column()
+    to_every: Mapped[int] = mapped_column()
+    username: Mapped[str] = mapped_column(String(128))
+
+    account: Mapped[BillingAccount] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.from_every} → {self.to_every}"
 
 
 class ServiceProductChange(Model):

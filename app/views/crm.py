@@ -41,6 +41,7 @@ from app.services.platform.errors import NotFound
 from app.services.platform.scoping import current_region_ids
 from app.views.base import AbonentModelView, ScopedModelView
 from app.views.display import (
+    BILL_EVERY_LABELS,
     CHANNEL_LABELS,
     ENUM_FORMATTERS,
     KIND_LABELS,
@@ -83,6 +84,7 @@ COMMON_LABELS = {
     "payment_mode": _l("Payment mode"),
     "currency": _l("Currency"),
     "bill_day": _l("Bill day"),
+    "bill_every": _l("Bill frequency"),
     "bill_to": _l("Bill to"),
     "bill_to_ref": _l("Bill to"),
     "delivery_channel": _l("Delivery channel"),
@@ -232,9 +234,13 @@ class AccountView(ScopedModelView):
     edit_title = _l("Edit billing account")
     label_columns = COMMON_LABELS
     formatters_columns = ENUM_FORMATTERS
-    list_columns = ["ref", "customer", "payment_mode", "currency", "bill_day", "bill_to"]
+    list_columns = [
+        "ref", "customer", "payment_mode", "currency", "bill_day", "bill_every", "bill_to"
+    ]  # fmt: skip
     show_columns = list(customers.ACCOUNT_FIELDS)
-    search_columns = ["ref", "payment_mode", "currency", "bill_day", "delivery_channel"]
+    search_columns = [
+        "ref", "payment_mode", "currency", "bill_day", "delivery_channel"
+    ]  # fmt: skip
     rule_fields = {"customer": "customer_ref", "bill_to": "bill_to_ref"}
     add_columns = edit_columns = typed_refs(customers.ACCOUNT_FIELDS, rule_fields)
     add_form_extra_fields = edit_form_extra_fields = {
@@ -247,6 +253,10 @@ class AccountView(ScopedModelView):
         "language": select_field(_l("Language"), LANGUAGE_CODES, LANGUAGE_NAMES, required=False),
         "credit_limit": ExactDecimalField(_l("Credit limit"), required=False),
         "credit_class": select_field(_l("Credit class"), CREDIT_CLASS_CODES, required=False),
+        # blank: the paying account's frequency, or monthly; the service refuses other values
+        "bill_every": select_field(
+            _l("Bill frequency"), list(BILL_EVERY_LABELS), BILL_EVERY_LABELS, required=False
+        ),
     }
     base_order = ("ref", "asc")
 

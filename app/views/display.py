@@ -22,6 +22,7 @@ STATUS_LABELS = {
 LINE_LABELS = {"mobile": _l("Mobile"), "fixed": _l("Fixed line")}
 MODE_LABELS = {"prepaid": _l("Prepaid"), "postpaid": _l("Postpaid")}
 CHANNEL_LABELS = {"email": _l("Email"), "post": _l("Post"), "portal": _l("Portal")}
+BILL_EVERY_LABELS = {1: _l("Every month"), 2: _l("Every 2 months"), 3: _l("Every 3 months")}
 USAGE_TYPE_LABELS = {"voice": _l("Voice"), "sms": _l("SMS"), "data": _l("Data")}
 BAND_LABELS = {"any": _l("Any time"), "peak": _l("Peak"), "offpeak": _l("Off-peak")}
 CHARGE_STATUS_LABELS = {"rated": _l("Rated"), "unrated": _l("Unrated")}
@@ -160,6 +161,7 @@ ENUM_FORMATTERS = {
     "payment_mode": label_for(MODE_LABELS),
     "delivery_channel": label_for(CHANNEL_LABELS),
     "language": label_for(LANGUAGE_NAMES),
+    "bill_every": label_for(BILL_EVERY_LABELS),
 }
 
 
@@ -235,6 +237,7 @@ def register(app) -> None:
             "adjustment_status_label": label_for(ADJUSTMENT_STATUS_LABELS),
             "line_kind_label": label_for(LINE_KIND_LABELS),
             "channel_label": label_for(CHANNEL_LABELS),
+            "bill_every_label": ENUM_FORMATTERS["bill_every"],
             "application_status_label": label_for(APPLICATION_STATUS_LABELS),
             "check_label": label_for(CHECK_LABELS),
             "history_label": label_for(HISTORY_LABELS),

@@ -74,6 +74,7 @@ class AccountFacts:
     ref: str
     currency: str
     bill_day: int
+    bill_every: int = 1
     services: list[ServiceFacts] = field(default_factory=list)
     # (service id, usage type) → (rated charges, billed units)
     usage: dict[tuple[int, str], tuple[Decimal, int]] = field(default_factory=dict)
@@ -102,6 +103,7 @@ class Line:
     service_id: int | None = None
     number: str | None = None
     usage_type: str | None = None
+    month: tuple[date, date] | None = None  # the month-period a recurring fee is for
 
 
 @dataclass
@@ -148,6 +150,12 @@ def make_bill(
     adjustment_ids: list[int] = []
     credits: list[tuple[Line, int]] = []
     for account in (payer.account, *payer.children):
+        if account.bill_every != payer.account.bill_every:
+            raise BillRefused(
+                str(_l("account %(ref)s is billed every %(months)s months, the paying account "
+                       "every %(payer)s: it follows its payer", ref=account.ref,
+                       months=account.bill_every, payer=payer.account.bill_every))
+            )  # fmt: skip
         if account.currency != payer.account.currency:
             raise BillRefused(
                 str(_l("account %(ref)s is in %(currency)s, the paying account in %(payer)s",
@@ -232,26 +240,32 @@ def _segments(service: ServiceFacts) -> list[tuple[date | None, date | None, str
 
 
 def _recurring(account, period, products, language) -> list[Line]:
+    """A fee line per line, product and month-period of the bill, each prorated by the days
+    of that month the line had the product; the activation fee on the bill holding the
+    activation."""
     lines = []
-    period_days = (period[1] - period[0]).days
+    months = periods.months_of(period)
     for service in account.services:
         if service.activated_on is None:
             continue  # never active
         segments = _segments(service)
-        for since, until, code in segments:
-            start = max(service.activated_on, since) if since else service.activated_on
-            end = service.terminated_on
-            if until is not None:
-                end = min(end, until) if end is not None else until
-            days = periods.overlap_days(start, end, period)
-            if days == 0:
-                continue
-            product = _product(products, code, account)
-            lines.append(
-                Line(account.id, LineKind.RECURRING, product.name(language), Decimal(days),
-                     periods.prorate(product.monthly_fee, days, period_days, account.currency),
-                     service.id, service.number)
-            )  # fmt: skip
+        for month in months:
+            month_days = (month[1] - month[0]).days
+            for since, until, code in segments:
+                start = max(service.activated_on, since) if since else service.activated_on
+                end = service.terminated_on
+                if until is not None:
+                    end = min(end, until) if end is not None else until
+                days = periods.overlap_days(start, end, month)
+                if days == 0:
+                    continue
+                product = _product(products, code, account)
+                lines.append(
+                    Line(account.id, LineKind.RECURRING, product.name(language), Decimal(days),
+                         periods.prorate(product.monthly_fee, days, month_days,
+                                         account.currency),
+                         service.id, service.number, month=month)
+                )  # fmt: skip
         if period[0] <= service.activated_on < period[1]:
             product = _product(products, segments[0][2], account)  # the first product's
             if product.activation_fee:
@@ -275,26 +289,38 @@ def _usage(account: AccountFacts) -> list[Line]:
 
 def _discounts(account: AccountFacts, period, section: list[Line]) -> list[Line]:
     """Discounts in force this period, each on the section's recurring fees or usage, never
-    more in all than what they discount."""
+    more in all than what they discount. A discount counts in month-periods (its `cycles`
+    are months, whatever the bill frequency): on a bill of several months, a fixed amount
+    is taken once per month it is in force, and a percentage on the share of the fees (the
+    fees of those months) or of the usage (those months of the period) it is in force for."""
     lines = []
+    recurring = [line for line in section if line.kind == LineKind.RECURRING]
     left = {
-        DiscountTarget.RECURRING: sum(
-            (line.amount for line in section if line.kind == LineKind.RECURRING), Decimal(0)
-        ),
+        DiscountTarget.RECURRING: sum((line.amount for line in recurring), Decimal(0)),
         DiscountTarget.USAGE: sum(
             (line.amount for line in section if line.kind == LineKind.USAGE), Decimal(0)
         ),
     }
+    months = periods.months_of(period)
     for discount in account.discounts:
         first = periods.cycle_start(account.bill_day, discount.starts_on)
-        if period[1] <= discount.starts_on:
-            continue  # not yet
-        elapsed = periods.cycles_between(first, periods.cycle_start(account.bill_day, period[0]))
-        if discount.cycles is not None and elapsed >= discount.cycles:
-            continue  # used up
+        in_force = [
+            month for month in months
+            if discount.starts_on < month[1]
+            and (discount.cycles is None
+                 or periods.cycles_between(first, month[0]) < discount.cycles)
+        ]  # fmt: skip
+        if not in_force:
+            continue  # not yet, or used up
         base = left[discount.applies_to]
         if discount.kind == DiscountKind.PERCENTAGE:
-            amount = round_money(base * discount.value / 100, account.currency)
+            share = Decimal(len(in_force)) / len(months)
+            if discount.applies_to == DiscountTarget.RECURRING and len(in_force) < len(months):
+                total = sum((line.amount for line in recurring), Decimal(0))
+                taken = sum((line.amount for line in recurring if line.month in in_force),
+                            Decimal(0))  # fmt: skip
+                share = taken / total if total else Decimal(0)
+            amount = round_money(base * share * discount.value / 100, account.currency)
         else:
             if discount.currency != account.currency:
                 raise BillRefused(
@@ -302,7 +328,7 @@ def _discounts(account: AccountFacts, period, section: list[Line]) -> list[Line]
                            name=discount.name, currency=discount.currency,
                            account=account.currency))
                 )  # fmt: skip
-            amount = round_money(discount.value, account.currency)
+            amount = round_money(discount.value, account.currency) * len(in_force)
         amount = min(amount, base)
         if amount <= 0:
             continue

@@ -53,6 +53,7 @@ from app.models.crm import BillingAccount, Customer, Region, Service
 from app.models.usage import UsageCharge, UsageRecord, UsageType
 from app.services.billing import invoices, pdf_engine
 from app.services.billing.payment_reference import for_invoice, formatted
+from app.services.platform import periods
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.language import account_language
 from app.services.platform.money import babel_locale, format_money
@@ -397,9 +398,7 @@ def _context(invoice: Invoice) -> dict:
         "number": invoice.number,
         "issue_date": formats.date(invoice.issue_date, "long"),
         "due_date": formats.date(invoice.due_date, "long"),
-        # periods are half-open: the last day billed is the one before period_end
-        "period": f"{formats.date(invoice.period_start)} – "
-        f"{formats.date(invoice.period_end - timedelta(days=1))}",
+        "period": _period(invoice, formats),
         "sections": _sections(invoice, formats),
         "vat": _vat(invoice.vat_rate, invoice.subtotal, invoice.tax, formats),
         "subtotal": formats.money(invoice.subtotal),
@@ -407,6 +406,24 @@ def _context(invoice: Invoice) -> dict:
         "reference": reference,
         "usage": _usage(invoice, formats),
     }
+
+
+def _dates(start, end, formats: Formats) -> str:
+    # periods are half-open: the last day billed is the one before `end`
+    return f"{formats.date(start)} – {formats.date(end - timedelta(days=1))}"
+
+
+def _months(invoice: Invoice) -> int:
+    return len(periods.months_of((invoice.period_start, invoice.period_end)))
+
+
+def _period(invoice: Invoice, formats: Formats) -> str:
+    """The billing period, with its month count when it is more than one."""
+    dates = _dates(invoice.period_start, invoice.period_end, formats)
+    months = _months(invoice)
+    if months == 1:
+        return dates
+    return f"{dates}\n{ngettext('%(num)d month', '%(num)d months', months)}"
 
 
 def _vat(rate, taxable, tax, formats: Formats) -> dict:
@@ -441,7 +458,7 @@ def _credit_note_context(note: CreditNote, language: str) -> dict:
     lines = []
     for credited in note.lines:
         line = credited.invoice_line
-        label = _label(line)
+        label = _label(line, formats if _months(invoice) > 1 else None)
         if line.number:
             label = f"{gettext('Line %(number)s', number=line.number)} · {label}"
         lines.append((label, formats.money(credited.amount)))
@@ -479,13 +496,14 @@ def _sections(invoice: Invoice, formats: Formats) -> list[Section]:
     by_account: dict[int, dict[str | None, Group]] = defaultdict(dict)
     font = _font(invoice.language)
     totals: dict[int, object] = defaultdict(int)
+    by_month = formats if _months(invoice) > 1 else None  # a fee line per month: say which
     for line in invoice.lines:
         groups = by_account[line.account_id]
         if line.number not in groups:
             title = gettext("Line %(number)s", number=line.number) if line.number else None
             groups[line.number] = Group(title, font)
         groups[line.number].lines.append(
-            (_label(line), _line_quantity(line, formats), formats.money(line.amount))
+            (_label(line, by_month), _line_quantity(line, formats), formats.money(line.amount))
         )
         totals[line.account_id] += line.amount
     owners = {
@@ -512,8 +530,16 @@ def _sections(invoice: Invoice, formats: Formats) -> list[Section]:
     return sections
 
 
-def _label(line) -> str:
+def _label(line, by_month: Formats | None = None) -> str:
+    """What a line bills; `by_month`: the formats to name a fee line's month in (a bill of
+    several months has a fee line per month)."""
     if line.kind == LineKind.RECURRING:
+        if by_month is not None and line.period_start is not None:
+            return gettext(
+                "Monthly fee, %(product)s, %(dates)s",
+                product=line.description,
+                dates=_dates(line.period_start, line.period_end, by_month),
+            )
         return gettext("Monthly fee, %(product)s", product=line.description)
     if line.kind == LineKind.ACTIVATION:
         return gettext("Activation fee, %(product)s", product=line.description)

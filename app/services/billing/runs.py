@@ -1,15 +1,16 @@
 """Bill runs (docs/billing.md): `flask billing run --date D [--dry-run]`, the scheduler's
 daily job, and the preview of an account's next bill.
 
-A run bills the postpaid paying accounts whose bill day is the date's day and whose period
-has ended on their region's clock. It first rates what is pending and then holds the
-rating lock, so the usage it sums cannot move under it. Accounts go in chunks of one
-timezone: a chunk's facts are read in a few queries, each bill is worked out by bills.py,
-and the chunk is written in one transaction with its invoice numbers, the usage and
-adjustments it carries, and the run's counts. A chunk that fails to write is written again
-account by account, so one bad account does not stop the others. Exactly once: an invoice is
-unique per (account, period start), so a run of the same date again, or after a crash,
-bills only what is left.
+A run bills the postpaid paying accounts whose cycle ends on the date (every bill day for
+an account billed monthly; every second or third for one billed every two or three
+months, crm.bill_frequency) and whose period has ended on their region's clock. It first
+rates what is pending and then holds the rating lock, so the usage it sums cannot move
+under it. Accounts go in chunks of one timezone and period: a chunk's facts are read in a
+few queries, each bill is worked out by bills.py, and the chunk is written in one
+transaction with its invoice numbers, the usage and adjustments it carries, and the run's
+counts. A chunk that fails to write is written again account by account, so one bad
+account does not stop the others. Exactly once: an invoice is unique per (account, period
+start), so a run of the same date again, or after a crash, bills only what is left.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from app.models.billing import (
 )
 from app.models.catalog import Discount, Product, ProductName
 from app.models.crm import (
+    BILL_EVERY,
+    BillFrequencyChange,
     BillingAccount,
     Customer,
     PaymentMode,
@@ -58,6 +61,7 @@ from app.services.billing.bills import (
     ServiceFacts,
     make_bill,
 )
+from app.services.crm import bill_frequency
 from app.services.platform import bulk, locks, periods
 from app.services.platform.actor import current_username
 from app.services.platform.errors import DomainError
@@ -83,10 +87,10 @@ def run(
 ) -> BillRunSummary:
     """Bill the accounts due on `run_date`; `dry_run` works every bill out and writes
     nothing; `record_idle` False leaves no run record when nothing is left to bill."""
-    period = _period(run_date)
+    _check_date(run_date)
     now = now or utcnow()
     if dry_run:
-        return _run(run_date, period, now, None)
+        return _run(run_date, now, None)
     return _runs([run_date], now, record_idle)[0]
 
 
@@ -96,7 +100,7 @@ def run_dates(
     """The runs of several dates in turn, after rating what is pending once (a `run` of
     each date would look for pending usage before each)."""
     for run_date in run_dates:
-        _period(run_date)
+        _check_date(run_date)
     return _runs(run_dates, now or utcnow(), record_idle)
 
 
@@ -123,7 +127,7 @@ def _runs(run_dates: list[date], now: datetime, record_idle: bool) -> list[BillR
     lock throughout."""
     with rating_runs.one_at_a_time() as holder:
         rating_runs.rate_pending_held(holder, now=now)
-        return [_run(day, _period(day), now, holder, record_idle) for day in run_dates]
+        return [_run(day, now, holder, record_idle) for day in run_dates]
 
 
 def _fail_abandoned_runs(previous_holder: str) -> None:
@@ -152,9 +156,12 @@ locks.on_takeover(rating_runs.RUN_LOCK, _fail_abandoned_runs)
 
 def preview(account: BillingAccount, run_date: date) -> Bill | None:
     """The bill the run of `run_date` would make for the account's payer, written nowhere
-    (None: nothing to bill). Raises BillRefused."""
+    (None: nothing to bill, also when no cycle of it ends that day). Raises BillRefused."""
     payer = _payer(account)
-    period = _period(run_date)
+    _check_date(run_date)
+    period = _due_periods(run_date, [(payer.id, payer.bill_every)])[payer.id]
+    if period is None or payer.bill_day != run_date.day:
+        return None
     timezone = payer.customer.region.timezone
     children = _children([payer.id], _links())
     (facts,) = _facts([payer.id], children, period, timezone)
@@ -162,9 +169,9 @@ def preview(account: BillingAccount, run_date: date) -> Bill | None:
 
 
 def next_bill_date(account: BillingAccount, today: date) -> date:
-    """The next bill date of the account: its payer's (accounts billed to another are
-    billed on their payer's day)."""
-    return periods.cycle_end(periods.cycle_start(_payer(account).bill_day, today))
+    """The next bill date of the account: the end of its payer's cycle under way (accounts
+    billed to another are billed with their payer)."""
+    return bill_frequency.cycle_under_way(_payer(account), today)[1]
 
 
 def _payer(account: BillingAccount) -> BillingAccount:
@@ -175,13 +182,33 @@ def _payer(account: BillingAccount) -> BillingAccount:
     return payer
 
 
-def _period(run_date: date) -> tuple[date, date]:
-    try:
-        return periods.bill_period(run_date)
-    except ValueError:
-        raise DomainError(
-            "date", _l("%(date)s: bill days are 1 to 28", date=run_date.isoformat())
-        ) from None
+def _check_date(run_date: date) -> None:
+    if run_date.day > periods.LAST_BILL_DAY:
+        raise DomainError("date", _l("%(date)s: bill days are 1 to 28", date=run_date.isoformat()))
+
+
+def _due_periods(run_date: date, accounts: list[tuple[int, int]]) -> dict[int, tuple | None]:
+    """Paying account → the period the run of `run_date` bills it for (None: no cycle of it
+    ends that day), for (account id, bill_every) of accounts whose bill day it is. A monthly
+    account that never changed its frequency needs no look-up: it is billed for the month
+    before."""
+    monthly = periods.bill_period(run_date)
+    changed = set(db.session.scalars(select(BillFrequencyChange.account_id).distinct()))
+    found = {
+        account_id: monthly for account_id, every in accounts
+        if every == 1 and account_id not in changed
+    }  # fmt: skip
+    others = [account_id for account_id, _every in accounts if account_id not in found]
+    size = current_app.config["BILL_RUN_CHUNK"]
+    for first in range(0, len(others), size):
+        chunk = others[first : first + size]
+        frequencies = bill_frequency.frequencies(chunk)
+        anchors = bill_frequency.anchors(chunk, run_date - timedelta(days=1))
+        for account_id in chunk:
+            found[account_id] = periods.cycle_ending(
+                run_date, run_date.day, anchors.get(account_id), frequencies[account_id]
+            )
+    return found
 
 
 def _skip_unrated() -> bool:
@@ -195,10 +222,10 @@ def _instant(day: date, timezone: str) -> datetime:
     return datetime.combine(day, time(0), ZoneInfo(timezone)).astimezone(UTC)
 
 
-def _run(run_date, period, now, holder: str | None, record_idle: bool = True) -> BillRunSummary:
+def _run(run_date, now, holder: str | None, record_idle: bool = True) -> BillRunSummary:
     summary = BillRunSummary()
     due = db.session.execute(
-        select(BillingAccount.id, Region.timezone)
+        select(BillingAccount.id, Region.timezone, BillingAccount.bill_every)
         .join(Customer, BillingAccount.customer_id == Customer.id)
         .join(Region, Customer.region_id == Region.id)
         .where(
@@ -208,25 +235,27 @@ def _run(run_date, period, now, holder: str | None, record_idle: bool = True) ->
         )
         .order_by(Region.timezone, BillingAccount.id)
     ).all()
-    ended = {
-        timezone for timezone in {tz for _id, tz in due} if _instant(period[1], timezone) <= now
-    }
+    ended = {timezone for _id, timezone, _every in due if _instant(run_date, timezone) <= now}
+    due = [row for row in due if row.timezone in ended]  # the others' periods still run
+    period_of = _due_periods(run_date, [(account_id, every) for account_id, _tz, every in due])
+    starts = {period[0] for period in period_of.values() if period is not None}
     billed = set(
-        db.session.scalars(
-            select(Invoice.account_id).where(
-                Invoice.period_start == period[0], Invoice.status != InvoiceStatus.VOID
+        db.session.execute(
+            select(Invoice.account_id, Invoice.period_start).where(
+                Invoice.period_start.in_(starts), Invoice.status != InvoiceStatus.VOID
             )
         ).all()
-    )
-    by_zone: dict[str, list[int]] = defaultdict(list)
-    for account_id, timezone in due:
-        if timezone not in ended:
-            continue  # its period is still running on its region's clock
-        if account_id in billed:
+    ) if starts else set()  # fmt: skip
+    by_zone: dict[tuple[str, tuple], list[int]] = defaultdict(list)
+    for account_id, timezone, _every in due:
+        period = period_of[account_id]
+        if period is None:
+            continue  # billed every two or three months: its cycle ends another day
+        if (account_id, period[0]) in billed:
             summary.already += 1
         else:
-            by_zone[timezone].append(account_id)
-    stranded = _stranded(run_date, period, now)
+            by_zone[(timezone, period)].append(account_id)
+    stranded = _stranded(run_date, now)
     bill_run = None
     if not by_zone and not stranded and not record_idle:
         return summary
@@ -241,7 +270,7 @@ def _run(run_date, period, now, holder: str | None, record_idle: bool = True) ->
     size = current_app.config["BILL_RUN_CHUNK"]
     children = _children([a for payer_ids in by_zone.values() for a in payer_ids], _links())
     try:
-        for timezone, payer_ids in by_zone.items():
+        for (timezone, period), payer_ids in by_zone.items():
             for first in range(0, len(payer_ids), size):
                 chunk = payer_ids[first : first + size]
                 bills, refused = [], []
@@ -308,12 +337,13 @@ def _commit(bill_run: BillRun, created: int, refused, summary: BillRunSummary) -
     summary.failed += [(account.ref, reason) for account, reason in failed]
 
 
-def _stranded(run_date: date, period, now: datetime) -> list[tuple]:
+def _stranded(run_date: date, now: datetime) -> list[tuple]:
     """Accounts with charges of this bill date that no bill of the run would take, each
     with the reason, so a run never leaves an account out silently: a prepaid account with
     postpaid lines in the period, and a postpaid account whose charges are billed to an
     account that is not a postpaid one paying for itself. (The rules refuse both today;
     data made before them, or by hand, may still hold them.)"""
+    period = periods.bill_period(run_date)
     reasons: dict[int, str] = {}
     numbers: dict[int, list[str]] = defaultdict(list)
     for account_id, number in db.session.execute(
@@ -434,14 +464,14 @@ def _facts(payer_ids, children, period, timezone) -> list[PayerFacts]:
     language = account_language_sql(BillingAccount, Customer, Region)
     for row in db.session.execute(
         select(BillingAccount.id, BillingAccount.ref, BillingAccount.currency,
-               BillingAccount.bill_day, BillingAccount.customer_id, language, Region.code,
-               Region.vat_rate)
+               BillingAccount.bill_day, BillingAccount.bill_every, BillingAccount.customer_id,
+               language, Region.code, Region.vat_rate)
         .join(Customer, BillingAccount.customer_id == Customer.id)
         .join(Region, Customer.region_id == Region.id)
         .where(BillingAccount.id.in_(member_ids))
     ):  # fmt: skip
-        account_id, ref, currency, bill_day, customer_id, lang, series, vat_rate = row
-        accounts[account_id] = AccountFacts(account_id, ref, currency, bill_day)
+        account_id, ref, currency, bill_day, every, customer_id, lang, series, vat_rate = row
+        accounts[account_id] = AccountFacts(account_id, ref, currency, bill_day, every)
         payers[account_id] = PayerFacts(accounts[account_id], customer_id, lang, series, vat_rate)
     services: dict[int, ServiceFacts] = {}
     for service_id, number, account_id, product_code, activated_on, terminated_on in (
@@ -518,8 +548,8 @@ def _facts(payer_ids, children, period, timezone) -> list[PayerFacts]:
 
 def _usage_window(period, timezone) -> tuple[datetime, datetime]:
     """Usage a bill carries: rated records of its period, and those of the period before
-    that were rated after that period's bill (late records)."""
-    earlier = periods.bill_period(period[0])[0]
+    (up to three months) that were rated after that period's bill (late records)."""
+    earlier = periods.add_months(period[0], -max(BILL_EVERY))
     return _instant(earlier, timezone), _instant(period[1], timezone)
 
 
@@ -542,7 +572,8 @@ INVOICE_COLUMNS = ("number", "account_id", "customer_id", "bill_run_id", "period
                    "vat_rate", "subtotal", "tax", "total", "status", "created_at", "credited",
                    "paid")  # fmt: skip
 LINE_COLUMNS = ("invoice_id", "position", "account_id", "kind", "service_id", "number",
-                "usage_type", "description", "quantity", "amount")  # fmt: skip
+                "usage_type", "description", "period_start", "period_end", "quantity",
+                "amount")  # fmt: skip
 
 
 def _write(bills: list[Bill], bill_run: BillRun, period, timezone) -> None:
@@ -585,8 +616,9 @@ def _write(bills: list[Bill], bill_run: BillRun, period, timezone) -> None:
         invoice_id = ids[number]
         lines += [
             (invoice_id, position, line.account_id, str(line.kind), line.service_id,
-             line.number, line.usage_type, line.description[:200], scaled(line.quantity),
-             scaled(line.amount))
+             line.number, line.usage_type, line.description[:200],
+             *(map(bulk.sql_date, line.month) if line.month else (None, None)),
+             scaled(line.quantity), scaled(line.amount))
             for position, line in enumerate(bill.lines, 1)
         ]  # fmt: skip
         usage += [{"inv": invoice_id, "sid": sid, "low": low, "high": high}

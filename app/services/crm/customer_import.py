@@ -9,8 +9,8 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import db
 from app.models.catalog import Product
 from app.models.crm import BillingAccount, Customer, CustomerStatus, Region, Service, ServiceStatus
+from app.services.crm import bill_frequency, lines
 from app.services.crm import customer_rules as rules
-from app.services.crm import lines
 from app.services.platform import import_frame, validation
 from app.services.platform.errors import DomainError
 
@@ -30,6 +30,8 @@ CUSTOMER_COLUMNS = (
     "service_id",
     "activated_on",
 )
+# optional: files without it keep working (new accounts billed monthly, or as their payer)
+OPTIONAL_COLUMNS = ("bill_every",)
 REQUIRED = ("customer_ref", "name", "account_ref", "product_code", "service_id")
 
 
@@ -102,6 +104,9 @@ class CustomerRowImporter:
         mode = rules.check_payment_mode(row["payment_mode"])
         currency = validation.check_currency(row["currency"])
         bill_day = rules.check_bill_day(row["bill_day"])
+        every = row.get("bill_every") or None
+        if every is not None:
+            every = bill_frequency.check_bill_every(every)
         service_id = validation.check_service_id(row["service_id"])
         activated_on = validation.check_date("activated_on", row["activated_on"])
         facts = {
@@ -118,12 +123,13 @@ class CustomerRowImporter:
                 currency,
                 bill_day,
                 self._payer_ref(row),
+                every,
             ),
         }
         self._agrees(facts)
 
         customer, changed = self._customer(row, kind, region, language)
-        account, account_changed = self._account(row, customer, mode, currency, bill_day)
+        account, account_changed = self._account(row, customer, mode, currency, bill_day, every)
         service_changed = self._service(row, account, service_id, activated_on)
         if customer.status == CustomerStatus.PROSPECT and any(
             s.status == ServiceStatus.ACTIVE for s in account.services
@@ -181,9 +187,14 @@ class CustomerRowImporter:
             changed = True
         return customer, changed
 
-    def _account(self, row, customer, mode, currency, bill_day) -> tuple[BillingAccount, bool]:
+    def _account(
+        self, row, customer, mode, currency, bill_day, every
+    ) -> tuple[BillingAccount, bool]:
         changed = False
         account = _by_ref(BillingAccount, row["account_ref"])
+        payer = _named(
+            BillingAccount, self._payer_ref(row), "bill_to", _l("unknown account %(ref)s")
+        )
         if account is None:
             account = BillingAccount(
                 ref=row["account_ref"],
@@ -191,6 +202,8 @@ class CustomerRowImporter:
                 payment_mode=mode,
                 currency=currency,
                 bill_day=bill_day,
+                # not given: as its payer, whose bills carry it
+                bill_every=every or (payer.bill_every if payer is not None else 1),
             )
             db.session.add(account)
             changed = True
@@ -218,14 +231,16 @@ class CustomerRowImporter:
                 rules.check_bill_day_change(account, bill_day)
                 account.bill_day = bill_day
                 changed = True
-        payer = _named(
-            BillingAccount, self._payer_ref(row), "bill_to", _l("unknown account %(ref)s")
-        )
         if account.bill_to is not payer:
             rules.check_bill_to(account, payer)
             account.bill_to = payer
             rules.check_payer_role(account)
             changed = True
+        if every is not None and account.id is not None and account.bill_every != every:
+            account.bill_every = every
+            bill_frequency.record_change(account, self._today(customer.region))
+            changed = True
+        bill_frequency.check_follows_payer(account)
         return account, changed
 
     def _service(self, row, account, service_id, activated_on) -> bool:

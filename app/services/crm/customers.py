@@ -23,6 +23,7 @@ from app.models.crm import (
 from app.models.orders import Order
 from app.models.security import AbonentUser
 from app.models.types import LARGEST_INTEGER
+from app.services.crm import bill_frequency
 from app.services.crm import customer_rules as rules
 from app.services.crm.identity import normalize_document
 from app.services.platform import validation
@@ -38,6 +39,7 @@ ACCOUNT_FIELDS = (
     "payment_mode",
     "currency",
     "bill_day",
+    "bill_every",
     "bill_to",
     "delivery_channel",
     "language",
@@ -192,6 +194,11 @@ def prepare_account(account: BillingAccount, customer_ref, bill_to_ref, region_i
     rules.check_bill_to(account, payer)
     account.bill_to = payer
     rules.check_payer_role(account)
+    if account.bill_every in (None, ""):  # not given: the payer's, whose bills carry this account's
+        account.bill_every = payer.bill_every if payer is not None else 1
+    account.bill_every = bill_frequency.check_bill_every(account.bill_every)
+    bill_frequency.check_follows_payer(account)
+    bill_frequency.record_change(account)
     account.credit_limit = validation.check_limit(
         "credit_limit", account.credit_limit, account.currency
     )

@@ -12,6 +12,7 @@ from app.models.billing import Invoice
 from app.models.communications import Communication
 from app.models.crm import BillingAccount, Customer, Service
 from app.models.usage import UsageCharge, UsageRecord
+from app.services.platform import periods
 from app.services.platform.money import round_money
 from app.services.platform.scoping import scoped
 
@@ -130,6 +131,10 @@ def _number(value) -> str:
     return format(value.normalize(), "f")
 
 
+def _day(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 def invoice_record(invoice: Invoice, account_ref: str, customer_ref: str) -> dict:
     """An invoice as docs/formats.md `invoices` has it (also the REST API's body): amounts
     as exact strings in the currency's minor unit ("15.27", "2359" won)."""
@@ -143,6 +148,7 @@ def invoice_record(invoice: Invoice, account_ref: str, customer_ref: str) -> dic
         "customer_ref": customer_ref,
         "period_start": invoice.period_start.isoformat(),
         "period_end": invoice.period_end.isoformat(),
+        "bill_every": len(periods.months_of((invoice.period_start, invoice.period_end))),
         "issue_date": invoice.issue_date.isoformat(),
         "due_date": invoice.due_date.isoformat(),
         "currency": invoice.currency,
@@ -158,6 +164,9 @@ def invoice_record(invoice: Invoice, account_ref: str, customer_ref: str) -> dic
                 "description": line.description,
                 "quantity": _number(line.quantity),
                 "amount": money(line.amount),
+                # a fee line's month: a bill of several months has one per month
+                "period_start": _day(line.period_start),
+                "period_end": _day(line.period_end),
             }
             for line in invoice.lines
         ],
