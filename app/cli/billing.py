@@ -22,8 +22,8 @@ def billing():
 @click.option("--date", "run_date", required=True, help="The bill date, YYYY-MM-DD.")
 @click.option("--dry-run", is_flag=True, help="Work the bills out, write nothing.")
 def run(run_date, dry_run):
-    """Bill the postpaid accounts whose bill day is the date's day; prints
-    `invoices created N, already billed M`."""
+    """Bill the postpaid accounts whose cycle ends on the date (their bill day, every 1, 2
+    or 3 months); prints `invoices created N, already billed M`."""
     try:
         day = date.fromisoformat(run_date)
     except ValueError:
@@ -36,6 +36,15 @@ def run(run_date, dry_run):
     if dry_run:
         click.echo("dry run: nothing was written", err=True)
     click.echo(str(summary))
+    if set(summary.by_months) - {1}:  # accounts billed every two or three months among them
+        click.echo(
+            "by bill frequency: "
+            + ", ".join(
+                f"every {months} month{'s' if months > 1 else ''} {count}"
+                for months, count in sorted(summary.by_months.items())
+            ),
+            err=True,
+        )
     for ref, reason in summary.failed:
         click.echo(f"not billed: {ref}: {reason}", err=True)
 

@@ -15,7 +15,7 @@ start), so a run of the same date again, or after a crash, bills only what is le
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -77,9 +77,14 @@ class BillRunSummary:
     already: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (account ref, reason)
     run_id: int | None = None
+    by_months: Counter = field(default_factory=Counter)  # months of the period → invoices
 
     def __str__(self) -> str:
         return f"invoices created {self.created}, already billed {self.already}"
+
+    def add(self, bills: list[Bill]) -> None:
+        self.created += len(bills)
+        self.by_months.update(len(periods.months_of(bill.period)) for bill in bills)
 
 
 def run(
@@ -283,7 +288,7 @@ def _run(run_date, now, holder: str | None, record_idle: bool = True) -> BillRun
                         if bill is not None:
                             bills.append(bill)
                 if bill_run is None:
-                    summary.created += len(bills)
+                    summary.add(bills)
                     summary.failed += [(account.ref, reason) for account, reason in refused]
                     continue
                 _write_chunk(bill_run, bills, refused, summary, period, timezone)
@@ -292,7 +297,7 @@ def _run(run_date, now, holder: str | None, record_idle: bool = True) -> BillRun
         if bill_run is None:
             summary.failed += [(account.ref, reason) for account, reason in stranded]
         elif stranded:
-            _commit(bill_run, 0, stranded, summary)
+            _commit(bill_run, [], stranded, summary)
     except BaseException as exc:
         db.session.rollback()
         if bill_run is not None:
@@ -310,30 +315,30 @@ def _write_chunk(bill_run, bills, refused, summary, period, timezone) -> None:
     """The chunk in one transaction; if that fails, bill by bill, each failure recorded."""
     try:
         _write(bills, bill_run, period, timezone)
-        _commit(bill_run, len(bills), refused, summary)
+        _commit(bill_run, bills, refused, summary)
         return
     except Exception:  # noqa: BLE001 - isolated below, account by account
         db.session.rollback()
     for bill in bills:
         try:
             _write([bill], bill_run, period, timezone)
-            _commit(bill_run, 1, [], summary)
+            _commit(bill_run, [bill], [], summary)
         except Exception as exc:  # noqa: BLE001 - the account is reported, the run goes on
             db.session.rollback()
-            _commit(bill_run, 0, [(bill.payer.account, str(exc))], summary)
-    _commit(bill_run, 0, refused, summary)
+            _commit(bill_run, [], [(bill.payer.account, str(exc))], summary)
+    _commit(bill_run, [], refused, summary)
 
 
-def _commit(bill_run: BillRun, created: int, refused, summary: BillRunSummary) -> None:
+def _commit(bill_run: BillRun, bills: list[Bill], refused, summary: BillRunSummary) -> None:
     """Commit what was written with the run's counts and errors; the summary follows once
     committed."""
     failed = [(account, reason[:REASON_MAX]) for account, reason in refused]
-    bill_run.created = summary.created + created
+    bill_run.created = summary.created + len(bills)
     bill_run.failed = len(summary.failed) + len(failed)
     for account, reason in failed:
         db.session.add(BillRunError(run_id=bill_run.id, account_id=account.id, reason=reason))
     db.session.commit()
-    summary.created += created
+    summary.add(bills)
     summary.failed += [(account.ref, reason) for account, reason in failed]
 
 
