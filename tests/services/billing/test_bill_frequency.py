@@ -46,7 +46,7 @@ def test_the_worked_example_bills_every_two_months_from_the_first_bill_day(ctx, 
         (date(2026, 3, 1), date(2026, 5, 1)),
     ]
     first = invoices[0]
-    fees = [(l.kind, l.period_start, l.quantity, l.amount) for l in first.lines]
+    fees = [(line.kind, line.period_start, line.quantity, line.amount) for line in first.lines]
     assert fees == [
         ("recurring", date(2026, 1, 1), D(12), round(D(6) * 12 / 31, 2)),
         ("recurring", date(2026, 2, 1), D(28), D("6.00")),
