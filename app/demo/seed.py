@@ -293,6 +293,17 @@ def _ref(demo: DemoRegion, n: int) -> str:
     return f"DEMO-{demo.code.split('-')[0]}-{n:06d}"
 
 
+def _bill_every(n: int, individual_postpaid: bool, bill_day: int, since: date, today: date):
+    """Some people are billed every two months: those of a third of the individual postpaid
+    accounts whose two-month cycle (from their first line's `since`) ends on the last bill
+    day before `today`, so the demo's latest bills show a two-month bill beside monthly ones."""
+    if not individual_postpaid or n % 3 != 1:
+        return 1
+    last_bill = periods.cycle_start(bill_day, today - timedelta(days=1))
+    two_months = periods.Frequency(2)
+    return 2 if periods.cycle_ending(last_bill, bill_day, since, two_months) else 1
+
+
 def _customer_rows(demo: DemoRegion, region: Region, numbers: range, today: date):
     fake = Faker(demo.faker_locale)
     fake.seed_instance(f"{demo.code}-{numbers.start}")
@@ -328,13 +339,15 @@ def _customer_rows(demo: DemoRegion, region: Region, numbers: range, today: date
         if subsidiary:
             parents[ref] = _ref(demo, n - n % GROUP_EVERY + 1)
         postpaid = company or rnd.random() < 0.75
+        bill_day = 1 + n % 28
         accounts.append(
             {
                 "customer_ref": ref,
                 "ref": f"{ref}-A",
                 "payment_mode": PaymentMode.POSTPAID if postpaid else PaymentMode.PREPAID,
                 "currency": demo.currency,
-                "bill_day": 1 + n % 28,
+                "bill_day": bill_day,
+                "bill_every": _bill_every(n, postpaid and not company, bill_day, since, today),
                 "language": demo.language,
                 "delivery_channel": rnd.choices(CHANNELS, weights=CHANNEL_WEIGHTS)[0],
                 "pays_to": f"{parents[ref]}-A" if subsidiary else None,

@@ -255,6 +255,7 @@ def _lines(today: date) -> list[Line]:
             Region.country,
             Region.timezone,
             func.coalesce(payer.bill_day, BillingAccount.bill_day),
+            func.coalesce(payer.bill_every, BillingAccount.bill_every),
         )
         .join(BillingAccount, Service.account_id == BillingAccount.id)
         .outerjoin(payer, BillingAccount.bill_to_id == payer.id)
@@ -273,9 +274,11 @@ def _lines(today: date) -> list[Line]:
     yesterday = today - timedelta(days=1)
     zones: dict[str, ZoneInfo] = {}
     lines = []
-    for pk, number, activated_on, line_type, kind, country, timezone, bill_day in rows:
+    for pk, number, activated_on, line_type, kind, country, timezone, bill_day, every in rows:
+        # the latest bill's period (demo accounts billed every two months have one ending on
+        # the last bill day: app/demo/seed.py) and the days since
         last_bill = periods.cycle_start(bill_day, yesterday)
-        first = max(periods.bill_period(last_bill)[0], activated_on)
+        first = max(periods.add_months(last_bill, -every), activated_on)
         habit = "company" if kind == CustomerKind.COMPANY else "person"
         lines.append(
             Line(

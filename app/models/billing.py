@@ -149,6 +149,7 @@ class Invoice(Model):
 
     account: Mapped[BillingAccount] = relationship()
     customer: Mapped[Customer] = relationship()
+    bill_run: Mapped[BillRun | None] = relationship()
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", order_by="InvoiceLine.position"
     )
@@ -158,6 +159,12 @@ class Invoice(Model):
     changes: Mapped[list[InvoiceStatusChange]] = relationship(
         back_populates="invoice", order_by="InvoiceStatusChange.id"
     )
+
+    @property
+    def months(self) -> int:
+        """How many months the period covers (the account's bill frequency then)."""
+        start, end = self.period_start, self.period_end
+        return (end.year - start.year) * 12 + end.month - start.month
 
     @property
     def balance_due(self) -> Decimal:

@@ -36,7 +36,7 @@ from app.security import (
 )
 from app.services.billing import adjustments, delivery, invoices, pdf, runs
 from app.services.billing.bills import BillRefused
-from app.services.crm import customers
+from app.services.crm import bill_frequency, customers
 from app.services.platform import validation
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import current_region_ids
@@ -47,6 +47,7 @@ from app.views.display import (
     CHANNEL_LABELS,
     COMMUNICATION_STATUS_LABELS,
     CREDIT_NOTE_STATUS_LABELS,
+    ENUM_FORMATTERS,
     INVOICE_STATUS_LABELS,
     label_for,
     local_amount,
@@ -64,6 +65,7 @@ LABELS = {
     "customer": _l("Customer"),
     "period_start": _l("Period from"),
     "period_end": _l("Period to"),
+    "months": _l("Bill frequency"),
     "issue_date": _l("Issue date"),
     "due_date": _l("Due date"),
     "currency": _l("Currency"),
@@ -126,6 +128,7 @@ class InvoiceView(ScopedModelView):
         "issue_date": local_date,
         "due_date": local_date,
         "period_start": local_date,
+        "months": ENUM_FORMATTERS["bill_every"],
         "total": local_amount,
         "balance_due": local_amount,
     }
@@ -133,6 +136,7 @@ class InvoiceView(ScopedModelView):
         "number",
         "account.ref",
         "period_start",
+        "months",
         "issue_date",
         "due_date",
         "currency",
@@ -479,7 +483,7 @@ class BillRunView(AbonentModelView):
     ]
     show_columns = [*list_columns, "reason"]
     search_columns = ["run_date", "status", "username"]
-    related_views = [BillRunErrorView]
+    related_views = [BillRunErrorView, InvoiceView]
     base_order = ("id", "desc")
     include_route_methods = {"list", "show"}
 
@@ -527,6 +531,7 @@ class AccountBillingView(BaseView):
             adjustments=adjustments.pending_adjustments([account.id]),
             can_decide=self.appbuilder.sm.has_access("can_write", ADJUSTMENTS),
             discounts=adjustments.account_discounts([account.id]),
+            frequency_change=bill_frequency.coming_change(account, today),
             catalog=adjustments.discount_catalog(),
             can_write=self.appbuilder.sm.has_access("can_write", INVOICES),
             title=account.ref,

@@ -122,6 +122,9 @@ def test_demo_accounts_have_their_latest_bills(ctx):
         )
     )
     assert len(invoices) == payers
+    # some people are billed every two months: their latest bill covers two
+    every = dict(db.session.execute(db.select(BillingAccount.id, BillingAccount.bill_every)).all())
+    assert {(i.months, every[i.account_id]) for i in invoices} == {(1, 1), (2, 2)}
     assert seed.seed(customers=30, today=date(2026, 3, 1))["customers_added"] == 0
     assert db.session.scalar(db.select(db.func.count()).select_from(Invoice)) == len(invoices)
 

@@ -168,3 +168,17 @@ def _changed_before(account_id: int) -> bool:
         )
         is not None
     )
+
+
+def coming_change(account: BillingAccount, today: date) -> tuple[date, int] | None:
+    """(from when, months) of a frequency change of the account's payer that has yet to take
+    effect; None when the cycle under way's frequency goes on."""
+    payer = account.bill_to or account
+    frequency = frequencies([payer.id])[payer.id]
+    later = [(day, every) for day, every in frequency.changes if day > today]
+    if not later:
+        return None
+    start, _end = cycle_under_way(payer, today)
+    effective_on = later[-1][0]
+    every = frequency.at(effective_on)
+    return (effective_on, every) if every != frequency.at(start) else None
