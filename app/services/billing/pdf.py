@@ -423,7 +423,7 @@ def _period(invoice: Invoice, formats: Formats) -> str:
     months = _months(invoice)
     if months == 1:
         return dates
-    return f"{dates}\n{ngettext('%(num)d month', '%(num)d months', months)}"
+    return dates + "\n" + ngettext("%(num)d month", "%(num)d months", months)
 
 
 def _vat(rate, taxable, tax, formats: Formats) -> dict:

@@ -411,3 +411,30 @@ def test_a_region_edited_later_names_its_new_entity_on_new_bills_only(regional_b
     finally:
         region.legal_name = before
         db.session.commit()
+
+
+# a bill of two months: its months, and each fee line's month, in the bill's language
+MONTHS = {
+    "EA1": ("2 months", "Feb 5, 2026 – Mar 4, 2026", "Mar 5, 2026 – Apr 4, 2026"),
+    "IA1": ("2 mesi", "5 feb 2026 – 4 mar 2026", "5 mar 2026 – 4 apr 2026"),
+    "KA1": ("2개월", "2026. 2. 5. – 2026. 3. 4.", "2026. 3. 5. – 2026. 4. 4."),
+    "RA1": ("2 месяца", "5 февр. 2026 г. – 4 мар. 2026 г.", "5 мар. 2026 г. – 4 апр. 2026 г."),
+}
+
+
+@pytest.mark.parametrize("ref", list(MONTHS))
+def test_a_two_month_bill_names_its_months(ctx, tmp_path, ref):
+    for kind in ("rates", "products"):
+        assert registry.run(kind, SAMPLES / f"{kind}.csv").rejected == 0
+    _customers(tmp_path, CUSTOMERS)
+    _activate_all()
+    account = db.session.scalar(db.select(BillingAccount).filter_by(ref=ref))
+    account.bill_every = 2
+    db.session.commit()  # no line was billed yet: the first cycle is two months
+    assert runs.run(date(2026, 3, 5)).created == 3  # the others, monthly
+    assert runs.run(date(2026, 4, 5)).by_months == {2: 1, 1: 3}
+    invoice = db.session.scalar(db.select(Invoice).where(Invoice.account_id == account.id))
+    text = _plain(pdf_text(pdf.render(invoice)))
+    months, first, second = MONTHS[ref]
+    assert months in text
+    assert first in text and second in text, text[:1500]
