@@ -35,6 +35,7 @@ def test_the_invoices_export_is_a_json_list_with_string_amounts(ctx, tmp_path):
         "customer_ref": "CU1",
         "period_start": "2026-01-05",
         "period_end": "2026-02-05",
+        "bill_every": 1,
         "issue_date": "2026-02-05",
         "due_date": "2026-02-20",
         "currency": "EUR",
@@ -45,9 +46,11 @@ def test_the_invoices_export_is_a_json_list_with_string_amounts(ctx, tmp_path):
         "balance_due": "6.22",
         "lines": [
             {"kind": "recurring", "service_id": "393331234567",
-             "description": first["lines"][0]["description"], "quantity": "16", "amount": "3.10"},
+             "description": first["lines"][0]["description"], "quantity": "16", "amount": "3.10",
+             "period_start": "2026-01-05", "period_end": "2026-02-05"},
             {"kind": "activation", "service_id": "393331234567",
-             "description": first["lines"][1]["description"], "quantity": "1", "amount": "2.00"},
+             "description": first["lines"][1]["description"], "quantity": "1", "amount": "2.00",
+             "period_start": None, "period_end": None},
         ],
     }  # fmt: skip
     assert (second["total"], [line["kind"] for line in second["lines"]]) == (
