@@ -35,6 +35,7 @@ def test_the_invoices_export_is_a_json_list_with_string_amounts(ctx, tmp_path):
         "customer_ref": "CU1",
         "period_start": "2026-01-05",
         "period_end": "2026-02-05",
+        "bill_every": 1,
         "issue_date": "2026-02-05",
         "due_date": "2026-02-20",
         "currency": "EUR",
@@ -45,9 +46,11 @@ def test_the_invoices_export_is_a_json_list_with_string_amounts(ctx, tmp_path):
         "balance_due": "6.22",
         "lines": [
             {"kind": "recurring", "service_id": "393331234567",
-             "description": first["lines"][0]["description"], "quantity": "16", "amount": "3.10"},
+             "description": first["lines"][0]["description"], "quantity": "16", "amount": "3.10",
+             "period_start": "2026-01-05", "period_end": "2026-02-05"},
             {"kind": "activation", "service_id": "393331234567",
-             "description": first["lines"][1]["description"], "quantity": "1", "amount": "2.00"},
+             "description": first["lines"][1]["description"], "quantity": "1", "amount": "2.00",
+             "period_start": None, "period_end": None},
         ],
     }  # fmt: skip
     assert (second["total"], [line["kind"] for line in second["lines"]]) == (
@@ -55,6 +58,34 @@ def test_the_invoices_export_is_a_json_list_with_string_amounts(ctx, tmp_path):
     with open(path, "w", encoding="utf-8") as out:
         assert exports.write_export("invoices", out, [999]) == 0
     assert json.loads(path.read_text(encoding="utf-8")) == []
+
+
+def test_an_invoice_of_several_months_names_them_in_the_export(app, ctx, tmp_path):
+    """`flask data export invoices`: the months the bill covers, and each fee's month."""
+    import json
+    from datetime import date
+
+    from app.services.billing import runs
+    from tests.services.billing.test_bill_frequency import _setup
+
+    _setup(
+        tmp_path,
+        "CU1,individual,Anna Neri,,IT-C,it,AC1,postpaid,EUR,1,,SMART,393331234567,2026-01-20,3\n",
+    )
+    runs.run(date(2026, 4, 1))
+    out = tmp_path / "invoices.json"
+    result = app.test_cli_runner().invoke(args=["data", "export", "invoices", str(out)])
+    assert result.exit_code == 0, result.output
+    (record,) = json.loads(out.read_text(encoding="utf-8"))
+    assert (record["period_start"], record["period_end"], record["bill_every"]) == (
+        "2026-01-01", "2026-04-01", 3)  # fmt: skip
+    assert [(line["kind"], line["period_start"], line["period_end"], line["quantity"],
+             line["amount"]) for line in record["lines"]] == [
+        ("recurring", "2026-01-01", "2026-02-01", "12", "2.32"),
+        ("recurring", "2026-02-01", "2026-03-01", "28", "6.00"),
+        ("recurring", "2026-03-01", "2026-04-01", "31", "6.00"),
+        ("activation", None, None, "1", "2.00"),
+    ]  # fmt: skip
 
 
 def test_a_void_invoice_is_exported_with_nothing_due(ctx):
