@@ -66,6 +66,13 @@ class VisibleRecordConverter(Model2SchemaConverter):
             return super()._column2relation(datamodel, column, nested, parent_schema_name)
         return VisibleRecord(datamodel.get_related_model(column.name))
 
+    def _column2field(self, datamodel, column, nested=True, parent_schema_name=None):
+        field = super()._column2field(datamodel, column, nested, parent_schema_name)
+        if isinstance(field, fields.Integer):
+            # a whole number or its digits: 1.5 would be cut to 1 without a word
+            field.strict = True
+        return field
+
 
 def nul_field(value, path: str = "") -> str | None:
     """Where a JSON value holds a NUL (`lines[1].note`; `_schema` for the value itself), or

@@ -125,6 +125,42 @@ def test_bad_input_gets_422_naming_the_field(ids, api, resource, body, field, me
     assert response.get_json()["message"] == {field: [message]}
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (0, "bill_every: 0 is not 1, 2 or 3 months"),
+        (4, "bill_every: 4 is not 1, 2 or 3 months"),
+        ("x", "Not a valid integer."),
+        ("1.5", "Not a valid integer."),
+        (1.5, "Not a valid integer."),  # never cut to 1 without a word
+        ("2", "Not a valid integer."),  # a number, not its digits
+    ],
+)
+def test_a_bill_frequency_other_than_1_2_or_3_months_gets_422(ids, api, value, message):
+    body = {"ref": "B1-A", "customer": ids["customer"]["IT1"], "payment_mode": "postpaid",
+            "currency": "EUR", "bill_day": 5, "bill_every": value}  # fmt: skip
+    response = api("csr", "POST", "/api/v1/account/", json=body)
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["message"] == {"bill_every": [message]}
+
+
+def test_an_account_billed_to_another_follows_its_bill_frequency(ids, api):
+    payer, child = ids["account"]["ITG-A"], ids["account"]["ITS-A"]
+    response = api("csr", "PUT", f"/api/v1/account/{payer}", json={"bill_every": 2})
+    assert response.status_code == 200, response.get_json()
+    shown = api("csr", "GET", f"/api/v1/account/{child}").get_json()["result"]
+    assert shown["bill_every"] == 2  # carried along
+    body = {"ref": "ITS-B", "customer": ids["customer"]["ITS"], "payment_mode": "postpaid",
+            "currency": "EUR", "bill_day": 5, "bill_to": payer}  # fmt: skip
+    response = api("csr", "POST", "/api/v1/account/", json={**body, "bill_every": 3})
+    assert response.get_json()["message"] == {
+        "bill_every": ["bill_every: ITS-B is billed to ITG-A, which is billed every 2 months: "
+                       "set the same"]
+    }  # fmt: skip
+    response = api("csr", "POST", "/api/v1/account/", json=body)
+    assert (response.status_code, response.get_json()["result"]["bill_every"]) == (201, 2)
+
+
 def test_malformed_json_field_gets_422(ids, api):
     response = api("csr", "POST", "/api/v1/account/", json={"ref": "X", "bill_day": "soon"})
     assert response.status_code == 422

@@ -152,9 +152,10 @@ def make_bill(
     for account in (payer.account, *payer.children):
         if account.bill_every != payer.account.bill_every:
             raise BillRefused(
-                str(_l("account %(ref)s is billed every %(months)s months, the paying account "
-                       "every %(payer)s: it follows its payer", ref=account.ref,
-                       months=account.bill_every, payer=payer.account.bill_every))
+                str(_l("account %(ref)s and its paying account have other bill frequencies "
+                       "(%(months)s and %(payer)s months): it follows its payer",
+                       ref=account.ref, months=account.bill_every,
+                       payer=payer.account.bill_every))
             )  # fmt: skip
         if account.currency != payer.account.currency:
             raise BillRefused(

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _ln
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -36,8 +37,9 @@ def check_follows_payer(account: BillingAccount) -> None:
     if payer is not None and payer.bill_every != account.bill_every:
         raise DomainError(
             "bill_every",
-            _l("%(ref)s is billed to %(payer)s, which is billed every %(months)s months: set "
-               "the same", ref=account.ref, payer=payer.ref, months=payer.bill_every),
+            _ln("%(ref)s is billed to %(payer)s, which is billed every month: set the same",
+                "%(ref)s is billed to %(payer)s, which is billed every %(num)d months: set the "
+                "same", payer.bill_every, ref=account.ref, payer=payer.ref),
         )  # fmt: skip
 
 
@@ -127,17 +129,20 @@ def record_change(account: BillingAccount, today: date | None = None) -> None:
         check_follows_payer(account)
         today = today or datetime.now(ZoneInfo(account.customer.region.timezone)).date()
         anchor = anchors([account.id], today).get(account.id)
-        if anchor is None and not _changed_before(account.id):
-            _carry_payees(account, None)
-            return
-        _, effective_on = periods.cycle_holding(
-            today, account.bill_day, anchor, frequencies([account.id])[account.id]
-        )
+        if anchor is None or anchor > today:
+            # no line active yet (none, or pending ones): whatever its earlier changes, the
+            # first cycle starts on or after this month-period, so it is of the new length;
+            # the cycle `today` would fall in by the old one may outlast that start
+            effective_on = periods.cycle_start(account.bill_day, today)
+        else:
+            _, effective_on = periods.cycle_holding(
+                today, account.bill_day, anchor, frequencies([account.id])[account.id]
+            )
         _record(account, stored, effective_on)
         _carry_payees(account, effective_on)
 
 
-def _carry_payees(payer: BillingAccount, effective_on: date | None) -> None:
+def _carry_payees(payer: BillingAccount, effective_on: date) -> None:
     for payee in db.session.scalars(
         select(BillingAccount).where(BillingAccount.bill_to_id == payer.id)
     ):
@@ -145,8 +150,7 @@ def _carry_payees(payer: BillingAccount, effective_on: date | None) -> None:
             continue
         stored = payee.bill_every
         payee.bill_every = payer.bill_every
-        if effective_on is not None:
-            _record(payee, stored, effective_on)
+        _record(payee, stored, effective_on)
 
 
 def _record(account: BillingAccount, stored: int, effective_on: date) -> None:
@@ -158,15 +162,6 @@ def _record(account: BillingAccount, stored: int, effective_on: date) -> None:
             to_every=account.bill_every,
             username=current_username(),
         )
-    )
-
-
-def _changed_before(account_id: int) -> bool:
-    return (
-        db.session.scalar(
-            select(BillFrequencyChange.id).where(BillFrequencyChange.account_id == account_id)
-        )
-        is not None
     )
 
 

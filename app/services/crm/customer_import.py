@@ -30,8 +30,6 @@ CUSTOMER_COLUMNS = (
     "service_id",
     "activated_on",
 )
-# optional: files without it keep working (new accounts billed monthly, or as their payer)
-OPTIONAL_COLUMNS = ("bill_every",)
 REQUIRED = ("customer_ref", "name", "account_ref", "product_code", "service_id")
 
 
@@ -63,12 +61,13 @@ class CustomerRowImporter:
         self.seen: dict[tuple[str, str], tuple[int, tuple]] = {}
 
     def _agrees(self, facts: dict[tuple[str, str], tuple]) -> None:
-        """Each fact must match what an earlier accepted row of the file said."""
-        for (kind, ref), values in facts.items():
-            first = self.seen.get((kind, ref))
+        """Each fact (keyed by the column it is refused under and the ref it is about) must
+        match what an earlier accepted row of the file said."""
+        for (column, ref), values in facts.items():
+            first = self.seen.get((column, ref))
             if first is not None and first[1] != values:
                 raise DomainError(
-                    f"{kind}_ref",
+                    column,
                     _l("%(ref)s differs from line %(line)s of this file", ref=ref, line=first[0]),
                 )
 
@@ -104,28 +103,30 @@ class CustomerRowImporter:
         mode = rules.check_payment_mode(row["payment_mode"])
         currency = validation.check_currency(row["currency"])
         bill_day = rules.check_bill_day(row["bill_day"])
+        # an optional last column: files without it keep working
         every = row.get("bill_every") or None
         if every is not None:
             every = bill_frequency.check_bill_every(every)
         service_id = validation.check_service_id(row["service_id"])
         activated_on = validation.check_date("activated_on", row["activated_on"])
         facts = {
-            ("customer", row["customer_ref"]): (
+            ("customer_ref", row["customer_ref"]): (
                 kind,
                 row["name"],
                 row["parent_ref"],
                 region.code,
                 language,
             ),
-            ("account", row["account_ref"]): (
+            ("account_ref", row["account_ref"]): (
                 row["customer_ref"],
                 mode,
                 currency,
                 bill_day,
                 self._payer_ref(row),
-                every,
             ),
         }
+        if every is not None:  # an empty cell says nothing: it keeps the account's frequency
+            facts[("bill_every", row["account_ref"])] = (every,)
         self._agrees(facts)
 
         customer, changed = self._customer(row, kind, region, language)

@@ -60,6 +60,34 @@ def test_the_invoices_export_is_a_json_list_with_string_amounts(ctx, tmp_path):
     assert json.loads(path.read_text(encoding="utf-8")) == []
 
 
+def test_an_invoice_of_several_months_names_them_in_the_export(app, ctx, tmp_path):
+    """`flask data export invoices`: the months the bill covers, and each fee's month."""
+    import json
+    from datetime import date
+
+    from app.services.billing import runs
+    from tests.services.billing.test_bill_frequency import _setup
+
+    _setup(
+        tmp_path,
+        "CU1,individual,Anna Neri,,IT-C,it,AC1,postpaid,EUR,1,,SMART,393331234567,2026-01-20,3\n",
+    )
+    runs.run(date(2026, 4, 1))
+    out = tmp_path / "invoices.json"
+    result = app.test_cli_runner().invoke(args=["data", "export", "invoices", str(out)])
+    assert result.exit_code == 0, result.output
+    (record,) = json.loads(out.read_text(encoding="utf-8"))
+    assert (record["period_start"], record["period_end"], record["bill_every"]) == (
+        "2026-01-01", "2026-04-01", 3)  # fmt: skip
+    assert [(line["kind"], line["period_start"], line["period_end"], line["quantity"],
+             line["amount"]) for line in record["lines"]] == [
+        ("recurring", "2026-01-01", "2026-02-01", "12", "2.32"),
+        ("recurring", "2026-02-01", "2026-03-01", "28", "6.00"),
+        ("recurring", "2026-03-01", "2026-04-01", "31", "6.00"),
+        ("activation", None, None, "1", "2.00"),
+    ]  # fmt: skip
+
+
 def test_a_void_invoice_is_exported_with_nothing_due(ctx):
     from datetime import date
 
