@@ -39,7 +39,6 @@ from app.models.billing import (
 )
 from app.models.catalog import Discount, Product, ProductName
 from app.models.crm import (
-    BILL_EVERY,
     BillFrequencyChange,
     BillingAccount,
     Customer,
@@ -164,13 +163,13 @@ def preview(account: BillingAccount, run_date: date) -> Bill | None:
     (None: nothing to bill, also when no cycle of it ends that day). Raises BillRefused."""
     payer = _payer(account)
     _check_date(run_date)
-    period = _due_periods(run_date, [(payer.id, payer.bill_every)])[payer.id]
-    if period is None or payer.bill_day != run_date.day:
+    due = _due(run_date, [(payer.id, payer.bill_every)])[payer.id]
+    if due is None or payer.bill_day != run_date.day:
         return None
-    timezone = payer.customer.region.timezone
+    batch = Batch(payer.customer.region.timezone, *due)
     children = _children([payer.id], _links())
-    (facts,) = _facts([payer.id], children, period, timezone)
-    return make_bill(facts, period, _products(), _skip_unrated())
+    (facts,) = _facts([payer.id], children, batch)
+    return make_bill(facts, batch.period, _products(), _skip_unrated())
 
 
 def next_bill_date(account: BillingAccount, today: date) -> date:
@@ -192,17 +191,34 @@ def _check_date(run_date: date) -> None:
         raise DomainError("date", _l("%(date)s: bill days are 1 to 28", date=run_date.isoformat()))
 
 
-def _due_periods(run_date: date, accounts: list[tuple[int, int]]) -> dict[int, tuple | None]:
-    """Paying account → the period the run of `run_date` bills it for (None: no cycle of it
-    ends that day), for (account id, bill_every) of accounts whose bill day it is. A monthly
-    account that never changed its frequency needs no look-up: it is billed for the month
-    before."""
+@dataclass(frozen=True)
+class Batch:
+    """Accounts billed together: of one timezone (the period's edges are its midnights), for
+    one period, with the same day from which the usage they carry starts."""
+
+    timezone: str
+    period: tuple[date, date]
+    # the start of the period before: its records rated after its bill (late ones) come
+    # with this bill
+    since: date
+
+    def usage_window(self) -> tuple[datetime, datetime]:
+        return _instant(self.since, self.timezone), _instant(self.period[1], self.timezone)
+
+
+def _due(run_date: date, accounts: list[tuple[int, int]]) -> dict[int, tuple | None]:
+    """Paying account → (the period the run of `run_date` bills it for, the start of the
+    period before), or None when no cycle of it ends that day; for (account id,
+    bill_every) of accounts whose bill day it is. A monthly account that never changed its
+    frequency needs no look-up: it is billed for the month before. The period before is at
+    most as long as the longest the account was ever billed for."""
     monthly = periods.bill_period(run_date)
     changed = set(db.session.scalars(select(BillFrequencyChange.account_id).distinct()))
     found = {
-        account_id: monthly for account_id, every in accounts
+        account_id: (monthly, periods.add_months(monthly[0], -1))
+        for account_id, every in accounts
         if every == 1 and account_id not in changed
-    }  # fmt: skip
+    }
     others = [account_id for account_id, _every in accounts if account_id not in found]
     size = current_app.config["BILL_RUN_CHUNK"]
     for first in range(0, len(others), size):
@@ -210,9 +226,12 @@ def _due_periods(run_date: date, accounts: list[tuple[int, int]]) -> dict[int, t
         frequencies = bill_frequency.frequencies(chunk)
         anchors = bill_frequency.anchors(chunk, run_date - timedelta(days=1))
         for account_id in chunk:
-            found[account_id] = periods.cycle_ending(
-                run_date, run_date.day, anchors.get(account_id), frequencies[account_id]
+            frequency = frequencies[account_id]
+            period = periods.cycle_ending(
+                run_date, run_date.day, anchors.get(account_id), frequency
             )
+            longest = max((frequency.initial, *(every for _day, every in frequency.changes)))
+            found[account_id] = period and (period, periods.add_months(period[0], -longest))
     return found
 
 
@@ -242,8 +261,8 @@ def _run(run_date, now, holder: str | None, record_idle: bool = True) -> BillRun
     ).all()
     ended = {timezone for _id, timezone, _every in due if _instant(run_date, timezone) <= now}
     due = [row for row in due if row.timezone in ended]  # the others' periods still run
-    period_of = _due_periods(run_date, [(account_id, every) for account_id, _tz, every in due])
-    starts = {period[0] for period in period_of.values() if period is not None}
+    due_of = _due(run_date, [(account_id, every) for account_id, _tz, every in due])
+    starts = {due[0][0] for due in due_of.values() if due is not None}
     billed = set(
         db.session.execute(
             select(Invoice.account_id, Invoice.period_start).where(
@@ -251,18 +270,18 @@ def _run(run_date, now, holder: str | None, record_idle: bool = True) -> BillRun
             )
         ).all()
     ) if starts else set()  # fmt: skip
-    by_zone: dict[tuple[str, tuple], list[int]] = defaultdict(list)
+    batches: dict[Batch, list[int]] = defaultdict(list)
     for account_id, timezone, _every in due:
-        period = period_of[account_id]
-        if period is None:
+        if due_of[account_id] is None:
             continue  # billed every two or three months: its cycle ends another day
-        if (account_id, period[0]) in billed:
+        batch = Batch(timezone, *due_of[account_id])
+        if (account_id, batch.period[0]) in billed:
             summary.already += 1
         else:
-            by_zone[(timezone, period)].append(account_id)
+            batches[batch].append(account_id)
     stranded = _stranded(run_date, now)
     bill_run = None
-    if not by_zone and not stranded and not record_idle:
+    if not batches and not stranded and not record_idle:
         return summary
     if holder is not None:
         bill_run = BillRun(run_date=run_date, username=current_username(),
@@ -273,15 +292,15 @@ def _run(run_date, now, holder: str | None, record_idle: bool = True) -> BillRun
     products = _products()
     skip_unrated = _skip_unrated()
     size = current_app.config["BILL_RUN_CHUNK"]
-    children = _children([a for payer_ids in by_zone.values() for a in payer_ids], _links())
+    children = _children([a for payer_ids in batches.values() for a in payer_ids], _links())
     try:
-        for (timezone, period), payer_ids in by_zone.items():
+        for batch, payer_ids in batches.items():
             for first in range(0, len(payer_ids), size):
                 chunk = payer_ids[first : first + size]
                 bills, refused = [], []
-                for facts in _facts(chunk, children, period, timezone):
+                for facts in _facts(chunk, children, batch):
                     try:
-                        bill = make_bill(facts, period, products, skip_unrated)
+                        bill = make_bill(facts, batch.period, products, skip_unrated)
                     except BillRefused as exc:
                         refused.append((facts.account, exc.reason))
                     else:
@@ -291,7 +310,7 @@ def _run(run_date, now, holder: str | None, record_idle: bool = True) -> BillRun
                     summary.add(bills)
                     summary.failed += [(account.ref, reason) for account, reason in refused]
                     continue
-                _write_chunk(bill_run, bills, refused, summary, period, timezone)
+                _write_chunk(bill_run, bills, refused, summary, batch)
                 if not locks.renew(rating_runs.RUN_LOCK, holder):
                     raise RuntimeError("the bill run lost its lock")
         if bill_run is None:
@@ -311,17 +330,17 @@ def _run(run_date, now, holder: str | None, record_idle: bool = True) -> BillRun
     return summary
 
 
-def _write_chunk(bill_run, bills, refused, summary, period, timezone) -> None:
+def _write_chunk(bill_run, bills, refused, summary, batch: Batch) -> None:
     """The chunk in one transaction; if that fails, bill by bill, each failure recorded."""
     try:
-        _write(bills, bill_run, period, timezone)
+        _write(bills, bill_run, batch)
         _commit(bill_run, bills, refused, summary)
         return
     except Exception:  # noqa: BLE001 - isolated below, account by account
         db.session.rollback()
     for bill in bills:
         try:
-            _write([bill], bill_run, period, timezone)
+            _write([bill], bill_run, batch)
             _commit(bill_run, [bill], [], summary)
         except Exception as exc:  # noqa: BLE001 - the account is reported, the run goes on
             db.session.rollback()
@@ -461,7 +480,7 @@ def _children(payer_ids: list[int], links: dict[int, int]) -> dict[int, list[int
     return children
 
 
-def _facts(payer_ids, children, period, timezone) -> list[PayerFacts]:
+def _facts(payer_ids, children, batch: Batch) -> list[PayerFacts]:
     """The facts of the payers' bills, in a handful of queries for the whole chunk."""
     member_ids = list(payer_ids) + [c for p in payer_ids for c in children.get(p, ())]
     accounts: dict[int, AccountFacts] = {}
@@ -499,7 +518,7 @@ def _facts(payer_ids, children, period, timezone) -> list[PayerFacts]:
             .order_by(ServiceProductChange.effective_on, ServiceProductChange.id)
         ):  # fmt: skip
             services[service_id].changes.append((effective_on, old, new))
-        low, high = _usage_window(period, timezone)
+        low, high = batch.usage_window()
         for service_id, usage_type, charges, units in db.session.execute(
             select(UsageRecord.service_id, UsageRecord.usage_type, func.sum(UsageCharge.charge),
                    func.sum(UsageCharge.billed_quantity))
@@ -523,7 +542,7 @@ def _facts(payer_ids, children, period, timezone) -> list[PayerFacts]:
             .group_by(UsageRecord.service_id)
         ):
             service_of[service_id].unrated[service_id] = count
-    period_end = _instant(period[1], timezone)
+    _low, period_end = batch.usage_window()
     for adjustment_id, account_id, amount, currency, reason in db.session.execute(
         select(Adjustment.id, Adjustment.account_id, Adjustment.amount, Adjustment.currency,
                Adjustment.reason)
@@ -551,13 +570,6 @@ def _facts(payer_ids, children, period, timezone) -> list[PayerFacts]:
     return result
 
 
-def _usage_window(period, timezone) -> tuple[datetime, datetime]:
-    """Usage a bill carries: rated records of its period, and those of the period before
-    (up to three months) that were rated after that period's bill (late records)."""
-    earlier = periods.add_months(period[0], -max(BILL_EVERY))
-    return _instant(earlier, timezone), _instant(period[1], timezone)
-
-
 def _billable(service_ids, low, high) -> list:
     return [
         UsageRecord.service_id.in_(service_ids),
@@ -581,12 +593,12 @@ LINE_COLUMNS = ("invoice_id", "position", "account_id", "kind", "service_id", "n
                 "amount")  # fmt: skip
 
 
-def _write(bills: list[Bill], bill_run: BillRun, period, timezone) -> None:
+def _write(bills: list[Bill], bill_run: BillRun, batch: Batch) -> None:
     if not bills:
         return
     numbers = _numbers(bills)
     created = bulk.sql_timestamp(utcnow())
-    dates = [bulk.sql_date(day) for day in period]
+    dates = [bulk.sql_date(day) for day in batch.period]
     bulk.insert_rows(
         "invoice",
         INVOICE_COLUMNS,
@@ -616,7 +628,7 @@ def _write(bills: list[Bill], bill_run: BillRun, period, timezone) -> None:
     taken = select(Invoice.number, Invoice.id).where(Invoice.number.in_(numbers))
     ids = dict(db.session.execute(taken).all())
     lines, usage, adjustments, rests = [], [], [], {}
-    low, high = _usage_window(period, timezone)
+    low, high = batch.usage_window()
     for bill, number in zip(bills, numbers, strict=True):
         invoice_id = ids[number]
         lines += [
