@@ -1,5 +1,6 @@
 """Benchmark of bill runs: accounts per second and peak memory of `runs.run(date)` (what
-`flask billing run --date D` calls; no PDFs) for 100,000 postpaid accounts with usage.
+`flask billing run --date D` calls; no PDFs) for 100,000 postpaid accounts with usage, a
+third of them billed every two months (docs/billing.md, "Bill frequency").
 
     .venv/bin/python bench/billing.py                               # both engines, 100,000
     .venv/bin/python bench/billing.py --engine sqlite --accounts 20000
@@ -8,9 +9,11 @@ For each engine a child process sets up an empty database (PostgreSQL: a fresh d
 --pg-server, dropped at the end; SQLite: a file in a temporary directory) and bulk inserts
 the data `Population` describes: the demo regions and products, --accounts postpaid
 accounts due on RUN_DATE with their lines, rated usage, discounts and adjustments, and the
-previous period already billed. Another child times the bill run, so its peak memory is the
-run's, then checks the invoices against the data and runs the date again (it must create
-nothing). Figures are printed and written to --results, section "Bill runs".
+previous period already billed. Another child times a bare SQL read of what the run reads
+(the baseline: the run's time over it compares figures of different days or machines),
+then the bill run, so its peak memory is the run's; it checks the invoices against the data
+and runs the date again (it must create nothing). Figures are printed and written to
+--results, section "Bill runs".
 """
 
 from __future__ import annotations
@@ -44,12 +47,16 @@ from bench_crm import (  # noqa: E402
 
 from app.services.platform.bulk import sql_date, sql_timestamp  # noqa: E402
 from app.services.platform.money import round_money  # noqa: E402
+from app.services.platform.periods import add_months, cycle_start, months_of  # noqa: E402
 
 SECTION = "Bill runs"
 TARGET_S = 120  # the issue's figure for 100,000 accounts
 RUN_DATE = date(2026, 11, 15)
-PERIOD = (date(2026, 10, 15), RUN_DATE)  # IT-C leaves summer time in it
-PREVIOUS = (date(2026, 9, 15), PERIOD[0])
+# bill_every → the period the run bills (IT-C leaves summer time in both), and the one the
+# previous invoice carried: the engine counts the next cycle from that invoice's end
+PERIODS = {every: (add_months(RUN_DATE, -every), RUN_DATE) for every in (1, 2)}
+PREVIOUS = {every: (add_months(RUN_DATE, -2 * every), PERIODS[every][0]) for every in (1, 2)}
+BASELINE_PASSES = 3
 CHUNK = 5_000  # accounts generated and inserted at a time (a multiple of GROUP)
 GROUP = 25  # every 25th account heads a company group ...
 CHILDREN = 2  # ... whose next two accounts are billed on its invoice: 8 % of the accounts
@@ -71,7 +78,8 @@ COLUMNS = {  # the columns Population writes, per table, in insertion order (for
     "customer": ("id", "ref", "kind", "name", "region_id", "language", "status",
                  "created_at", "updated_at"),
     "billing_account": ("id", "ref", "customer_id", "payment_mode", "currency", "bill_day",
-                        "bill_to_id", "delivery_channel", "created_at", "updated_at"),
+                        "bill_every", "bill_to_id", "delivery_channel", "created_at",
+                        "updated_at"),
     "invoice": ("id", "number", "account_id", "customer_id", "period_start", "period_end",
                 "issue_date", "due_date", "currency", "language", "vat_rate", "subtotal",
                 "tax", "total", "status", "created_at", "credited", "paid"),
@@ -95,10 +103,22 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
+def forget_peak() -> None:
+    """Start the peak memory afresh from what the process holds now (Linux)."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
 def _app(url: str):
     from app import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": url})
+
+
+def bill_every(payer: int) -> int:
+    """Every third payer, with the accounts billed to it, is billed every two months; picked
+    by payer // 3, so that these have fixed lines, discounts and adjustments (picked by the
+    account's number) in the same shares as the others."""
+    return 2 if payer // 3 % 3 == 1 else 1
 
 
 def micros(day: date, timezone: str) -> int:
@@ -114,12 +134,16 @@ class Population:
     - its region by group of GROUP accounts (IT-C, KR-SEL, RU-MOW in turn); a group's head
       is a company whose next CHILDREN accounts are its own and billed to it (bill_to);
       every other account is one individual's;
+    - billed every two months for a third of the payers (`bill_every`), with the accounts
+      billed to them, monthly for the others: its period and its previous invoice's are
+      those of PERIODS and PREVIOUS;
     - a mobile line (business for a head), and a fixed line on every third account; 4 % of
       the lines activated in the period (activation fee, prorated fee), 3 % terminated in
       it, 1 % moved to the business product in it, the others active for months;
-    - 8–10 rated records per line in the period (70 % calls, 20 % SMS, 10 % data), as many
-      in the previous period carried by its invoice (headers only: no lines nor amounts),
-      and on 1 % of the lines a record of the previous period rated after that bill;
+    - 8–10 rated records per line and month of the period (70 % calls, 20 % SMS, 10 %
+      data), as many in the previous period carried by its invoice (headers only: no lines
+      nor amounts), and on 1 % of the lines a record of the previous period rated after
+      that bill;
     - a discount on a tenth of the accounts (percentage of the fees, or fixed off usage),
       an adjustment for the next bill on 3 %, one the previous invoice carried on 3 %.
     Ids are given here: account i is account0 + i + 1, its customer customer0 + i + 1 (for
@@ -135,7 +159,7 @@ class Population:
         self.customer0, self.account0 = base["customer"], base["billing_account"]
         self.invoice0 = base["invoice"]
         self.next_service, self.next_usage = base["service"] + 1, base["usage_record"] + 1
-        self.numbers: Counter[str] = Counter()  # series → last number of the previous bills
+        self.numbers: Counter[tuple[str, int]] = Counter()  # (series, year) → last number
         self.counts: Counter[str] = Counter()
         self.rows: dict[str, list[tuple]] = {table: [] for table in COLUMNS}
         self.stamps: dict[date, str] = {}
@@ -159,6 +183,7 @@ class Population:
         region_id, _timezone, currency, _language = self.regions[code]
         member = i % GROUP
         payer = i - member if 1 <= member <= CHILDREN else i
+        every = bill_every(payer)
         account_id = self.account0 + i + 1
         customer_id = self.customer0 + payer + 1
         created = self.stamp(date(2024, 1, 1))
@@ -166,44 +191,49 @@ class Population:
             kind = "company" if member == 0 else "individual"
             self.rows["customer"].append((customer_id, f"BILL-{i:08d}", kind, f"Bench {i}",
                                           region_id, "", "active", created, created))  # fmt: skip
-            self.previous_invoice(i, code, customer_id)
+            self.previous_invoice(i, code, customer_id, every)
             self.counts["payers"] += 1
+            self.counts[f"payers every {every}"] += 1
         else:
             self.counts["children"] += 1
+        self.counts[f"accounts every {every}"] += 1
         self.rows["billing_account"].append(
             (account_id, f"BILL-{i:08d}-A", customer_id, "postpaid", currency, RUN_DATE.day,
-             None if payer == i else self.account0 + payer + 1, "email", created, created)
+             every, None if payer == i else self.account0 + payer + 1, "email", created,
+             created)
         )  # fmt: skip
         mobile, fixed, business = PRODUCTS[code]
-        self.service(i, account_id, business if member == 0 else mobile, code, payer)
+        self.service(i, account_id, business if member == 0 else mobile, code, payer, every)
         if i % 3 == 0:
-            self.service(i, account_id, fixed, code, payer)
-        self.discount(i, account_id, currency)
-        self.adjustment(i, account_id, currency, payer)
+            self.service(i, account_id, fixed, code, payer, every)
+        self.discount(i, account_id, currency, every)
+        self.adjustment(i, account_id, currency, payer, every)
 
-    def previous_invoice(self, i: int, code: str, customer_id: int) -> None:
+    def previous_invoice(self, i: int, code: str, customer_id: int, every: int) -> None:
         _region_id, _timezone, currency, language = self.regions[code]
-        self.numbers[code] += 1
+        start, end = PREVIOUS[every]
+        self.numbers[(code, end.year)] += 1
         self.rows["invoice"].append(
-            (self.invoice0 + i + 1, f"{code}-{PREVIOUS[1].year}-{self.numbers[code]:06d}",
-             self.account0 + i + 1, customer_id, sql_date(PREVIOUS[0]), sql_date(PREVIOUS[1]),
-             sql_date(PREVIOUS[1]), sql_date(PREVIOUS[1] + timedelta(days=15)), currency,
-             language, 0, 0, 0, 0, "paid", self.stamp(PREVIOUS[1]), 0, 0)
+            (self.invoice0 + i + 1, f"{code}-{end.year}-{self.numbers[(code, end.year)]:06d}",
+             self.account0 + i + 1, customer_id, sql_date(start), sql_date(end),
+             sql_date(end), sql_date(end + timedelta(days=15)), currency, language, 0, 0, 0,
+             0, "paid", self.stamp(end), 0, 0)
         )  # fmt: skip
 
-    def service(self, i: int, account_id: int, product: str, code: str, payer: int) -> None:
-        rnd, days = self.rnd, (PERIOD[1] - PERIOD[0]).days
+    def service(self, i, account_id, product: str, code: str, payer: int, every: int) -> None:
+        rnd, period, previous = self.rnd, PERIODS[every], PREVIOUS[every]
+        days = (period[1] - period[0]).days
         service_id, self.next_service = self.next_service, self.next_service + 1
-        activated = PERIOD[0] - timedelta(days=rnd.randint(40, 900))
+        activated = period[0] - timedelta(days=rnd.randint(40, 900))
         terminated, kind = None, rnd.random()
         if kind < 0.04:
-            activated = PERIOD[0] + timedelta(days=rnd.randint(1, days - 1))
+            activated = period[0] + timedelta(days=rnd.randint(1, days - 1))
             self.counts["lines activated in the period"] += 1
         elif kind < 0.07:
-            terminated = PERIOD[0] + timedelta(days=rnd.randint(1, days - 1))
+            terminated = period[0] + timedelta(days=rnd.randint(1, days - 1))
             self.counts["lines terminated in the period"] += 1
         elif kind < 0.08 and product == PRODUCTS[code][0]:
-            moved = PERIOD[0] + timedelta(days=rnd.randint(1, days - 1))
+            moved = period[0] + timedelta(days=rnd.randint(1, days - 1))
             self.rows["service_product_change"].append(
                 (service_id, self.stamp(moved), sql_date(moved), product, PRODUCTS[code][2],
                  "bench", "bench")
@@ -216,20 +246,29 @@ class Population:
              terminated and sql_date(terminated), self.stamp(activated), self.stamp(activated))
         )  # fmt: skip
         self.counts["lines"] += 1
-        count = rnd.randint(8, 10)
-        self.usage(service_id, code, max(activated, PERIOD[0]), terminated or PERIOD[1], count)
-        if activated < PREVIOUS[1]:
-            since, invoice_id = max(activated, PREVIOUS[0]), self.invoice0 + payer + 1
-            self.usage(service_id, code, since, PREVIOUS[1], rnd.randint(8, 10), invoice_id)
+        for start, end in months_of(period):
+            since, until = max(activated, start), min(terminated or end, end)
+            if since < until:
+                count = rnd.randint(8, 10)
+                self.usage(service_id, code, since, until, count, "records in the period")
+        if activated < previous[1]:
+            invoice_id = self.invoice0 + payer + 1
+            for start, end in months_of(previous):
+                if activated < end:
+                    count = rnd.randint(8, 10)
+                    self.usage(service_id, code, max(activated, start), end, count,
+                               "records billed before", invoice_id)  # fmt: skip
             if rnd.random() < 0.01:
-                self.usage(service_id, code, since, PREVIOUS[1], 1)
+                start, end = months_of(previous)[-1]
+                self.usage(service_id, code, max(activated, start), end, 1, "late records")
 
-    def usage(self, service_id, code, since, until, count, invoice_id=None) -> None:
-        """`count` rated records of the line from `since` to `until` (its region's clock)."""
+    def usage(self, service_id, code, since, until, count, counted, invoice_id=None) -> None:
+        """`count` rated records of the line from `since` to `until` (its region's clock),
+        within one month-period: the allowance cycle they were rated in."""
         rnd = self.rnd
         _region_id, timezone, currency, _language = self.regions[code]
         low, high = micros(since, timezone), micros(until, timezone)
-        cycle = sql_date(PERIOD[0] if since >= PERIOD[0] else PREVIOUS[0])
+        cycle = sql_date(cycle_start(RUN_DATE.day, since))
         rated, scale = self.stamp(until), SCALE[currency]
         for _ in range(count):
             usage_id, self.next_usage = self.next_usage, self.next_usage + 1
@@ -250,30 +289,26 @@ class Population:
                 (usage_id, service_id, "rated", cycle, quantity, 0, charge * scale, currency, 0,
                  rated, invoice_id)
             )  # fmt: skip
-        if invoice_id is not None:
-            self.counts["records billed before"] += count
-        elif since >= PERIOD[0]:
-            self.counts["records in the period"] += count
-        else:
-            self.counts["late records"] += count
+        self.counts[counted] += count
 
-    def discount(self, i: int, account_id: int, currency: str) -> None:
+    def discount(self, i: int, account_id: int, currency: str, every: int) -> None:
         granted = {7: "BENCH-LOYAL", 13: f"BENCH-{currency}"}.get(i % 20)
         if granted:
+            starts_on = PREVIOUS[every][0]
             self.rows["account_discount"].append(
-                (account_id, self.discounts[granted], sql_date(PREVIOUS[0]), "bench",
-                 self.stamp(PREVIOUS[0]))
+                (account_id, self.discounts[granted], sql_date(starts_on), "bench",
+                 self.stamp(starts_on))
             )  # fmt: skip
             self.counts["discounts"] += 1
 
-    def adjustment(self, i: int, account_id: int, currency: str, payer: int) -> None:
+    def adjustment(self, i: int, account_id: int, currency: str, payer: int, every: int) -> None:
         """-2.50 EUR (or as much in the account's currency), in ten-thousandths."""
         if i % 33 not in (5, 6):
             return
         carried = i % 33 == 6
         self.rows["adjustment"].append(
             (account_id, -25_000 * SCALE[currency], currency, "Goodwill", "bench",
-             self.stamp((PREVIOUS if carried else PERIOD)[0] + timedelta(days=10)),
+             self.stamp((PREVIOUS if carried else PERIODS)[every][0] + timedelta(days=10)),
              self.invoice0 + payer + 1 if carried else None)
         )  # fmt: skip
         self.counts["adjustments billed before" if carried else "adjustments"] += 1
@@ -318,10 +353,8 @@ def setup_phase(url: str, accounts: int, seed: int) -> dict:
             for table, columns in COLUMNS.items():
                 bulk.insert_rows(table, columns, rows[table])
             db.session.commit()
-        for series, last in population.numbers.items():
-            db.session.execute(
-                insert(InvoiceCounter).values(series=series, year=PREVIOUS[1].year, last=last)
-            )
+        for (series, year), last in population.numbers.items():
+            db.session.execute(insert(InvoiceCounter).values(series=series, year=year, last=last))
         if bulk.is_postgresql():
             for table in EXPLICIT_IDS:  # the rows above took their ids past the sequences
                 db.session.execute(text(
@@ -346,21 +379,27 @@ def setup_phase(url: str, accounts: int, seed: int) -> dict:
 
 
 def work_phase(url: str, expected: dict) -> dict:
-    """Time the bill run, in a child process of its own (its peak memory is the run's);
-    then check the invoices and time the same date again."""
+    """Time the baseline, then the bill run, in a child process of its own (the peak
+    memory is the run's); then check the invoices and time the same date again."""
     from app.extensions import db
     from app.services.billing import runs
     from app.services.platform.actor import acting_as
 
     app = _app(url)
     with app.app_context(), acting_as():
+        result = {"baseline_s": baseline()}
+        db.session.remove()
+        forget_peak()
         started = time.perf_counter()
         summary = runs.run(RUN_DATE)
-        result = {"run_s": time.perf_counter() - started, "peak_mib": peak_mib()}
+        result |= {"run_s": time.perf_counter() - started, "peak_mib": peak_mib()}
         result["summary"] = str(summary)
         result["created"] = summary.created
+        result["by_months"] = {str(months): n for months, n in sorted(summary.by_months.items())}
         if summary.failed:
             raise SystemExit(f"refused bills: {summary.failed[:5]}")
+        if summary.by_months != Counter({e: expected[f"payers every {e}"] for e in PERIODS}):
+            raise SystemExit(f"invoices by months of their period: {summary.by_months}")
         db.session.remove()
         result["checks"] = check(expected)
         started = time.perf_counter()
@@ -372,35 +411,119 @@ def work_phase(url: str, expected: dict) -> dict:
     return result
 
 
+def baseline() -> float:
+    """Seconds to read in bare SQL, straight from the driver, the rows a bill run works
+    from: the paying accounts due with their timezone, every line, and the unbilled rated
+    usage summed per line and type. Rows are fetched in batches and dropped; the best of
+    BASELINE_PASSES, as one pass varies by a fifth on a shared machine."""
+    from app.extensions import db
+
+    # the run's windows: up to three months before the period (late records), by the
+    # regions' clocks, which are within a day of UTC
+    low = micros(add_months(min(PERIODS.values())[0], -3) - timedelta(days=1), "UTC")
+    high = micros(RUN_DATE + timedelta(days=1), "UTC")
+    queries = (
+        "SELECT a.id, a.bill_every, g.timezone FROM billing_account a JOIN customer c ON "
+        "c.id = a.customer_id JOIN region g ON g.id = c.region_id WHERE a.payment_mode = "
+        f"'postpaid' AND a.bill_day = {RUN_DATE.day} AND a.bill_to_id IS NULL",
+        "SELECT id, service_id, account_id, product_code, activated_on, terminated_on FROM service",
+        "SELECT r.service_id, r.usage_type, SUM(ch.charge), SUM(ch.billed_quantity) FROM "
+        "usage_record r JOIN usage_charge ch ON ch.usage_id = r.id WHERE ch.status = "
+        "'rated' AND ch.invoice_id IS NULL AND r.started_at >= "
+        f"{low} AND r.started_at < {high} GROUP BY r.service_id, r.usage_type",
+    )
+    driver = db.session.connection().connection.driver_connection
+    passes = []
+    for _ in range(BASELINE_PASSES):
+        started = time.perf_counter()
+        for sql in queries:
+            cursor = driver.cursor()
+            cursor.execute(sql)
+            while cursor.fetchmany(10_000):
+                pass
+            cursor.close()
+        passes.append(time.perf_counter() - started)
+    return min(passes)
+
+
+def lit(day: date) -> str:
+    """A date as an SQL literal that both engines compare with a date column."""
+    return f"'{sql_date(day)}'"
+
+
+RUN = lit(RUN_DATE)
+OURS = f"SELECT id FROM invoice WHERE period_end = {RUN}"  # the run's invoices
+
+
 def check(expected: dict) -> list[str]:
     """Compare the run's invoices with the data it was given; exit on any difference."""
     from app.services.platform import bulk
 
     def one(sql: str) -> int:
-        return int(bulk.fetch(sql, (sql_date(PERIOD[0]),))[0][0] or 0)
+        return int(bulk.fetch(sql)[0][0] or 0)
 
-    ours = "SELECT id FROM invoice WHERE period_start = ?"
+    lines = f"invoice_line l JOIN invoice i ON i.id = l.invoice_id WHERE i.period_end = {RUN}"
     facts = {
-        "invoices == payers": (one(f"SELECT COUNT(*) FROM ({ours}) i"), expected["payers"]),
+        "invoices == payers": (one(f"SELECT COUNT(*) FROM ({OURS}) i"), expected["payers"]),
+    }
+    for every, name in ((1, "monthly"), (2, "two-month")):
+        start = lit(PERIODS[every][0])
+        facts[f"{name} invoices"] = (
+            one("SELECT COUNT(*) FROM invoice i JOIN billing_account a ON a.id = i.account_id "
+                f"WHERE i.period_end = {RUN} AND i.period_start = {start} "
+                f"AND a.bill_every = {every}"),
+            expected[f"payers every {every}"])  # fmt: skip
+        active = " + ".join(
+            f"CASE WHEN s.activated_on < {lit(end)} AND (s.terminated_on IS NULL OR "
+            f"s.terminated_on > {lit(begin)}) THEN 1 ELSE 0 END"
+            for begin, end in months_of(PERIODS[every])
+        )
+        facts[f"recurring line-months on {name} invoices"] = (
+            one("SELECT COUNT(*) FROM (SELECT DISTINCT l.service_id, l.period_start FROM "
+                f"{lines} AND l.kind = 'recurring' AND i.period_start = {start}) m"),
+            one(f"SELECT SUM({active}) FROM service s JOIN billing_account a ON a.id = "
+                f"s.account_id WHERE a.bill_every = {every}"))  # fmt: skip
+    months = sorted({month for period in PERIODS.values() for month in months_of(period)})
+    valid = " OR ".join(
+        f"(i.period_start = {lit(period[0])} AND l.period_start = {lit(begin)} AND "
+        f"l.period_end = {lit(end)})"
+        for period in PERIODS.values() for begin, end in months_of(period)
+    )  # fmt: skip
+    whole = " OR ".join(
+        f"(l.period_start = {lit(begin)} AND l.quantity = {(end - begin).days * 10_000})"
+        for begin, end in months
+    )
+    activated = " OR ".join(
+        f"(a.bill_every = {every} AND s.activated_on >= {lit(period[0])})"
+        for every, period in PERIODS.items()
+    )
+    facts |= {
+        "recurring lines off the months of their invoice": (
+            one(f"SELECT COUNT(*) FROM {lines} AND l.kind = 'recurring' AND NOT ({valid})"), 0),
+        "whole months not at the product's fee": (
+            one(f"SELECT COUNT(*) FROM {lines} AND l.kind = 'recurring' AND ({whole}) AND "
+                "l.amount != (SELECT p.monthly_fee FROM service s JOIN product p ON p.code = "
+                "s.product_code WHERE s.id = l.service_id) AND l.service_id NOT IN (SELECT "
+                "service_id FROM service_product_change)"), 0),
         "children with an invoice": (
             one("SELECT COUNT(*) FROM invoice i JOIN billing_account a ON a.id = i.account_id "
-                "WHERE i.period_start = ? AND a.bill_to_id IS NOT NULL"), 0),
+                f"WHERE i.period_end = {RUN} AND a.bill_to_id IS NOT NULL"), 0),
         "invoices whose lines do not add up": (
-            one("SELECT COUNT(*) FROM invoice i WHERE i.period_start = ? AND (i.total != "
+            one(f"SELECT COUNT(*) FROM invoice i WHERE i.period_end = {RUN} AND (i.total != "
                 "i.subtotal + i.tax OR i.subtotal != (SELECT COALESCE(SUM(l.amount), 0) "
                 "FROM invoice_line l WHERE l.invoice_id = i.id))"), 0),
         "records carried": (
-            one(f"SELECT COUNT(*) FROM usage_charge WHERE invoice_id IN ({ours})"),
+            one(f"SELECT COUNT(*) FROM usage_charge WHERE invoice_id IN ({OURS})"),
             expected["records in the period"] + expected["late records"]),
         "activation lines": (
-            one(f"SELECT COUNT(*) FROM invoice_line WHERE kind = 'activation' AND invoice_id "
-                f"IN ({ours})"),
-            one("SELECT COUNT(*) FROM service s JOIN product p ON p.code = s.product_code "
-                "WHERE s.activated_on >= ? AND p.activation_fee > 0")),
+            one(f"SELECT COUNT(*) FROM {lines} AND l.kind = 'activation'"),
+            one("SELECT COUNT(*) FROM service s JOIN billing_account a ON a.id = s.account_id "
+                f"JOIN product p ON p.code = s.product_code WHERE ({activated}) AND "
+                "p.activation_fee > 0")),
         "adjustment lines": (
-            one(f"SELECT COUNT(*) FROM invoice_line WHERE kind = 'adjustment' AND invoice_id "
-                f"IN ({ours})"), expected["adjustments"]),
-        "usage lines off their records": (_usage_off(ours), 0),
+            one(f"SELECT COUNT(*) FROM {lines} AND l.kind = 'adjustment'"),
+            expected["adjustments"]),
+        "usage lines off their records": (_usage_off(), 0),
     }  # fmt: skip
     wrong = [f"{name}: {got:,}, expected {want:,}" for name, (got, want) in facts.items()
              if got != want]  # fmt: skip
@@ -409,12 +532,11 @@ def check(expected: dict) -> list[str]:
     return [f"{name}: {got:,}" for name, (got, _want) in facts.items()]
 
 
-def _usage_off(ours: str) -> int:
+def _usage_off() -> int:
     """Usage lines whose amount is not their records' charges rounded, or whose quantity is
     not their billed units; the lines and the sums are of the whole run."""
     from app.services.platform import bulk
 
-    period = (sql_date(PERIOD[0]),)
     sums = {
         (invoice_id, service_id, usage_type): (
             round_money(Decimal(int(charges)).scaleb(-4), currency),
@@ -423,9 +545,8 @@ def _usage_off(ours: str) -> int:
         for invoice_id, service_id, usage_type, currency, charges, units in bulk.fetch(
             "SELECT ch.invoice_id, r.service_id, r.usage_type, ch.currency, SUM(ch.charge), "
             "SUM(ch.billed_quantity) FROM usage_charge ch JOIN usage_record r ON r.id = "
-            f"ch.usage_id WHERE ch.invoice_id IN ({ours}) "
-            "GROUP BY ch.invoice_id, r.service_id, r.usage_type, ch.currency",
-            period,
+            f"ch.usage_id WHERE ch.invoice_id IN ({OURS}) "
+            "GROUP BY ch.invoice_id, r.service_id, r.usage_type, ch.currency"
         )
     }
     lines = {
@@ -435,8 +556,7 @@ def _usage_off(ours: str) -> int:
         )
         for invoice_id, service_id, usage_type, amount, quantity in bulk.fetch(
             "SELECT invoice_id, service_id, usage_type, amount, quantity FROM invoice_line "
-            f"WHERE kind = 'usage' AND invoice_id IN ({ours})",
-            period,
+            f"WHERE kind = 'usage' AND invoice_id IN ({OURS})"
         )
     }
     return len(set(sums.items()) ^ set(lines.items()))
@@ -461,6 +581,10 @@ def run_engine(engine: str, args, tmp: Path) -> dict:
         drop()
 
 
+def span(period: tuple[date, date]) -> str:
+    return f"[{period[0]}, {period[1]})"
+
+
 def report(results: dict, args) -> str:
     data = next(iter(results.values()))["data"]
     lines = [
@@ -471,22 +595,34 @@ def report(results: dict, args) -> str:
         f"Target: {args.accounts:,} accounts in under {TARGET_S} s on each engine.",
         "",
         f"Data: {data['accounts']:,} postpaid accounts due that day ({data['payers']:,} payers, "
-        f"{data['children']:,} billed on their group head's invoice), {data['lines']:,} lines "
+        f"{data['children']:,} billed on their group head's invoice); "
+        f"{data['accounts every 2']:,} of them ({data['payers every 2']:,} payers) billed "
+        f"every two months, for {span(PERIODS[2])}, the others monthly, for "
+        f"{span(PERIODS[1])}. {data['lines']:,} lines "
         f"({data['lines activated in the period']:,} activated and "
-        f"{data['lines terminated in the period']:,} terminated in the period, "
+        f"{data['lines terminated in the period']:,} terminated in their period, "
         f"{data['product changes']:,} product changes), {data['records in the period']:,} "
-        f"rated records in the period and {data['late records']:,} late ones, "
-        f"{data['records billed before']:,} of the previous period already billed, "
+        f"rated records in the periods and {data['late records']:,} late ones, "
+        f"{data['records billed before']:,} of the previous periods already billed, "
         f"{data['discounts']:,} discounts, {data['adjustments']:,} adjustments.",
         "",
-        "| engine | accounts | invoices | bill run | accounts/s | peak memory | same date again |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "Baseline: a bare SQL read, in the run's process just before it, of the rows the run "
+        "works from (the paying accounts due, every line, the unbilled usage summed per line "
+        f"and type), the best of {BASELINE_PASSES}; the run's time over it compares figures "
+        "of different days.",
+        "",
+        "| engine | accounts | invoices: monthly + two-month | bill run | accounts/s | "
+        "peak memory | baseline | run / baseline | same date again |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for engine, r in results.items():
         lines.append(
-            f"| {server_version(args, engine)} | {r['data']['accounts']:,} | {r['created']:,} | "
-            f"{r['run_s']:.1f} s | {r['data']['accounts'] / r['run_s']:,.0f} | "
-            f"{r['peak_mib']:.0f} MiB | {r['rerun_s']:.1f} s |"
+            f"| {server_version(args, engine)} | {r['data']['accounts']:,} | "
+            f"{r['created']:,}: {r['by_months'].get('1', 0):,} + "
+            f"{r['by_months'].get('2', 0):,} | {r['run_s']:.1f} s | "
+            f"{r['data']['accounts'] / r['run_s']:,.0f} | {r['peak_mib']:.0f} MiB | "
+            f"{r['baseline_s']:.1f} s | {r['run_s'] / r['baseline_s']:.1f} | "
+            f"{r['rerun_s']:.1f} s |"
         )
     checks = next(iter(results.values()))["checks"]
     lines += ["", "Checked after each run: " + "; ".join(checks) + ".", ""]
@@ -521,10 +657,16 @@ def main() -> None:
         for engine in engines:
             print(f"[{engine}] {server_version(args, engine)}, {args.accounts:,} accounts …")
             r = results[engine] = run_engine(engine, args, Path(tmpdir))
+            by_months = ", ".join(
+                f"{n:,} " + ("monthly" if months == "1" else f"every {months} months")
+                for months, n in r["by_months"].items()
+            )
             print(
-                f"[{engine}] data loaded in {r['data']['load_s']:.1f} s; bill run "
-                f"{r['run_s']:.1f} s = {r['data']['accounts'] / r['run_s']:,.0f} accounts/s "
-                f"({r['summary']}); peak {r['peak_mib']:.0f} MiB; same date again "
+                f"[{engine}] data loaded in {r['data']['load_s']:.1f} s; baseline "
+                f"{r['baseline_s']:.1f} s; bill run {r['run_s']:.1f} s = "
+                f"{r['data']['accounts'] / r['run_s']:,.0f} accounts/s, "
+                f"{r['run_s'] / r['baseline_s']:.1f} × the baseline ({r['summary']}: "
+                f"{by_months}); peak {r['peak_mib']:.0f} MiB; same date again "
                 f"{r['rerun_s']:.1f} s"
             )
     write_section(args.results, report(results, args), SECTION)
