@@ -492,7 +492,7 @@ def _facts(payer_ids, children, batch: Batch) -> list[PayerFacts]:
                language, Region.code, Region.vat_rate)
         .join(Customer, BillingAccount.customer_id == Customer.id)
         .join(Region, Customer.region_id == Region.id)
-        .where(BillingAccount.id.in_(member_ids))
+        .where(bulk.among(BillingAccount.id, member_ids))
     ):  # fmt: skip
         account_id, ref, currency, bill_day, every, customer_id, lang, series, vat_rate = row
         accounts[account_id] = AccountFacts(account_id, ref, currency, bill_day, every)
@@ -502,7 +502,7 @@ def _facts(payer_ids, children, batch: Batch) -> list[PayerFacts]:
         db.session.execute(
             select(Service.id, Service.service_id, Service.account_id, Service.product_code,
                    Service.activated_on, Service.terminated_on)
-            .where(Service.account_id.in_(member_ids))
+            .where(bulk.among(Service.account_id, member_ids))
             .order_by(Service.id)
         )
     ):  # fmt: skip
@@ -514,39 +514,35 @@ def _facts(payer_ids, children, batch: Batch) -> list[PayerFacts]:
         for service_id, effective_on, old, new in db.session.execute(
             select(ServiceProductChange.service_id, ServiceProductChange.effective_on,
                    ServiceProductChange.from_product, ServiceProductChange.to_product)
-            .where(ServiceProductChange.service_id.in_(list(services)))
+            .where(bulk.among(ServiceProductChange.service_id, services))
             .order_by(ServiceProductChange.effective_on, ServiceProductChange.id)
         ):  # fmt: skip
             services[service_id].changes.append((effective_on, old, new))
         low, high = batch.usage_window()
-        for service_id, usage_type, charges, units in db.session.execute(
-            select(UsageRecord.service_id, UsageRecord.usage_type, func.sum(UsageCharge.charge),
-                   func.sum(UsageCharge.billed_quantity))
-            .join(UsageCharge, UsageCharge.usage_id == UsageRecord.id)
-            .where(*_billable(list(services), low, high))
+        # one pass over the window's records: what is rated and not billed yet, summed per
+        # line and type, and what is not rated yet
+        billable = (UsageCharge.status == "rated") & UsageCharge.invoice_id.is_(None)
+        unrated = UsageCharge.usage_id.is_(None) | (UsageCharge.status == "unrated")
+        for service_id, usage_type, charges, units, records, not_rated in db.session.execute(
+            select(UsageRecord.service_id, UsageRecord.usage_type,
+                   func.sum(UsageCharge.charge).filter(billable),
+                   func.sum(UsageCharge.billed_quantity).filter(billable),
+                   func.count().filter(billable), func.count().filter(unrated))
+            .outerjoin(UsageCharge, UsageCharge.usage_id == UsageRecord.id)
+            .where(bulk.among(UsageRecord.service_id, services), UsageRecord.started_at >= low,
+                   UsageRecord.started_at < high)
             .group_by(UsageRecord.service_id, UsageRecord.usage_type)
         ):  # fmt: skip
-            service_of[service_id].usage[(service_id, usage_type)] = (
-                Decimal(charges or 0),
-                int(units or 0),
-            )
-        for service_id, count in db.session.execute(
-            select(UsageRecord.service_id, func.count())
-            .outerjoin(UsageCharge, UsageCharge.usage_id == UsageRecord.id)
-            .where(
-                UsageRecord.service_id.in_(list(services)),
-                UsageRecord.started_at >= low,
-                UsageRecord.started_at < high,
-                (UsageCharge.usage_id.is_(None)) | (UsageCharge.status == "unrated"),
-            )
-            .group_by(UsageRecord.service_id)
-        ):
-            service_of[service_id].unrated[service_id] = count
+            account = service_of[service_id]
+            if records:
+                account.usage[(service_id, usage_type)] = (Decimal(charges), int(units))
+            if not_rated:
+                account.unrated[service_id] = account.unrated.get(service_id, 0) + not_rated
     _low, period_end = batch.usage_window()
     for adjustment_id, account_id, amount, currency, reason in db.session.execute(
         select(Adjustment.id, Adjustment.account_id, Adjustment.amount, Adjustment.currency,
                Adjustment.reason)
-        .where(Adjustment.account_id.in_(member_ids), Adjustment.invoice_id.is_(None),
+        .where(bulk.among(Adjustment.account_id, member_ids), Adjustment.invoice_id.is_(None),
                Adjustment.status == AdjustmentStatus.APPROVED,
                Adjustment.created_at < period_end)
         .order_by(Adjustment.id)
@@ -555,7 +551,7 @@ def _facts(payer_ids, children, batch: Batch) -> list[PayerFacts]:
     for account_id, discount, starts_on in db.session.execute(
         select(AccountDiscount.account_id, Discount, AccountDiscount.starts_on)
         .join(Discount, AccountDiscount.discount_id == Discount.id)
-        .where(AccountDiscount.account_id.in_(member_ids))
+        .where(bulk.among(AccountDiscount.account_id, member_ids))
         .order_by(AccountDiscount.id)
     ):
         accounts[account_id].discounts.append(
@@ -568,16 +564,6 @@ def _facts(payer_ids, children, batch: Batch) -> list[PayerFacts]:
         payer.children = [accounts[c] for c in children.get(payer_id, ())]
         result.append(payer)
     return result
-
-
-def _billable(service_ids, low, high) -> list:
-    return [
-        UsageRecord.service_id.in_(service_ids),
-        UsageRecord.started_at >= low,
-        UsageRecord.started_at < high,
-        UsageCharge.status == "rated",
-        UsageCharge.invoice_id.is_(None),
-    ]
 
 
 # --------------------------------------------------------------------------- writing
@@ -625,7 +611,7 @@ def _write(bills: list[Bill], bill_run: BillRun, batch: Batch) -> None:
             for bill, number in zip(bills, numbers, strict=True)
         ],  # fmt: skip
     )
-    taken = select(Invoice.number, Invoice.id).where(Invoice.number.in_(numbers))
+    taken = select(Invoice.number, Invoice.id).where(bulk.among(Invoice.number, numbers))
     ids = dict(db.session.execute(taken).all())
     lines, usage, adjustments, rests = [], [], [], {}
     low, high = batch.usage_window()
