@@ -238,9 +238,7 @@ class AccountView(ScopedModelView):
         "ref", "customer", "payment_mode", "currency", "bill_day", "bill_every", "bill_to"
     ]  # fmt: skip
     show_columns = list(customers.ACCOUNT_FIELDS)
-    search_columns = [
-        "ref", "payment_mode", "currency", "bill_day", "delivery_channel"
-    ]  # fmt: skip
+    search_columns = ["ref", "payment_mode", "currency", "bill_day", "delivery_channel"]
     rule_fields = {"customer": "customer_ref", "bill_to": "bill_to_ref"}
     add_columns = edit_columns = typed_refs(customers.ACCOUNT_FIELDS, rule_fields)
     add_form_extra_fields = edit_form_extra_fields = {

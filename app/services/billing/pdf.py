@@ -53,7 +53,6 @@ from app.models.crm import BillingAccount, Customer, Region, Service
 from app.models.usage import UsageCharge, UsageRecord, UsageType
 from app.services.billing import invoices, pdf_engine
 from app.services.billing.payment_reference import for_invoice, formatted
-from app.services.platform import periods
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.language import account_language
 from app.services.platform.money import babel_locale, format_money
@@ -413,17 +412,12 @@ def _dates(start, end, formats: Formats) -> str:
     return f"{formats.date(start)} – {formats.date(end - timedelta(days=1))}"
 
 
-def _months(invoice: Invoice) -> int:
-    return len(periods.months_of((invoice.period_start, invoice.period_end)))
-
-
 def _period(invoice: Invoice, formats: Formats) -> str:
     """The billing period, with its month count when it is more than one."""
     dates = _dates(invoice.period_start, invoice.period_end, formats)
-    months = _months(invoice)
-    if months == 1:
+    if invoice.months == 1:
         return dates
-    return dates + "\n" + ngettext("%(num)d month", "%(num)d months", months)
+    return dates + "\n" + ngettext("%(num)d month", "%(num)d months", invoice.months)
 
 
 def _vat(rate, taxable, tax, formats: Formats) -> dict:
@@ -458,7 +452,7 @@ def _credit_note_context(note: CreditNote, language: str) -> dict:
     lines = []
     for credited in note.lines:
         line = credited.invoice_line
-        label = _label(line, formats if _months(invoice) > 1 else None)
+        label = _label(line, formats if invoice.months > 1 else None)
         if line.number:
             label = f"{gettext('Line %(number)s', number=line.number)} · {label}"
         lines.append((label, formats.money(credited.amount)))
@@ -496,7 +490,7 @@ def _sections(invoice: Invoice, formats: Formats) -> list[Section]:
     by_account: dict[int, dict[str | None, Group]] = defaultdict(dict)
     font = _font(invoice.language)
     totals: dict[int, object] = defaultdict(int)
-    by_month = formats if _months(invoice) > 1 else None  # a fee line per month: say which
+    by_month = formats if invoice.months > 1 else None  # a fee line per month: say which
     for line in invoice.lines:
         groups = by_account[line.account_id]
         if line.number not in groups:

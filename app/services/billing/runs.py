@@ -83,7 +83,7 @@ class BillRunSummary:
 
     def add(self, bills: list[Bill]) -> None:
         self.created += len(bills)
-        self.by_months.update(len(periods.months_of(bill.period)) for bill in bills)
+        self.by_months.update(periods.cycles_between(*bill.period) for bill in bills)
 
 
 def run(
@@ -262,7 +262,7 @@ def _run(run_date, now, holder: str | None, record_idle: bool = True) -> BillRun
     ended = {timezone for _id, timezone, _every in due if _instant(run_date, timezone) <= now}
     due = [row for row in due if row.timezone in ended]  # the others' periods still run
     due_of = _due(run_date, [(account_id, every) for account_id, _tz, every in due])
-    starts = {due[0][0] for due in due_of.values() if due is not None}
+    starts = {found[0][0] for found in due_of.values() if found is not None}
     billed = set(
         db.session.execute(
             select(Invoice.account_id, Invoice.period_start).where(

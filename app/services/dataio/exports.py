@@ -12,7 +12,6 @@ from app.models.billing import Invoice
 from app.models.communications import Communication
 from app.models.crm import BillingAccount, Customer, Service
 from app.models.usage import UsageCharge, UsageRecord
-from app.services.platform import periods
 from app.services.platform.money import round_money
 from app.services.platform.scoping import scoped
 
@@ -148,7 +147,7 @@ def invoice_record(invoice: Invoice, account_ref: str, customer_ref: str) -> dic
         "customer_ref": customer_ref,
         "period_start": invoice.period_start.isoformat(),
         "period_end": invoice.period_end.isoformat(),
-        "bill_every": len(periods.months_of((invoice.period_start, invoice.period_end))),
+        "bill_every": invoice.months,
         "issue_date": invoice.issue_date.isoformat(),
         "due_date": invoice.due_date.isoformat(),
         "currency": invoice.currency,
