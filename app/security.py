@@ -56,6 +56,13 @@ CRM_MENU, ADMIN_MENU, BILLING_MENU = "CRM", "Administration", "BillingMenu"
 # terms, blacklist) are the supervisors'
 APPLICATIONS, APPLICATION_REVIEW = "Applications", "ApplicationReview"
 CREDIT_POLICY, ACQUISITION_MENU = "CreditPolicy", "Acquisition"
+# money coming in (issue 19): payments are taken at the counter by customer care and
+# billing staff; refunds and reversals, the bank's statements, direct debit runs, voucher
+# batches and receivables are billing's
+PAYMENTS, PAYMENT_CORRECTIONS, PAYMENTS_MENU = "Payments", "PaymentCorrections", "PaymentsMenu"
+ONLINE_PAYMENTS, BANK_STATEMENTS = "OnlinePayments", "BankStatements"
+MANDATES, COLLECTIONS = "Mandates", "Collections"
+VOUCHERS, RECEIVABLES = "Vouchers", "Receivables"
 
 
 def _reads(*resources):

@@ -41,7 +41,7 @@ from app.models.crm import (
 from app.models.ledger import LedgerEntry
 from app.models.types import to_micros
 from app.models.usage import UsageRecord, UsageType
-from app.services.billing import ledger
+from app.services.ledger import posting as ledger
 from app.services.platform import bulk, periods
 from app.services.usage import store
 from app.services.usage.intake import CHUNK

@@ -41,6 +41,7 @@ from app.models.imports import ImportBatch, ImportReject
 from app.models.ledger import LedgerEntry
 from app.models.numbers import NumberRange, PhoneNumber
 from app.models.orders import Order, OrderLine, OrderStatusChange, ProvisioningTask
+from app.models.payments import Payment, PaymentAllocation, Refund
 from app.models.security import AbonentUser, user_region
 from app.models.system import ProcessLock
 from app.models.usage import Rate, UsageCharge, UsageRecord
@@ -87,10 +88,13 @@ __all__ = [
     "Order",
     "OrderLine",
     "OrderStatusChange",
+    "Payment",
+    "PaymentAllocation",
     "PhoneNumber",
     "ProcessLock",
     "ProvisioningTask",
     "Rate",
+    "Refund",
     "Product",
     "ProductName",
     "RatePlan",

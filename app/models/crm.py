@@ -80,6 +80,17 @@ class Region(Timestamped, Model):
     legal_tax_label: Mapped[str] = mapped_column(String(64), default="", server_default="")
     legal_tax_number: Mapped[str] = mapped_column(String(64), default="", server_default="")
     legal_bank_account: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # where customers pay, as bills and payment QR codes give it: an IBAN and BIC (SEPA);
+    # a national account number, the bank's code and correspondent account (Russia's
+    # ST00012); a bank's virtual account prefix (Korea: each account gets its own number)
+    bank_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    bank_iban: Mapped[str] = mapped_column(String(34), default="", server_default="")
+    bank_bic: Mapped[str] = mapped_column(String(11), default="", server_default="")
+    bank_account: Mapped[str] = mapped_column(String(34), default="", server_default="")
+    bank_code: Mapped[str] = mapped_column(String(11), default="", server_default="")
+    bank_correspondent: Mapped[str] = mapped_column(String(34), default="", server_default="")
+    # the operator's SEPA creditor identifier, for direct debit collections
+    sepa_creditor_id: Mapped[str] = mapped_column(String(35), default="", server_default="")
 
     def __str__(self) -> str:
         return f"{self.code} · {self.name}"
@@ -189,7 +200,8 @@ class BillingAccount(Timestamped, Model):
     delivery_channel: Mapped[str] = mapped_column(String(16), default=DeliveryChannel.EMAIL)
     language: Mapped[str | None] = mapped_column(String(5))
     credit_limit: Mapped[Decimal | None] = mapped_column(ExactDecimal(4))
-    # prepaid money on the account: the sum of its ledger entries (app/models/ledger.py)
+    # the sum of the account's ledger entries (app/models/ledger.py), positive in the
+    # customer's favour: prepaid credit, or a postpaid account's payments less its bills
     balance: Mapped[Decimal] = mapped_column(
         ExactDecimal(4), default=Decimal(0), server_default="0"
     )

@@ -5,8 +5,8 @@ from decimal import Decimal
 from app.api.charging import Authorization, DebitAnswer
 from app.extensions import db
 from app.models.crm import BillingAccount
-from app.services.billing import ledger
 from app.services.dataio import registry
+from app.services.ledger import posting as ledger
 from app.services.platform.actor import acting_as
 from tests.conftest import SAMPLES
 

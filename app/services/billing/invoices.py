@@ -34,9 +34,11 @@ from app.models.billing import (
 )
 from app.models.communications import Communication, CommunicationStatus
 from app.models.crm import BillingAccount, Customer, Region
+from app.models.ledger import EntryKind
 from app.models.types import utcnow
 from app.models.usage import UsageCharge
-from app.services.billing import document_numbers
+from app.services.billing import document_numbers, invoice_status, settlement
+from app.services.ledger import posting
 from app.services.platform import second_person, validation
 from app.services.platform.actor import current_username
 from app.services.platform.errors import DomainError, NotFound
@@ -45,8 +47,6 @@ from app.services.platform.scoping import scoped
 
 IS = InvoiceStatus
 CN = CreditNoteStatus
-# invoices that still ask for money
-OPEN = (IS.ISSUED, IS.PARTIALLY_PAID, IS.OVERDUE)
 VOIDABLE = (IS.ISSUED, IS.OVERDUE)
 REASON_LENGTH = 500
 
@@ -216,30 +216,6 @@ def _one_note(condition, region_ids) -> CreditNote:
 # --------------------------------------------------------------------------- status
 
 
-def _move(invoice: Invoice, to_status: str, reason: str | None, *conditions) -> None:
-    """Move the invoice on with a conditional UPDATE (first thing in the transaction, so a
-    second user acting on it at once waits, then finds it moved)."""
-    current = invoice.status
-    result = db.session.execute(
-        update(Invoice)
-        .where(Invoice.id == invoice.id, Invoice.status == current, *conditions)
-        .values(status=to_status)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise DomainError("status", _l("the invoice was changed meanwhile: reload it"))
-    db.session.add(
-        InvoiceStatusChange(
-            invoice_id=invoice.id,
-            from_status=current,
-            to_status=to_status,
-            reason=reason,
-            username=current_username(),
-        )
-    )
-    db.session.expire(invoice, ["status", "changes"])
-
-
 def void(invoice: Invoice, reason: str) -> None:
     """Cancel an invoice issued in error, before any payment. Its usage and adjustments go
     back to be billed, and running its bill date again bills the period anew."""
@@ -260,7 +236,10 @@ def void(invoice: Invoice, reason: str) -> None:
             _l("a later invoice carries the rest of a credit on this one: void that one first"),
         )
     try:
-        _move(invoice, IS.VOID, reason, Invoice.paid == 0, Invoice.credited == 0)
+        invoice_status.move(invoice, IS.VOID, reason, Invoice.paid == 0, Invoice.credited == 0)
+        posting.entry(
+            invoice.account_id, EntryKind.VOID, invoice.total, invoice.number, invoice_id=invoice.id
+        )
         db.session.execute(
             delete(Adjustment)
             .where(Adjustment.carried_from_id.in_(taken), Adjustment.invoice_id.is_(None))
@@ -429,7 +408,7 @@ def request_credit(
     None) or amounts per line (line id → net amount). Another member of staff approves it.
     With the notes already asked for, it never takes off more than the invoice holds."""
     reason = _reason(reason)
-    if invoice.status not in (*OPEN, IS.PAID):
+    if invoice.status not in invoice_status.SETTLED:
         raise DomainError(
             "status", _l("only an issued, partially paid, overdue or paid invoice is credited")
         )
@@ -497,7 +476,7 @@ def approve_credit(note: CreditNote, note_text: str | None = None) -> CreditNote
             update(Invoice)
             .where(
                 Invoice.id == invoice.id,
-                Invoice.status.in_((*OPEN, IS.PAID)),
+                Invoice.status.in_(invoice_status.SETTLED),
                 Invoice.credited + note.total <= Invoice.total,
             )
             .values(credited=Invoice.credited + note.total)
@@ -510,8 +489,15 @@ def approve_credit(note: CreditNote, note_text: str | None = None) -> CreditNote
         series = f"{_region_code(invoice)}-CN"
         (number,) = document_numbers.take(series, utcnow().year)
         db.session.execute(update(CreditNote).where(CreditNote.id == note.id).values(number=number))
-        if invoice.credited == invoice.total:
-            _move(invoice, IS.CREDITED, note.reason)
+        posting.entry(
+            invoice.account_id,
+            EntryKind.CREDIT_NOTE,
+            note.total,
+            number,
+            invoice_id=invoice.id,
+        )
+        settlement.release_excess(invoice, utcnow().date(), note.reason)
+        invoice_status.restate(invoice, utcnow().date(), note.reason)
         db.session.commit()
     except Exception:
         db.session.rollback()

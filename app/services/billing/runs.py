@@ -49,7 +49,7 @@ from app.models.crm import (
 )
 from app.models.types import scaled, utcnow
 from app.models.usage import UsageCharge, UsageRecord
-from app.services.billing import document_numbers
+from app.services.billing import document_numbers, settlement
 from app.services.billing.bills import (
     AccountFacts,
     Bill,
@@ -61,6 +61,7 @@ from app.services.billing.bills import (
     make_bill,
 )
 from app.services.crm import bill_frequency
+from app.services.ledger import posting
 from app.services.platform import bulk, locks, periods
 from app.services.platform.actor import current_username
 from app.services.platform.errors import DomainError
@@ -659,6 +660,9 @@ def _write(bills: list[Bill], bill_run: BillRun, batch: Batch) -> None:
         )
     if rests:
         _carry_rests(rests)
+    posting.post_invoices(list(ids.values()), utcnow())
+    # the credit payments left on the accounts pays their new bills
+    settlement.apply_credit([bill.payer.account.id for bill in bills], utcnow().date())
 
 
 def _carry_rests(rests: dict[int, Decimal]) -> None:

@@ -20,8 +20,10 @@ from app.models.crm import (
     ServiceProductChange,
     ServiceStatusChange,
 )
+from app.models.ledger import LedgerEntry
 from app.models.numbers import NumberRange, PhoneNumber
 from app.models.orders import Order, OrderLine, ProvisioningTask
+from app.models.payments import Payment
 from app.models.usage import UsageRecord
 from app.services.platform.actor import current_user_obj
 from app.services.platform.users import roles_of
@@ -72,7 +74,16 @@ def scope_condition(model, region_ids: list[int] | None):
     accounts = select(BillingAccount.id).where(
         BillingAccount.customer_id.in_(_customer_ids(region_ids))
     )
-    if model in (Service, Order, Invoice, BillRunError, Communication, Adjustment):
+    if model in (
+        Service,
+        Order,
+        Invoice,
+        BillRunError,
+        Communication,
+        Adjustment,
+        Payment,
+        LedgerEntry,
+    ):
         return model.account_id.in_(accounts)
     if model is CreditNote:
         invoices = select(Invoice.id).where(Invoice.account_id.in_(accounts))

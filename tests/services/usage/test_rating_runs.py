@@ -9,8 +9,8 @@ from app.extensions import db
 from app.models.crm import BillingAccount
 from app.models.ledger import LedgerEntry
 from app.models.usage import AllowanceUsage, UsageCharge, UsageRecord
-from app.services.billing import ledger
 from app.services.dataio import registry
+from app.services.ledger import posting as ledger
 from app.services.platform.actor import acting_as
 from app.services.usage import rating_runs
 from tests.conftest import SAMPLES

@@ -1,0 +1,242 @@
+"""Recording a payment (docs/payments.md): at the counter, through the API, from a bank
+statement, a gateway, a direct debit collection or a voucher — one function, whatever the
+entry point.
+
+A payment is checked whole before anything is written (currency, decimals, the account
+open), then, in one transaction: the payment, its ledger entry, and its allocation to the
+invoices (the chosen ones, else the oldest open first). A unique external reference makes
+it idempotent: sent again, it is answered as a duplicate and nothing moves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models.billing import Invoice
+from app.models.crm import BillingAccount, Customer, CustomerStatus, PaymentMode, Service
+from app.models.ledger import EntryKind
+from app.models.payments import Payment, PaymentMethod, PaymentPurpose, PaymentStatus
+from app.models.types import utcnow
+from app.services.billing import invoice_status, settlement
+from app.services.ledger import posting
+from app.services.platform import validation
+from app.services.platform.actor import current_username
+from app.services.platform.errors import DomainError, NotFound
+from app.services.platform.scoping import scoped
+
+TEXT_LENGTH = Payment.__table__.c.reference.type.length
+REF_LENGTH = Payment.__table__.c.external_ref.type.length
+
+
+@dataclass
+class Recorded:
+    payment: Payment
+    duplicate: bool = False  # the external reference was recorded before: nothing moved
+
+
+def get(payment_id: int, region_ids) -> Payment:
+    payment = db.session.scalar(
+        scoped(select(Payment).where(Payment.id == payment_id), Payment, region_ids)
+    )
+    if payment is None:
+        raise NotFound("payment", _l("no such payment"))
+    return payment
+
+
+def by_external_ref(external_ref: str) -> Payment | None:
+    return db.session.scalar(select(Payment).where(Payment.external_ref == external_ref))
+
+
+def record(
+    account: BillingAccount,
+    amount,
+    currency: str,
+    method: str,
+    *,
+    purpose: str | None = None,
+    received_on: date | None = None,
+    external_ref: str | None = None,
+    reference: str = "",
+    payer: str = "",
+    source: str = "counter",
+    invoice_ids: list[int] | None = None,
+) -> Recorded:
+    """Record money received for the account (for a consolidated account: its payer's
+    bills) and settle its invoices; commits. DomainError naming the field when refused."""
+    today = utcnow().date()
+    method = validation.check_choice("method", method, list(PaymentMethod))
+    purpose = _purpose(account, purpose)
+    if purpose == PaymentPurpose.PAYMENT and account.bill_to_id is not None:
+        account = db.session.get(BillingAccount, _payer_id(account))
+    amount = _amount(amount, currency, account)
+    external_ref = _external_ref(external_ref)
+    received_on = received_on or today
+    if received_on > today:
+        raise DomainError("received_on", _l("a payment cannot be received in the future"))
+    reference = _text("reference", reference)
+    payer = _text("payer", payer)
+    if external_ref and (earlier := by_external_ref(external_ref)) is not None:
+        return _duplicate(earlier, account, amount)
+    _check_open(account, purpose)
+    chosen = None
+    if invoice_ids:
+        if purpose != PaymentPurpose.PAYMENT:
+            raise DomainError("invoices", _l("only a payment for bills settles invoices"))
+        chosen = settlement.chosen_invoices(account.id, invoice_ids)
+    payment = Payment(
+        account_id=account.id,
+        method=method,
+        purpose=purpose,
+        amount=amount,
+        currency=account.currency,
+        received_on=received_on,
+        external_ref=external_ref,
+        reference=reference,
+        payer=payer,
+        source=source,
+        username=current_username(),
+    )
+    try:
+        db.session.add(payment)
+        db.session.flush()
+        posting.entry(
+            account.id,
+            EntryKind(purpose),
+            amount,
+            external_ref or f"#{payment.id}",
+            payment_id=payment.id,
+        )
+        if purpose == PaymentPurpose.PAYMENT:
+            invoices = chosen if chosen is not None else settlement.open_invoices(account.id)
+            settlement.allocate(payment, invoices, today)
+        db.session.commit()
+    except IntegrityError:
+        # the same external reference, recorded by someone else at the same moment
+        db.session.rollback()
+        earlier = by_external_ref(external_ref) if external_ref else None
+        if earlier is None:
+            raise
+        return _duplicate(earlier, account, amount)
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.refresh(payment)
+    return Recorded(payment)
+
+
+def allocate_to(payment: Payment, invoice_ids: list[int]) -> Decimal:
+    """Staff settle chosen invoices with what a payment or a deposit has left; returns
+    what was allocated."""
+    if payment.status != PaymentStatus.POSTED or payment.purpose == PaymentPurpose.TOPUP:
+        raise DomainError("payment", _l("the payment has nothing to settle invoices with"))
+    if payment.unallocated <= 0:
+        raise DomainError("payment", _l("the payment is allocated in full"))
+    try:
+        invoices = settlement.chosen_invoices(payment.account_id, invoice_ids)
+        allocated = settlement.allocate(payment, invoices, utcnow().date())
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.refresh(payment)
+    return allocated
+
+
+def account_credit(account_id: int) -> Decimal:
+    """What the account's payments left unallocated, for its next bills."""
+    left = Payment.amount - Payment.allocated - Payment.refunded
+    return db.session.scalar(
+        select(func.coalesce(func.sum(left), 0, type_=Payment.amount.type)).where(
+            Payment.account_id == account_id,
+            Payment.purpose == PaymentPurpose.PAYMENT,
+            Payment.status == PaymentStatus.POSTED,
+        )
+    )
+
+
+def _purpose(account: BillingAccount, purpose: str | None) -> str:
+    if not purpose:
+        prepaid = account.payment_mode == PaymentMode.PREPAID
+        return PaymentPurpose.TOPUP if prepaid else PaymentPurpose.PAYMENT
+    purpose = validation.check_choice("purpose", purpose, list(PaymentPurpose))
+    if purpose == PaymentPurpose.TOPUP and account.payment_mode != PaymentMode.PREPAID:
+        raise DomainError("purpose", _l("only a prepaid account is topped up"))
+    if purpose == PaymentPurpose.PAYMENT and account.payment_mode == PaymentMode.PREPAID:
+        raise DomainError("purpose", _l("a prepaid account has no bills: top it up"))
+    return purpose
+
+
+def _payer_id(account: BillingAccount) -> int:
+    seen = {account.id}
+    while account.bill_to_id is not None and account.bill_to_id not in seen:
+        seen.add(account.bill_to_id)
+        account = db.session.get(BillingAccount, account.bill_to_id)
+    return account.id
+
+
+def _amount(amount, currency: str, account: BillingAccount) -> Decimal:
+    code = validation.check_currency(currency)
+    if code != account.currency:
+        raise DomainError(
+            "currency",
+            _l("the account is billed in %(account)s, not %(currency)s",
+               account=account.currency, currency=code),
+        )  # fmt: skip
+    if not isinstance(amount, Decimal):
+        amount = validation.parse_amount("amount", amount, code)
+    amount = validation.check_amount("amount", amount, code)
+    if amount is None or amount <= 0:
+        raise DomainError("amount", _l("more than 0"))
+    return amount
+
+
+def _external_ref(value: str | None) -> str | None:
+    value = validation.check_text("external_ref", (value or "").strip()) or None
+    if value and len(value) > REF_LENGTH:
+        raise DomainError("external_ref", _l("at most %(count)s characters", count=REF_LENGTH))
+    return value
+
+
+def _text(field: str, value: str | None) -> str:
+    value = validation.check_text(field, (value or "").strip()) or ""
+    return value[:TEXT_LENGTH]
+
+
+def _duplicate(earlier: Payment, account: BillingAccount, amount: Decimal) -> Recorded:
+    if earlier.account_id != account.id or earlier.amount != amount:
+        raise DomainError(
+            "external_ref",
+            _l("already used by payment %(id)s, of another account or amount", id=earlier.id),
+        )
+    return Recorded(earlier, duplicate=True)
+
+
+def _check_open(account: BillingAccount, purpose: str) -> None:
+    """A closed account (its customer gone, or every line ended, and nothing owed) takes
+    no money: it would stay there with no bill to pay."""
+    if purpose == PaymentPurpose.PAYMENT and db.session.scalar(
+        select(
+            exists().where(
+                Invoice.account_id == account.id, Invoice.status.in_(invoice_status.OPEN)
+            )
+        )
+    ):
+        return
+    customer_gone = (
+        db.session.scalar(select(Customer.status).where(Customer.id == account.customer_id))
+        == CustomerStatus.TERMINATED
+    )
+    lines = db.session.execute(
+        select(func.count(), func.count().filter(Service.status != "terminated")).where(
+            Service.account_id == account.id
+        )
+    ).one()
+    if customer_gone or (lines[0] and not lines[1]):
+        raise DomainError("account", _l("the account is closed: it owes nothing"))
