@@ -98,6 +98,8 @@ STAFF = (
     + _menus("NumberRanges", "PhoneNumbers", ORDERS, PROVISIONING, USAGE)
     + _reads(INVOICES, CREDIT_NOTES, ADJUSTMENTS, COMMUNICATIONS)
     + _menus(BILLING_MENU, INVOICES, CREDIT_NOTES, ADJUSTMENTS, COMMUNICATIONS)
+    + _reads(PAYMENTS)
+    + _menus(PAYMENTS_MENU, PAYMENTS)
 )
 # a line's life moves only through orders and provisioning: nobody writes services directly;
 # customer care asks for credit notes and adjusts next bills, billing staff decide the
@@ -105,7 +107,7 @@ STAFF = (
 # resend emails and print paper bills; supervisors set the adjustment limits
 CSR = (
     STAFF
-    + _writes(CUSTOMERS, CONTACTS, ACCOUNTS, ORDERS, INVOICES, APPLICATIONS)
+    + _writes(CUSTOMERS, CONTACTS, ACCOUNTS, ORDERS, INVOICES, APPLICATIONS, PAYMENTS)
     + _reads(APPLICATIONS, CREDIT_POLICY)
     + _menus(CONTACTS, ACQUISITION_MENU, APPLICATIONS, "NewApplication", "Blacklist")
     + _menus("CreditClasses", "CreditRules", "CreditTerms")
@@ -116,6 +118,7 @@ BILLING = (
     + _writes(PRINT_BATCHES)
     + _reads(BILL_RUNS, PRINT_BATCHES)
     + _menus(BILL_RUNS, PRINT_BATCHES)
+    + _writes(PAYMENTS, PAYMENT_CORRECTIONS)
 )
 # usage feeds come from network systems: their accounts are Technicians (or Supervisors)
 TECHNICIAN = STAFF + _writes(NUMBERS, PROVISIONING, USAGE)

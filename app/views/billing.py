@@ -34,7 +34,15 @@ from app.security import (
     PRINT_BATCHES,
     VIEW_METHOD_PERMISSIONS,
 )
-from app.services.billing import adjustments, delivery, invoice_status, invoices, pdf, runs
+from app.services.billing import (
+    adjustments,
+    delivery,
+    invoice_status,
+    invoices,
+    pdf,
+    runs,
+    settlement,
+)
 from app.services.billing.bills import BillRefused
 from app.services.crm import bill_frequency, customers
 from app.services.platform import validation
@@ -171,6 +179,7 @@ class InvoiceView(ScopedModelView):
             can_write=sm.has_access("can_write", INVOICES),
             can_decide=can_decide,
             creditable=invoice.status in invoice_status.SETTLED,
+            allocations=settlement.invoice_allocations(invoice.id),
             voidable=can_decide and invoice.status in invoices.VOIDABLE,
             pdf_url=url_for("InvoiceView.pdf", pk=invoice.id),
         )

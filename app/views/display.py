@@ -97,6 +97,31 @@ COMMUNICATION_STATUS_LABELS = {
     "failed": _l("Failed"),
     "available": _l("On the portal"),
 }
+PAYMENT_METHOD_LABELS = {
+    "cash": _l("Cash"),
+    "bank_transfer": _l("Bank transfer"),
+    "card": _l("Card"),
+    "direct_debit": _l("Direct debit"),
+    "voucher": _l("Voucher"),
+}
+PAYMENT_PURPOSE_LABELS = {
+    "payment": _l("Bills"),
+    "deposit": _l("Deposit"),
+    "topup": _l("Top-up"),
+}
+PAYMENT_STATUS_LABELS = {"posted": _l("Posted"), "reversed": _l("Reversed")}
+ENTRY_KIND_LABELS = {
+    "invoice": _l("Invoice"),
+    "void": _l("Invoice voided"),
+    "credit_note": _l("Credit note"),
+    "payment": _l("Payment"),
+    "deposit": _l("Deposit"),
+    "topup": _l("Top-up"),
+    "refund": _l("Refund"),
+    "reversal": _l("Reversal"),
+    "usage": _l("Usage"),
+    "adjustment": _l("Adjustment"),
+}
 ACTION_LABELS = {
     "insert": _l("Created"),
     "update": _l("Changed"),
@@ -245,5 +270,9 @@ def register(app) -> None:
             "sex_label": label_for(SEX_LABELS),
             "application_event_label": label_for(APPLICATION_EVENT_LABELS),
             "communication_status_label": label_for(COMMUNICATION_STATUS_LABELS),
+            "payment_method_label": label_for(PAYMENT_METHOD_LABELS),
+            "payment_purpose_label": label_for(PAYMENT_PURPOSE_LABELS),
+            "payment_status_label": label_for(PAYMENT_STATUS_LABELS),
+            "entry_kind_label": label_for(ENTRY_KIND_LABELS),
             "money": lambda amount, currency: format_money(amount, currency, str(get_locale())),
         }

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models.billing import Invoice
@@ -37,6 +38,18 @@ def open_invoices(account_id: int) -> list[Invoice]:
             select(Invoice)
             .where(Invoice.account_id == account_id, Invoice.status.in_(invoice_status.OPEN))
             .order_by(*OLDEST_FIRST)
+        )
+    )
+
+
+def invoice_allocations(invoice_id: int) -> list[PaymentAllocation]:
+    """What payments settled (and took back from) the invoice, in order."""
+    return list(
+        db.session.scalars(
+            select(PaymentAllocation)
+            .where(PaymentAllocation.invoice_id == invoice_id)
+            .options(selectinload(PaymentAllocation.payment))
+            .order_by(PaymentAllocation.id)
         )
     )
 

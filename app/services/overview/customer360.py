@@ -9,15 +9,19 @@ from app.models.acquisition import Application
 from app.models.audit import AuditLog
 from app.models.billing import Invoice
 from app.models.crm import BillingAccount, Customer
+from app.models.ledger import LedgerEntry
 from app.models.orders import Order
 from app.services.billing import invoices
 from app.services.crm.customer_rules import MAX_DEPTH
+from app.services.ledger import history as ledger_history
 from app.services.orders import orders
+from app.services.payments import standing
 from app.services.platform.errors import NotFound
 from app.services.platform.scoping import scoped
 from app.services.usage import line_usage
 
 MAX_TREE_NODES = 500
+LEDGER_ENTRIES = 10
 
 
 @dataclass
@@ -38,6 +42,10 @@ class Customer360:
     usage: dict[int, list[line_usage.CycleUsage]]
     # the application the customer came from, when it came through acquisition
     application: Application | None = None
+    # per account: its balance, what it owes, its credit and last payment
+    standings: dict[int, standing.Standing] = field(default_factory=dict)
+    # the newest movements of the accounts' money
+    ledger: list[LedgerEntry] = field(default_factory=list)
 
 
 def _hierarchy(customer: Customer, region_ids) -> TreeNode | None:
@@ -91,4 +99,6 @@ def load(customer_id: int, region_ids) -> Customer360:
             [s.id for a in accounts for s in a.services if s.status != "terminated"]
         ),
         db.session.scalar(db.select(Application).where(Application.customer_id == customer.id)),
+        standing.standings(list(accounts)),
+        ledger_history.entries([account.id for account in accounts], limit=LEDGER_ENTRIES),
     )

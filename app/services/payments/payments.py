@@ -17,6 +17,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models.billing import Invoice
@@ -48,6 +49,44 @@ def get(payment_id: int, region_ids) -> Payment:
     if payment is None:
         raise NotFound("payment", _l("no such payment"))
     return payment
+
+
+def search(
+    region_ids,
+    account_ref: str | None = None,
+    status: str | None = None,
+    method: str | None = None,
+    external_ref: str | None = None,
+    received_from: date | None = None,
+    received_to: date | None = None,
+    page: int = 0,
+    page_size: int = 50,
+) -> tuple[int, list[Payment]]:
+    """A page of the payments a user may see matching the filters, newest first, and how
+    many there are in all."""
+    query = scoped(select(Payment), Payment, region_ids)
+    if account_ref:
+        accounts = select(BillingAccount.id).where(BillingAccount.ref == account_ref.strip())
+        query = query.where(Payment.account_id.in_(accounts))
+    for column, value in (
+        (Payment.status, status),
+        (Payment.method, method),
+        (Payment.external_ref, external_ref),
+    ):
+        if value:
+            query = query.where(column == value)
+    if received_from:
+        query = query.where(Payment.received_on >= received_from)
+    if received_to:
+        query = query.where(Payment.received_on <= received_to)
+    count = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    found = db.session.scalars(
+        query.options(selectinload(Payment.account), selectinload(Payment.allocations))
+        .order_by(Payment.received_on.desc(), Payment.id.desc())
+        .offset(page * page_size)
+        .limit(page_size)
+    )
+    return count, list(found)
 
 
 def by_external_ref(external_ref: str) -> Payment | None:
@@ -114,7 +153,10 @@ def record(
             payment_id=payment.id,
         )
         if purpose == PaymentPurpose.PAYMENT:
-            invoices = chosen if chosen is not None else settlement.open_invoices(account.id)
+            # the chosen invoices first; what is left pays the others, oldest first
+            invoices = settlement.open_invoices(account.id)
+            if chosen is not None:
+                invoices = chosen + [i for i in invoices if i not in chosen]
             settlement.allocate(payment, invoices, today)
         db.session.commit()
     except IntegrityError:

@@ -48,10 +48,11 @@ def test_chosen_invoices_and_an_overpayment_carried_to_the_next_bill(ctx, tmp_pa
     account = billed_account(tmp_path)
     first, second = invoices_of(account)
     payments.record(account, "50.00", "EUR", "bank_transfer", invoice_ids=[second.id])
-    assert _state(account) == [("issued", D(0), D("35.38")),
+    # the chosen bill first, the rest to the others
+    assert _state(account) == [("partially_paid", D("14.62"), D("20.76")),
                                ("paid", D("35.38"), D(0))]  # fmt: skip
     payments.record(account, "40.00", "EUR", "card", external_ref="card-1")
-    # 14.62 + 40.00 left: 35.38 for the first bill, 19.24 of credit
+    # 20.76 for the first bill, 19.24 of credit
     assert payments.account_credit(account.id) == D("19.24")
     runs.run(date(2026, 4, 1))
     third = invoices_of(account)[-1]
