@@ -154,3 +154,38 @@ def test_prepaid_top_up_and_its_refund_need_the_balance(ctx, tmp_path):
     refunds.refund(payment, "5.00", "left the country")
     db.session.refresh(account)
     assert account.balance == D("15.00")
+
+
+def test_payments_at_the_same_moment_never_overpay_or_lose_a_cent(app, ctx, tmp_path):
+    import threading
+
+    from app.models.crm import BillingAccount
+    from app.models.payments import Payment
+    from app.services.platform.actor import acting_as
+
+    account_id = billed_account(tmp_path).id
+    errors = []
+
+    def pay(worker):
+        with app.app_context(), acting_as():
+            for n in range(3):
+                try:
+                    account = db.session.get(BillingAccount, account_id)
+                    payments.record(account, "10.00", "EUR", "card", external_ref=f"{worker}-{n}")
+                except Exception as exc:  # noqa: BLE001 - any error fails the test below
+                    errors.append(repr(exc))
+            db.session.remove()
+
+    threads = [threading.Thread(target=pay, args=(w,)) for w in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    db.session.expire_all()
+    account = db.session.get(BillingAccount, account_id)
+    assert [status for status, *_ in _state(account)] == ["paid", "paid"]
+    assert payments.account_credit(account_id) == D("109.24")
+    assert account.balance == D("109.24") == sum(amount for _, amount, _ in _ledger(account))
+    paid = db.session.scalar(db.select(db.func.count(Payment.id)))
+    assert paid == 18
