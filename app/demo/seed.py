@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import func, insert, update
 
 from app.config import generated_once
-from app.demo import acquisition, rates, usage
+from app.demo import acquisition, payments, rates, usage
 from app.extensions import db
 from app.models.catalog import Product, ProductName
 from app.models.crm import (
@@ -608,7 +608,7 @@ def seed(customers: int = 300, today: date | None = None, usage_history: bool = 
     seed_orders()
     records = 0
     if usage_history:
-        usage.top_up_prepaid()
+        payments.top_up_prepaid()
         records = usage.seed_usage(today)
     if records:
         # rated before the bill runs (which would rate it first too), so that PostgreSQL
@@ -616,6 +616,7 @@ def seed(customers: int = 300, today: date | None = None, usage_history: bool = 
         rating_runs.rate_pending()
         bulk.analyze("usage_charge", "allowance_usage")
     seed_bills(today)
+    payments.pay_bills(today)
     acquisition.seed_applications()
     password = demo_password()
     seed_users(regions, password)

@@ -21,7 +21,6 @@ import math
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, func
@@ -33,15 +32,12 @@ from app.models.crm import (
     BillingAccount,
     Customer,
     CustomerKind,
-    PaymentMode,
     Region,
     Service,
     ServiceStatus,
 )
-from app.models.ledger import LedgerEntry
 from app.models.types import to_micros
 from app.models.usage import UsageRecord, UsageType
-from app.services.ledger import posting as ledger
 from app.services.platform import bulk, periods
 from app.services.usage import store
 from app.services.usage.intake import CHUNK
@@ -50,9 +46,6 @@ HEAVY = 6  # times the usage of the others
 MAX_CALL = 3 * 3600  # seconds
 MEGABYTE = 1_048_576
 DATA_DESTINATION = "internet"  # the access point name a data record names
-TOP_UP = {"EUR": Decimal(20), "KRW": Decimal(30_000), "RUB": Decimal(500)}
-TOP_UP_REFERENCE = "demo"
-
 # weights of the hours of the day, 0 to 23
 DAYTIME = (1, 1, 0, 0, 0, 0, 1, 3, 5, 6, 7, 7, 8, 7, 6, 6, 7, 8, 9, 9, 8, 6, 4, 2)
 OFFICE = (0, 0, 0, 0, 0, 0, 0, 2, 6, 10, 12, 11, 7, 9, 11, 11, 10, 8, 4, 2, 1, 1, 0, 0)
@@ -291,27 +284,6 @@ def _lines(today: date) -> list[Line]:
             )
         )
     return lines
-
-
-def top_up_prepaid() -> int:
-    """A top-up on every prepaid demo account that has none, so its usage is paid from its
-    balance when rated; returns how many were made."""
-    topped_up = exists().where(
-        LedgerEntry.account_id == BillingAccount.id,
-        LedgerEntry.kind == "topup",
-        LedgerEntry.reference == TOP_UP_REFERENCE,
-    )
-    accounts = db.session.execute(
-        db.select(BillingAccount.id, BillingAccount.currency).where(
-            BillingAccount.ref.like("DEMO-%"),
-            BillingAccount.payment_mode == PaymentMode.PREPAID,
-            BillingAccount.currency.in_(list(TOP_UP)),
-            ~topped_up,
-        )
-    ).all()
-    for account_id, currency in accounts:
-        ledger.post(account_id, "topup", TOP_UP[currency], TOP_UP_REFERENCE)
-    return len(accounts)
 
 
 def seed_usage(today: date) -> int:

@@ -14,6 +14,7 @@ from app.models.imports import ImportBatch
 from app.models.ledger import LedgerEntry
 from app.models.numbers import NumberRange
 from app.models.orders import Order
+from app.models.payments import Payment
 from app.models.usage import AllowanceUsage, UsageCharge, UsageRecord
 from app.services.platform.actor import acting_as
 
@@ -125,8 +126,17 @@ def test_demo_accounts_have_their_latest_bills(ctx):
     # some people are billed every two months: their latest bill covers two
     every = dict(db.session.execute(db.select(BillingAccount.id, BillingAccount.bill_every)).all())
     assert {(i.months, every[i.account_id]) for i in invoices} == {(1, 1), (2, 2)}
+    # most bills paid, some in part, an account in seven late; prepaid accounts topped up
+    billed = db.session.scalars(db.select(Invoice)).all()
+    assert {"paid", "overdue"} <= {i.status for i in billed}
+    assert any(0 < i.paid < i.total for i in billed)
+    made = db.session.scalar(db.select(db.func.count()).select_from(Payment))
+    assert db.session.scalar(
+        db.select(db.func.count()).select_from(Payment).where(Payment.purpose == "topup")
+    )
     assert seed.seed(customers=30, today=date(2026, 3, 1))["customers_added"] == 0
     assert db.session.scalar(db.select(db.func.count()).select_from(Invoice)) == len(invoices)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Payment)) == made
 
 
 def test_every_demo_rate_plan_is_priced_once(ctx):
