@@ -196,11 +196,11 @@ def _allocate(pending: list[_Pending], today: date) -> _Moved:
         query = (
             select(Invoice)
             .where(bulk.among(Invoice.account_id, paying))
-            .where(Invoice.status.in_(invoice_status.OPEN))
             .order_by(Invoice.account_id, *settlement.OLDEST_FIRST)
         )
-        for invoice in db.session.scalars(query):
-            open_by_account[invoice.account_id].append(invoice)
+        for invoice in db.session.scalars(query):  # status filtered here: see closed_accounts
+            if invoice.status in invoice_status.OPEN:
+                open_by_account[invoice.account_id].append(invoice)
     moved = _Moved({}, [])
     for item in pending:
         if item.checked.purpose != PaymentPurpose.PAYMENT:
