@@ -3,11 +3,11 @@
 from decimal import Decimal
 
 from app.extensions import db
-from app.services.platform.actor import acting_as
 from app.models.billing import InvoiceStatusChange
 from app.models.ledger import LedgerEntry
 from app.models.payments import Payment, PaymentAllocation
 from app.services.payments import batch, payments
+from app.services.platform.actor import acting_as
 from tests.conftest import reset_data
 from tests.services.payments.billed import billed_account, invoices_of, prepaid_account
 
