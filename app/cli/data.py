@@ -9,6 +9,7 @@ from app.services.dataio import exports, registry
 from app.services.platform import import_frame
 from app.services.platform.actor import acting_as
 from app.services.platform.errors import DomainError
+from app.services.reconciliation import statements
 
 
 @click.group("data", cls=AppGroup)
@@ -33,6 +34,9 @@ def import_command(kind, file, fmt, rejects):
         if rejects:
             import_frame.write_rejects(summary.batch_id, rejects)
     click.echo(summary.line())
+    if isinstance(summary, statements.StatementSummary) and summary.rejected:
+        # the statement's line has no place for them (docs/reconciliation.md)
+        click.echo(summary.rejected_line(), err=True)
 
 
 @contextmanager

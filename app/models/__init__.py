@@ -42,6 +42,7 @@ from app.models.ledger import LedgerEntry
 from app.models.numbers import NumberRange, PhoneNumber
 from app.models.orders import Order, OrderLine, OrderStatusChange, ProvisioningTask
 from app.models.payments import Payment, PaymentAllocation, Refund
+from app.models.reconciliation import StatementEntry, StatementImport
 from app.models.security import AbonentUser, user_region
 from app.models.system import ProcessLock
 from app.models.usage import Rate, UsageCharge, UsageRecord
@@ -100,6 +101,8 @@ __all__ = [
     "RatePlan",
     "Region",
     "Service",
+    "StatementEntry",
+    "StatementImport",
     "ServiceProductChange",
     "ServiceStatusChange",
     "UsageCharge",

@@ -54,13 +54,16 @@ def invoice_allocations(invoice_id: int) -> list[PaymentAllocation]:
     )
 
 
-def chosen_invoices(account_id: int, invoice_ids: list[int]) -> list[Invoice]:
+def chosen_invoices(
+    account_id: int, invoice_ids: list[int], found: dict[int, Invoice] | None = None
+) -> list[Invoice]:
     """The invoices a payer chose, in the order given; each must be an open invoice of the
-    account."""
-    found = {
-        invoice.id: invoice
-        for invoice in db.session.scalars(select(Invoice).where(Invoice.id.in_(invoice_ids)))
-    }
+    account. `found`: the invoices by id, read already (many payments at once)."""
+    if found is None:
+        found = {
+            invoice.id: invoice
+            for invoice in db.session.scalars(select(Invoice).where(Invoice.id.in_(invoice_ids)))
+        }
     chosen = []
     for invoice_id in dict.fromkeys(invoice_ids):
         invoice = found.get(invoice_id)
@@ -85,12 +88,28 @@ def allocate(payment: Payment, invoices: list[Invoice], today: date) -> Decimal:
         if left <= 0:
             break
         db.session.refresh(invoice, ["paid", "credited", "status"])
-        amount = min(left, invoice.balance_due)
-        if amount <= 0 or invoice.status not in invoice_status.OPEN:
+        amount = share(left, invoice)
+        if amount <= 0:
             continue
         _settle(payment.id, invoice, amount, today)
         allocated += amount
     return allocated
+
+
+def in_order(chosen: list[Invoice] | None, open_: list[Invoice]) -> list[Invoice]:
+    """The invoices a payment settles, in order: those the payer chose first, then the
+    account's other open ones, oldest first."""
+    if chosen is None:
+        return open_
+    return chosen + [invoice for invoice in open_ if invoice not in chosen]
+
+
+def share(left: Decimal, invoice: Invoice) -> Decimal:
+    """What of `left` goes to the invoice: what it still asks, or what is left; nothing
+    to an invoice that asks for nothing."""
+    if invoice.status not in invoice_status.OPEN:
+        return Decimal(0)
+    return min(left, invoice.balance_due)
 
 
 def apply_credit(account_ids: list[int], today: date) -> None:

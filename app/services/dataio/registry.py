@@ -8,6 +8,7 @@ from app.services.catalog import products, rate_import
 from app.services.crm import customer_import, regions
 from app.services.platform.errors import ImportFileError
 from app.services.platform.import_frame import ImportSummary
+from app.services.reconciliation import statements
 from app.services.usage import intake
 
 IMPORTERS = {
@@ -16,6 +17,7 @@ IMPORTERS = {
     "products": {"csv": products.import_products},
     "rates": {"csv": rate_import.import_rates},
     "cdrs": {"csv": intake.import_csv, "asterisk": intake.import_asterisk},
+    "statement": {"csv": statements.import_csv, "camt053": statements.import_camt053},
 }
 
 

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -27,7 +27,7 @@ from app.models.payments import Payment, PaymentMethod, PaymentPurpose, PaymentS
 from app.models.types import utcnow
 from app.services.billing import invoice_status, settlement
 from app.services.ledger import posting
-from app.services.platform import validation
+from app.services.platform import bulk, validation
 from app.services.platform.actor import current_username
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import scoped
@@ -110,35 +110,29 @@ def record(
     """Record money received for the account (for a consolidated account: its payer's
     bills) and settle its invoices; commits. DomainError naming the field when refused."""
     today = utcnow().date()
-    method = validation.check_choice("method", method, list(PaymentMethod))
-    purpose = _purpose(account, purpose)
-    if purpose == PaymentPurpose.PAYMENT and account.bill_to_id is not None:
-        account = db.session.get(BillingAccount, _payer_id(account))
-    amount = _amount(amount, currency, account)
-    external_ref = _external_ref(external_ref)
-    received_on = received_on or today
-    if received_on > today:
-        raise DomainError("received_on", _l("a payment cannot be received in the future"))
-    reference = _text("reference", reference)
-    payer = _text("payer", payer)
+    checked = check(
+        account, amount, currency, method, purpose=purpose, received_on=received_on,
+        external_ref=external_ref, reference=reference, payer=payer, today=today,
+    )  # fmt: skip
+    account, amount, purpose = checked.account, checked.amount, checked.purpose
+    external_ref = checked.external_ref
     if external_ref and (earlier := by_external_ref(external_ref)) is not None:
-        return _duplicate(earlier, account, amount)
+        return duplicate_of(earlier, account, amount)
     _check_open(account, purpose)
     chosen = None
     if invoice_ids:
-        if purpose != PaymentPurpose.PAYMENT:
-            raise DomainError("invoices", _l("only a payment for bills settles invoices"))
+        check_settles(purpose)
         chosen = settlement.chosen_invoices(account.id, invoice_ids)
     payment = Payment(
         account_id=account.id,
-        method=method,
+        method=checked.method,
         purpose=purpose,
         amount=amount,
         currency=account.currency,
-        received_on=received_on,
+        received_on=checked.received_on,
         external_ref=external_ref,
-        reference=reference,
-        payer=payer,
+        reference=checked.reference,
+        payer=checked.payer,
         source=source,
         username=current_username(),
     )
@@ -153,10 +147,7 @@ def record(
             payment_id=payment.id,
         )
         if purpose == PaymentPurpose.PAYMENT:
-            # the chosen invoices first; what is left pays the others, oldest first
-            invoices = settlement.open_invoices(account.id)
-            if chosen is not None:
-                invoices = chosen + [i for i in invoices if i not in chosen]
+            invoices = settlement.in_order(chosen, settlement.open_invoices(account.id))
             settlement.allocate(payment, invoices, today)
         db.session.commit()
     except IntegrityError:
@@ -165,12 +156,61 @@ def record(
         earlier = by_external_ref(external_ref) if external_ref else None
         if earlier is None:
             raise
-        return _duplicate(earlier, account, amount)
+        return duplicate_of(earlier, account, amount)
     except Exception:
         db.session.rollback()
         raise
     db.session.refresh(payment)
     return Recorded(payment)
+
+
+@dataclass
+class Checked:
+    """A payment's values once every rule that needs no other payment has passed."""
+
+    account: BillingAccount  # the one whose bills it pays (a consolidated account's payer)
+    amount: Decimal
+    method: str
+    purpose: str
+    received_on: date
+    external_ref: str | None
+    reference: str
+    payer: str
+
+
+def check(
+    account: BillingAccount,
+    amount,
+    currency: str,
+    method: str,
+    *,
+    purpose: str | None,
+    received_on: date | None,
+    external_ref: str | None,
+    reference: str,
+    payer: str,
+    today: date,
+) -> Checked:
+    """The checks of `record` that read nothing but the account (the batch path,
+    app/services/payments/batch.py, runs them too); DomainError naming the field."""
+    method = validation.check_choice("method", method, list(PaymentMethod))
+    purpose = _purpose(account, purpose)
+    if purpose == PaymentPurpose.PAYMENT and account.bill_to_id is not None:
+        account = db.session.get(BillingAccount, _payer_id(account))
+    amount = _amount(amount, currency, account)
+    external_ref = _external_ref(external_ref)
+    received_on = received_on or today
+    if received_on > today:
+        raise DomainError("received_on", _l("a payment cannot be received in the future"))
+    return Checked(
+        account, amount, method, purpose, received_on, external_ref,
+        _text("reference", reference), _text("payer", payer),
+    )  # fmt: skip
+
+
+def check_settles(purpose: str) -> None:
+    if purpose != PaymentPurpose.PAYMENT:
+        raise DomainError("invoices", _l("only a payment for bills settles invoices"))
 
 
 def allocate_to(payment: Payment, invoice_ids: list[int]) -> Decimal:
@@ -251,7 +291,8 @@ def _text(field: str, value: str | None) -> str:
     return value[:TEXT_LENGTH]
 
 
-def _duplicate(earlier: Payment, account: BillingAccount, amount: Decimal) -> Recorded:
+def duplicate_of(earlier: Payment, account: BillingAccount, amount: Decimal) -> Recorded:
+    """The payment sent again: the earlier one, unless it paid another account or amount."""
     if earlier.account_id != account.id or earlier.amount != amount:
         raise DomainError(
             "external_ref",
@@ -261,24 +302,38 @@ def _duplicate(earlier: Payment, account: BillingAccount, amount: Decimal) -> Re
 
 
 def _check_open(account: BillingAccount, purpose: str) -> None:
-    """A closed account (its customer gone, or every line ended, and nothing owed) takes
-    no money: it would stay there with no bill to pay."""
-    if purpose == PaymentPurpose.PAYMENT and db.session.scalar(
-        select(
-            exists().where(
-                Invoice.account_id == account.id, Invoice.status.in_(invoice_status.OPEN)
-            )
-        )
-    ):
-        return
-    customer_gone = (
-        db.session.scalar(select(Customer.status).where(Customer.id == account.customer_id))
-        == CustomerStatus.TERMINATED
-    )
-    lines = db.session.execute(
-        select(func.count(), func.count().filter(Service.status != "terminated")).where(
-            Service.account_id == account.id
-        )
-    ).one()
-    if customer_gone or (lines[0] and not lines[1]):
+    if account.id in closed_accounts({account.id: purpose}):
         raise DomainError("account", _l("the account is closed: it owes nothing"))
+
+
+def closed_accounts(purposes: dict[int, str]) -> set[int]:
+    """Of the accounts (id → the purpose of the money for it), those closed: the customer
+    gone, or every line ended, and nothing owed. A closed account takes no money: it would
+    stay there with no bill to pay."""
+    ids = list(purposes)
+    owing = set()
+    paying = [key for key, purpose in purposes.items() if purpose == PaymentPurpose.PAYMENT]
+    if paying:
+        # the status filtered here: SQLite would otherwise walk the status index, every
+        # open invoice of every account, for each batch
+        rows = db.session.execute(
+            select(Invoice.account_id, Invoice.status).where(bulk.among(Invoice.account_id, paying))
+        )
+        owing = {account_id for account_id, status in rows if status in invoice_status.OPEN}
+    gone = set(
+        db.session.scalars(
+            select(BillingAccount.id)
+            .join(Customer, Customer.id == BillingAccount.customer_id)
+            .where(bulk.among(BillingAccount.id, ids))
+            .where(Customer.status == CustomerStatus.TERMINATED)
+        )
+    )
+    ended = set(
+        db.session.scalars(
+            select(Service.account_id)
+            .where(bulk.among(Service.account_id, ids))
+            .group_by(Service.account_id)
+            .having(func.count().filter(Service.status != "terminated") == 0)
+        )
+    )
+    return (gone | ended) - owing

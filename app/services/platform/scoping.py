@@ -5,7 +5,7 @@ condition per model; list views, show pages, the REST API and exports all use th
 """
 
 from flask import g, has_request_context
-from sqlalchemy import exists, false, select
+from sqlalchemy import exists, false, or_, select
 
 from app.extensions import db
 from app.models.acquisition import Application
@@ -24,6 +24,7 @@ from app.models.ledger import LedgerEntry
 from app.models.numbers import NumberRange, PhoneNumber
 from app.models.orders import Order, OrderLine, ProvisioningTask
 from app.models.payments import Payment
+from app.models.reconciliation import StatementEntry
 from app.models.usage import UsageRecord
 from app.services.platform.actor import current_user_obj
 from app.services.platform.users import roles_of
@@ -85,6 +86,13 @@ def scope_condition(model, region_ids: list[int] | None):
         LedgerEntry,
     ):
         return model.account_id.in_(accounts)
+    if model is StatementEntry:
+        # an entry nobody placed yet: seen by the region whose bank received it (anyone's,
+        # when the statement did not say)
+        waiting = StatementEntry.account_id.is_(None) & or_(
+            StatementEntry.region_id.is_(None), StatementEntry.region_id.in_(region_ids)
+        )
+        return or_(StatementEntry.account_id.in_(accounts), waiting)
     if model is CreditNote:
         invoices = select(Invoice.id).where(Invoice.account_id.in_(accounts))
         return CreditNote.invoice_id.in_(invoices)
