@@ -42,6 +42,7 @@ from app.models.ledger import LedgerEntry
 from app.models.numbers import NumberRange, PhoneNumber
 from app.models.orders import Order, OrderLine, OrderStatusChange, ProvisioningTask
 from app.models.payments import Payment, PaymentAllocation, Refund
+from app.models.prepaid import LowBalanceNotice, Voucher, VoucherAttempt, VoucherBatch
 from app.models.security import AbonentUser, user_region
 from app.models.system import ProcessLock
 from app.models.usage import Rate, UsageCharge, UsageRecord
@@ -84,6 +85,7 @@ __all__ = [
     "ImportBatch",
     "ImportReject",
     "LedgerEntry",
+    "LowBalanceNotice",
     "NumberRange",
     "Order",
     "OrderLine",
@@ -104,5 +106,8 @@ __all__ = [
     "ServiceStatusChange",
     "UsageCharge",
     "UsageRecord",
+    "Voucher",
+    "VoucherAttempt",
+    "VoucherBatch",
     "user_region",
 ]
