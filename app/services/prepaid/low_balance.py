@@ -187,7 +187,6 @@ def _message(communication: Communication, config) -> EmailMessage:
     message["From"] = config["MAIL_DEFAULT_SENDER"]
     message["To"] = communication.recipient
     message["Message-ID"] = make_msgid(f"low-balance-{communication.id}")
-    message["Content-Language"] = language
     with force_locale(language):
         body = gettext(
             "Dear %(name)s,\n\nthe balance of your prepaid account %(account)s is "
@@ -200,4 +199,6 @@ def _message(communication: Communication, config) -> EmailMessage:
             operator=customer.region.legal_name,
         )
     message.set_content(body)
+    # after the content: set_content drops the Content-* headers set before it
+    message["Content-Language"] = language
     return message
