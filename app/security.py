@@ -109,6 +109,8 @@ CSR = (
     + _reads(APPLICATIONS, CREDIT_POLICY)
     + _menus(CONTACTS, ACQUISITION_MENU, APPLICATIONS, "NewApplication", "Blacklist")
     + _menus("CreditClasses", "CreditRules", "CreditTerms")
+    + _reads(PAYMENTS)
+    + _writes(PAYMENTS)
 )
 BILLING = (
     STAFF
@@ -116,6 +118,9 @@ BILLING = (
     + _writes(PRINT_BATCHES)
     + _reads(BILL_RUNS, PRINT_BATCHES)
     + _menus(BILL_RUNS, PRINT_BATCHES)
+    + _reads(PAYMENTS, VOUCHERS)
+    + _writes(PAYMENTS, VOUCHERS)
+    + _menus(PAYMENTS_MENU, VOUCHERS)
 )
 # usage feeds come from network systems: their accounts are Technicians (or Supervisors)
 TECHNICIAN = STAFF + _writes(NUMBERS, PROVISIONING, USAGE)

@@ -10,6 +10,7 @@ from app.views import (
     discounts,
     numbers,
     orders,
+    prepaid,
     price_call,
     provisioning,
     rates,
@@ -30,6 +31,7 @@ MENU_ORDER = (
     price_call,
     discounts,
     billing,
+    prepaid,
     acquisition,
 )
 
