@@ -35,6 +35,13 @@ class Redemption(Schema):
     balance = fields.String(metadata={"format": "decimal"})
 
 
+class BlockedLine(Schema):
+    """The line gave 5 wrong PINs within an hour: the message names when it may try again
+    (also in Retry-After)"""
+
+    message = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
 class VoucherApi(ServiceCallApi):
     resource_name = "voucher"
     class_permission_name = PAYMENTS
@@ -44,7 +51,7 @@ class VoucherApi(ServiceCallApi):
     @expose("/redeem", methods=["POST"])
     @protect()
     @safe
-    @operation(body=RedeemInput, answers={200: Redemption})
+    @operation(body=RedeemInput, answers={200: Redemption, 429: BlockedLine})
     def redeem(self, body):
         """Redeem a voucher
 
