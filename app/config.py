@@ -146,3 +146,7 @@ OPERATOR_ADDRESS = os.environ.get("OPERATOR_ADDRESS", "Via dell'Esempio 1; 00100
 OPERATOR_TAX_LABEL = os.environ.get("OPERATOR_TAX_LABEL", "Partita IVA")
 OPERATOR_TAX_NUMBER = os.environ.get("OPERATOR_TAX_NUMBER", "IT00000000000")
 OPERATOR_BANK_ACCOUNT = os.environ.get("OPERATOR_BANK_ACCOUNT", "")
+
+# Prepaid (docs/prepaid.md): a customer is emailed once when the balance falls below the
+# threshold of its currency ("EUR:5,RUB:300,KRW:5000"; a currency not named gets no notice)
+PREPAID_LOW_BALANCE = os.environ.get("PREPAID_LOW_BALANCE", "EUR:5,RUB:300,KRW:5000")

@@ -1,8 +1,18 @@
 """The REST API (docs/api.md): one module per domain, each registering its own resources."""
 
-from app.api import acquisition, catalog, charging, crm, invoices, orders, payments, usage
+from app.api import acquisition, catalog, charging, crm, invoices, orders, payments, usage, vouchers
 
 
 def register(appbuilder) -> None:
-    for module in (crm, catalog, orders, usage, invoices, payments, charging, acquisition):
+    for module in (
+        crm,
+        catalog,
+        orders,
+        usage,
+        invoices,
+        payments,
+        charging,
+        acquisition,
+        vouchers,
+    ):
         module.register(appbuilder)

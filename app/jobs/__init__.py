@@ -11,7 +11,7 @@ from datetime import timedelta
 from app.jobs.runner import Job
 from app.services.billing import delivery, invoices, runs
 from app.services.orders import lifecycle, number_pool, provisioning
-from app.services.usage import rating_runs
+from app.services.prepaid import low_balance
 
 DAILY_GRACE = timedelta(hours=23)
 
@@ -37,7 +37,8 @@ JOBS = [
     Job(
         "rate-usage",
         {"trigger": "interval", "minutes": 5},
-        rating_runs.rate_pending,
+        # then the low-balance notices for what the rating took below the threshold
+        low_balance.rate_and_notify,
         timedelta(minutes=5),
     ),
     Job(

@@ -42,6 +42,7 @@ from app.models.ledger import LedgerEntry
 from app.models.numbers import NumberRange, PhoneNumber
 from app.models.orders import Order, OrderLine, OrderStatusChange, ProvisioningTask
 from app.models.payments import Payment, PaymentAllocation, Refund
+from app.models.prepaid import LowBalanceNotice, Voucher, VoucherAttempt, VoucherBatch
 from app.models.reconciliation import StatementEntry, StatementImport
 from app.models.security import AbonentUser, user_region
 from app.models.system import ProcessLock
@@ -85,6 +86,7 @@ __all__ = [
     "ImportBatch",
     "ImportReject",
     "LedgerEntry",
+    "LowBalanceNotice",
     "NumberRange",
     "Order",
     "OrderLine",
@@ -107,5 +109,8 @@ __all__ = [
     "ServiceStatusChange",
     "UsageCharge",
     "UsageRecord",
+    "Voucher",
+    "VoucherAttempt",
+    "VoucherBatch",
     "user_region",
 ]

@@ -17,6 +17,7 @@ from app.models.types import UTCDateTime, utcnow
 
 class CommunicationKind(StrEnum):
     INVOICE = "invoice"
+    LOW_BALANCE = "low_balance"  # a prepaid balance fell below its threshold
 
 
 class CommunicationStatus(StrEnum):

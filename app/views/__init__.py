@@ -11,6 +11,7 @@ from app.views import (
     numbers,
     orders,
     payments,
+    prepaid,
     price_call,
     provisioning,
     rates,
@@ -32,6 +33,7 @@ MENU_ORDER = (
     discounts,
     billing,
     payments,
+    prepaid,
     acquisition,
 )
 

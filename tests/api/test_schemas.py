@@ -36,6 +36,7 @@ DESCRIBED = {
     "OrderApi.get_list",
     "OrderApi.post",
     "UsageApi.post",
+    "VoucherApi.redeem",
 }
 
 

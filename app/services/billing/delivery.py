@@ -127,9 +127,17 @@ def _communication(row, now: datetime) -> dict:
     return values
 
 
-def send_due(now: datetime | None = None, limit: int | None = None) -> DeliverySummary:
-    """Send the bill emails whose next attempt is due."""
+def send_due(
+    now: datetime | None = None,
+    limit: int | None = None,
+    *,
+    kind: str = CommunicationKind.INVOICE,
+    compose=None,
+) -> DeliverySummary:
+    """Send the emails of a kind (bills unless told) whose next attempt is due; another
+    kind's `compose(communication, config)` writes its message."""
     now = now or utcnow()
+    compose = compose or _message
     config = current_app.config
     limit = limit or config["DELIVERY_BATCH"]
     summary = DeliverySummary()
@@ -138,6 +146,7 @@ def send_due(now: datetime | None = None, limit: int | None = None) -> DeliveryS
         .where(
             Communication.status == CS.QUEUED,
             Communication.channel == DeliveryChannel.EMAIL,
+            Communication.kind == kind,
             Communication.next_attempt_at <= now,
         )
         .order_by(Communication.next_attempt_at, Communication.id)
@@ -148,7 +157,7 @@ def send_due(now: datetime | None = None, limit: int | None = None) -> DeliveryS
         return summary
     with _Connection(config) as smtp:
         for communication_id in due:
-            outcome = _send_one(communication_id, smtp, now, config)
+            outcome = _send_one(communication_id, smtp, now, config, compose)
             if outcome is not None:
                 setattr(summary, outcome, getattr(summary, outcome) + 1)
     return summary
@@ -193,7 +202,9 @@ class _Connection:
         self.close()
 
 
-def _send_one(communication_id: int, smtp: _Connection, now: datetime, config) -> str | None:
+def _send_one(
+    communication_id: int, smtp: _Connection, now: datetime, config, compose
+) -> str | None:
     claimed = db.session.execute(
         update(Communication)
         .where(
@@ -210,7 +221,7 @@ def _send_one(communication_id: int, smtp: _Connection, now: datetime, config) -
     communication = db.session.get(Communication, communication_id)
     db.session.refresh(communication)
     try:
-        message = _message(communication, config)
+        message = compose(communication, config)
         smtp.send(message)
     except (smtplib.SMTPException, OSError, pdf.DocumentFault) as exc:
         db.session.rollback()
