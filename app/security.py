@@ -116,6 +116,8 @@ BILLING = (
     + _writes(PRINT_BATCHES)
     + _reads(BILL_RUNS, PRINT_BATCHES)
     + _menus(BILL_RUNS, PRINT_BATCHES)
+    + _reads(RECEIVABLES)
+    + _menus(PAYMENTS_MENU, RECEIVABLES)
 )
 # usage feeds come from network systems: their accounts are Technicians (or Supervisors)
 TECHNICIAN = STAFF + _writes(NUMBERS, PROVISIONING, USAGE)

@@ -13,6 +13,7 @@ from app.views import (
     price_call,
     provisioning,
     rates,
+    receivables,
     usage,
 )
 
@@ -30,6 +31,7 @@ MENU_ORDER = (
     price_call,
     discounts,
     billing,
+    receivables,
     acquisition,
 )
 

@@ -49,6 +49,7 @@ MENU = [
             "PrintBatches",
         ],
     ),
+    (("PaymentsMenu", "Payments", "fa-money-bill"), ["Receivables"]),
     (
         ("Acquisition", "Acquisition", "fa-user-plus"),
         [
