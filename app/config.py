@@ -150,3 +150,31 @@ OPERATOR_BANK_ACCOUNT = os.environ.get("OPERATOR_BANK_ACCOUNT", "")
 # Prepaid (docs/prepaid.md): a customer is emailed once when the balance falls below the
 # threshold of its currency ("EUR:5,RUB:300,KRW:5000"; a currency not named gets no notice)
 PREPAID_LOW_BALANCE = os.environ.get("PREPAID_LOW_BALANCE", "EUR:5,RUB:300,KRW:5000")
+
+# The accounting journal export (docs/receivables.md, "Accounting journal"): the general
+# ledger account each side of a posting goes to. GL_<NAME> overrides one (GL_VAT=2610).
+GL_DEFAULTS = {
+    "receivables": "1200",  # what customers owe for their bills
+    "cash_cash": "1000",  # money received, by payment method
+    "cash_bank_transfer": "1010",
+    "cash_card": "1020",
+    "cash_direct_debit": "1030",
+    "cash_voucher": "2150",  # vouchers sold and not yet used
+    "deposits": "2200",  # deposits held for customers
+    "prepaid": "2300",  # prepaid balances customers may still spend
+    "vat": "2400",  # VAT payable
+    "revenue_mobile_recurring": "4000",  # bill revenue per line type and kind of line
+    "revenue_mobile_usage": "4010",
+    "revenue_mobile_activation": "4020",
+    "revenue_fixed_recurring": "4100",
+    "revenue_fixed_usage": "4110",
+    "revenue_fixed_activation": "4120",
+    "revenue_other": "4190",  # a line whose product is unknown
+    "prepaid_usage": "4200",  # usage debited from prepaid balances
+    "discounts": "4900",
+    "adjustments": "4910",  # adjustments and credits on bills, prepaid corrections
+    "rounding": "4990",  # an invoice whose lines and VAT miss its total by a rounding
+}
+GL_ACCOUNTS = {
+    name: os.environ.get(f"GL_{name.upper()}", code) for name, code in GL_DEFAULTS.items()
+}

@@ -121,6 +121,8 @@ BILLING = (
     + _writes(PAYMENTS, PAYMENT_CORRECTIONS, VOUCHERS)
     + _reads(VOUCHERS)
     + _menus(VOUCHERS)
+    + _reads(RECEIVABLES)
+    + _menus(RECEIVABLES)
 )
 # usage feeds come from network systems: their accounts are Technicians (or Supervisors)
 TECHNICIAN = STAFF + _writes(NUMBERS, PROVISIONING, USAGE)

@@ -59,8 +59,19 @@ def _progress_bar(file: str):
 @data.command("export")
 @click.argument("kind", type=click.Choice(exports.KINDS))
 @click.argument("file", type=click.Path(dir_okay=False))
-def export_command(kind, file):
+@click.option(
+    "--from", "since", type=click.DateTime(["%Y-%m-%d"]), help="ledger, journal: from this day."
+)
+@click.option(
+    "--to", "until", type=click.DateTime(["%Y-%m-%d"]), help="ledger, journal: to this day."
+)
+def export_command(kind, file, since, until):
     """Export KIND to FILE."""
+    period = {}
+    if since or until:
+        if kind not in exports.PERIOD_EXPORTS:
+            raise click.UsageError("--from and --to are for the ledger and journal exports")
+        period = {"since": since and since.date(), "until": until and until.date()}
     with acting_as(), open(file, "w", newline="", encoding="utf-8") as out:
-        count = exports.write_export(kind, out, region_ids=None)
+        count = exports.write_export(kind, out, region_ids=None, **period)
     click.echo(f"exported {count}")

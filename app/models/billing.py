@@ -45,6 +45,8 @@ class CreditNoteStatus(StrEnum):
 # amounts credited and paid against it (app/services/billing/invoices.py guards this)
 INVOICE_MUTABLE = frozenset({"status", "credited", "paid"})
 LIVE_INVOICE = text("status != 'void'")
+# invoices still asking for money (app/services/billing/invoice_status.py OPEN)
+OPEN_INVOICE = text("status IN ('issued', 'partially_paid', 'overdue')")
 
 
 class BillRunStatus(StrEnum):
@@ -116,6 +118,20 @@ class Invoice(Model):
             unique=True,
             sqlite_where=LIVE_INVOICE,
             postgresql_where=LIVE_INVOICE,
+        ),
+        # receivables aging reads open invoices only, from this index alone
+        # (app/services/receivables/aging.py)
+        Index(
+            "ix_invoice_open_due",
+            "customer_id",
+            "currency",
+            "due_date",
+            "issue_date",
+            "total",
+            "credited",
+            "paid",
+            sqlite_where=OPEN_INVOICE,
+            postgresql_where=OPEN_INVOICE,
         ),
         CheckConstraint(
             "status in ('draft', 'issued', 'partially_paid', 'paid', 'overdue', 'credited', "

@@ -15,6 +15,7 @@ from app.views import (
     price_call,
     provisioning,
     rates,
+    receivables,
     usage,
 )
 
@@ -34,6 +35,7 @@ MENU_ORDER = (
     billing,
     payments,
     prepaid,
+    receivables,
     acquisition,
 )
 

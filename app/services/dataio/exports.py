@@ -1,6 +1,5 @@
 """Exports of docs/formats.md, streamed in chunks and limited to the caller's regions."""
 
-import csv
 import json
 from collections.abc import Iterator
 from typing import TextIO
@@ -12,8 +11,11 @@ from app.models.billing import Invoice
 from app.models.communications import Communication
 from app.models.crm import BillingAccount, Customer, Service
 from app.models.usage import UsageCharge, UsageRecord
+from app.services.ledger import export as ledger_export
+from app.services.platform import csv_text
 from app.services.platform.money import round_money
 from app.services.platform.scoping import scoped
+from app.services.receivables import journal
 
 SERVICE_COLUMNS = (
     "service_id",
@@ -122,7 +124,11 @@ EXPORTS = {
     "services": (SERVICE_COLUMNS, service_rows),
     "rated-usage": (RATED_USAGE_COLUMNS, rated_usage_rows),
     "communications": (COMMUNICATION_COLUMNS, communication_rows),
+    "ledger": (ledger_export.COLUMNS, ledger_export.rows),
+    "journal": (journal.COLUMNS, journal.rows),
 }
+# the exports of money movements take a period of days: --from, --to
+PERIOD_EXPORTS = frozenset({"ledger", "journal"})
 
 
 def _number(value) -> str:
@@ -191,35 +197,20 @@ JSON_EXPORTS = {"invoices": invoice_records}
 KINDS = sorted([*EXPORTS, *JSON_EXPORTS])
 
 
-class _Line:
-    def write(self, text: str) -> str:
-        return text
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet may run such a cell
-
-
-def _spreadsheet_safe(value: str) -> str:
-    """A cell a spreadsheet would run as a formula is kept as text."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
-
-
-def csv_lines(kind: str, region_ids: list[int] | None, for_spreadsheet=False) -> Iterator[str]:
+def csv_lines(kind: str, region_ids: list[int] | None, for_spreadsheet=False, **period):
     """The export as CSV text, a line at a time, so a web response can stream it. Files made
-    for people's spreadsheets keep formula-like cells as text; the contract's file is exact."""
+    for people's spreadsheets keep formula-like cells as text; the contract's file is exact.
+    `period` (since, until) limits the exports of money movements (PERIOD_EXPORTS)."""
     columns, rows = EXPORTS[kind]
-    writer = csv.writer(_Line(), lineterminator="\n")
-    yield writer.writerow(columns)
-    for row in rows(region_ids):
-        yield writer.writerow([_spreadsheet_safe(v) for v in row] if for_spreadsheet else row)
+    return csv_text.csv_lines(columns, rows(region_ids, **period), for_spreadsheet)
 
 
-def write_export(kind: str, out: TextIO, region_ids: list[int] | None) -> int:
+def write_export(kind: str, out: TextIO, region_ids: list[int] | None, **period) -> int:
     """Write the export to a file; returns the number of data rows (records for JSON)."""
     if kind in JSON_EXPORTS:
         return _write_json(JSON_EXPORTS[kind](region_ids), out)
     count = -1
-    for count, line in enumerate(csv_lines(kind, region_ids)):  # noqa: B007
+    for count, line in enumerate(csv_lines(kind, region_ids, **period)):  # noqa: B007
         out.write(line)
     return count
 

@@ -43,3 +43,10 @@ def babel_locale(code: str) -> Locale:
     """Babel parses a locale given by name on every call: bills format hundreds of
     amounts and dates each."""
     return Locale.parse(code)
+
+
+def exact_text(amount: Decimal, currency: str) -> str:
+    """An amount as text in the currency's minor unit ("35.38", "2359"), never rounded: one
+    with finer digits (a prepaid debit rated to 4 decimals) keeps them ("-0.0125")."""
+    places = max(minor_units(currency), -Decimal(amount).normalize().as_tuple().exponent)
+    return str(quantize(amount, places))
