@@ -37,6 +37,12 @@ DESCRIBED = {
     "OrderApi.post",
     "UsageApi.post",
     "VoucherApi.redeem",
+    "PaymentApi.get_list",
+    "PaymentApi.get",
+    "PaymentApi.post",
+    "PaymentApi.allocate",
+    "PaymentApi.refund",
+    "PaymentApi.reverse",
 }
 
 

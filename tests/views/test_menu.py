@@ -49,7 +49,7 @@ MENU = [
             "PrintBatches",
         ],
     ),
-    (("PaymentsMenu", "Payments", "fa-money-bill"), ["Vouchers"]),
+    (("PaymentsMenu", "Payments", "fa-cash-register"), ["Payments", "Vouchers", "Receivables"]),
     (
         ("Acquisition", "Acquisition", "fa-user-plus"),
         [
