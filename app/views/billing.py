@@ -34,7 +34,16 @@ from app.security import (
     PRINT_BATCHES,
     VIEW_METHOD_PERMISSIONS,
 )
-from app.services.billing import adjustments, delivery, invoice_status, invoices, pdf, runs
+from app.services.billing import (
+    adjustments,
+    balance_forward,
+    delivery,
+    invoice_status,
+    invoices,
+    payment_reference,
+    pdf,
+    runs,
+)
 from app.services.billing.bills import BillRefused
 from app.services.crm import bill_frequency, customers
 from app.services.platform import validation
@@ -173,6 +182,10 @@ class InvoiceView(ScopedModelView):
             creditable=invoice.status in invoice_status.SETTLED,
             voidable=can_decide and invoice.status in invoices.VOIDABLE,
             pdf_url=url_for("InvoiceView.pdf", pk=invoice.id),
+            forward=balance_forward.of_invoice(invoice),
+            movement_label=balance_forward.label,
+            reference=payment_reference.formatted(payment_reference.for_invoice(invoice.number)),
+            payment_details=pdf.payment_details(invoice.customer.region, invoice.account_id),
         )
 
     @expose("/pdf/<pk>", methods=["GET"])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -50,6 +51,21 @@ class BalanceForward:
     @property
     def credit_left(self) -> Decimal:
         return max(Decimal(0), self.balance_after)
+
+
+def label(kind: str) -> str:
+    """What moved an account's balance between two bills, as a bill names it."""
+    return {
+        EntryKind.PAYMENT: gettext("Payment received"),
+        EntryKind.CREDIT_NOTE: gettext("Credit note"),
+        EntryKind.REFUND: gettext("Refund"),
+        EntryKind.REVERSAL: gettext("Payment reversed"),
+        EntryKind.VOID: gettext("Invoice cancelled"),
+        EntryKind.DEPOSIT: gettext("Deposit received"),
+        EntryKind.TOPUP: gettext("Top-up"),
+        EntryKind.USAGE: gettext("Prepaid usage"),
+        EntryKind.ADJUSTMENT: gettext("Balance adjustment"),
+    }[kind]
 
 
 def of_invoice(invoice: Invoice) -> BalanceForward | None:

@@ -51,7 +51,6 @@ from app.models.billing import (
     LineKind,
 )
 from app.models.crm import BillingAccount, Customer, Region, Service
-from app.models.ledger import EntryKind
 from app.models.usage import UsageCharge, UsageRecord, UsageType
 from app.services.billing import balance_forward, invoices, payment_qr, pdf_engine
 from app.services.billing.payment_reference import for_invoice, formatted
@@ -416,28 +415,13 @@ def _context(invoice: Invoice) -> dict:
     }
 
 
-def movement_label(kind: str) -> str:
-    """What moved an account's balance between two bills, as a bill names it."""
-    return {
-        EntryKind.PAYMENT: gettext("Payment received"),
-        EntryKind.CREDIT_NOTE: gettext("Credit note"),
-        EntryKind.REFUND: gettext("Refund"),
-        EntryKind.REVERSAL: gettext("Payment reversed"),
-        EntryKind.VOID: gettext("Invoice cancelled"),
-        EntryKind.DEPOSIT: gettext("Deposit received"),
-        EntryKind.TOPUP: gettext("Top-up"),
-        EntryKind.USAGE: gettext("Prepaid usage"),
-        EntryKind.ADJUSTMENT: gettext("Balance adjustment"),
-    }[kind]
-
-
 def _statement(forward: balance_forward.BalanceForward, formats: Formats) -> dict:
     """The balance forward as the bill states it: what is owed positive, what is in the
     customer's favour negative."""
     rows = [(gettext("Previous balance"), formats.money(-forward.previous_balance))]
     for movement in forward.movements:
         day = formats.date(movement.posted_at.astimezone(formats.zone).date())
-        label = f"{movement_label(movement.kind)}, {day}, {movement.reference}"
+        label = f"{balance_forward.label(movement.kind)}, {day}, {movement.reference}"
         rows.append((label, formats.money(-movement.amount)))
     labels, amounts = zip(*rows, strict=True)
     return {

@@ -137,10 +137,12 @@ def parse_bank_details(row: dict, currency: str) -> dict[str, str]:
         fields[column] = check_length(Region, column, value)
     if fields["bank_iban"] and not iban.is_valid(fields["bank_iban"]):
         raise DomainError(
-            "bank_iban", _l("%(value)s is not a valid IBAN", value=fields["bank_iban"])
+            "bank_iban", _l("%(value)s is not a valid IBAN", value=repr(fields["bank_iban"]))
         )
     if fields["bank_bic"] and not bic.is_valid(fields["bank_bic"]):
-        raise DomainError("bank_bic", _l("%(value)s is not a valid BIC", value=fields["bank_bic"]))
+        raise DomainError(
+            "bank_bic", _l("%(value)s is not a valid BIC", value=repr(fields["bank_bic"]))
+        )
     for column, (least, most) in BANK_DIGITS.get(currency, {}).items():
         value = fields[column].replace(" ", "")
         if value and not (value.isascii() and value.isdigit() and least <= len(value) <= most):
