@@ -5,6 +5,10 @@ reversals), what it owed before this bill, the credit this bill took, and what i
 Everything comes from the account's ledger (app/models/ledger.py), whose entries before a
 bill's own never change: a bill rendered today or next month states the same figures. The
 ledger's sign is kept here (positive in the customer's favour); a bill shows what is owed.
+One thing the ledger cannot tell: a deposit is in the balance like a payment, but settles
+no bill unless staff apply it, so what deposits received before the bill still hold is
+set apart from the credit (as the deposits stand when the bill is drawn; a bill is drawn
+once, docs/billing.md).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models.billing import Invoice
 from app.models.ledger import EntryKind, LedgerEntry
+from app.models.payments import Payment, PaymentPurpose, PaymentStatus
 
 
 @dataclass(frozen=True)
@@ -36,21 +41,22 @@ class BalanceForward:
     balance_forward: Decimal  # just before this bill: previous balance + the movements
     total: Decimal  # this bill's
     balance_after: Decimal  # with this bill
+    deposit_held: Decimal = Decimal(0)  # deposits in the balance that pay no bill
 
     @property
     def credit_applied(self) -> Decimal:
         """The credit the account had that this bill took (a bill run pays a new bill
         from the account's credit at once)."""
-        return min(self.total, max(Decimal(0), self.balance_forward))
+        return min(self.total, max(Decimal(0), self.balance_forward - self.deposit_held))
 
     @property
     def amount_due(self) -> Decimal:
         """What the customer is asked to pay now: this bill and what earlier ones left."""
-        return max(Decimal(0), -self.balance_after)
+        return max(Decimal(0), self.deposit_held - self.balance_after)
 
     @property
     def credit_left(self) -> Decimal:
-        return max(Decimal(0), self.balance_after)
+        return max(Decimal(0), self.balance_after - self.deposit_held)
 
 
 def label(kind: str) -> str:
@@ -103,4 +109,22 @@ def of_invoice(invoice: Invoice) -> BalanceForward | None:
         balance_forward=own.balance_after - own.amount,
         total=-own.amount,
         balance_after=own.balance_after,
+        deposit_held=_deposits_held(own),
     )
+
+
+def _deposits_held(own: LedgerEntry) -> Decimal:
+    """What the account's deposits received before the bill have neither paid bills with
+    nor been refunded."""
+    deposits = db.session.scalars(
+        select(Payment)
+        .join(LedgerEntry, LedgerEntry.payment_id == Payment.id)
+        .where(
+            Payment.account_id == own.account_id,
+            Payment.purpose == PaymentPurpose.DEPOSIT,
+            Payment.status == PaymentStatus.POSTED,
+            LedgerEntry.kind == EntryKind.DEPOSIT,
+            LedgerEntry.id < own.id,
+        )
+    )
+    return sum((deposit.unallocated for deposit in deposits), Decimal(0))

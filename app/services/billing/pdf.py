@@ -417,18 +417,22 @@ def _context(invoice: Invoice) -> dict:
 
 def _statement(forward: balance_forward.BalanceForward, formats: Formats) -> dict:
     """The balance forward as the bill states it: what is owed positive, what is in the
-    customer's favour negative."""
-    rows = [(gettext("Previous balance"), formats.money(-forward.previous_balance))]
+    customer's favour negative; laid out as the summary's lines (a long reference wraps)."""
+    movements = Group(None, _font(formats.lang))
+    movements.lines.append(
+        (gettext("Previous balance"), "", formats.money(-forward.previous_balance))
+    )
     for movement in forward.movements:
         day = formats.date(movement.posted_at.astimezone(formats.zone).date())
         label = f"{balance_forward.label(movement.kind)}, {day}, {movement.reference}"
-        rows.append((label, formats.money(-movement.amount)))
-    labels, amounts = zip(*rows, strict=True)
+        movements.lines.append((label, "", formats.money(-movement.amount)))
+    labels, _quantities, amounts = movements.columns()
     return {
-        "labels": _one_fragment("\n".join(labels)),
-        "amounts": _one_fragment("\n".join(amounts)),
+        "labels": labels,
+        "amounts": amounts,
         "forward": formats.money(-forward.balance_forward),
         "total": formats.money(forward.total),
+        "deposit_held": forward.deposit_held and formats.money(forward.deposit_held),
         "credit_applied": forward.credit_applied and formats.money(forward.credit_applied),
         "due": formats.money(forward.amount_due),
         "credit_left": forward.credit_left and formats.money(forward.credit_left),

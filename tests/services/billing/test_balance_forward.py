@@ -108,3 +108,18 @@ def test_the_pdf_states_the_balance_forward_in_its_language(ctx, tmp_path, ref):
     payments.record(acc, "30.76", "EUR", "cash")
     db.session.expire_all()
     assert pdf.verified_content(second) == content
+
+
+def test_a_deposit_held_is_no_credit_for_the_bill(ctx, tmp_path):
+    acc = billed_account(tmp_path, runs_on=(date(2026, 2, 1),))
+    payments.record(acc, "35.38", "EUR", "cash")
+    payments.record(acc, "100.00", "EUR", "cash", purpose="deposit")
+    runs.run(date(2026, 3, 1))
+    second = invoices_of(acc)[-1]
+    forward = balance_forward.of_invoice(second)
+    assert (forward.balance_forward, forward.deposit_held) == (D("100.00"), D("100.00"))
+    assert (forward.credit_applied, forward.amount_due, forward.credit_left) == (0, D("35.38"), 0)
+    assert second.paid == 0  # the run took no deposit to pay it
+    text = _plain(pdf_text(pdf.verified_content(second)))
+    assert _plain(format_money(D("100.00"), "EUR", "it")) in text
+    assert "EUR35.38" in _decoded(pdf.verified_content(second))[0]
