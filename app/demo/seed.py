@@ -68,6 +68,8 @@ class DemoRegion:
     product_codes: tuple[str, ...]
     # the operator's legal entity in the region (regions.LEGAL_COLUMNS, in that order)
     legal_entity: tuple[str, str, str, str, str]
+    # where its customers pay (regions.BANK_COLUMNS, in that order)
+    bank: tuple[str, str, str, str, str, str]
 
 
 DEMO_REGIONS = (
@@ -89,6 +91,7 @@ DEMO_REGIONS = (
             "07432101009",
             "IBAN IT60 X054 2811 1010 0000 0123 456",
         ),
+        ("Banca Popolare di Bergamo", "IT60X0542811101000000123456", "BLOPIT22XXX", "", "", ""),
     ),
     DemoRegion(
         "KR-SEL",
@@ -108,6 +111,8 @@ DEMO_REGIONS = (
             "104-81-45271",
             "국민은행 123456-01-234567 (예금주 (주)아보넨트코리아)",
         ),
+        # virtual account numbers 5620 + the account's id + a check digit
+        ("국민은행", "", "", "5620", "004", ""),
     ),
     DemoRegion(
         "RU-MOW",
@@ -127,6 +132,7 @@ DEMO_REGIONS = (
             "7701234560/770101001",
             "р/с 40702810938000012345 в ПАО Сбербанк, БИК 044525225",
         ),
+        ("ПАО Сбербанк", "", "", "40702810938000012345", "044525225", "30101810400000000225"),
     ),
 )
 
@@ -281,9 +287,11 @@ def seed_regions() -> dict[str, Region]:
     for demo in DEMO_REGIONS:
         row = {c: getattr(demo, c) for c in region_service.REGION_COLUMNS}
         legal = dict(zip(region_service.LEGAL_COLUMNS, demo.legal_entity, strict=True))
-        region_service.upsert_region(
-            {**region_service.parse_region(row), **region_service.parse_legal_entity(legal)}
-        )
+        bank = dict(zip(region_service.BANK_COLUMNS, demo.bank, strict=True))
+        fields = region_service.parse_region(row)
+        fields |= region_service.parse_legal_entity(legal)
+        fields |= region_service.parse_bank_details(bank, fields["currency"])
+        region_service.upsert_region(fields)
     db.session.commit()
     codes = [d.code for d in DEMO_REGIONS]
     return {r.code: r for r in db.session.scalars(db.select(Region).where(Region.code.in_(codes)))}

@@ -36,9 +36,11 @@ from app.security import (
 )
 from app.services.billing import (
     adjustments,
+    balance_forward,
     delivery,
     invoice_status,
     invoices,
+    payment_reference,
     pdf,
     runs,
     settlement,
@@ -182,6 +184,10 @@ class InvoiceView(ScopedModelView):
             allocations=settlement.invoice_allocations(invoice.id),
             voidable=can_decide and invoice.status in invoices.VOIDABLE,
             pdf_url=url_for("InvoiceView.pdf", pk=invoice.id),
+            forward=balance_forward.of_invoice(invoice),
+            movement_label=balance_forward.label,
+            reference=payment_reference.formatted(payment_reference.for_invoice(invoice.number)),
+            payment_details=pdf.payment_details(invoice.customer.region, invoice.account_id),
         )
 
     @expose("/pdf/<pk>", methods=["GET"])

@@ -120,6 +120,12 @@ class RegionView(AbonentModelView):
         "legal_tax_label": _l("Tax number label"),
         "legal_tax_number": _l("Tax number"),
         "legal_bank_account": _l("Bank account"),
+        "bank_name": _l("Bank"),
+        "bank_iban": _l("IBAN"),
+        "bank_bic": _l("BIC"),
+        "bank_account": _l("Account number"),
+        "bank_code": _l("Bank code"),
+        "bank_correspondent": _l("Correspondent account"),
     }
     list_columns = [
         "code",
@@ -131,10 +137,12 @@ class RegionView(AbonentModelView):
         "language",
         "legal_name",
     ]
-    # the operator's legal entity in the region: what its bills and credit notes print
+    # the operator's legal entity in the region: what its bills and credit notes print;
+    # its bank details: what bills and their payment QR codes give customers to pay into
     add_columns = edit_columns = show_columns = [
         *list_columns[:-1],
         *regions.LEGAL_COLUMNS,
+        *regions.BANK_COLUMNS,
     ]
     search_columns = ["code", "name", "country", "currency"]
     add_form_extra_fields = edit_form_extra_fields = {
@@ -160,6 +168,23 @@ class RegionView(AbonentModelView):
         "legal_tax_number": text_field(_l("Tax number")),
         "legal_bank_account": text_field(
             _l("Bank account"), _l("The account customers pay into, with its bank.")
+        ),
+        "bank_name": text_field(_l("Bank"), _l("The bank customers pay into, by its name.")),
+        "bank_iban": text_field(_l("IBAN"), _l("Euro regions: the SEPA payment QR code's.")),
+        "bank_bic": text_field(_l("BIC"), _l("Euro regions: the bank's SWIFT code.")),
+        "bank_account": text_field(
+            _l("Account number"),
+            _l(
+                "Rouble regions: the 20-digit settlement account (р/с). Won regions: the "
+                "bank's prefix of the customers' virtual account numbers, 2 to 8 digits."
+            ),
+        ),
+        "bank_code": text_field(
+            _l("Bank code"),
+            _l("Rouble regions: the bank's 9-digit БИК. Won regions: its 3-digit code."),
+        ),
+        "bank_correspondent": text_field(
+            _l("Correspondent account"), _l("Rouble regions: the bank's 20-digit к/с.")
         ),
     }
     base_order = ("code", "asc")

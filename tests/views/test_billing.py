@@ -385,3 +385,21 @@ def test_billing_staff_send_a_failed_email_again_within_their_regions(app, login
         _get(app, Communication, id=email_id).status,
         _get(app, Communication, id=email_id).attempts,
     ) == ("queued", 0)
+
+
+def test_the_invoice_page_states_the_balance_forward_and_how_to_pay(app, login, invoice_id):
+    from app.services.payments import payments
+
+    with app.app_context(), acting_as():
+        account = db.session.scalar(db.select(BillingAccount).filter_by(ref="AC1"))
+        payments.record(account, "5.00", "EUR", "cash", external_ref="counter-7")
+        runs.run(date(2026, 4, 5))
+        april = db.session.scalar(db.select(Invoice.id).order_by(Invoice.id.desc()))
+    page = login("csr").get(f"/invoiceview/show/{april}").get_data(as_text=True)
+    forward = page[page.index('id="invoice-balance-forward"') :]
+    forward = forward[: forward.index("</table>")]
+    # 15.27 owed, 5.00 paid: 10.27 carried to April's bill
+    for words in ("Previous balance", "15.27", "counter-7", "-€5.00", "€10.27", "Amount due now"):
+        assert words in forward, words
+    how = page[page.index('id="invoice-payment-details"') :]
+    assert "RF" in how and "IT60 X054 2811 1010 0000 0123 456" in how and "BLOPIT22XXX" in how

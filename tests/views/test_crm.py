@@ -328,6 +328,20 @@ def test_supervisors_give_a_region_its_legal_entity_on_the_regions_screen(login,
         )
     shown = supervisor.get(f"/regionview/show/{region_id}").get_data(as_text=True)
     assert "7801234567/780101001" in shown and "БИК 044030653" in shown
+    bank = {
+        "bank_name": "ПАО Сбербанк",
+        "bank_account": "40702810955000012345",
+        "bank_code": "044030653",
+        "bank_correspondent": "30101810500000000653",
+    }
+    refused = supervisor.submit(edit, {**region, **entity, **bank, "bank_code": "04403065"})
+    assert "9 digits" in refused.get_data(as_text=True)
+    refused = supervisor.submit(edit, {**region, **entity, **bank, "bank_iban": "RU00"})
+    assert "is not a valid IBAN" in refused.get_data(as_text=True)
+    assert supervisor.submit(edit, {**region, **entity, **bank}).status_code == 302
+    with app.app_context():
+        edited = db.session.get(Region, region_id)
+        assert (edited.bank_account, edited.bank_code) == ("40702810955000012345", "044030653")
     # a CSR reads regions but does not edit them
     assert login("csr").get(edit).status_code in (302, 403)
 

@@ -36,6 +36,7 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
+from stdnum import iban
 from xhtml2pdf import pisa
 from xhtml2pdf.default import DEFAULT_FONT
 
@@ -51,7 +52,7 @@ from app.models.billing import (
 )
 from app.models.crm import BillingAccount, Customer, Region, Service
 from app.models.usage import UsageCharge, UsageRecord, UsageType
-from app.services.billing import invoices, pdf_engine
+from app.services.billing import balance_forward, invoices, payment_qr, pdf_engine
 from app.services.billing.payment_reference import for_invoice, formatted
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.language import account_language
@@ -391,7 +392,10 @@ def _context(invoice: Invoice) -> dict:
     _load(invoice)
     region = invoice.customer.region
     formats = Formats(invoice.language, invoice.currency, ZoneInfo(region.timezone))
-    reference = formatted(for_invoice(invoice.number))
+    compact = for_invoice(invoice.number)
+    reference = formatted(compact)
+    forward = balance_forward.of_invoice(invoice)
+    due = forward.amount_due if forward is not None else invoice.total
     return {
         **_parties(invoice.customer, invoice.account, invoice.language),
         "number": invoice.number,
@@ -403,7 +407,70 @@ def _context(invoice: Invoice) -> dict:
         "subtotal": formats.money(invoice.subtotal),
         "total": formats.money(invoice.total),
         "reference": reference,
+        "statement": _statement(forward, formats) if forward is not None else None,
+        "due": formats.money(due),
+        "nothing_due": due <= 0,
+        "payment": _payment(invoice, due, compact),
         "usage": _usage(invoice, formats),
+    }
+
+
+def _statement(forward: balance_forward.BalanceForward, formats: Formats) -> dict:
+    """The balance forward as the bill states it: what is owed positive, what is in the
+    customer's favour negative; laid out as the summary's lines (a long reference wraps)."""
+    movements = Group(None, _font(formats.lang))
+    movements.lines.append(
+        (gettext("Previous balance"), "", formats.money(-forward.previous_balance))
+    )
+    for movement in forward.movements:
+        day = formats.date(movement.posted_at.astimezone(formats.zone).date())
+        label = f"{balance_forward.label(movement.kind)}, {day}, {movement.reference}"
+        movements.lines.append((label, "", formats.money(-movement.amount)))
+    labels, _quantities, amounts = movements.columns()
+    return {
+        "labels": labels,
+        "amounts": amounts,
+        "forward": formats.money(-forward.balance_forward),
+        "total": formats.money(forward.total),
+        "deposit_held": forward.deposit_held and formats.money(forward.deposit_held),
+        "credit_applied": forward.credit_applied and formats.money(forward.credit_applied),
+        "due": formats.money(forward.amount_due),
+        "credit_left": forward.credit_left and formats.money(forward.credit_left),
+    }
+
+
+def payment_details(region: Region, account_id: int) -> list[tuple[str, str]]:
+    """The region's bank details a bill gives, by their labels: those it has."""
+    virtual = payment_qr.virtual_account_of(region, account_id)
+    rows = [
+        (gettext("Payee"), region.legal_name),
+        (gettext("Bank"), region.bank_name),
+        ("IBAN", region.bank_iban and iban.format(region.bank_iban)),
+        ("BIC", region.bank_bic),
+        (gettext("Your virtual account"), virtual or ""),
+    ]
+    if region.currency == "RUB":
+        rows += [
+            (gettext("Account number"), region.bank_account),
+            (gettext("BIK"), region.bank_code),
+            (gettext("Correspondent account"), region.bank_correspondent),
+        ]
+    return [(label, value) for label, value in rows if value]
+
+
+def _payment(invoice: Invoice, due, reference: str) -> dict:
+    region = invoice.customer.region
+    purpose = gettext(
+        "Invoice %(number)s, payment reference %(reference)s",
+        number=invoice.number,
+        reference=reference,
+    )
+    code = payment_qr.for_bill(region, invoice.account_id, due, reference, purpose)
+    rows = payment_details(region, invoice.account_id)
+    return {
+        "labels": _one_fragment("\n".join(label for label, _ in rows)),
+        "details": _one_fragment("\n".join(value for _, value in rows)),
+        "qr": code.png_data_uri() if code is not None else None,
     }
 
 

@@ -7,6 +7,7 @@ from zoneinfo import available_timezones
 import phonenumbers
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from stdnum import bic, iban
 
 from app.extensions import db
 from app.models.crm import Region
@@ -23,6 +24,23 @@ LEGAL_COLUMNS = (
     "legal_tax_number",
     "legal_bank_account",
 )
+# where customers pay, as bills and their payment QR codes give it (docs/billing.md,
+# "How to pay"): which of them a region needs depends on its currency's standard
+BANK_COLUMNS = (
+    "bank_name",
+    "bank_iban",
+    "bank_bic",
+    "bank_account",
+    "bank_code",
+    "bank_correspondent",
+)
+# digits a national bank field must have: Russia's account (р/с), БИК and correspondent
+# account (к/с); Korea's bank code and the prefix of its virtual account numbers (which
+# leaves room in 13 digits for the account's id)
+BANK_DIGITS = {
+    "RUB": {"bank_account": (20, 20), "bank_code": (9, 9), "bank_correspondent": (20, 20)},
+    "KRW": {"bank_account": (2, 8), "bank_code": (3, 3)},
+}
 # what a bill cannot go without (a bank account is printed when there is one)
 LEGAL_REQUIRED = frozenset(LEGAL_COLUMNS[:4])
 # ISO 3166 alpha-2 codes of the countries with a telephone numbering plan
@@ -105,14 +123,43 @@ def parse_legal_entity(row: dict) -> dict[str, str]:
     return fields
 
 
+def parse_bank_details(row: dict, currency: str) -> dict[str, str]:
+    """Validated bank fields of a region in `currency`, each optional: an IBAN and a BIC
+    that pass their checks, and the national fields with the digits their country's
+    standard gives them. DomainError names the first bad field."""
+    fields = {}
+    for column in BANK_COLUMNS:
+        value = (row.get(column) or "").strip()
+        if column in ("bank_iban", "bank_bic"):
+            value = value.replace(" ", "").upper()
+        if any(char in value for char in "\r\n\t"):
+            raise DomainError(column, _l("one line of text"))
+        fields[column] = check_length(Region, column, value)
+    if fields["bank_iban"] and not iban.is_valid(fields["bank_iban"]):
+        raise DomainError(
+            "bank_iban", _l("%(value)s is not a valid IBAN", value=repr(fields["bank_iban"]))
+        )
+    if fields["bank_bic"] and not bic.is_valid(fields["bank_bic"]):
+        raise DomainError(
+            "bank_bic", _l("%(value)s is not a valid BIC", value=repr(fields["bank_bic"]))
+        )
+    for column, (least, most) in BANK_DIGITS.get(currency, {}).items():
+        value = fields[column].replace(" ", "")
+        if value and not (value.isascii() and value.isdigit() and least <= len(value) <= most):
+            if least == most:
+                raise DomainError(column, _l("%(count)d digits", count=least))
+            raise DomainError(column, _l("%(least)d to %(most)d digits", least=least, most=most))
+        fields[column] = value
+    return fields
+
+
 @edit_rule
 def prepare_region(region: Region) -> None:
-    """Check and normalise a region entered on the form, by the import's own rules, and
-    its legal entity."""
-    fields = {
-        **parse_region(import_frame.row_of(region, REGION_COLUMNS)),
-        **parse_legal_entity(import_frame.row_of(region, LEGAL_COLUMNS)),
-    }
+    """Check and normalise a region entered on the form, by the import's own rules, its
+    legal entity and its bank details."""
+    fields = parse_region(import_frame.row_of(region, REGION_COLUMNS))
+    fields |= parse_legal_entity(import_frame.row_of(region, LEGAL_COLUMNS))
+    fields |= parse_bank_details(import_frame.row_of(region, BANK_COLUMNS), fields["currency"])
     for key, value in fields.items():
         setattr(region, key, value)
 

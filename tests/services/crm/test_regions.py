@@ -64,3 +64,45 @@ def test_the_demo_regions_have_believable_entities_of_their_own(ctx):
     assert entities["KR-SEL"][1] == "사업자등록번호" and "국민은행" in entities["KR-SEL"][2]
     assert entities["RU-MOW"][1] == "ИНН/КПП" and "БИК" in entities["RU-MOW"][2]
     assert len({name for name, _label, _bank in entities.values()}) == 3
+
+
+# --------------------------------------------------------------------------- bank details
+
+
+def test_bank_details_are_checked_by_the_regions_currency():
+    parsed = regions.parse_bank_details(
+        {"bank_iban": " it60 x054 2811 1010 0000 0123 456 ", "bank_bic": "blopit22xxx"}, "EUR"
+    )
+    assert (parsed["bank_iban"], parsed["bank_bic"]) == ("IT60X0542811101000000123456",
+                                                         "BLOPIT22XXX")  # fmt: skip
+    russian = {
+        "bank_account": "40702810938000012345",
+        "bank_code": "044525225",
+        "bank_correspondent": "30101810400000000225",
+    }
+    assert regions.parse_bank_details(russian, "RUB")["bank_code"] == "044525225"
+    # a Russian account is no concern of a euro region's
+    assert regions.parse_bank_details({"bank_account": "12-34"}, "EUR")["bank_account"] == "12-34"
+    for row, currency, message in (
+        ({"bank_iban": "IT61X0542811101000000123456"}, "EUR", "bank_iban: .* is not a valid IBAN"),
+        ({"bank_bic": "BLOP22"}, "EUR", "bank_bic: 'BLOP22' is not a valid BIC"),
+        ({**russian, "bank_account": "4070281093800001234"}, "RUB", "bank_account: 20 digits"),
+        ({**russian, "bank_code": "04452522X"}, "RUB", "bank_code: 9 digits"),
+        ({**russian, "bank_correspondent": "301"}, "RUB", "bank_correspondent: 20 digits"),
+        ({"bank_account": "123456789"}, "KRW", "bank_account: 2 to 8 digits"),
+        ({"bank_code": "04"}, "KRW", "bank_code: 3 digits"),
+        ({"bank_name": "Banca\nPopolare"}, "EUR", "bank_name: one line of text"),
+    ):
+        with pytest.raises(DomainError, match=message):
+            regions.parse_bank_details(row, currency)
+
+
+def test_the_demo_regions_have_bank_details_their_codes_take(ctx):
+    italy, korea, russia = (_region(code) for code in ("IT-C", "KR-SEL", "RU-MOW"))
+    assert (italy.bank_iban, italy.bank_bic) == ("IT60X0542811101000000123456", "BLOPIT22XXX")
+    assert (korea.bank_name, korea.bank_code, korea.bank_account) == ("국민은행", "004", "5620")
+    assert (russia.bank_account, russia.bank_code, russia.bank_correspondent) == (
+        "40702810938000012345",
+        "044525225",
+        "30101810400000000225",
+    )
