@@ -48,7 +48,7 @@ class Blocked(DomainError):
         super().__init__(
             "pin",
             _l("too many wrong PINs from this line: it may try again after %(time)s",
-               time=f"{shown} {timezone}"),
+               time=" ".join((shown, timezone))),
         )  # fmt: skip
 
 
