@@ -38,7 +38,7 @@ from app.models.communications import (
 )
 from app.models.crm import BillingAccount, Customer, DeliveryChannel
 from app.models.types import utcnow
-from app.services.billing import payment_reference, pdf
+from app.services.billing import balance_forward, payment_reference, pdf
 from app.services.platform.actor import current_username
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.money import format_money
@@ -259,21 +259,25 @@ def _message(communication: Communication, config) -> EmailMessage:
     message["To"] = communication.recipient
     # the same id on every attempt: a server that got it before can tell it is a repeat
     message["Message-ID"] = make_msgid(f"bill-{communication.id}")
-    message["Content-Language"] = language
+    # the amount the bill asks for now, as its PDF says: earlier bills' rest and credit in
+    forward = balance_forward.of_invoice(invoice)
+    due_now = forward.amount_due if forward is not None else invoice.balance_due
     with force_locale(language):
         body = gettext(
             "Dear %(name)s,\n\nyour bill %(number)s for %(account)s is attached.\n\n"
-            "Total: %(total)s\nDue date: %(due)s\nPayment reference: %(reference)s\n\n"
+            "Amount due: %(total)s\nDue date: %(due)s\nPayment reference: %(reference)s\n\n"
             "Thank you,\n%(operator)s",
             name=customer.name,
             number=invoice.number,
             account=invoice.account.ref,
-            total=format_money(invoice.total, invoice.currency, language),
+            total=format_money(due_now, invoice.currency, language),
             due=format_date(invoice.due_date, "long", locale=language),
             reference=payment_reference.formatted(payment_reference.for_invoice(invoice.number)),
             operator=customer.region.legal_name,
         )
     message.set_content(body)
+    # set after the content, which replaces the headers describing it
+    message["Content-Language"] = language
     message.add_attachment(
         pdf.verified_content(invoice),
         maintype="application",
