@@ -8,6 +8,7 @@ from app.views import (
     catalog,
     crm,
     discounts,
+    gateway,
     numbers,
     orders,
     price_call,
@@ -30,6 +31,7 @@ MENU_ORDER = (
     price_call,
     discounts,
     billing,
+    gateway,
     acquisition,
 )
 

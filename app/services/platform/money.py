@@ -43,3 +43,16 @@ def babel_locale(code: str) -> Locale:
     """Babel parses a locale given by name on every call: bills format hundreds of
     amounts and dates each."""
     return Locale.parse(code)
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """The amount in the currency's smallest unit (cents; KRW has none: won), as card
+    gateways count; an amount finer than that is a bug upstream, refused."""
+    units = Decimal(amount).scaleb(minor_units(currency))
+    if units != units.to_integral_value():
+        raise ValueError(f"{amount} has more decimals than {currency} allows")
+    return int(units)
+
+
+def from_minor(units: int, currency: str) -> Decimal:
+    return Decimal(int(units)).scaleb(-minor_units(currency))
