@@ -49,6 +49,7 @@ MENU = [
             "PrintBatches",
         ],
     ),
+    (("PaymentsMenu", "Payments", "fa-money-bill"), ["OnlinePayments"]),
     (
         ("Acquisition", "Acquisition", "fa-user-plus"),
         [
