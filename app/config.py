@@ -178,3 +178,23 @@ GL_DEFAULTS = {
 GL_ACCOUNTS = {
     name: os.environ.get(f"GL_{name.upper()}", code) for name, code in GL_DEFAULTS.items()
 }
+
+# Online payment (docs/online-payment.md): `sandbox`, the built-in test gateway, or `stripe`
+PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "sandbox")
+# a checkout link not paid within this many seconds expires
+CHECKOUT_SESSION_TTL = int(os.environ.get("CHECKOUT_SESSION_TTL", "3600"))
+# what a customer may top up online in one go, per currency: (least, most)
+TOPUP_LIMITS = {"EUR": ("5", "500"), "RUB": ("100", "50000"), "KRW": ("5000", "700000")}
+# a webhook signed longer ago than this is refused (a replay)
+WEBHOOK_TOLERANCE = int(os.environ.get("WEBHOOK_TOLERANCE", "300"))
+# the sandbox signs its webhooks with this secret (generated once when not given); it posts
+# them to SANDBOX_WEBHOOK_URL, by default the app's own /gateway/webhook/sandbox
+SANDBOX_WEBHOOK_SECRET = os.environ.get("SANDBOX_WEBHOOK_SECRET") or generated_once(
+    INSTANCE_DIR / "sandbox_webhook_secret", lambda: secrets.token_hex(32)
+)
+SANDBOX_WEBHOOK_URL = os.environ.get("SANDBOX_WEBHOOK_URL", "")
+SANDBOX_WEBHOOK_TIMEOUT = float(os.environ.get("SANDBOX_WEBHOOK_TIMEOUT", "5"))
+STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+# tests point the stripe library at a local server that answers as Stripe's API does
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")

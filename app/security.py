@@ -98,16 +98,18 @@ STAFF = (
     + _menus("NumberRanges", "PhoneNumbers", ORDERS, PROVISIONING, USAGE)
     + _reads(INVOICES, CREDIT_NOTES, ADJUSTMENTS, COMMUNICATIONS)
     + _menus(BILLING_MENU, INVOICES, CREDIT_NOTES, ADJUSTMENTS, COMMUNICATIONS)
-    + _reads(PAYMENTS)
-    + _menus(PAYMENTS_MENU, PAYMENTS)
+    + _reads(PAYMENTS, ONLINE_PAYMENTS)
+    + _menus(PAYMENTS_MENU, PAYMENTS, ONLINE_PAYMENTS)
 )
 # a line's life moves only through orders and provisioning: nobody writes services directly;
+# customer care and billing staff start online payments (a link for the customer);
 # customer care asks for credit notes and adjusts next bills, billing staff decide the
 # credit notes and the adjustments above their limit (never their own), void invoices,
 # resend emails and print paper bills; supervisors set the adjustment limits
 CSR = (
     STAFF
     + _writes(CUSTOMERS, CONTACTS, ACCOUNTS, ORDERS, INVOICES, APPLICATIONS, PAYMENTS)
+    + _writes(ONLINE_PAYMENTS)
     + _reads(APPLICATIONS, CREDIT_POLICY)
     + _menus(CONTACTS, ACQUISITION_MENU, APPLICATIONS, "NewApplication", "Blacklist")
     + _menus("CreditClasses", "CreditRules", "CreditTerms")
@@ -115,7 +117,7 @@ CSR = (
 BILLING = (
     STAFF
     + _writes(ACCOUNTS, CATALOG, INVOICES, CREDIT_NOTES, ADJUSTMENTS, COMMUNICATIONS)
-    + _writes(PRINT_BATCHES)
+    + _writes(PRINT_BATCHES, ONLINE_PAYMENTS)
     + _reads(BILL_RUNS, PRINT_BATCHES)
     + _menus(BILL_RUNS, PRINT_BATCHES)
     + _writes(PAYMENTS, PAYMENT_CORRECTIONS, VOUCHERS)

@@ -37,6 +37,7 @@ from app.models.crm import (
     ServiceProductChange,
     ServiceStatusChange,
 )
+from app.models.gateway import CheckoutSession, GatewayEvent
 from app.models.imports import ImportBatch, ImportReject
 from app.models.ledger import LedgerEntry
 from app.models.numbers import NumberRange, PhoneNumber
@@ -67,6 +68,7 @@ __all__ = [
     "BillRun",
     "BillRunError",
     "BillFrequencyChange",
+    "CheckoutSession",
     "Communication",
     "CreditNote",
     "CreditNoteLine",
@@ -83,6 +85,7 @@ __all__ = [
     "CreditClass",
     "Customer",
     "Discount",
+    "GatewayEvent",
     "ImportBatch",
     "ImportReject",
     "LedgerEntry",

@@ -49,7 +49,7 @@ MENU = [
             "PrintBatches",
         ],
     ),
-    (("PaymentsMenu", "Payments", "fa-cash-register"), ["Payments", "Vouchers", "Receivables"]),
+    (("PaymentsMenu", "Payments", "fa-cash-register"), ["Payments", "OnlinePayments", "Vouchers", "Receivables"]),
     (
         ("Acquisition", "Acquisition", "fa-user-plus"),
         [

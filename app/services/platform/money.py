@@ -50,3 +50,15 @@ def exact_text(amount: Decimal, currency: str) -> str:
     with finer digits (a prepaid debit rated to 4 decimals) keeps them ("-0.0125")."""
     places = max(minor_units(currency), -Decimal(amount).normalize().as_tuple().exponent)
     return str(quantize(amount, places))
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """The amount in the currency's smallest unit (cents; KRW has none: won), as card
+    gateways count; an amount finer than that is a bug upstream, refused."""
+    units = Decimal(amount).scaleb(minor_units(currency))
+    if units != units.to_integral_value():
+        raise ValueError(f"{amount} has more decimals than {currency} allows")
+    return int(units)
+
+
+def from_minor(units: int, currency: str) -> Decimal:
+    return Decimal(int(units)).scaleb(-minor_units(currency))

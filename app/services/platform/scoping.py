@@ -20,6 +20,7 @@ from app.models.crm import (
     ServiceProductChange,
     ServiceStatusChange,
 )
+from app.models.gateway import CheckoutSession
 from app.models.ledger import LedgerEntry
 from app.models.numbers import NumberRange, PhoneNumber
 from app.models.orders import Order, OrderLine, ProvisioningTask
@@ -84,6 +85,7 @@ def scope_condition(model, region_ids: list[int] | None):
         Adjustment,
         Payment,
         LedgerEntry,
+        CheckoutSession,
     ):
         return model.account_id.in_(accounts)
     if model is StatementEntry:
