@@ -37,6 +37,7 @@ from app.models.crm import (
     ServiceProductChange,
     ServiceStatusChange,
 )
+from app.models.direct_debit import CollectedInvoice, CollectionItem, CollectionRun, Mandate
 from app.models.imports import ImportBatch, ImportReject
 from app.models.ledger import LedgerEntry
 from app.models.numbers import NumberRange, PhoneNumber
@@ -66,6 +67,9 @@ __all__ = [
     "BillRunError",
     "BillFrequencyChange",
     "Communication",
+    "CollectedInvoice",
+    "CollectionItem",
+    "CollectionRun",
     "CreditNote",
     "CreditNoteLine",
     "Invoice",
@@ -84,6 +88,7 @@ __all__ = [
     "ImportBatch",
     "ImportReject",
     "LedgerEntry",
+    "Mandate",
     "NumberRange",
     "Order",
     "OrderLine",
