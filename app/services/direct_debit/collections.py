@@ -16,7 +16,7 @@ from decimal import Decimal
 from uuid import uuid4
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -96,7 +96,8 @@ def collect(collection_date: date, region_ids=None) -> Collected:
 
 def _due(collection_date: date, region_ids) -> dict[int, dict[int, list]]:
     """region -> account -> its (invoice, open amount) due by the date, not yet collected."""
-    open_amount = Invoice.total - Invoice.credited - Invoice.paid
+    # the scaled integers subtract exactly in SQL; read back as money
+    open_amount = type_coerce(Invoice.total - Invoice.credited - Invoice.paid, Invoice.total.type)
     query = (
         select(Customer.region_id, Invoice.account_id, Invoice.id, Invoice.number, open_amount)
         .join(BillingAccount, BillingAccount.id == Invoice.account_id)
