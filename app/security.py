@@ -98,6 +98,8 @@ STAFF = (
     + _menus("NumberRanges", "PhoneNumbers", ORDERS, PROVISIONING, USAGE)
     + _reads(INVOICES, CREDIT_NOTES, ADJUSTMENTS, COMMUNICATIONS)
     + _menus(BILLING_MENU, INVOICES, CREDIT_NOTES, ADJUSTMENTS, COMMUNICATIONS)
+    + _reads(MANDATES)
+    + _menus(PAYMENTS_MENU, MANDATES)
 )
 # a line's life moves only through orders and provisioning: nobody writes services directly;
 # customer care asks for credit notes and adjusts next bills, billing staff decide the
@@ -109,6 +111,7 @@ CSR = (
     + _reads(APPLICATIONS, CREDIT_POLICY)
     + _menus(CONTACTS, ACQUISITION_MENU, APPLICATIONS, "NewApplication", "Blacklist")
     + _menus("CreditClasses", "CreditRules", "CreditTerms")
+    + _writes(MANDATES)
 )
 BILLING = (
     STAFF
@@ -116,6 +119,9 @@ BILLING = (
     + _writes(PRINT_BATCHES)
     + _reads(BILL_RUNS, PRINT_BATCHES)
     + _menus(BILL_RUNS, PRINT_BATCHES)
+    + _writes(MANDATES, COLLECTIONS)
+    + _reads(COLLECTIONS)
+    + _menus(COLLECTIONS)
 )
 # usage feeds come from network systems: their accounts are Technicians (or Supervisors)
 TECHNICIAN = STAFF + _writes(NUMBERS, PROVISIONING, USAGE)

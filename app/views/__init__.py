@@ -7,6 +7,7 @@ from app.views import (
     billing,
     catalog,
     crm,
+    direct_debit,
     discounts,
     numbers,
     orders,
@@ -30,6 +31,7 @@ MENU_ORDER = (
     price_call,
     discounts,
     billing,
+    direct_debit,
     acquisition,
 )
 
