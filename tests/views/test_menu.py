@@ -49,6 +49,7 @@ MENU = [
             "PrintBatches",
         ],
     ),
+    (("PaymentsMenu", "Payments", "fa-money-bill"), ["Mandates", "Collections"]),
     (
         ("Acquisition", "Acquisition", "fa-user-plus"),
         [
