@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sepaxml import SepaDD
+from sepaxml.validation import ValidationError
 
 from app.models.crm import Region
 from app.models.direct_debit import Mandate
@@ -63,4 +64,9 @@ def write(region: Region, collection_date: date, debits: list[Debit]) -> tuple[s
         if debit.mandate.bic:
             payment["BIC"] = debit.mandate.bic
         document.add_payment(payment)
-    return document.msg_id, document.export(validate=True)
+    try:
+        return document.msg_id, document.export(validate=True)
+    except ValidationError as exc:
+        raise DomainError(
+            "file", _l("the pain.008 file breaks its schema: %(error)s", error=str(exc.__cause__))
+        ) from None

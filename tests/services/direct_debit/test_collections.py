@@ -4,6 +4,7 @@ payment; the pain.008 file parsed back, schema-valid; a second run collects noth
 import os
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 import sepaxml
@@ -118,3 +119,18 @@ def test_a_debit_left_unpaid_is_paid_by_the_next_run_not_doubled(ctx, tmp_path, 
     db.session.refresh(run.items[0])
     assert run.items[0].payment.amount == D("70.76")
     assert [i.status for i in invoices_of(account)] == ["paid", "paid"]
+
+
+def test_a_file_breaking_the_schema_is_never_stored(ctx, tmp_path, monkeypatch):
+    """sepaxml checks the file against the pain.008 XSD: an end-to-end id longer than its
+    35 characters is refused, and nothing of the run is written."""
+    debited_account(tmp_path, "CR7")
+    monkeypatch.setattr(collections, "uuid4", lambda: SimpleNamespace(hex="0" * 40))
+    collected = collections.collect(date(2026, 4, 1))
+    assert collected.runs == []
+    ((region, reason),) = collected.skipped
+    assert region == "IT-C"
+    assert reason.startswith("file: the pain.008 file breaks its schema: ")
+    assert "EndToEndId" in reason
+    assert db.session.scalar(db.select(db.func.count()).select_from(CollectionItem)) == 0
+    assert db.session.scalar(db.select(db.func.count()).select_from(Payment)) == 0
