@@ -58,6 +58,12 @@ def add(
         )  # fmt: skip
     if account.payment_mode == PaymentMode.PREPAID:
         raise DomainError("account", _l("a prepaid account has no bills to collect"))
+    if account.bill_to is not None:
+        raise DomainError(
+            "account",
+            _l("the account's bills go to account %(ref)s: the mandate belongs there",
+               ref=account.bill_to.ref),
+        )  # fmt: skip
     reference = sepa.check_reference("reference", reference)
     iban = sepa.check_iban("iban", iban)
     bic = sepa.check_bic("bic", bic)

@@ -64,8 +64,10 @@ def test_a_mandate_signed_in_the_future_is_refused(ctx, tmp_path):
         _add(account, signed_on=tomorrow)
 
 
-def test_non_eur_and_prepaid_accounts_are_refused(ctx, tmp_path):
+def test_non_eur_prepaid_and_consolidated_accounts_are_refused(ctx, tmp_path):
     import_rows(tmp_path)
+    with pytest.raises(DomainError, match="account: the account's bills go to account ITG-A"):
+        _add(account_of("ITS-A"))
     with pytest.raises(DomainError, match="account: direct debit collects EUR accounts only, not"):
         _add(account_of("KR1-A"))
     with pytest.raises(DomainError, match="account: a prepaid account has no bills to collect"):
