@@ -98,8 +98,8 @@ STAFF = (
     + _menus("NumberRanges", "PhoneNumbers", ORDERS, PROVISIONING, USAGE)
     + _reads(INVOICES, CREDIT_NOTES, ADJUSTMENTS, COMMUNICATIONS)
     + _menus(BILLING_MENU, INVOICES, CREDIT_NOTES, ADJUSTMENTS, COMMUNICATIONS)
-    + _reads(PAYMENTS, ONLINE_PAYMENTS)
-    + _menus(PAYMENTS_MENU, PAYMENTS, ONLINE_PAYMENTS)
+    + _reads(PAYMENTS, ONLINE_PAYMENTS, MANDATES)
+    + _menus(PAYMENTS_MENU, PAYMENTS, ONLINE_PAYMENTS, MANDATES)
 )
 # a line's life moves only through orders and provisioning: nobody writes services directly;
 # customer care and billing staff start online payments (a link for the customer);
@@ -113,6 +113,7 @@ CSR = (
     + _reads(APPLICATIONS, CREDIT_POLICY)
     + _menus(CONTACTS, ACQUISITION_MENU, APPLICATIONS, "NewApplication", "Blacklist")
     + _menus("CreditClasses", "CreditRules", "CreditTerms")
+    + _writes(MANDATES)
 )
 BILLING = (
     STAFF
@@ -125,6 +126,9 @@ BILLING = (
     + _menus(VOUCHERS)
     + _reads(RECEIVABLES)
     + _menus(RECEIVABLES)
+    + _writes(MANDATES, COLLECTIONS)
+    + _reads(COLLECTIONS)
+    + _menus(COLLECTIONS)
 )
 # usage feeds come from network systems: their accounts are Technicians (or Supervisors)
 TECHNICIAN = STAFF + _writes(NUMBERS, PROVISIONING, USAGE)

@@ -4,6 +4,7 @@
 def register(app) -> None:
     from app.cli.billing import billing
     from app.cli.data import data
+    from app.cli.debit import debit
     from app.cli.demo import demo
     from app.cli.provisioning import provisioning
     from app.cli.scheduler import scheduler
@@ -17,3 +18,4 @@ def register(app) -> None:
     app.cli.add_command(provisioning)
     app.cli.add_command(usage)
     app.cli.add_command(billing)
+    app.cli.add_command(debit)

@@ -37,6 +37,7 @@ from app.models.crm import (
     ServiceProductChange,
     ServiceStatusChange,
 )
+from app.models.direct_debit import CollectedInvoice, CollectionItem, CollectionRun, Mandate
 from app.models.gateway import CheckoutSession, GatewayEvent
 from app.models.imports import ImportBatch, ImportReject
 from app.models.ledger import LedgerEntry
@@ -70,6 +71,9 @@ __all__ = [
     "BillFrequencyChange",
     "CheckoutSession",
     "Communication",
+    "CollectedInvoice",
+    "CollectionItem",
+    "CollectionRun",
     "CreditNote",
     "CreditNoteLine",
     "Invoice",
@@ -90,6 +94,7 @@ __all__ = [
     "ImportReject",
     "LedgerEntry",
     "LowBalanceNotice",
+    "Mandate",
     "NumberRange",
     "Order",
     "OrderLine",

@@ -49,7 +49,10 @@ MENU = [
             "PrintBatches",
         ],
     ),
-    (("PaymentsMenu", "Payments", "fa-cash-register"), ["Payments", "OnlinePayments", "Vouchers", "Receivables"]),
+    (
+        ("PaymentsMenu", "Payments", "fa-cash-register"),
+        ["Payments", "OnlinePayments", "Mandates", "Collections", "Vouchers", "Receivables"],
+    ),
     (
         ("Acquisition", "Acquisition", "fa-user-plus"),
         [

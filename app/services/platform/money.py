@@ -51,6 +51,7 @@ def exact_text(amount: Decimal, currency: str) -> str:
     places = max(minor_units(currency), -Decimal(amount).normalize().as_tuple().exponent)
     return str(quantize(amount, places))
 
+
 def to_minor(amount: Decimal, currency: str) -> int:
     """The amount in the currency's smallest unit (cents; KRW has none: won), as card
     gateways count; an amount finer than that is a bug upstream, refused."""

@@ -20,6 +20,7 @@ from app.models.crm import (
     ServiceProductChange,
     ServiceStatusChange,
 )
+from app.models.direct_debit import CollectionItem, CollectionRun, Mandate
 from app.models.gateway import CheckoutSession
 from app.models.ledger import LedgerEntry
 from app.models.numbers import NumberRange, PhoneNumber
@@ -64,7 +65,7 @@ def scope_condition(model, region_ids: list[int] | None):
         return false()
     if model is Region:
         return Region.id.in_(region_ids)
-    if model in (NumberRange, Application):
+    if model in (NumberRange, Application, CollectionRun):
         return model.region_id.in_(region_ids)
     if model is PhoneNumber:
         ranges = db.select(NumberRange.id).where(NumberRange.region_id.in_(region_ids))
@@ -86,6 +87,8 @@ def scope_condition(model, region_ids: list[int] | None):
         Payment,
         LedgerEntry,
         CheckoutSession,
+        Mandate,
+        CollectionItem,
     ):
         return model.account_id.in_(accounts)
     if model is StatementEntry:
