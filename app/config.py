@@ -188,7 +188,7 @@ TOPUP_LIMITS = {"EUR": ("5", "500"), "RUB": ("100", "50000"), "KRW": ("5000", "7
 # a webhook signed longer ago than this is refused (a replay)
 WEBHOOK_TOLERANCE = int(os.environ.get("WEBHOOK_TOLERANCE", "300"))
 # the sandbox signs its webhooks with this secret (generated once when not given); it posts
-# them to SANDBOX_WEBHOOK_URL, by default the app's own /gateway/webhook/sandbox
+# them to SANDBOX_WEBHOOK_URL over HTTP (`make run`: the app's own); unset, in the process
 SANDBOX_WEBHOOK_SECRET = os.environ.get("SANDBOX_WEBHOOK_SECRET") or generated_once(
     INSTANCE_DIR / "sandbox_webhook_secret", lambda: secrets.token_hex(32)
 )

@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app.models.gateway import CheckoutSession
@@ -94,10 +94,14 @@ def charge(session: CheckoutSession, card: Card) -> None:
 
 def deliver(body: bytes, signed: str) -> None:
     config = current_app.config
-    url = config["SANDBOX_WEBHOOK_URL"] or url_for(
-        "gateway.webhook", provider="sandbox", _external=True
-    )
+    url = config["SANDBOX_WEBHOOK_URL"]
     headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signed}
+    # never to an address made from the request's Host header: whoever sent the card form
+    # would choose where the server posts; without a configured address, the same signed
+    # bytes go through the same check here
+    if not url:
+        webhooks.receive("sandbox", body, headers)
+        return
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=config["SANDBOX_WEBHOOK_TIMEOUT"]):
