@@ -61,6 +61,7 @@ CREDIT_POLICY, ACQUISITION_MENU = "CreditPolicy", "Acquisition"
 # batches and receivables are billing's
 PAYMENTS, PAYMENT_CORRECTIONS, PAYMENTS_MENU = "Payments", "PaymentCorrections", "PaymentsMenu"
 ONLINE_PAYMENTS, BANK_STATEMENTS = "OnlinePayments", "BankStatements"
+STATEMENT_IMPORTS_MENU = "StatementImports"  # a menu entry of BANK_STATEMENTS' pages
 MANDATES, COLLECTIONS = "Mandates", "Collections"
 VOUCHERS, RECEIVABLES = "Vouchers", "Receivables"
 
@@ -119,6 +120,9 @@ BILLING = (
     + _reads(BILL_RUNS, PRINT_BATCHES)
     + _menus(BILL_RUNS, PRINT_BATCHES)
     + _writes(PAYMENTS, PAYMENT_CORRECTIONS)
+    + _reads(BANK_STATEMENTS)
+    + _writes(BANK_STATEMENTS)
+    + _menus(BANK_STATEMENTS, STATEMENT_IMPORTS_MENU)
 )
 # usage feeds come from network systems: their accounts are Technicians (or Supervisors)
 TECHNICIAN = STAFF + _writes(NUMBERS, PROVISIONING, USAGE)

@@ -14,6 +14,7 @@ from app.views import (
     price_call,
     provisioning,
     rates,
+    reconciliation,
     usage,
 )
 
@@ -32,6 +33,7 @@ MENU_ORDER = (
     discounts,
     billing,
     payments,
+    reconciliation,
     acquisition,
 )
 

@@ -50,6 +50,10 @@ MENU = [
         ],
     ),
     (
+        ("PaymentsMenu", "Payments", "fa-cash-register"),
+        ["Payments", "BankStatements", "StatementImports"],
+    ),
+    (
         ("Acquisition", "Acquisition", "fa-user-plus"),
         [
             "Applications",
