@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
@@ -44,6 +45,12 @@ LEDGER_COLUMNS = (
 )  # fmt: skip
 ALLOCATION_COLUMNS = ("payment_id", "invoice_id", "amount", "created_at", "username")
 CHANGE_COLUMNS = ("invoice_id", "at", "from_status", "to_status", "username")
+# what settling reads of an invoice (settlement.share, invoice_status.derived, the
+# refusals): of thousands of invoices, the rest would cost more to read than the work
+SETTLING = (
+    Invoice.id, Invoice.account_id, Invoice.number, Invoice.status, Invoice.total,
+    Invoice.credited, Invoice.paid, Invoice.due_date, Invoice.issue_date,
+)  # fmt: skip
 
 
 @dataclass
@@ -102,9 +109,10 @@ def record_many(requests: list[Request]) -> list[Outcome]:
             )  # fmt: skip
         except DomainError as exc:
             outcomes[index] = Outcome(error=exc)
-    pending, twins = _new_payments(checked, requests, outcomes)
+    invoices = _Invoices.read(checked.values(), requests)
+    pending, twins = _new_payments(checked, requests, outcomes, invoices.by_id)
     if pending:
-        changes = _allocate(pending, today)
+        changes = _allocate(pending, invoices.open_by_account, today)
         ids = _write(pending, changes, today)
         for item in pending:
             outcomes[item.index] = Outcome(ids[item.checked.external_ref])
@@ -124,8 +132,42 @@ def _accounts(ids: set[int]) -> dict[int, BillingAccount]:
     return found
 
 
+@dataclass
+class _Invoices:
+    """The invoices the batch may settle, each read once: every invoice of the accounts
+    paid (their open ones oldest first) and those the requests chose."""
+
+    by_id: dict[int, Invoice]
+    open_by_account: dict[int, list[Invoice]]
+
+    @classmethod
+    def read(cls, checked, requests: list[Request]) -> _Invoices:
+        paying = {c.account.id for c in checked if c.purpose == PaymentPurpose.PAYMENT}
+        found = cls({}, defaultdict(list))
+        if paying:
+            query = (
+                select(Invoice)
+                .options(load_only(*SETTLING))
+                .where(bulk.among(Invoice.account_id, paying))
+                .order_by(Invoice.account_id, *settlement.OLDEST_FIRST)
+            )
+            for invoice in db.session.scalars(query):  # status filtered here: see closed_accounts
+                found.by_id[invoice.id] = invoice
+                if invoice.status in invoice_status.OPEN:
+                    found.open_by_account[invoice.account_id].append(invoice)
+        # of another account, a bad choice: read for its refusal to name it
+        others = {i for r in requests if r.invoice_ids for i in r.invoice_ids} - set(found.by_id)
+        if others:
+            query = select(Invoice).where(bulk.among(Invoice.id, others))
+            found.by_id.update((invoice.id, invoice) for invoice in db.session.scalars(query))
+        return found
+
+
 def _new_payments(
-    checked: dict[int, payments.Checked], requests: list[Request], outcomes: list
+    checked: dict[int, payments.Checked],
+    requests: list[Request],
+    outcomes: list,
+    found: dict[int, Invoice],
 ) -> tuple[list[_Pending], dict[int, str]]:
     """The requests that make a payment, and those repeating one of them earlier in the
     batch (index → its external reference); duplicates of payments recorded before and
@@ -136,11 +178,6 @@ def _new_payments(
         for p in db.session.scalars(select(Payment).where(bulk.among(Payment.external_ref, refs)))
     }
     closed = payments.closed_accounts({c.account.id: c.purpose for c in checked.values()})
-    chosen_ids = {i for r in requests if r.invoice_ids for i in r.invoice_ids}
-    found = {}
-    if chosen_ids:
-        query = select(Invoice).where(bulk.among(Invoice.id, chosen_ids))
-        found = {invoice.id: invoice for invoice in db.session.scalars(query)}
     pending: list[_Pending] = []
     in_batch: dict[str, _Pending] = {}
     twins: dict[int, str] = {}
@@ -186,21 +223,12 @@ class _Moved:
     changes: list[tuple[int, str, str]]
 
 
-def _allocate(pending: list[_Pending], today: date) -> _Moved:
+def _allocate(
+    pending: list[_Pending], open_by_account: dict[int, list[Invoice]], today: date
+) -> _Moved:
     """Each payment's allocations, in order, as `settlement.allocate` makes them, each
     followed by the invoice's status as `invoice_status.restate` moves it; the invoices'
     paid and status follow in memory, written by `_write`."""
-    paying = {p.checked.account.id for p in pending if p.checked.purpose == PaymentPurpose.PAYMENT}
-    open_by_account: dict[int, list[Invoice]] = defaultdict(list)
-    if paying:
-        query = (
-            select(Invoice)
-            .where(bulk.among(Invoice.account_id, paying))
-            .order_by(Invoice.account_id, *settlement.OLDEST_FIRST)
-        )
-        for invoice in db.session.scalars(query):  # status filtered here: see closed_accounts
-            if invoice.status in invoice_status.OPEN:
-                open_by_account[invoice.account_id].append(invoice)
     moved = _Moved({}, [])
     for item in pending:
         if item.checked.purpose != PaymentPurpose.PAYMENT:
