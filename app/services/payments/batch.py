@@ -45,6 +45,12 @@ LEDGER_COLUMNS = (
 )  # fmt: skip
 ALLOCATION_COLUMNS = ("payment_id", "invoice_id", "amount", "created_at", "username")
 CHANGE_COLUMNS = ("invoice_id", "at", "from_status", "to_status", "username")
+# what the checks and the ledger read of an account
+PAYING = (
+    BillingAccount.id, BillingAccount.ref, BillingAccount.customer_id,
+    BillingAccount.payment_mode, BillingAccount.currency, BillingAccount.bill_to_id,
+    BillingAccount.balance,
+)  # fmt: skip
 # what settling reads of an invoice (settlement.share, invoice_status.derived, the
 # refusals): of thousands of invoices, the rest would cost more to read than the work
 SETTLING = (
@@ -125,7 +131,11 @@ def _accounts(ids: set[int]) -> dict[int, BillingAccount]:
     """The accounts and the payers of the consolidated ones, locked for the batch."""
     found: dict[int, BillingAccount] = {}
     while ids:
-        query = select(BillingAccount).where(bulk.among(BillingAccount.id, ids))
+        query = (
+            select(BillingAccount)
+            .options(load_only(*PAYING))
+            .where(bulk.among(BillingAccount.id, ids))
+        )
         loaded = db.session.scalars(query.with_for_update()).all()
         found.update((account.id, account) for account in loaded)
         ids = {a.bill_to_id for a in loaded if a.bill_to_id is not None} - set(found)
