@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -132,6 +133,7 @@ def child(url: str, entries: int, tmp: Path) -> dict:
         db.session.commit()
         baseline = time.perf_counter() - started
 
+        load = os.getloadavg()[0]  # the machine is shared: what else ran shows here
         started = time.perf_counter()
         summary = statements.import_csv(path)
         import_s = time.perf_counter() - started
@@ -162,6 +164,7 @@ def child(url: str, entries: int, tmp: Path) -> dict:
         "baseline_s": baseline,
         "import_s": import_s,
         "again_s": again_s,
+        "load": load,
         "summary": summary.line(),
         "again": again.line(),
         "checks": checks,
@@ -196,14 +199,15 @@ def report(results: list[dict], args) -> str:
         f"{args.entries:,} entries matched against {args.entries:,} open invoices "
         f"(target {TARGET_S} s). Baseline: a bare SQL load of the same rows.",
         "",
-        "| engine | version | import | baseline | ratio | again (duplicates) | summary |",
-        "|---|---|---|---|---|---|---|",
+        "| engine | version | import | baseline | ratio | again (duplicates) | load average "
+        "| summary |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['engine']} | {server_version(args, r['engine'])} | {r['import_s']:.1f} s | "
             f"{r['baseline_s']:.2f} s | {r['import_s'] / r['baseline_s']:.1f}× | "
-            f"{r['again_s']:.1f} s | `{r['summary']}` |"
+            f"{r['again_s']:.1f} s | {r['load']:.1f} | `{r['summary']}` |"
         )
     lines.append("")
     for r in results:
