@@ -306,8 +306,9 @@ def _post_ledger(pending: list[_Pending], ids: dict[str, int], at: str) -> None:
             ids[item.checked.external_ref],
         ))  # fmt: skip
     _update_many(
-        "UPDATE billing_account SET balance = ? WHERE id = ? AND balance = ?",
-        [(scaled(balance[i]), i, scaled(before[i])) for i in balance],
+        "billing_account",
+        ("balance",),
+        [(i, scaled(balance[i]), scaled(before[i])) for i in balance],
     )
     bulk.insert_rows("ledger_entry", LEDGER_COLUMNS, rows)
     accounts = {item.checked.account.id: item.checked.account for item in pending}
@@ -324,9 +325,10 @@ def _settle_invoices(
         for invoice, amount in item.allocations
     ]
     _update_many(
-        "UPDATE invoice SET paid = ?, status = ? WHERE id = ? AND paid = ? AND status = ?",
+        "invoice",
+        ("paid", "status"),
         [
-            (scaled(invoice.paid), invoice.status, invoice.id, scaled(paid), status)
+            (invoice.id, scaled(invoice.paid), invoice.status, scaled(paid), status)
             for invoice, paid, status in moved.read.values()
         ],
     )
@@ -338,16 +340,37 @@ def _settle_invoices(
     )
 
 
-def _update_many(sql: str, rows: list[tuple]) -> None:
-    """Conditional UPDATEs, one per row; each must find its row as it was read."""
+def _update_many(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Each row (id, the new values, the values read) written back only where the table
+    still holds what was read; every row must be found, else the batch fails whole.
+    PostgreSQL: the rows copied into a temporary table and one UPDATE from it (a statement
+    per row cost a round trip each); SQLite: a statement per row, in process."""
     if not rows:
         return
     raw = bulk.Raw.of_session()
-    cursor = raw.driver.cursor()
-    try:
-        cursor.executemany(sql.replace("?", "%s") if raw.postgresql else sql, rows)
+    count = len(columns)
+    if raw.postgresql:
+        sets = ", ".join(f"{c} = v.new_{c}" for c in columns)
+        unchanged = " AND ".join(f"{table}.{c} = v.old_{c}" for c in columns)
+        values = f"batch_{table}"
+        names = ("id", *(f"new_{c}" for c in columns), *(f"old_{c}" for c in columns))
+        raw.execute(f"DROP TABLE IF EXISTS pg_temp.{values}")
+        raw.execute(
+            f"CREATE TEMPORARY TABLE {values} ON COMMIT DROP AS SELECT id, "
+            + ", ".join(f"{c} AS new_{c}, {c} AS old_{c}" for c in columns)
+            + f" FROM {table} WITH NO DATA"
+        )
+        raw.insert_rows(values, names, rows)
+        changed = raw.execute(
+            f"UPDATE {table} SET {sets} FROM {values} v WHERE {table}.id = v.id AND {unchanged}"
+        )
+    else:
+        marks = ", ".join(f"{c} = ?" for c in columns)
+        where = " AND ".join(f"{c} = ?" for c in columns)
+        cursor = raw.driver.executemany(
+            f"UPDATE {table} SET {marks} WHERE id = ? AND {where}",
+            [(*row[1 : 1 + count], row[0], *row[1 + count :]) for row in rows],
+        )
         changed = cursor.rowcount
-    finally:
-        cursor.close()
     if changed != len(rows):
         raise DomainError("amount", _l("payments were recorded meanwhile: import again"))
