@@ -52,6 +52,8 @@ def test_billing_finds_an_entry_and_assigns_it_to_an_invoice(app, login, entries
     dated = billing.get(f"{QUEUE}?booked_from=2026-03-12").get_data(as_text=True)
     assert "VB3" in dated and "VB2" not in dated
     assert "not an amount" in billing.get(f"{QUEUE}?amount=lots").get_data(as_text=True)
+    paged = billing.get(f"{QUEUE}?page=1&text=a").get_data(as_text=True)
+    assert "No entries" in paged and "page=0" in paged and "text=a" in paged
 
     page = f"{QUEUE}entry/{entries['VB2']}"
     found = billing.get(f"{page}?account=Payer VR1").get_data(as_text=True)
