@@ -361,7 +361,6 @@ def _update_many(table: str, columns: tuple[str, ...], rows: list[tuple]) -> Non
             + f" FROM {table} WITH NO DATA"
         )
         raw.insert_rows(values, names, rows)
-        raw.analyze(values)  # unknown, the table was taken as large: a scan of all invoices
         changed = raw.execute(
             f"UPDATE {table} SET {sets} FROM {values} v WHERE {table}.id = v.id AND {unchanged}"
         )
