@@ -206,7 +206,9 @@ invoice.number, billing_account.ref, payment.external_ref and statement_entry.ba
 unique, invoice.account_id is indexed. What PostgreSQL still spends: the COPYs into payment,
 ledger_entry, payment_allocation and statement_entry with their indexes and foreign-key
 checks (about 40 %), the matching's IN lists of candidate words (about 13 %), the accounts'
-rows (about 12 %)."""
+rows (about 12 %). The machine is shared (other engineers' tests and benchmarks on its 2
+cores and the same PostgreSQL server): the same code took 26.9 s and 37.9 s on SQLite in two
+runs, the load average (taken as the import starts) does not catch it all."""
 
 
 def report(results: list[dict], args) -> str:
