@@ -207,8 +207,10 @@ unique, invoice.account_id is indexed. What PostgreSQL still spends: the COPYs i
 ledger_entry, payment_allocation and statement_entry with their indexes and foreign-key
 checks (about 40 %), the matching's IN lists of candidate words (about 13 %), the accounts'
 rows (about 12 %). The machine is shared (other engineers' tests and benchmarks on its 2
-cores and the same PostgreSQL server): the same code took 26.9 s and 37.9 s on SQLite in two
-runs, the load average (taken as the import starts) does not catch it all."""
+cores and the same PostgreSQL server): three runs of this code took 26.9, 37.9 and 43.7 s on
+SQLite, two took 38.1 and 38.4 s on PostgreSQL; the load average (taken as the import
+starts) does not catch it all. The 30 s target is met on SQLite only when the machine is
+quiet, and not on PostgreSQL."""
 
 
 def report(results: list[dict], args) -> str:
