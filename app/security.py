@@ -61,6 +61,7 @@ CREDIT_POLICY, ACQUISITION_MENU = "CreditPolicy", "Acquisition"
 # batches and receivables are billing's
 PAYMENTS, PAYMENT_CORRECTIONS, PAYMENTS_MENU = "Payments", "PaymentCorrections", "PaymentsMenu"
 ONLINE_PAYMENTS, BANK_STATEMENTS = "OnlinePayments", "BankStatements"
+STATEMENT_IMPORTS_MENU = "StatementImports"  # a menu entry of BANK_STATEMENTS' pages
 MANDATES, COLLECTIONS = "Mandates", "Collections"
 VOUCHERS, RECEIVABLES = "Vouchers", "Receivables"
 
@@ -129,6 +130,9 @@ BILLING = (
     + _writes(MANDATES, COLLECTIONS)
     + _reads(COLLECTIONS)
     + _menus(COLLECTIONS)
+    + _writes(BANK_STATEMENTS)
+    + _reads(BANK_STATEMENTS)
+    + _menus(BANK_STATEMENTS, STATEMENT_IMPORTS_MENU)
 )
 # usage feeds come from network systems: their accounts are Technicians (or Supervisors)
 TECHNICIAN = STAFF + _writes(NUMBERS, PROVISIONING, USAGE)

@@ -18,6 +18,7 @@ from app.views import (
     provisioning,
     rates,
     receivables,
+    reconciliation,
     usage,
 )
 
@@ -36,6 +37,7 @@ MENU_ORDER = (
     discounts,
     billing,
     payments,
+    reconciliation,
     gateway,
     direct_debit,
     prepaid,

@@ -51,7 +51,16 @@ MENU = [
     ),
     (
         ("PaymentsMenu", "Payments", "fa-cash-register"),
-        ["Payments", "OnlinePayments", "Mandates", "Collections", "Vouchers", "Receivables"],
+        [
+            "Payments",
+            "BankStatements",
+            "StatementImports",
+            "OnlinePayments",
+            "Mandates",
+            "Collections",
+            "Vouchers",
+            "Receivables",
+        ],
     ),
     (
         ("Acquisition", "Acquisition", "fa-user-plus"),

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
@@ -44,6 +45,18 @@ LEDGER_COLUMNS = (
 )  # fmt: skip
 ALLOCATION_COLUMNS = ("payment_id", "invoice_id", "amount", "created_at", "username")
 CHANGE_COLUMNS = ("invoice_id", "at", "from_status", "to_status", "username")
+# what the checks and the ledger read of an account
+PAYING = (
+    BillingAccount.id, BillingAccount.ref, BillingAccount.customer_id,
+    BillingAccount.payment_mode, BillingAccount.currency, BillingAccount.bill_to_id,
+    BillingAccount.balance,
+)  # fmt: skip
+# what settling reads of an invoice (settlement.share, invoice_status.derived, the
+# refusals): of thousands of invoices, the rest would cost more to read than the work
+SETTLING = (
+    Invoice.id, Invoice.account_id, Invoice.number, Invoice.status, Invoice.total,
+    Invoice.credited, Invoice.paid, Invoice.due_date, Invoice.issue_date,
+)  # fmt: skip
 
 
 @dataclass
@@ -102,9 +115,10 @@ def record_many(requests: list[Request]) -> list[Outcome]:
             )  # fmt: skip
         except DomainError as exc:
             outcomes[index] = Outcome(error=exc)
-    pending, twins = _new_payments(checked, requests, outcomes)
+    invoices = _Invoices.read(checked.values(), requests)
+    pending, twins = _new_payments(checked, requests, outcomes, invoices.by_id)
     if pending:
-        changes = _allocate(pending, today)
+        changes = _allocate(pending, invoices.open_by_account, today)
         ids = _write(pending, changes, today)
         for item in pending:
             outcomes[item.index] = Outcome(ids[item.checked.external_ref])
@@ -117,15 +131,53 @@ def _accounts(ids: set[int]) -> dict[int, BillingAccount]:
     """The accounts and the payers of the consolidated ones, locked for the batch."""
     found: dict[int, BillingAccount] = {}
     while ids:
-        query = select(BillingAccount).where(bulk.among(BillingAccount.id, ids))
+        query = (
+            select(BillingAccount)
+            .options(load_only(*PAYING))
+            .where(bulk.among(BillingAccount.id, ids))
+        )
         loaded = db.session.scalars(query.with_for_update()).all()
         found.update((account.id, account) for account in loaded)
         ids = {a.bill_to_id for a in loaded if a.bill_to_id is not None} - set(found)
     return found
 
 
+@dataclass
+class _Invoices:
+    """The invoices the batch may settle, each read once: every invoice of the accounts
+    paid (their open ones oldest first) and those the requests chose."""
+
+    by_id: dict[int, Invoice]
+    open_by_account: dict[int, list[Invoice]]
+
+    @classmethod
+    def read(cls, checked, requests: list[Request]) -> _Invoices:
+        paying = {c.account.id for c in checked if c.purpose == PaymentPurpose.PAYMENT}
+        found = cls({}, defaultdict(list))
+        if paying:
+            query = (
+                select(Invoice)
+                .options(load_only(*SETTLING))
+                .where(bulk.among(Invoice.account_id, paying))
+                .order_by(Invoice.account_id, *settlement.OLDEST_FIRST)
+            )
+            for invoice in db.session.scalars(query):  # status filtered here: see closed_accounts
+                found.by_id[invoice.id] = invoice
+                if invoice.status in invoice_status.OPEN:
+                    found.open_by_account[invoice.account_id].append(invoice)
+        # of another account, a bad choice: read for its refusal to name it
+        others = {i for r in requests if r.invoice_ids for i in r.invoice_ids} - set(found.by_id)
+        if others:
+            query = select(Invoice).where(bulk.among(Invoice.id, others))
+            found.by_id.update((invoice.id, invoice) for invoice in db.session.scalars(query))
+        return found
+
+
 def _new_payments(
-    checked: dict[int, payments.Checked], requests: list[Request], outcomes: list
+    checked: dict[int, payments.Checked],
+    requests: list[Request],
+    outcomes: list,
+    found: dict[int, Invoice],
 ) -> tuple[list[_Pending], dict[int, str]]:
     """The requests that make a payment, and those repeating one of them earlier in the
     batch (index → its external reference); duplicates of payments recorded before and
@@ -136,11 +188,6 @@ def _new_payments(
         for p in db.session.scalars(select(Payment).where(bulk.among(Payment.external_ref, refs)))
     }
     closed = payments.closed_accounts({c.account.id: c.purpose for c in checked.values()})
-    chosen_ids = {i for r in requests if r.invoice_ids for i in r.invoice_ids}
-    found = {}
-    if chosen_ids:
-        query = select(Invoice).where(bulk.among(Invoice.id, chosen_ids))
-        found = {invoice.id: invoice for invoice in db.session.scalars(query)}
     pending: list[_Pending] = []
     in_batch: dict[str, _Pending] = {}
     twins: dict[int, str] = {}
@@ -186,21 +233,12 @@ class _Moved:
     changes: list[tuple[int, str, str]]
 
 
-def _allocate(pending: list[_Pending], today: date) -> _Moved:
+def _allocate(
+    pending: list[_Pending], open_by_account: dict[int, list[Invoice]], today: date
+) -> _Moved:
     """Each payment's allocations, in order, as `settlement.allocate` makes them, each
     followed by the invoice's status as `invoice_status.restate` moves it; the invoices'
     paid and status follow in memory, written by `_write`."""
-    paying = {p.checked.account.id for p in pending if p.checked.purpose == PaymentPurpose.PAYMENT}
-    open_by_account: dict[int, list[Invoice]] = defaultdict(list)
-    if paying:
-        query = (
-            select(Invoice)
-            .where(bulk.among(Invoice.account_id, paying))
-            .order_by(Invoice.account_id, *settlement.OLDEST_FIRST)
-        )
-        for invoice in db.session.scalars(query):  # status filtered here: see closed_accounts
-            if invoice.status in invoice_status.OPEN:
-                open_by_account[invoice.account_id].append(invoice)
     moved = _Moved({}, [])
     for item in pending:
         if item.checked.purpose != PaymentPurpose.PAYMENT:
@@ -268,8 +306,9 @@ def _post_ledger(pending: list[_Pending], ids: dict[str, int], at: str) -> None:
             ids[item.checked.external_ref],
         ))  # fmt: skip
     _update_many(
-        "UPDATE billing_account SET balance = ? WHERE id = ? AND balance = ?",
-        [(scaled(balance[i]), i, scaled(before[i])) for i in balance],
+        "billing_account",
+        ("balance",),
+        [(i, scaled(balance[i]), scaled(before[i])) for i in balance],
     )
     bulk.insert_rows("ledger_entry", LEDGER_COLUMNS, rows)
     accounts = {item.checked.account.id: item.checked.account for item in pending}
@@ -286,9 +325,10 @@ def _settle_invoices(
         for invoice, amount in item.allocations
     ]
     _update_many(
-        "UPDATE invoice SET paid = ?, status = ? WHERE id = ? AND paid = ? AND status = ?",
+        "invoice",
+        ("paid", "status"),
         [
-            (scaled(invoice.paid), invoice.status, invoice.id, scaled(paid), status)
+            (invoice.id, scaled(invoice.paid), invoice.status, scaled(paid), status)
             for invoice, paid, status in moved.read.values()
         ],
     )
@@ -300,16 +340,37 @@ def _settle_invoices(
     )
 
 
-def _update_many(sql: str, rows: list[tuple]) -> None:
-    """Conditional UPDATEs, one per row; each must find its row as it was read."""
+def _update_many(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Each row (id, the new values, the values read) written back only where the table
+    still holds what was read; every row must be found, else the batch fails whole.
+    PostgreSQL: the rows copied into a temporary table and one UPDATE from it (a statement
+    per row cost a round trip each); SQLite: a statement per row, in process."""
     if not rows:
         return
     raw = bulk.Raw.of_session()
-    cursor = raw.driver.cursor()
-    try:
-        cursor.executemany(sql.replace("?", "%s") if raw.postgresql else sql, rows)
+    count = len(columns)
+    if raw.postgresql:
+        sets = ", ".join(f"{c} = v.new_{c}" for c in columns)
+        unchanged = " AND ".join(f"{table}.{c} = v.old_{c}" for c in columns)
+        values = f"batch_{table}"
+        names = ("id", *(f"new_{c}" for c in columns), *(f"old_{c}" for c in columns))
+        raw.execute(f"DROP TABLE IF EXISTS pg_temp.{values}")
+        raw.execute(
+            f"CREATE TEMPORARY TABLE {values} ON COMMIT DROP AS SELECT id, "
+            + ", ".join(f"{c} AS new_{c}, {c} AS old_{c}" for c in columns)
+            + f" FROM {table} WITH NO DATA"
+        )
+        raw.insert_rows(values, names, rows)
+        changed = raw.execute(
+            f"UPDATE {table} SET {sets} FROM {values} v WHERE {table}.id = v.id AND {unchanged}"
+        )
+    else:
+        marks = ", ".join(f"{c} = ?" for c in columns)
+        where = " AND ".join(f"{c} = ?" for c in columns)
+        cursor = raw.driver.executemany(
+            f"UPDATE {table} SET {marks} WHERE id = ? AND {where}",
+            [(*row[1 : 1 + count], row[0], *row[1 + count :]) for row in rows],
+        )
         changed = cursor.rowcount
-    finally:
-        cursor.close()
     if changed != len(rows):
         raise DomainError("amount", _l("payments were recorded meanwhile: import again"))

@@ -4,7 +4,7 @@ recorded as a payment like any other — or sent back to the payer."""
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
@@ -31,11 +31,47 @@ class Search:
     amount: Decimal | None = None
     booked_from: date | None = None
     booked_to: date | None = None
-    status: str = EntryStatus.UNMATCHED
+    status: str | None = EntryStatus.UNMATCHED  # None: whatever became of them
+    import_id: int | None = None  # one statement's entries
+
+
+def criteria(
+    text: str = "",
+    amount: str = "",
+    booked_from: str = "",
+    booked_to: str = "",
+    status: str | None = EntryStatus.UNMATCHED,
+    import_id: int | None = None,
+) -> Search:
+    """A Search from what staff typed; DomainError naming the field when it is not one."""
+    value = None
+    if (amount or "").strip():
+        try:
+            value = Decimal(amount.strip().replace(",", "."))
+        except InvalidOperation:
+            raise DomainError(
+                "amount", _l("%(value)s is not an amount", value=repr(amount))
+            ) from None
+        if not value.is_finite():
+            raise DomainError("amount", _l("%(value)s is not an amount", value=repr(amount)))
+    if status is not None:
+        status = validation.check_choice("status", status, list(EntryStatus))
+    return Search(
+        text=validation.check_text("text", (text or "").strip()) or "",
+        amount=value,
+        booked_from=validation.check_date("booked_from", booked_from),
+        booked_to=validation.check_date("booked_to", booked_to),
+        status=status,
+        import_id=import_id,
+    )
 
 
 def search(criteria: Search, region_ids, page: int = 0) -> list[StatementEntry]:
-    query = select(StatementEntry).where(StatementEntry.status == criteria.status)
+    query = select(StatementEntry)
+    if criteria.status is not None:
+        query = query.where(StatementEntry.status == criteria.status)
+    if criteria.import_id is not None:
+        query = query.where(StatementEntry.import_id == criteria.import_id)
     if criteria.text:
         pattern = f"%{criteria.text}%"
         query = query.where(
@@ -135,7 +171,8 @@ def _take(entry: StatementEntry, to_status: str) -> None:
 
 
 def imports(limit: int = 100) -> list[tuple[StatementImport, ImportBatch]]:
-    """The statements read, newest first, with their counts."""
+    """The statements read, newest first, with their counts (of every region: a file holds
+    what the bank sent, whoever it was for)."""
     return list(
         db.session.execute(
             select(StatementImport, ImportBatch)
@@ -144,3 +181,14 @@ def imports(limit: int = 100) -> list[tuple[StatementImport, ImportBatch]]:
             .limit(limit)
         ).tuples()
     )
+
+
+def get_import(import_id: int) -> tuple[StatementImport, ImportBatch]:
+    found = db.session.execute(
+        select(StatementImport, ImportBatch)
+        .join(ImportBatch, ImportBatch.id == StatementImport.batch_id)
+        .where(StatementImport.id == import_id)
+    ).first()
+    if found is None:
+        raise NotFound("import", _l("no such statement import"))
+    return found.tuple()

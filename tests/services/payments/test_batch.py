@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+import pytest
+
 from app.extensions import db
 from app.models.billing import InvoiceStatusChange
 from app.models.ledger import LedgerEntry
@@ -45,18 +47,21 @@ def _through_record(requests):
 
 
 def _state(accounts):
+    """What was recorded, told by refs and numbers: ids differ between the two runs on
+    PostgreSQL, whose sequences a test's cleanup does not reset."""
     ids = [a.id for a in accounts]
+    ref = {a.id: a.ref for a in accounts}
     payment_rows = db.session.scalars(
         db.select(Payment).where(Payment.account_id.in_(ids)).order_by(Payment.id)
     ).all()
     invoices = [i for a in accounts for i in invoices_of(a)]
     return {
         "payments": [
-            (p.account_id, p.amount, p.method, p.purpose, p.external_ref, p.allocated)
+            (ref[p.account_id], p.amount, p.method, p.purpose, p.external_ref, p.allocated)
             for p in payment_rows
         ],
         "ledger": [
-            (e.account_id, e.kind, e.amount, e.reference, e.balance_after)
+            (ref[e.account_id], e.kind, e.amount, e.reference, e.balance_after)
             for e in db.session.scalars(
                 db.select(LedgerEntry)
                 .where(LedgerEntry.account_id.in_(ids))
@@ -108,3 +113,26 @@ def test_the_batch_and_record_give_the_same_results(app, tmp_path):
                        (True, False, None), (True, False, None), (True, True, None)]  # fmt: skip
     assert state["invoices"][0][1:] == ("paid", D("35.38"))
     assert state["balances"] == [D("-70.76") + D("90.00"), D("20.00")]
+
+
+def test_a_payment_recorded_meanwhile_fails_the_batch_whole(ctx, tmp_path, monkeypatch):
+    """Each balance and invoice is written back only as it was read: the conditional
+    UPDATEs' count (executemany, on both engines) tells a change made in between."""
+    account = billed_account(tmp_path, "BM1")
+    write = batch._write
+
+    def after_another_payment(*args):
+        db.session.execute(
+            db.text("UPDATE billing_account SET balance = balance + 1 WHERE id = :id"),
+            {"id": account.id},
+        )
+        return write(*args)
+
+    monkeypatch.setattr(batch, "_write", after_another_payment)
+    requests = [batch.Request(account.id, "10.00", "EUR", "m1")]
+    with pytest.raises(payments.DomainError, match="recorded meanwhile"):
+        batch.record_many(requests)
+    db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count()).select_from(Payment)) == 0
+    monkeypatch.setattr(batch, "_write", write)
+    assert batch.record_many(requests)[0].payment_id is not None
