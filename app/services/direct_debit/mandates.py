@@ -15,20 +15,15 @@ from app.models.types import utcnow
 from app.services.direct_debit import sepa
 from app.services.platform import validation
 from app.services.platform.actor import current_username
-from app.services.platform.errors import DomainError, NotFound
-from app.services.platform.scoping import scoped
+from app.services.platform.errors import DomainError
+from app.services.platform.scoping import scoped_get
 
 CURRENCY = "EUR"
 REASON_LENGTH = Mandate.__table__.c.revocation_reason.type.length
 
 
 def get(mandate_id: int, region_ids) -> Mandate:
-    mandate = db.session.scalar(
-        scoped(select(Mandate).where(Mandate.id == mandate_id), Mandate, region_ids)
-    )
-    if mandate is None:
-        raise NotFound("mandate", _l("not found"))
-    return mandate
+    return scoped_get(Mandate, mandate_id, region_ids, "mandate", _l("not found"))
 
 
 def of_account(account_id: int) -> list[Mandate]:
