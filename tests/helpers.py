@@ -2,6 +2,7 @@
 
 import io
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from pypdf import PdfReader
 from sqlalchemy import create_engine, text
@@ -106,6 +107,24 @@ def in_threads(app, jobs, rounds: int) -> list[str]:
     for thread in threads:
         thread.join()
     return errors
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class LocalServer:
+    """A real HTTP server on localhost, serving from a thread until `close`."""
+
+    def serve(self, handler: type[BaseHTTPRequestHandler], path: str = "") -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}{path}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def cut_connections(app) -> None:
