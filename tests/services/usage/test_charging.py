@@ -43,6 +43,17 @@ def _record(record_id, quantity, usage_type="voice", destination="393471234567")
     }
 
 
+def _import_call(tmp_path, seconds: int) -> None:
+    """Imports one call of the prepaid line, on MONDAY_PEAK's day."""
+    cdrs = tmp_path / "cdrs.csv"
+    cdrs.write_text(
+        "record_id,service_id,usage_type,started_at,destination,quantity\n"
+        f"r1,393331234567,voice,2026-02-09T10:00:00+01:00,393471234567,{seconds}\n",
+        encoding="utf-8",
+    )
+    assert registry.run("cdrs", cdrs).accepted == 1
+
+
 def test_authorize_gives_the_units_the_allowance_and_balance_pay_for(ctx):
     _prepaid("1.00")
     # 300 s of allowance, then 0.09/60 per second: 1.00 pays 666 s more (0.999)
@@ -103,13 +114,7 @@ def test_a_debit_while_a_run_works_out_its_chunk_is_taken_into_account(
     app, ctx, tmp_path, monkeypatch
 ):
     _prepaid("1.00")
-    cdrs = tmp_path / "cdrs.csv"
-    cdrs.write_text(
-        "record_id,service_id,usage_type,started_at,destination,quantity\n"
-        "r1,393331234567,voice,2026-02-09T10:00:00+01:00,393471234567,250\n",
-        encoding="utf-8",
-    )
-    assert registry.run("cdrs", cdrs).accepted == 1
+    _import_call(tmp_path, 250)
     write = rating_chunk._write
     landed = []
 
