@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 from bench_crm import (  # noqa: E402
     PG_SERVER,
     RESULTS,
+    child,
     engine_database,
     machine,
     server_version,
@@ -221,16 +221,9 @@ def work_phase(url: str, passes: int) -> dict:
     return result
 
 
-def _child(*args: str) -> dict:
-    child = subprocess.run(
-        [sys.executable, __file__, *args], cwd=ROOT, check=True, stdout=subprocess.PIPE
-    )
-    return json.loads(child.stdout.decode().strip().splitlines()[-1])
-
-
 def run_engine(url: str, args) -> dict:
-    data = _child("--setup-phase", url, f"--invoices={args.invoices}")
-    return {"data": data} | _child("--work-phase", url, f"--passes={args.passes}")
+    data = child(__file__, "--setup-phase", url, f"--invoices={args.invoices}")
+    return {"data": data} | child(__file__, "--work-phase", url, f"--passes={args.passes}")
 
 
 def report(results: dict, args) -> str:

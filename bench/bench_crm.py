@@ -282,28 +282,42 @@ def engine_database(engine: str, tmp: Path, pg_server: str):
     return pg_server.rsplit("/", 1)[0] + f"/{name}", drop
 
 
+def child_env(tmp: Path, **extra: str) -> dict:
+    """The environment of a child running the app: its own instance folder and secret key,
+    cookies over plain HTTP."""
+    return os.environ | {
+        "ABONENT_INSTANCE": str(tmp),
+        "SECRET_KEY": secrets.token_hex(32),
+        "SESSION_COOKIE_SECURE": "false",
+        **extra,
+    }
+
+
+def child(script: str, *args: str, env: dict | None = None) -> dict:
+    """Runs `script` with `args` in a child process (a phase measured on its own); the JSON
+    it printed last."""
+    done = subprocess.run(
+        [sys.executable, script, *args], cwd=ROOT, env=env, check=True, stdout=subprocess.PIPE
+    )
+    return json.loads(done.stdout.decode().strip().splitlines()[-1])
+
+
 def run_engine(engine: str, args) -> dict:
     with tempfile.TemporaryDirectory(prefix="abonent-bench-") as tmpdir:
         tmp = Path(tmpdir)
-        env = os.environ | {
-            "ABONENT_INSTANCE": str(tmp),
-            "SECRET_KEY": secrets.token_hex(32),
-            "SESSION_COOKIE_SECURE": "false",
-            "DEMO_PASSWORD": DEMO_PASSWORD,
-        }
+        env = child_env(tmp, DEMO_PASSWORD=DEMO_PASSWORD)
         url, drop = engine_database(engine, tmp, args.pg_server)
         env["DATABASE_URL"] = url
         try:
             print(f"[{engine}] seeding {args.seed_customers:,} then {args.customers:,} customers")
-            child = subprocess.run(
-                [sys.executable, __file__, "--seed-phase", url]
-                + [f"--seed-customers={args.seed_customers}", f"--customers={args.customers}"],
-                cwd=ROOT,
+            seeded = child(
+                __file__,
+                "--seed-phase",
+                url,
+                f"--seed-customers={args.seed_customers}",
+                f"--customers={args.customers}",
                 env=env,
-                check=True,
-                stdout=subprocess.PIPE,
             )
-            seeded = json.loads(child.stdout.decode().strip().splitlines()[-1])
             print(f"[{engine}] {seeded['timings']}")
             latencies = {}
             with Server(env, args.workers, tmp / "gunicorn.log") as server:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_crm import PG_SERVER, engine_database, machine, server_version  # noqa: E402
+from bench_crm import PG_SERVER, child, engine_database, machine, server_version  # noqa: E402
 from usage_data import seed_services, write_asterisk, write_cdrs  # noqa: E402
 
 
@@ -74,16 +73,18 @@ def import_phase(url: str, path: str, fmt: str, services: int, chunk: int) -> di
 def run_engine(engine: str, path: Path, args, tmp: Path) -> dict:
     url, drop = engine_database(engine, tmp, args.pg_server)
     try:
-        child = subprocess.run(
-            [sys.executable, __file__, "--import-phase", url, "--file", str(path)]
-            + [f"--format={args.format}", f"--services={args.services}", f"--chunk={args.chunk}"],
-            cwd=ROOT,
-            check=True,
-            stdout=subprocess.PIPE,
+        return child(
+            __file__,
+            "--import-phase",
+            url,
+            "--file",
+            str(path),
+            f"--format={args.format}",
+            f"--services={args.services}",
+            f"--chunk={args.chunk}",
         )
     finally:
         drop()
-    return json.loads(child.stdout.decode().strip().splitlines()[-1])
 
 
 def parse_args() -> argparse.Namespace:

@@ -22,7 +22,6 @@ import argparse
 import json
 import random
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +38,7 @@ sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 from bench_crm import (  # noqa: E402
     PG_SERVER,
     RESULTS,
+    child,
     engine_database,
     machine,
     server_version,
@@ -565,18 +565,13 @@ def _usage_off() -> int:
 # --------------------------------------------------------------------------- parent
 
 
-def _child(*args: str) -> dict:
-    child = subprocess.run(
-        [sys.executable, __file__, *args], cwd=ROOT, check=True, stdout=subprocess.PIPE
-    )
-    return json.loads(child.stdout.decode().strip().splitlines()[-1])
-
-
 def run_engine(engine: str, args, tmp: Path) -> dict:
     url, drop = engine_database(engine, tmp, args.pg_server)
     try:
-        data = _child("--setup-phase", url, f"--accounts={args.accounts}", f"--seed={args.seed}")
-        return {"data": data} | _child("--work-phase", url, "--expected", json.dumps(data))
+        data = child(
+            __file__, "--setup-phase", url, f"--accounts={args.accounts}", f"--seed={args.seed}"
+        )
+        return {"data": data} | child(__file__, "--work-phase", url, "--expected", json.dumps(data))
     finally:
         drop()
 

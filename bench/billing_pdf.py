@@ -30,7 +30,6 @@ import multiprocessing
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,6 +45,7 @@ sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 from bench_crm import (  # noqa: E402
     PG_SERVER,
     RESULTS,
+    child,
     engine_database,
     machine,
     server_version,
@@ -376,13 +376,6 @@ def _first_and_last_usage(invoice_id: int) -> list[tuple]:
 # --------------------------------------------------------------------------- parent
 
 
-def _child(*args: str) -> dict:
-    child = subprocess.run(
-        [sys.executable, __file__, *args], cwd=ROOT, check=True, stdout=subprocess.PIPE
-    )
-    return json.loads(child.stdout.decode().strip().splitlines()[-1])
-
-
 def report(data: dict, r: dict, args) -> str:
     met = r["bills_s"] >= TARGET_BILLS_S and r["p95_ms"] < TARGET_P95_MS
     first, last = r["rss"][0], r["rss"][-1]
@@ -462,13 +455,18 @@ def main() -> None:
         try:
             common = (f"--bills={args.bills}", f"--seed={args.seed}")
             print(f"[{args.engine}] demo customers, usage and bill runs for {args.bills:,} bills …")
-            data = _child("--setup-phase", url, *common)
+            data = child(__file__, "--setup-phase", url, *common)
             print(
                 f"[{args.engine}] {data['invoices']:,} invoices, {data['records']:,} usage "
                 f"records in {data['setup_s']:.0f} s; rendering ({args.mode}) …"
             )
-            r = _child(
-                "--render-phase", url, *common, f"--workers={args.workers}", f"--mode={args.mode}"
+            r = child(
+                __file__,
+                "--render-phase",
+                url,
+                *common,
+                f"--workers={args.workers}",
+                f"--mode={args.mode}",
             )
         finally:
             drop()

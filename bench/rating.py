@@ -18,7 +18,6 @@ import argparse
 import csv
 import json
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_crm import (  # noqa: E402
     PG_SERVER,
     RESULTS,
+    child,
     engine_database,
     machine,
     server_version,
@@ -154,18 +154,13 @@ def work_phase(url: str, cdrs: str) -> dict:
     return result
 
 
-def _child(*args: str) -> dict:
-    child = subprocess.run(
-        [sys.executable, __file__, *args], cwd=ROOT, check=True, stdout=subprocess.PIPE
-    )
-    return json.loads(child.stdout.decode().strip().splitlines()[-1])
-
-
 def run_engine(engine: str, rates: Path, cdrs: Path, args, tmp: Path) -> dict:
     url, drop = engine_database(engine, tmp, args.pg_server)
     try:
-        result = _child("--setup-phase", url, "--rates", str(rates), f"--services={args.services}")
-        result |= _child("--work-phase", url, "--cdrs", str(cdrs))
+        result = child(
+            __file__, "--setup-phase", url, "--rates", str(rates), f"--services={args.services}"
+        )
+        result |= child(__file__, "--work-phase", url, "--cdrs", str(cdrs))
     finally:
         drop()
     return result

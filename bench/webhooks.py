@@ -20,11 +20,8 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import json
-import os
 import random
-import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +36,8 @@ from bench_crm import (  # noqa: E402
     PG_SERVER,
     RESULTS,
     Server,
+    child,
+    child_env,
     engine_database,
     machine,
     percentile,
@@ -150,21 +149,12 @@ def figures(latencies: list[float]) -> dict:
 def run_engine(engine: str, args) -> dict:
     with tempfile.TemporaryDirectory(prefix="abonent-bench-") as tmpdir:
         tmp = Path(tmpdir)
-        env = os.environ | {
-            "ABONENT_INSTANCE": str(tmp),
-            "SECRET_KEY": secrets.token_hex(32),
-            "SESSION_COOKIE_SECURE": "false",
-            "SANDBOX_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        }
+        env = child_env(tmp, SANDBOX_WEBHOOK_SECRET=WEBHOOK_SECRET)
         url, drop = engine_database(engine, tmp, args.pg_server)
         env["DATABASE_URL"] = url
         try:
             print(f"[{engine}] setting up")
-            child = subprocess.run(
-                [sys.executable, __file__, "--setup-phase", f"--customers={args.customers}"],
-                cwd=ROOT, env=env, check=True, stdout=subprocess.PIPE,
-            )  # fmt: skip
-            sessions = json.loads(child.stdout.decode().strip().splitlines()[-1])
+            sessions = child(__file__, "--setup-phase", f"--customers={args.customers}", env=env)
             bodies, distinct = deliveries(sessions, args.deliveries, args.seed)
             with Server(env, args.workers, tmp / "gunicorn.log") as server:
                 empty = [b"{}"] * min(len(bodies), args.baseline)

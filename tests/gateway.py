@@ -3,14 +3,14 @@
 import hashlib
 import hmac
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.helpers import LocalServer, QuietHandler
 
 SECRET = "gateway-secret"
 
 
-class Gateway:
+class Gateway(LocalServer):
     """A provisioning gateway: checks the signature, carries out each idempotency key once
     and answers its repeats with the first result; `answers` scripts what comes next."""
 
@@ -20,7 +20,7 @@ class Gateway:
         self.done = {}
         gateway = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 gateway.requests.append((dict(self.headers), body))
@@ -43,13 +43,4 @@ class Gateway:
                 self.end_headers()
                 self.wfile.write(answer)
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/provision"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(Handler, "/provision")

@@ -1,6 +1,8 @@
 """Small builders for test data, through the same import service operators use."""
 
 import io
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from pypdf import PdfReader
 from sqlalchemy import create_engine, text
@@ -11,6 +13,7 @@ from app.models.numbers import NumberRange
 from app.services.catalog import products
 from app.services.crm import customer_import
 from app.services.orders import number_pool
+from app.services.platform.actor import acting_as
 
 HEADER = (
     "customer_ref,kind,name,parent_ref,region,language,account_ref,payment_mode,"
@@ -80,6 +83,48 @@ def ordering_customer(tmp_path, credit_class: str = "C", credit_limit=None) -> B
 def pdf_text(content: bytes) -> str:
     """The text of every page of a PDF, read back as a PDF reader would."""
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def in_threads(app, jobs, rounds: int) -> list[str]:
+    """Runs `job(n)` for n in range(rounds), each job in a thread of its own (its own app
+    context and session), all starting together; the errors they raised, which fail the
+    caller's test (whatever they are)."""
+    errors, barrier = [], threading.Barrier(len(jobs))
+
+    def run(job):
+        with app.app_context(), acting_as():
+            barrier.wait()
+            for n in range(rounds):
+                try:
+                    job(n)
+                except Exception as exc:  # noqa: BLE001 - any error fails the caller's test
+                    errors.append(repr(exc))
+            db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class LocalServer:
+    """A real HTTP server on localhost, serving from a thread until `close`."""
+
+    def serve(self, handler: type[BaseHTTPRequestHandler], path: str = "") -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}{path}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def cut_connections(app) -> None:

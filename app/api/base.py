@@ -26,7 +26,7 @@ from app.models.types import LARGEST_INTEGER
 from app.security import API_METHOD_PERMISSIONS, RegionScope
 from app.services.crm import customers
 from app.services.platform import validation
-from app.services.platform.errors import DomainError
+from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import current_region_ids
 
 
@@ -394,3 +394,20 @@ class ServiceCallApi(DescribedApi, BaseApi):
 
     # a session cookie alone never authorises a call: the JWT is needed
     allow_browser_login = False
+    # the service's `get(id, region_ids)`, raising NotFound outside the user's regions
+    find = None
+    # the resource whose write permission the staff-only calls need
+    staff_resource = None
+
+    def _visible(self, pk: int):
+        """(the record, None), or (None, a 404) when it is not in the user's regions."""
+        try:
+            return self.find(pk, current_region_ids()), None
+        except NotFound as exc:
+            return None, self.response(404, message=exc.message)
+
+    def _billing_staff(self):
+        """None for billing staff, else the 403 (a decision is never the asker's)."""
+        if self.appbuilder.sm.has_access("can_write", self.staff_resource):
+            return None
+        return self.response(403, message=str(_l("Billing staff decide this.")))

@@ -178,17 +178,8 @@ class InvoiceApi(ServiceCallApi):
         "void": "write",
     }
 
-    def _visible(self, pk: int):
-        try:
-            return invoices.get(pk, current_region_ids()), None
-        except NotFound as exc:
-            return None, self.response(404, message=exc.message)
-
-    def _billing_staff(self):
-        """Deciding credit notes and voiding are billing staff's (never the asker's)."""
-        if self.appbuilder.sm.has_access("can_write", CREDIT_NOTES):
-            return None
-        return self.response(403, message=str(_l("Billing staff decide this.")))
+    find = staticmethod(invoices.get)
+    staff_resource = CREDIT_NOTES
 
     @expose("/", methods=["GET"])
     @protect()

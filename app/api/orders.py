@@ -27,7 +27,7 @@ from app.models.crm import BillingAccount
 from app.models.orders import LineAction, Order, OrderLine, OrderSource, OrderStatus
 from app.security import ORDERS
 from app.services.orders import orders
-from app.services.platform.errors import DomainError, NotFound
+from app.services.platform.errors import DomainError
 from app.services.platform.scoping import current_region_ids
 
 
@@ -134,11 +134,7 @@ class OrderApi(ServiceCallApi):
         "decide": "write",
     }
 
-    def _visible(self, pk: int):
-        try:
-            return orders.get(pk, current_region_ids()), None
-        except NotFound as exc:
-            return None, self.response(404, message=exc.message)
+    find = staticmethod(orders.get)
 
     @expose("/", methods=["GET"])
     @protect()

@@ -18,7 +18,7 @@ from app.models.payments import Payment, PaymentMethod, PaymentPurpose, PaymentS
 from app.models.types import LARGEST_INTEGER
 from app.security import PAYMENT_CORRECTIONS, PAYMENTS
 from app.services.payments import payments, refunds, reversals
-from app.services.platform.errors import DomainError, NotFound
+from app.services.platform.errors import DomainError
 from app.services.platform.scoping import current_region_ids, scoped
 
 REASON = at_most(refunds.REASON_LENGTH)
@@ -158,17 +158,23 @@ class PaymentApi(ServiceCallApi):
         "reverse": "write",
     }
 
-    def _visible(self, pk: int):
-        try:
-            return payments.get(pk, current_region_ids()), None
-        except NotFound as exc:
-            return None, self.response(404, message=exc.message)
+    find = staticmethod(payments.get)
+    staff_resource = PAYMENT_CORRECTIONS
 
-    def _billing_staff(self):
-        """Refunds and reversals are billing staff's."""
-        if self.appbuilder.sm.has_access("can_write", PAYMENT_CORRECTIONS):
-            return None
-        return self.response(403, message=str(_l("Billing staff decide this.")))
+    def _changed(self, pk: int, change, *, staff: bool = False):
+        """The answer once `change(payment)` is done, or the refusal (403 when `staff` and
+        the user is not billing staff, 404, or the rule the service refused by)."""
+        refused = self._billing_staff() if staff else None
+        if refused:
+            return refused
+        payment, refused = self._visible(pk)
+        if refused:
+            return refused
+        try:
+            change(payment)
+        except DomainError as exc:
+            return self.refused(exc)
+        return 200, {"id": payment.id, "duplicate": False, "result": payment}
 
     @expose("/", methods=["GET"])
     @protect()
@@ -253,14 +259,7 @@ class PaymentApi(ServiceCallApi):
 
         With what the payment (or a deposit) has left, in the order given.
         """
-        payment, refused = self._visible(pk)
-        if refused:
-            return refused
-        try:
-            payments.allocate_to(payment, body["invoices"])
-        except DomainError as exc:
-            return self.refused(exc)
-        return 200, {"id": payment.id, "duplicate": False, "result": payment}
+        return self._changed(pk, lambda payment: payments.allocate_to(payment, body["invoices"]))
 
     @expose("/<int:pk>/refund", methods=["POST"])
     @protect()
@@ -271,17 +270,13 @@ class PaymentApi(ServiceCallApi):
 
         Gives back part or all of what the payment left unallocated (Billing staff).
         """
-        refused = self._billing_staff()
-        if refused:
-            return refused
-        payment, refused = self._visible(pk)
-        if refused:
-            return refused
-        try:
-            refunds.refund(payment, body["amount"], body["reason"], body.get("method"))
-        except DomainError as exc:
-            return self.refused(exc)
-        return 200, {"id": payment.id, "duplicate": False, "result": payment}
+        return self._changed(
+            pk,
+            lambda payment: refunds.refund(
+                payment, body["amount"], body["reason"], body.get("method")
+            ),
+            staff=True,
+        )
 
     @expose("/<int:pk>/reverse", methods=["POST"])
     @protect()
@@ -293,17 +288,9 @@ class PaymentApi(ServiceCallApi):
         A chargeback or a returned debit: the invoices it paid ask for the money again
         (Billing staff).
         """
-        refused = self._billing_staff()
-        if refused:
-            return refused
-        payment, refused = self._visible(pk)
-        if refused:
-            return refused
-        try:
-            reversals.reverse(payment, body["reason"])
-        except DomainError as exc:
-            return self.refused(exc)
-        return 200, {"id": payment.id, "duplicate": False, "result": payment}
+        return self._changed(
+            pk, lambda payment: reversals.reverse(payment, body["reason"]), staff=True
+        )
 
 
 def register(appbuilder) -> None:

@@ -6,12 +6,37 @@ import re
 from flask import abort, flash, g, redirect, request, session
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED
+from flask_appbuilder.forms import DynamicForm
 from markupsafe import Markup, escape
 
 from app.security import VIEW_METHOD_PERMISSIONS, RegionScope
 from app.services.crm import customers
 from app.services.platform import validation
-from app.services.platform.errors import DomainError
+from app.services.platform.errors import DomainError, NotFound
+from app.services.platform.scoping import current_region_ids
+
+
+def visible_account(pk):
+    """The billing account, or a 404 when it is not in the user's regions."""
+    try:
+        return customers.get_account(pk, current_region_ids())
+    except NotFound:
+        abort(404)
+
+
+def posted_change(change, done, back: str):
+    """Carry out a posted form's `change()` and go back to `back` with the outcome: the
+    rule it broke, else `done(what the change made)` (a form without its CSRF token: 400)."""
+    if not DynamicForm().validate_on_submit():
+        abort(400)
+    try:
+        made = change()
+    except DomainError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(str(done(made)), "success")
+    return redirect(back)
+
 
 # `page_<View>` and `psize_<View>` of a list (and of a page's related lists); FAB offers
 # page sizes up to 100

@@ -46,11 +46,11 @@ from app.services.billing import (
     settlement,
 )
 from app.services.billing.bills import BillRefused
-from app.services.crm import bill_frequency, customers
+from app.services.crm import bill_frequency
 from app.services.platform import validation
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import current_region_ids
-from app.views.base import AbonentModelView, ScopedModelView
+from app.views.base import AbonentModelView, ScopedModelView, posted_change, visible_account
 from app.views.display import (
     ADJUSTMENT_STATUS_LABELS,
     BILL_RUN_STATUS_LABELS,
@@ -234,15 +234,11 @@ class InvoiceView(ScopedModelView):
         # voiding is billing staff's decision, like approving credit notes
         if not self.appbuilder.sm.has_access("can_write", CREDIT_NOTES):
             abort(403)
-        if not DynamicForm().validate_on_submit():
-            abort(400)
-        try:
-            invoices.void(invoice, request.form.get("reason", ""))
-        except DomainError as exc:
-            flash(exc.message, "danger")
-        else:
-            flash(str(_l("Invoice %(number)s is void", number=invoice.number)), "success")
-        return redirect(url_for("InvoiceView.show", pk=invoice.id))
+        return posted_change(
+            lambda: invoices.void(invoice, request.form.get("reason", "")),
+            lambda _void: _l("Invoice %(number)s is void", number=invoice.number),
+            url_for("InvoiceView.show", pk=invoice.id),
+        )
 
 
 def _decision(decision: str, approve, reject) -> None:
@@ -513,16 +509,10 @@ class AccountBillingView(BaseView):
     base_permissions = ["can_read", "can_write"]
     default_view = "show"
 
-    def _account(self, pk) -> BillingAccount:
-        try:
-            return customers.get_account(pk, current_region_ids())
-        except NotFound:
-            abort(404)
-
     @expose("/<int:pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        account = self._account(pk)
+        account = visible_account(pk)
         today = utcnow().date()
         run_date = runs.next_bill_date(account, today)
         preview, refusal = None, None
@@ -583,16 +573,12 @@ class AccountBillingView(BaseView):
     def _change(self, pk, change, done):
         """Apply a form's change to the account, then show its billing page again with the
         outcome (`done` words it from what the change made)."""
-        account = self._account(pk)
-        if not DynamicForm().validate_on_submit():
-            abort(400)
-        try:
-            made = change(account, request.form)
-        except DomainError as exc:
-            flash(exc.message, "danger")
-        else:
-            flash(str(done(made)), "success")
-        return redirect(url_for("AccountBillingView.show", pk=account.id))
+        account = visible_account(pk)
+        return posted_change(
+            lambda: change(account, request.form),
+            done,
+            url_for("AccountBillingView.show", pk=account.id),
+        )
 
 
 class CommunicationView(ScopedModelView):

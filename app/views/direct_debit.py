@@ -17,12 +17,11 @@ from app.security import (
     PAYMENTS_MENU,
     VIEW_METHOD_PERMISSIONS,
 )
-from app.services.crm import customers
 from app.services.direct_debit import collections, mandates, returns
 from app.services.platform import validation
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import current_region_ids
-from app.views.base import ScopedModelView
+from app.views.base import ScopedModelView, posted_change, visible_account
 from app.views.display import label_for, local_amount, local_date, local_datetime
 
 MANDATE_STATUS_LABELS = {"active": _l("Active"), "revoked": _l("Revoked")}
@@ -238,16 +237,10 @@ class AccountMandatesView(BaseView):
     base_permissions = ["can_read", "can_write"]
     default_view = "show"
 
-    def _account(self, pk):
-        try:
-            return customers.get_account(pk, current_region_ids())
-        except NotFound:
-            abort(404)
-
     @expose("/<int:pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        account = self._account(pk)
+        account = visible_account(pk)
         return self.render_template(
             "account_mandates.html",
             account=account,
@@ -267,7 +260,7 @@ class AccountMandatesView(BaseView):
     @expose("/<int:pk>/add", methods=["POST"])
     @has_access
     def add(self, pk):
-        account = self._account(pk)
+        account = visible_account(pk)
         form = request.form
         return self._done(
             account,
@@ -285,7 +278,7 @@ class AccountMandatesView(BaseView):
     @expose("/<int:pk>/revoke/<int:mandate_id>", methods=["POST"])
     @has_access
     def revoke(self, pk, mandate_id):
-        account = self._account(pk)
+        account = visible_account(pk)
         try:
             mandate = mandates.get(mandate_id, current_region_ids())
         except NotFound:
@@ -304,15 +297,9 @@ class AccountMandatesView(BaseView):
         )
 
     def _done(self, account, change, message):
-        if not DynamicForm().validate_on_submit():
-            abort(400)
-        try:
-            change()
-        except DomainError as exc:
-            flash(exc.message, "danger")
-        else:
-            flash(str(message), "success")
-        return redirect(url_for("AccountMandatesView.show", pk=account.id))
+        return posted_change(
+            change, lambda _made: message, url_for("AccountMandatesView.show", pk=account.id)
+        )
 
 
 def register(appbuilder) -> None:

@@ -25,12 +25,11 @@ from app.models.gateway import CheckoutSession, CheckoutStatus
 from app.models.types import utcnow
 from app.security import ONLINE_PAYMENTS, PAYMENTS_MENU, VIEW_METHOD_PERMISSIONS
 from app.services.billing import invoices
-from app.services.crm import customers
 from app.services.gateway import checkout, sandbox_host, webhooks
 from app.services.gateway.interface import BadEvent
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import current_region_ids
-from app.views.base import ScopedModelView
+from app.views.base import ScopedModelView, visible_account
 from app.views.display import label_for, local_amount, local_datetime
 
 STATUS_LABELS = {
@@ -193,10 +192,7 @@ class OnlinePaymentView(ScopedModelView):
     @expose("/topup/<int:pk>", methods=["POST"])
     @has_access
     def topup(self, pk):
-        try:
-            account = customers.get_account(pk, current_region_ids())
-        except NotFound:
-            abort(404)
+        account = visible_account(pk)
         back = url_for("AccountBillingView.show", pk=account.id)
         amount = request.form.get("amount", "")
         return self._start(lambda: checkout.start(account, amount=amount), back)

@@ -18,13 +18,12 @@ from app.security import (
     VIEW_METHOD_PERMISSIONS,
 )
 from app.services.billing import settlement
-from app.services.crm import customers
 from app.services.ledger import history
 from app.services.payments import payments, refunds, reversals, standing
 from app.services.platform import validation
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import current_region_ids
-from app.views.base import ScopedModelView
+from app.views.base import ScopedModelView, posted_change, visible_account
 from app.views.display import (
     PAYMENT_METHOD_LABELS,
     PAYMENT_PURPOSE_LABELS,
@@ -125,18 +124,18 @@ class PaymentView(ScopedModelView):
     @has_access
     def allocate(self, pk):
         payment = _payment(pk)
-        if not DynamicForm().validate_on_submit():
-            abort(400)
-        try:
+
+        def allocate():
             chosen = _invoice_ids(request.form)
             if not chosen:
                 raise DomainError("invoices", _l("choose at least one invoice"))
-            allocated = payments.allocate_to(payment, chosen)
-        except DomainError as exc:
-            flash(exc.message, "danger")
-        else:
-            flash(str(_l("%(amount)s allocated", amount=local_amount(allocated))), "success")
-        return redirect(url_for("PaymentView.show", pk=payment.id))
+            return payments.allocate_to(payment, chosen)
+
+        return posted_change(
+            allocate,
+            lambda allocated: _l("%(amount)s allocated", amount=local_amount(allocated)),
+            url_for("PaymentView.show", pk=payment.id),
+        )
 
 
 class PaymentCorrectionView(BaseView):
@@ -149,15 +148,11 @@ class PaymentCorrectionView(BaseView):
 
     def _correct(self, pk, correct, done):
         payment = _payment(pk)
-        if not DynamicForm().validate_on_submit():
-            abort(400)
-        try:
-            correct(payment, request.form)
-        except DomainError as exc:
-            flash(exc.message, "danger")
-        else:
-            flash(str(done), "success")
-        return redirect(url_for("PaymentView.show", pk=payment.id))
+        return posted_change(
+            lambda: correct(payment, request.form),
+            lambda _made: done,
+            url_for("PaymentView.show", pk=payment.id),
+        )
 
     @expose("/<int:pk>/refund", methods=["POST"])
     @has_access
@@ -190,16 +185,10 @@ class AccountPaymentsView(BaseView):
     base_permissions = ["can_read", "can_write"]
     default_view = "show"
 
-    def _account(self, pk):
-        try:
-            return customers.get_account(pk, current_region_ids())
-        except NotFound:
-            abort(404)
-
     @expose("/<int:pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        account = self._account(pk)
+        account = visible_account(pk)
         before = request.args.get("before", "")
         entries = history.entries([account.id], before=int(before) if before.isdigit() else None)
         found_count, found = payments.search(current_region_ids(), account_ref=account.ref)
@@ -225,7 +214,7 @@ class AccountPaymentsView(BaseView):
     @expose("/<int:pk>/record", methods=["POST"])
     @has_access
     def record(self, pk):
-        account = self._account(pk)
+        account = visible_account(pk)
         if not DynamicForm().validate_on_submit():
             abort(400)
         form = request.form

@@ -11,12 +11,10 @@ from flask_babel import lazy_gettext as _l
 from app.models.crm import PaymentMode
 from app.models.prepaid import VoucherBatch
 from app.security import PAYMENTS, PAYMENTS_MENU, VIEW_METHOD_PERMISSIONS, VOUCHERS
-from app.services.crm import customers
 from app.services.platform import validation
 from app.services.platform.errors import DomainError, NotFound
-from app.services.platform.scoping import current_region_ids
 from app.services.prepaid import redemption, vouchers
-from app.views.base import AbonentModelView
+from app.views.base import AbonentModelView, visible_account
 from app.views.display import local_amount, local_date, local_datetime
 
 LABELS = {
@@ -123,10 +121,7 @@ class AccountPrepaidView(BaseView):
     default_view = "show"
 
     def _account(self, pk):
-        try:
-            account = customers.get_account(pk, current_region_ids())
-        except NotFound:
-            abort(404)
+        account = visible_account(pk)
         if account.payment_mode != PaymentMode.PREPAID:
             abort(404)
         return account

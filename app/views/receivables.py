@@ -48,36 +48,34 @@ class ReceivablesView(BaseView):
     def _as_of(self) -> date:
         return self._day("as_of") or utcnow().date()
 
-    def _refused(self, exc: DomainError, status: int = 400):
-        return self.render_template(
-            "receivables.html",
-            error=exc.message,
-            report=None,
-            as_of=request.args.get("as_of", ""),
-            buckets=aging.BUCKETS,
-            labels=aging.BUCKET_LABELS,
-            downloads=DOWNLOADS,
-            title=_l("Receivables aging"),
-        ), status
+    def _report(self):
+        """The aging of the user's regions on the day asked for (DomainError: a bad day)."""
+        return aging.aging(self._as_of(), current_region_ids())
 
-    @expose("/")
-    @has_access
-    def aging(self):
-        try:
-            report = aging.aging(self._as_of(), current_region_ids())
-        except DomainError as exc:
-            return self._refused(exc)
+    def _page(self, report, error: str | None = None, status: int = 200):
         return self.render_template(
             "receivables.html",
-            error=None,
+            error=error,
             report=report,
-            as_of=report.as_of.isoformat(),
+            as_of=report.as_of.isoformat() if report else request.args.get("as_of", ""),
             buckets=aging.BUCKETS,
             labels=aging.BUCKET_LABELS,
             downloads=DOWNLOADS,
             local_date=local_date,
             title=_l("Receivables aging"),
-        )
+        ), status
+
+    def _refused(self, exc: DomainError, status: int = 400):
+        return self._page(None, exc.message, status)
+
+    @expose("/")
+    @has_access
+    def aging(self):
+        try:
+            report = self._report()
+        except DomainError as exc:
+            return self._refused(exc)
+        return self._page(report)
 
     @expose("/accounts")
     @has_access
@@ -110,7 +108,7 @@ class ReceivablesView(BaseView):
     @has_access
     def aging_csv(self):
         try:
-            report = aging.aging(self._as_of(), current_region_ids())
+            report = self._report()
         except DomainError as exc:
             return self._refused(exc)
         return _csv(aging.csv_lines(report), f"aging-{report.as_of.isoformat()}.csv")

@@ -249,16 +249,24 @@ def _failed(communication: Communication, error: str, now: datetime, config) -> 
     return outcome
 
 
-def _message(communication: Communication, config) -> EmailMessage:
-    invoice = communication.invoice
-    customer = invoice.customer
-    language = communication.language
+def email(communication: Communication, config, kind: str, body: str) -> EmailMessage:
+    """The communication as an email with this body, in its language."""
     message = EmailMessage()
     message["Subject"] = communication.subject
     message["From"] = config["MAIL_DEFAULT_SENDER"]
     message["To"] = communication.recipient
     # the same id on every attempt: a server that got it before can tell it is a repeat
-    message["Message-ID"] = make_msgid(f"bill-{communication.id}")
+    message["Message-ID"] = make_msgid(f"{kind}-{communication.id}")
+    message.set_content(body)
+    # set after the content, which replaces the headers describing it
+    message["Content-Language"] = communication.language
+    return message
+
+
+def _message(communication: Communication, config) -> EmailMessage:
+    invoice = communication.invoice
+    customer = invoice.customer
+    language = communication.language
     # the amount the bill asks for now, as its PDF says: earlier bills' rest and credit in
     forward = balance_forward.of_invoice(invoice)
     due_now = forward.amount_due if forward is not None else invoice.balance_due
@@ -275,9 +283,7 @@ def _message(communication: Communication, config) -> EmailMessage:
             reference=payment_reference.formatted(payment_reference.for_invoice(invoice.number)),
             operator=customer.region.legal_name,
         )
-    message.set_content(body)
-    # set after the content, which replaces the headers describing it
-    message["Content-Language"] = language
+    message = email(communication, config, "bill", body)
     message.add_attachment(
         pdf.verified_content(invoice),
         maintype="application",

@@ -36,8 +36,8 @@ from app.services.billing import invoice_status
 from app.services.direct_debit import mandates, pain008
 from app.services.payments import payments
 from app.services.platform.actor import current_username
-from app.services.platform.errors import DomainError, NotFound
-from app.services.platform.scoping import scoped
+from app.services.platform.errors import DomainError
+from app.services.platform.scoping import scoped, scoped_get
 
 SOURCE = "collection"
 
@@ -57,23 +57,11 @@ class Collected:
 
 
 def get(run_id: int, region_ids) -> CollectionRun:
-    run = db.session.scalar(
-        scoped(select(CollectionRun).where(CollectionRun.id == run_id), CollectionRun, region_ids)
-    )
-    if run is None:
-        raise NotFound("run", _l("not found"))
-    return run
+    return scoped_get(CollectionRun, run_id, region_ids, "run", _l("not found"))
 
 
 def get_item(item_id: int, region_ids) -> CollectionItem:
-    item = db.session.scalar(
-        scoped(
-            select(CollectionItem).where(CollectionItem.id == item_id), CollectionItem, region_ids
-        )
-    )
-    if item is None:
-        raise NotFound("item", _l("not found"))
-    return item
+    return scoped_get(CollectionItem, item_id, region_ids, "item", _l("not found"))
 
 
 def collect(collection_date: date, region_ids=None) -> Collected:

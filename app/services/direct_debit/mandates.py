@@ -5,7 +5,7 @@ nor deleted, so the history of who allowed what stays."""
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -15,20 +15,16 @@ from app.models.types import utcnow
 from app.services.direct_debit import sepa
 from app.services.platform import validation
 from app.services.platform.actor import current_username
-from app.services.platform.errors import DomainError, NotFound
-from app.services.platform.scoping import scoped
+from app.services.platform.claims import claim
+from app.services.platform.errors import DomainError
+from app.services.platform.scoping import scoped_get
 
 CURRENCY = "EUR"
 REASON_LENGTH = Mandate.__table__.c.revocation_reason.type.length
 
 
 def get(mandate_id: int, region_ids) -> Mandate:
-    mandate = db.session.scalar(
-        scoped(select(Mandate).where(Mandate.id == mandate_id), Mandate, region_ids)
-    )
-    if mandate is None:
-        raise NotFound("mandate", _l("not found"))
-    return mandate
+    return scoped_get(Mandate, mandate_id, region_ids, "mandate", _l("not found"))
 
 
 def of_account(account_id: int) -> list[Mandate]:
@@ -122,18 +118,16 @@ def revoke(mandate: Mandate, reason: str, on: date | None = None, *, commit: boo
         raise DomainError("revoked_on", _l("a mandate cannot be revoked in the future"))
     if on < mandate.signed_on:
         raise DomainError("revoked_on", _l("before the mandate was signed"))
-    moved = db.session.execute(
-        update(Mandate)
-        .where(Mandate.id == mandate.id, Mandate.status == MandateStatus.ACTIVE)
-        .values(
-            status=MandateStatus.REVOKED,
-            revoked_on=on,
-            revoked_by=current_username(),
-            revocation_reason=reason,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if moved != 1:
+    moved = claim(
+        Mandate,
+        mandate.id,
+        MandateStatus.ACTIVE,
+        status=MandateStatus.REVOKED,
+        revoked_on=on,
+        revoked_by=current_username(),
+        revocation_reason=reason,
+    )
+    if not moved:
         db.session.rollback()
         raise DomainError("mandate", _l("the mandate was revoked already"))
     if commit:

@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models.billing import Invoice
@@ -18,6 +18,7 @@ from app.services.direct_debit import mandates, status_report
 from app.services.payments import reversals
 from app.services.platform import validation
 from app.services.platform.actor import current_username
+from app.services.platform.claims import claim
 from app.services.platform.errors import DomainError
 
 # the ISO 20022 reason codes SEPA banks return debits with (EPC guidance)
@@ -87,18 +88,16 @@ def apply(item: CollectionItem, code: str) -> Returned:
     reason = str(_l("direct debit returned: %(reason)s", reason=reason_of(code)))
     # first in the transaction: a second return of the same debit at once waits, then
     # finds it returned
-    moved = db.session.execute(
-        update(CollectionItem)
-        .where(CollectionItem.id == item.id, CollectionItem.status == ItemStatus.COLLECTED)
-        .values(
-            status=ItemStatus.RETURNED,
-            return_code=code,
-            returned_at=utcnow(),
-            returned_by=current_username(),
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if moved != 1:
+    moved = claim(
+        CollectionItem,
+        item.id,
+        ItemStatus.COLLECTED,
+        status=ItemStatus.RETURNED,
+        return_code=code,
+        returned_at=utcnow(),
+        returned_by=current_username(),
+    )
+    if not moved:
         db.session.rollback()
         return Returned(item, duplicate=True)
     revoked = code in REVOKING and item.mandate.status == MandateStatus.ACTIVE

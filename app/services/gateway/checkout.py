@@ -27,7 +27,7 @@ from app.services.payments import payments
 from app.services.platform import language, validation
 from app.services.platform.actor import current_username
 from app.services.platform.errors import DomainError, NotFound
-from app.services.platform.scoping import scoped
+from app.services.platform.scoping import scoped_get
 
 # what each event outcome makes of a session still open
 CLOSING = {
@@ -101,16 +101,9 @@ def by_provider_ref(gateway: str, ref: str) -> CheckoutSession | None:
 
 
 def get(session_id: int, region_ids) -> CheckoutSession:
-    session = db.session.scalar(
-        scoped(
-            select(CheckoutSession).where(CheckoutSession.id == session_id),
-            CheckoutSession,
-            region_ids,
-        )
+    return scoped_get(
+        CheckoutSession, session_id, region_ids, "session", _l("no such online payment")
     )
-    if session is None:
-        raise NotFound("session", _l("no such online payment"))
-    return session
 
 
 def apply(session: CheckoutSession, event: Event) -> str:

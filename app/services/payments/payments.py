@@ -29,8 +29,8 @@ from app.services.billing import invoice_status, settlement
 from app.services.ledger import posting
 from app.services.platform import bulk, validation
 from app.services.platform.actor import current_username
-from app.services.platform.errors import DomainError, NotFound
-from app.services.platform.scoping import scoped
+from app.services.platform.errors import DomainError
+from app.services.platform.scoping import scoped, scoped_get
 
 TEXT_LENGTH = Payment.__table__.c.reference.type.length
 REF_LENGTH = Payment.__table__.c.external_ref.type.length
@@ -43,12 +43,7 @@ class Recorded:
 
 
 def get(payment_id: int, region_ids) -> Payment:
-    payment = db.session.scalar(
-        scoped(select(Payment).where(Payment.id == payment_id), Payment, region_ids)
-    )
-    if payment is None:
-        raise NotFound("payment", _l("no such payment"))
-    return payment
+    return scoped_get(Payment, payment_id, region_ids, "payment", _l("no such payment"))
 
 
 def search(

@@ -3,7 +3,6 @@ debit returned by the payer's bank, a transfer recalled (docs/payments.md, "Reve
 The invoices it paid ask for their money again; the ledger takes back what is left of it."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
 
 from app.extensions import db
 from app.models.billing import Invoice
@@ -14,6 +13,7 @@ from app.services.billing import settlement
 from app.services.ledger import posting
 from app.services.platform import validation
 from app.services.platform.actor import current_username
+from app.services.platform.claims import claim
 from app.services.platform.errors import DomainError
 
 REASON_LENGTH = Payment.__table__.c.reversal_reason.type.length
@@ -26,18 +26,16 @@ def reverse(payment: Payment, reason: str) -> list[Invoice]:
         raise DomainError("reason", _l("at most %(count)s characters", count=REASON_LENGTH))
     now = utcnow()
     try:
-        moved = db.session.execute(
-            update(Payment)
-            .where(Payment.id == payment.id, Payment.status == PaymentStatus.POSTED)
-            .values(
-                status=PaymentStatus.REVERSED,
-                reversed_at=now,
-                reversed_by=current_username(),
-                reversal_reason=reason,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if moved != 1:
+        moved = claim(
+            Payment,
+            payment.id,
+            PaymentStatus.POSTED,
+            status=PaymentStatus.REVERSED,
+            reversed_at=now,
+            reversed_by=current_username(),
+            reversal_reason=reason,
+        )
+        if not moved:
             raise DomainError("payment", _l("the payment was reversed already"))
         reopened = settlement.unsettle(payment, now.date(), reason)
         db.session.refresh(payment)

@@ -29,6 +29,7 @@ from app.models.payments import Payment
 from app.models.reconciliation import StatementEntry
 from app.models.usage import UsageRecord
 from app.services.platform.actor import current_user_obj
+from app.services.platform.errors import NotFound
 from app.services.platform.users import roles_of
 
 ALL_REGION_ROLES = frozenset({"Admin", "Supervisor"})
@@ -121,3 +122,13 @@ def scoped(query, model, region_ids: list[int] | None):
     """Apply the scope to a Select or a legacy Query."""
     condition = scope_condition(model, region_ids)
     return query if condition is None else query.where(condition)
+
+
+def scoped_get(model, record_id: int, region_ids: list[int] | None, field: str, reason):
+    """The `model` record with this id if it is in the regions, else NotFound(field, reason)."""
+    record = db.session.scalar(
+        scoped(select(model).where(model.id == record_id), model, region_ids)
+    )
+    if record is None:
+        raise NotFound(field, reason)
+    return record

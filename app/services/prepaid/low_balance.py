@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from email.message import EmailMessage
-from email.utils import make_msgid
 
 from flask import current_app
 from flask_babel import force_locale, gettext
@@ -182,11 +181,6 @@ def _message(communication: Communication, config) -> EmailMessage:
     account = notice.account
     customer = account.customer
     language = communication.language
-    message = EmailMessage()
-    message["Subject"] = communication.subject
-    message["From"] = config["MAIL_DEFAULT_SENDER"]
-    message["To"] = communication.recipient
-    message["Message-ID"] = make_msgid(f"low-balance-{communication.id}")
     with force_locale(language):
         body = gettext(
             "Dear %(name)s,\n\nthe balance of your prepaid account %(account)s is "
@@ -198,7 +192,4 @@ def _message(communication: Communication, config) -> EmailMessage:
             threshold=format_money(notice.threshold, notice.currency, language),
             operator=customer.region.legal_name,
         )
-    message.set_content(body)
-    # after the content: set_content drops the Content-* headers set before it
-    message["Content-Language"] = language
-    return message
+    return delivery.email(communication, config, "low-balance", body)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models.crm import PaymentMode, Service
@@ -25,6 +25,7 @@ from app.models.prepaid import AttemptOutcome, Voucher, VoucherAttempt, VoucherS
 from app.models.types import utcnow
 from app.services.payments import payments
 from app.services.platform.actor import current_username
+from app.services.platform.claims import claim
 from app.services.platform.errors import DomainError
 from app.services.prepaid.vouchers import PIN_DIGITS, normal_pin, pin_hash
 
@@ -109,19 +110,17 @@ def redeem(service: Service, pin: str, now: datetime | None = None) -> Redeemed:
     # take the write lock once another redemption had written
     db.session.rollback()
     try:
-        claimed = db.session.execute(
-            update(Voucher)
-            .where(Voucher.id == voucher_id, Voucher.status == VoucherStatus.UNUSED)
-            .values(
-                status=VoucherStatus.REDEEMED,
-                redeemed_at=now,
-                account_id=account.id,
-                service_id=service.id,
-                username=current_username(),
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if claimed != 1:  # redeemed by someone else a moment ago
+        claimed = claim(
+            Voucher,
+            voucher_id,
+            VoucherStatus.UNUSED,
+            status=VoucherStatus.REDEEMED,
+            redeemed_at=now,
+            account_id=account.id,
+            service_id=service.id,
+            username=current_username(),
+        )
+        if not claimed:  # redeemed by someone else a moment ago
             db.session.rollback()
             _refuse(service, AttemptOutcome.USED, voucher, now)
             raise DomainError("pin", REFUSALS[AttemptOutcome.USED])

@@ -4,7 +4,6 @@ decoded back to its payload; a region without bank details prints none and logs 
 
 import io
 import logging
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -14,13 +13,10 @@ from pypdf import PdfReader
 from stdnum import luhn
 
 from app.extensions import db
-from app.models.billing import Invoice
-from app.models.crm import BillingAccount, Region
-from app.services.billing import payment_qr, pdf, runs
+from app.models.crm import Region
+from app.services.billing import payment_qr, pdf
 from app.services.billing.payment_reference import for_invoice
 from tests.helpers import pdf_text
-from tests.services.billing.test_delivery import CUSTOMERS, PRODUCTS
-from tests.services.billing.test_runs import _activate_all, _customers
 
 D = Decimal
 IBAN = "IT60X0542811101000000123456"
@@ -101,20 +97,6 @@ def test_a_virtual_account_is_the_prefix_the_id_and_a_luhn_digit():
 # --------------------------------------------------------------------------- on the PDF
 
 
-@pytest.fixture
-def regional(ctx, tmp_path):
-    """A bill in each of the demo regions, whose bank details the demo gives."""
-    _customers(tmp_path, CUSTOMERS, products=PRODUCTS)
-    _activate_all()
-    assert runs.run(date(2026, 3, 5)).created == 6
-    return {
-        ref: db.session.scalar(
-            db.select(Invoice).join(BillingAccount).where(BillingAccount.ref == ref)
-        )
-        for ref in ("EA1", "KA1", "RA1")
-    }
-
-
 def _decoded(content: bytes) -> list[str]:
     """The text of every QR code drawn on the PDF's pages."""
     found = []
@@ -132,8 +114,8 @@ def _purpose(number, reference):
         )  # fmt: skip
 
 
-def test_the_bills_qr_codes_decode_to_their_payloads(regional):
-    italian, korean, russian = (regional[ref] for ref in ("EA1", "KA1", "RA1"))
+def test_the_bills_qr_codes_decode_to_their_payloads(regional_bills):
+    italian, korean, russian = (regional_bills[ref] for ref in ("EA1", "KA1", "RA1"))
     reference = for_invoice(italian.number)
     assert _decoded(pdf.verified_content(italian)) == [
         f"BCD\n002\n1\nSCT\nBLOPIT22XXX\nAbonent Italia S.p.A.\n{IBAN}\nEUR12.20\n\n{reference}"
@@ -151,7 +133,9 @@ def test_the_bills_qr_codes_decode_to_their_payloads(regional):
     assert virtual in pdf_text(content)
 
 
-def test_a_region_without_bank_details_prints_no_code_and_logs_why(regional, caplog, monkeypatch):
+def test_a_region_without_bank_details_prints_no_code_and_logs_why(
+    regional_bills, caplog, monkeypatch
+):
     # the migrations' logging config (alembic's fileConfig) disables the loggers that
     # existed before the test database was made
     monkeypatch.setattr(payment_qr.log, "disabled", False)
@@ -159,8 +143,8 @@ def test_a_region_without_bank_details_prints_no_code_and_logs_why(regional, cap
     region.bank_iban = ""
     db.session.commit()
     with caplog.at_level(logging.WARNING, logger=payment_qr.__name__):
-        content = pdf.render(regional["EA1"])
+        content = pdf.render(regional_bills["EA1"])
     assert _decoded(content) == []
     assert "IT-C (EUR): no payment QR code on its bills, missing bank_iban" in caplog.text
     text = pdf_text(content)
-    assert "QR" not in text and regional["EA1"].number in text
+    assert "QR" not in text and regional_bills["EA1"].number in text

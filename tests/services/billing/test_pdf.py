@@ -22,8 +22,6 @@ from app.services.platform.errors import DomainError
 from app.services.platform.money import format_money
 from tests.conftest import SAMPLES
 from tests.helpers import pdf_text
-from tests.services.billing.test_delivery import CUSTOMERS as REGIONAL
-from tests.services.billing.test_delivery import PRODUCTS as REGIONAL_PRODUCTS
 from tests.services.billing.test_runs import _activate_all, _customers
 
 CUSTOMERS = (
@@ -361,20 +359,6 @@ def test_the_cli_writes_a_credit_notes_pdf_and_a_void_bill_marked(app, bills, tm
 
 
 # --------------------------------------------------------------------------- legal entity
-
-
-@pytest.fixture
-def regional_bills(ctx, tmp_path):
-    """A bill in each region: Italy, Korea, Russia."""
-    _customers(tmp_path, REGIONAL, products=REGIONAL_PRODUCTS)
-    _activate_all()
-    assert runs.run(date(2026, 3, 5)).created == 6
-    return {
-        ref: db.session.scalar(
-            db.select(Invoice).join(BillingAccount).where(BillingAccount.ref == ref)
-        )
-        for ref in ("EA1", "KA1", "RA1")
-    }
 
 
 # the demo regions' legal entities (app/demo/seed.py)

@@ -3,6 +3,7 @@ reversals, idempotency, and the refusals."""
 
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 import pytest
 
@@ -11,6 +12,7 @@ from app.models.ledger import LedgerEntry
 from app.services.billing import runs
 from app.services.payments import payments, refunds, reversals
 from app.services.platform.errors import DomainError
+from tests.helpers import in_threads
 from tests.services.payments.billed import billed_account, invoices_of, prepaid_account
 
 D = Decimal
@@ -157,31 +159,16 @@ def test_prepaid_top_up_and_its_refund_need_the_balance(ctx, tmp_path):
 
 
 def test_payments_at_the_same_moment_never_overpay_or_lose_a_cent(app, ctx, tmp_path):
-    import threading
-
     from app.models.crm import BillingAccount
     from app.models.payments import Payment
-    from app.services.platform.actor import acting_as
 
     account_id = billed_account(tmp_path).id
-    errors = []
 
-    def pay(worker):
-        with app.app_context(), acting_as():
-            for n in range(3):
-                try:
-                    account = db.session.get(BillingAccount, account_id)
-                    payments.record(account, "10.00", "EUR", "card", external_ref=f"{worker}-{n}")
-                except Exception as exc:  # noqa: BLE001 - any error fails the test below
-                    errors.append(repr(exc))
-            db.session.remove()
+    def pay(worker, n):
+        account = db.session.get(BillingAccount, account_id)
+        payments.record(account, "10.00", "EUR", "card", external_ref=f"{worker}-{n}")
 
-    threads = [threading.Thread(target=pay, args=(w,)) for w in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert in_threads(app, [partial(pay, w) for w in range(6)], rounds=3) == []
     db.session.expire_all()
     account = db.session.get(BillingAccount, account_id)
     assert [status for status, *_ in _state(account)] == ["paid", "paid"]

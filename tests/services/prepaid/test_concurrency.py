@@ -3,8 +3,8 @@ account never lose an update: the balance is the sum of the ledger, every entry 
 PostgreSQL only: it runs the threads' transactions side by side, where SQLite has one
 writer at a time."""
 
-import threading
 from decimal import Decimal
+from functools import partial
 
 import pytest
 
@@ -15,8 +15,8 @@ from app.models.payments import Payment
 from app.models.usage import UsageCharge
 from app.services.payments import payments
 from app.services.platform import bulk
-from app.services.platform.actor import acting_as
 from app.services.usage import charging
+from tests.helpers import in_threads
 from tests.services.usage.test_charging import MONDAY_PEAK, _prepaid, _record
 
 WORKERS, ROUNDS = 4, 15
@@ -26,37 +26,18 @@ def test_top_ups_and_debits_at_once_lose_no_update(app, ctx):
     if not bulk.is_postgresql():
         pytest.skip("PostgreSQL only: SQLite writes one transaction at a time")
     account_id = _prepaid("1.00").id
-    errors, barrier = [], threading.Barrier(WORKERS * 2)
 
-    def top_ups(worker):
-        with app.app_context(), acting_as():
-            barrier.wait()
-            for n in range(ROUNDS):
-                try:
-                    account = db.session.get(BillingAccount, account_id)
-                    payments.record(account, "0.50", "EUR", "cash", external_ref=f"t{worker}-{n}")
-                except Exception as exc:  # noqa: BLE001 - any error fails the test below
-                    errors.append(repr(exc))
-            db.session.remove()
+    def top_up(worker, n):
+        account = db.session.get(BillingAccount, account_id)
+        payments.record(account, "0.50", "EUR", "cash", external_ref=f"t{worker}-{n}")
 
-    def debits(worker):
-        with app.app_context(), acting_as():
-            barrier.wait()
-            for n in range(ROUNDS):
-                try:
-                    record = _record(f"d{worker}-{n}", 1, "sms")
-                    charging.debit(record, now=MONDAY_PEAK, region_ids=None)
-                except Exception as exc:  # noqa: BLE001
-                    errors.append(repr(exc))
-            db.session.remove()
+    def debit(worker, n):
+        charging.debit(_record(f"d{worker}-{n}", 1, "sms"), now=MONDAY_PEAK, region_ids=None)
 
-    threads = [threading.Thread(target=top_ups, args=(w,)) for w in range(WORKERS)]
-    threads += [threading.Thread(target=debits, args=(w,)) for w in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    jobs = [partial(top_up, w) for w in range(WORKERS)] + [
+        partial(debit, w) for w in range(WORKERS)
+    ]
+    assert in_threads(app, jobs, rounds=ROUNDS) == []
     db.session.expire_all()
     balance = db.session.scalar(
         db.select(BillingAccount.balance).where(BillingAccount.id == account_id)

@@ -10,12 +10,11 @@ from app.models.communications import Communication
 from app.models.ledger import EntryKind
 from app.models.prepaid import LowBalanceNotice
 from app.services.billing import delivery
-from app.services.dataio import registry
 from app.services.ledger import posting
 from app.services.payments import payments
 from app.services.prepaid import low_balance
 from tests.services.payments.billed import prepaid_account
-from tests.services.usage.test_charging import MONDAY_PEAK, _prepaid
+from tests.services.usage.test_charging import MONDAY_PEAK, _import_call, _prepaid
 
 D = Decimal
 
@@ -114,13 +113,7 @@ def test_the_rating_job_tells_the_customer_rating_took_below(ctx, tmp_path, smtp
     account = _prepaid("5.50")
     account.customer.email = "rated@example.it"
     db.session.commit()
-    cdrs = tmp_path / "cdrs.csv"
-    cdrs.write_text(
-        "record_id,service_id,usage_type,started_at,destination,quantity\n"
-        "r1,393331234567,voice,2026-02-09T10:00:00+01:00,393471234567,700\n",
-        encoding="utf-8",
-    )
-    assert registry.run("cdrs", cdrs).accepted == 1
+    _import_call(tmp_path, 700)
     # 300 s in the allowance, 400 s at 0.09/60 = 0.60: 4.90 left
     summary = low_balance.rate_and_notify(MONDAY_PEAK)
     assert (summary.queued, summary.sent) == (1, 1)

@@ -3,6 +3,7 @@
 import threading
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 
 import pytest
 
@@ -16,6 +17,7 @@ from app.services.platform.actor import acting_as
 from app.services.platform.errors import DomainError
 from app.services.usage import charging, rating_chunk, rating_runs
 from tests.conftest import SAMPLES
+from tests.helpers import in_threads
 
 MONDAY_PEAK = datetime(2026, 2, 9, 8, 0, tzinfo=UTC)  # 09:00 in Rome
 
@@ -39,6 +41,17 @@ def _record(record_id, quantity, usage_type="voice", destination="393471234567")
         "destination": destination,
         "quantity": quantity,
     }
+
+
+def _import_call(tmp_path, seconds: int) -> None:
+    """Imports one call of the prepaid line, on MONDAY_PEAK's day."""
+    cdrs = tmp_path / "cdrs.csv"
+    cdrs.write_text(
+        "record_id,service_id,usage_type,started_at,destination,quantity\n"
+        f"r1,393331234567,voice,2026-02-09T10:00:00+01:00,393471234567,{seconds}\n",
+        encoding="utf-8",
+    )
+    assert registry.run("cdrs", cdrs).accepted == 1
 
 
 def test_authorize_gives_the_units_the_allowance_and_balance_pay_for(ctx):
@@ -73,25 +86,11 @@ def test_debit_charges_a_record_once(ctx):
 def test_parallel_debits_never_take_the_balance_below_zero(app, ctx):
     account = _prepaid("1.00")
     account_id = account.id
-    errors = []
 
-    def debits(worker):
-        with app.app_context(), acting_as():
-            for n in range(6):
-                try:
-                    charging.debit(
-                        _record(f"w{worker}-{n}", 1, "sms"), now=MONDAY_PEAK, region_ids=None
-                    )
-                except Exception as exc:  # noqa: BLE001 - any error fails the test below
-                    errors.append(repr(exc))
-            db.session.remove()
+    def debit(worker, n):
+        charging.debit(_record(f"w{worker}-{n}", 1, "sms"), now=MONDAY_PEAK, region_ids=None)
 
-    threads = [threading.Thread(target=debits, args=(w,)) for w in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert in_threads(app, [partial(debit, w) for w in range(6)], rounds=6) == []
     db.session.expire_all()
     balance = db.session.scalar(
         db.select(BillingAccount.balance).where(BillingAccount.id == account_id)
@@ -115,13 +114,7 @@ def test_a_debit_while_a_run_works_out_its_chunk_is_taken_into_account(
     app, ctx, tmp_path, monkeypatch
 ):
     _prepaid("1.00")
-    cdrs = tmp_path / "cdrs.csv"
-    cdrs.write_text(
-        "record_id,service_id,usage_type,started_at,destination,quantity\n"
-        "r1,393331234567,voice,2026-02-09T10:00:00+01:00,393471234567,250\n",
-        encoding="utf-8",
-    )
-    assert registry.run("cdrs", cdrs).accepted == 1
+    _import_call(tmp_path, 250)
     write = rating_chunk._write
     landed = []
 
