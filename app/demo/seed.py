@@ -69,7 +69,7 @@ class DemoRegion:
     # the operator's legal entity in the region (regions.LEGAL_COLUMNS, in that order)
     legal_entity: tuple[str, str, str, str, str]
     # where its customers pay (regions.BANK_COLUMNS, in that order)
-    bank: tuple[str, str, str, str, str, str]
+    bank: tuple[str, str, str, str, str, str, str]
 
 
 DEMO_REGIONS = (
@@ -91,7 +91,15 @@ DEMO_REGIONS = (
             "07432101009",
             "IBAN IT60 X054 2811 1010 0000 0123 456",
         ),
-        ("Banca Popolare di Bergamo", "IT60X0542811101000000123456", "BLOPIT22XXX", "", "", ""),
+        (
+            "Banca Popolare di Bergamo",
+            "IT60X0542811101000000123456",
+            "BLOPIT22XXX",
+            "",
+            "",
+            "",
+            "IT58ZZZ0000012345678901",
+        ),
     ),
     DemoRegion(
         "KR-SEL",
@@ -112,7 +120,7 @@ DEMO_REGIONS = (
             "국민은행 123456-01-234567 (예금주 (주)아보넨트코리아)",
         ),
         # virtual account numbers 5620 + the account's id + a check digit
-        ("국민은행", "", "", "5620", "004", ""),
+        ("국민은행", "", "", "5620", "004", "", ""),
     ),
     DemoRegion(
         "RU-MOW",
@@ -132,7 +140,7 @@ DEMO_REGIONS = (
             "7701234560/770101001",
             "р/с 40702810938000012345 в ПАО Сбербанк, БИК 044525225",
         ),
-        ("ПАО Сбербанк", "", "", "40702810938000012345", "044525225", "30101810400000000225"),
+        ("ПАО Сбербанк", "", "", "40702810938000012345", "044525225", "30101810400000000225", ""),
     ),
 )
 

@@ -126,6 +126,7 @@ class RegionView(AbonentModelView):
         "bank_account": _l("Account number"),
         "bank_code": _l("Bank code"),
         "bank_correspondent": _l("Correspondent account"),
+        "sepa_creditor_id": _l("SEPA creditor identifier"),
     }
     list_columns = [
         "code",
@@ -185,6 +186,10 @@ class RegionView(AbonentModelView):
         ),
         "bank_correspondent": text_field(
             _l("Correspondent account"), _l("Rouble regions: the bank's 20-digit к/с.")
+        ),
+        "sepa_creditor_id": text_field(
+            _l("SEPA creditor identifier"),
+            _l("Euro regions: what direct debits collect under (e.g. IT58ZZZ0000012345678901)."),
         ),
     }
     base_order = ("code", "asc")

@@ -11,7 +11,7 @@ from stdnum import bic, iban
 
 from app.extensions import db
 from app.models.crm import Region
-from app.services.platform import import_frame
+from app.services.platform import bank_ids, import_frame
 from app.services.platform.editing import edit_rule
 from app.services.platform.errors import DomainError
 from app.services.platform.validation import check_currency, check_language, check_length, check_ref
@@ -33,6 +33,7 @@ BANK_COLUMNS = (
     "bank_account",
     "bank_code",
     "bank_correspondent",
+    "sepa_creditor_id",
 )
 # digits a national bank field must have: Russia's account (р/с), БИК and correspondent
 # account (к/с); Korea's bank code and the prefix of its virtual account numbers (which
@@ -139,6 +140,13 @@ def parse_bank_details(row: dict, currency: str) -> dict[str, str]:
         raise DomainError(
             "bank_iban", _l("%(value)s is not a valid IBAN", value=repr(fields["bank_iban"]))
         )
+    creditor = fields["sepa_creditor_id"].replace(" ", "").upper()
+    if creditor and not bank_ids.is_creditor_id(creditor):
+        raise DomainError(
+            "sepa_creditor_id",
+            _l("%(value)s is not a valid SEPA creditor identifier", value=repr(creditor)),
+        )
+    fields["sepa_creditor_id"] = creditor
     if fields["bank_bic"] and not bic.is_valid(fields["bank_bic"]):
         raise DomainError(
             "bank_bic", _l("%(value)s is not a valid BIC", value=repr(fields["bank_bic"]))

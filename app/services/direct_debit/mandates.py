@@ -12,8 +12,7 @@ from app.extensions import db
 from app.models.crm import BillingAccount, PaymentMode
 from app.models.direct_debit import CollectionItem, ItemStatus, Mandate, MandateStatus, Sequence
 from app.models.types import utcnow
-from app.services.direct_debit import sepa
-from app.services.platform import validation
+from app.services.platform import bank_ids, validation
 from app.services.platform.actor import current_username
 from app.services.platform.claims import claim
 from app.services.platform.errors import DomainError
@@ -60,9 +59,9 @@ def add(
             _l("the account's bills go to account %(ref)s: the mandate belongs there",
                ref=account.bill_to.ref),
         )  # fmt: skip
-    reference = sepa.check_reference("reference", reference)
-    iban = sepa.check_iban("iban", iban)
-    bic = sepa.check_bic("bic", bic)
+    reference = bank_ids.check_reference("reference", reference)
+    iban = bank_ids.check_iban("iban", iban)
+    bic = bank_ids.check_bic("bic", bic)
     debtor_name = validation.check_text("debtor_name", (debtor_name or "").strip())
     validation.required("debtor_name", debtor_name)
     validation.check_length(Mandate, "debtor_name", debtor_name)

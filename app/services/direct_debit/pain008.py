@@ -12,7 +12,7 @@ from sepaxml.validation import ValidationError
 from app.models.crm import Region
 from app.models.direct_debit import Mandate
 from app.models.types import scaled
-from app.services.direct_debit import sepa
+from app.services.platform import bank_ids
 from app.services.platform.errors import DomainError
 
 SCHEMA = "pain.008.001.08"
@@ -29,19 +29,19 @@ class Debit:
 
 def creditor(region: Region) -> dict:
     """The region as the creditor of its debits; DomainError when its details are missing."""
-    if not sepa.is_creditor_id(region.sepa_creditor_id):
+    if not bank_ids.is_creditor_id(region.sepa_creditor_id):
         raise DomainError(
             "sepa_creditor_id",
             _l("region %(region)s has no valid SEPA creditor identifier", region=region.code),
         )
     config = {
         "name": region.legal_name or region.name,
-        "IBAN": sepa.check_iban("bank_iban", region.bank_iban),
+        "IBAN": bank_ids.check_iban("bank_iban", region.bank_iban),
         "batch": True,
         "creditor_id": region.sepa_creditor_id.replace(" ", "").upper(),
         "currency": "EUR",
     }
-    if bic := sepa.check_bic("bank_bic", region.bank_bic):
+    if bic := bank_ids.check_bic("bank_bic", region.bank_bic):
         config["BIC"] = bic
     return config
 

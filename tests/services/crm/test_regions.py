@@ -97,6 +97,17 @@ def test_bank_details_are_checked_by_the_regions_currency():
             regions.parse_bank_details(row, currency)
 
 
+def test_the_sepa_creditor_identifier_is_checked(ctx):
+    parsed = regions.parse_bank_details({"sepa_creditor_id": "it58 zzz 0000012345678901"}, "EUR")
+    assert parsed["sepa_creditor_id"] == "IT58ZZZ0000012345678901"
+    with pytest.raises(DomainError) as refused:
+        regions.parse_bank_details({"sepa_creditor_id": "IT59ZZZ0000012345678901"}, "EUR")
+    assert refused.value.message == (
+        "sepa_creditor_id: 'IT59ZZZ0000012345678901' is not a valid SEPA creditor identifier"
+    )
+    assert _region("IT-C").sepa_creditor_id == "IT58ZZZ0000012345678901"
+
+
 def test_the_demo_regions_have_bank_details_their_codes_take(ctx):
     italy, korea, russia = (_region(code) for code in ("IT-C", "KR-SEL", "RU-MOW"))
     assert (italy.bank_iban, italy.bank_bic) == ("IT60X0542811101000000123456", "BLOPIT22XXX")

@@ -1,5 +1,6 @@
-"""The identifiers SEPA direct debit carries, checked as the banks will check them: IBAN,
-BIC, the creditor identifier, and references in the SEPA character set."""
+"""The identifiers banks check, as they check them: IBAN, BIC, the SEPA creditor
+identifier, and references in the SEPA character set (direct debit, the region's bank
+details)."""
 
 import re
 
