@@ -6,7 +6,9 @@ Values are plain: ints, strings, None. Dates and timestamps go through `sql_date
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import bindparam
+from sqlalchemy import String, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.types import NullType
 
 from app.extensions import db
 
@@ -17,9 +19,15 @@ def id_list(values) -> str:
 
 
 def among(column, values):
-    """`column IN (values)` with the values written into the statement when it runs: a list of
-    thousands of bound parameters costs more to render and send than the query takes."""
-    return column.in_(bindparam(None, list(values), expanding=True, literal_execute=True))
+    """`column IN (values)` for thousands of values: a list of as many bound parameters
+    costs more to render and send than the query takes. PostgreSQL takes them as one array
+    (`= ANY`); SQLite, which has no arrays, with the values written into the statement."""
+    values = list(values)
+    if is_postgresql():
+        # an expression of no known type (a function's result) compares as text
+        item = String() if isinstance(column.type, NullType) else column.type
+        return column == any_(bindparam(None, values, type_=ARRAY(item)))
+    return column.in_(bindparam(None, values, expanding=True, literal_execute=True))
 
 
 def is_postgresql() -> bool:

@@ -28,7 +28,9 @@ from app.services.reconciliation import camt053, entries, matching
 
 KIND = "statement"
 SOURCE = "statement"
-CHUNK = 2000
+# entries matched and written per transaction: each chunk costs a few round trips and its
+# IN lists; 25,000 took a 100,000-entry statement on PostgreSQL from 37.7 s (2,000) to 29.6 s
+CHUNK = 25000
 ENTRY_COLUMNS = (
     "import_id", "line", "bank_ref", "booking_date", "amount", "currency", "reference",
     "payer", "region_id", "status", "rule", "reason", "account_id", "invoice_id",
