@@ -374,7 +374,9 @@ def _customer_rows(demo: DemoRegion, region: Region, numbers: range, today: date
                 {
                     "account_ref": f"{ref}-A",
                     "service_id": f"{demo.number_prefix}{line}{n:07d}",
-                    "product_code": demo.product_codes[2 if company else line % 2],
+                    "product_code": demo.product_codes[2 if company else line % 2]
+                    if postpaid
+                    else demo.product_codes[0] + PREPAID_SUFFIX,
                     "status": ServiceStatus.ACTIVE,
                     "activated_on": since,
                 }
@@ -506,9 +508,22 @@ def seed_users(regions: dict[str, Region], password: str) -> None:
     db.session.commit()
 
 
+# each region's first (mobile) product has a prepaid twin, for the demo's prepaid accounts
+PREPAID_SUFFIX = "-PRE"
+PREPAID_NAMES = {"it": "%s Ricaricabile", "ko": "%s 선불", "ru": "%s Предоплата"}
+
+
+def _prepaid_twin(offer: tuple, language: str) -> tuple:
+    code, name, local, line, currency, _fee, _activation, plan, voice, sms, data, _credit = offer
+    return (f"{code}{PREPAID_SUFFIX}", f"{name} Prepaid", PREPAID_NAMES[language] % local,
+            line, currency, "0", "0", plan, voice, sms, data, "")  # fmt: skip
+
+
 def seed_products() -> None:
     """The demo catalog, through the products import's own rules, with local names."""
     for language, offered in DEMO_PRODUCTS.items():
+        offered = [(*offer, "postpaid") for offer in offered]
+        offered.append((*_prepaid_twin(offered[0][:-1], language), "prepaid"))
         for (
             code,
             name,
@@ -522,13 +537,14 @@ def seed_products() -> None:
             sms,
             data,
             credit,
+            mode,
         ) in offered:
             products.upsert_product(
                 {
                     "code": code,
                     "name": name,
                     "line_type": line,
-                    "payment_mode": "postpaid",
+                    "payment_mode": mode,
                     "currency": currency,
                     "monthly_fee": fee,
                     "activation_fee": activation,
