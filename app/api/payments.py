@@ -8,18 +8,17 @@ ledger keeps them. Each user sees their regions' payments.
 from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import protect
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields, pre_dump
+from marshmallow import Schema, fields
 
 from app.api.base import ServiceCallApi, operation
 from app.api.schemas import Amount, Body, Day, ListOf, Money, OneOf, PageArgs, Text, Whole, at_most
-from app.extensions import db
-from app.models.crm import BillingAccount
-from app.models.payments import Payment, PaymentMethod, PaymentPurpose, PaymentStatus
+from app.models.payments import PaymentMethod, PaymentPurpose, PaymentStatus
 from app.models.types import LARGEST_INTEGER
 from app.security import PAYMENT_CORRECTIONS, PAYMENTS
+from app.services.crm import customers
 from app.services.payments import payments, refunds, reversals
-from app.services.platform.errors import DomainError
-from app.services.platform.scoping import current_region_ids, scoped
+from app.services.platform.errors import DomainError, NotFound
+from app.services.platform.scoping import current_region_ids
 
 REASON = at_most(refunds.REASON_LENGTH)
 INVOICE_IDS = ListOf(
@@ -124,11 +123,6 @@ class PaymentOutput(Schema):
     allocations = fields.List(fields.Nested(AllocationOutput))
     refunds = fields.List(fields.Nested(RefundOutput))
 
-    @pre_dump
-    def _fresh(self, payment: Payment, **kwargs) -> Payment:
-        db.session.refresh(payment)
-        return payment
-
 
 class PaymentAnswer(Schema):
     """The payment"""
@@ -221,14 +215,9 @@ class PaymentApi(ServiceCallApi):
         credit for the next bill. The same `external_ref` again answers 200 with the first
         payment and `duplicate: true`.
         """
-        account = db.session.scalar(
-            scoped(
-                db.select(BillingAccount).where(BillingAccount.id == body["account"]),
-                BillingAccount,
-                current_region_ids(),
-            )
-        )
-        if account is None:
+        try:
+            account = customers.get_account(body["account"], current_region_ids())
+        except NotFound:
             return self.refused(DomainError("account", _l("no such account")), 422)
         try:
             recorded = payments.record(
