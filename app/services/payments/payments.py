@@ -226,18 +226,6 @@ def allocate_to(payment: Payment, invoice_ids: list[int]) -> Decimal:
     return allocated
 
 
-def account_credit(account_id: int) -> Decimal:
-    """What the account's payments left unallocated, for its next bills."""
-    left = Payment.amount - Payment.allocated - Payment.refunded
-    return db.session.scalar(
-        select(func.coalesce(func.sum(left), 0, type_=Payment.amount.type)).where(
-            Payment.account_id == account_id,
-            Payment.purpose == PaymentPurpose.PAYMENT,
-            Payment.status == PaymentStatus.POSTED,
-        )
-    )
-
-
 def _purpose(account: BillingAccount, purpose: str | None) -> str:
     if not purpose:
         prepaid = account.payment_mode == PaymentMode.PREPAID
