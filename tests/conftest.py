@@ -5,8 +5,8 @@ on that server for the session and dropped afterwards. Each pytest-xdist worker 
 own session, hence its own database.
 
 After each test every table is emptied but the kept ones (the base regions, their users
-and roles, the credit and adjustment rules `flask setup` makes), which are put back as the
-session set them up when a test changed them.
+and roles, the credit and adjustment rules and the default dunning policy `flask setup`
+makes), which are put back as the session set them up when a test changed them.
 """
 
 import os
@@ -32,6 +32,9 @@ KEEP_TABLES = {
     "credit_terms",
     "credit_rule",
     "adjustment_limit",
+    "dunning_policy",
+    "dunning_step",
+    "dunning_template",
 }
 
 

@@ -38,6 +38,17 @@ from app.models.crm import (
     ServiceStatusChange,
 )
 from app.models.direct_debit import CollectedInvoice, CollectionItem, CollectionRun, Mandate
+from app.models.dunning import (
+    DunningCase,
+    DunningCaseChange,
+    DunningCaseStep,
+    DunningPolicy,
+    DunningStep,
+    DunningTemplate,
+    InvoiceHold,
+    LetterDocument,
+    PromiseToPay,
+)
 from app.models.gateway import CheckoutSession, GatewayEvent
 from app.models.imports import ImportBatch, ImportReject
 from app.models.ledger import LedgerEntry
@@ -67,6 +78,15 @@ __all__ = [
     "Adjustment",
     "AdjustmentLimit",
     "BillRun",
+    "DunningCase",
+    "DunningCaseChange",
+    "DunningCaseStep",
+    "DunningPolicy",
+    "DunningStep",
+    "DunningTemplate",
+    "InvoiceHold",
+    "LetterDocument",
+    "PromiseToPay",
     "BillRunError",
     "BillFrequencyChange",
     "CheckoutSession",

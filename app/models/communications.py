@@ -7,7 +7,16 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_appbuilder import Model
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.billing import Invoice
@@ -18,6 +27,10 @@ from app.models.types import UTCDateTime, utcnow
 class CommunicationKind(StrEnum):
     INVOICE = "invoice"
     LOW_BALANCE = "low_balance"  # a prepaid balance fell below its threshold
+    # dunning (docs/dunning.md)
+    REMINDER = "reminder"  # by email
+    REMINDER_SMS = "reminder_sms"
+    DUNNING_LETTER = "dunning_letter"  # a PDF, by email or on paper
 
 
 class CommunicationStatus(StrEnum):
@@ -53,7 +66,9 @@ class Communication(Model):
         CheckConstraint(
             "status in ('queued', 'sent', 'failed', 'available')", name="ck_communication_status"
         ),
-        CheckConstraint("channel in ('email', 'post', 'portal')", name="ck_communication_channel"),
+        CheckConstraint(
+            "channel in ('email', 'post', 'portal', 'sms')", name="ck_communication_channel"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +86,10 @@ class Communication(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     print_batch_id: Mapped[int | None] = mapped_column(ForeignKey("print_batch.id"), index=True)
+    # a dunning message's text and figures as they were when it was written, so that
+    # sending or printing it later says the same (app/services/dunning/messages.py)
+    body: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict | None] = mapped_column(JSON)
 
     account: Mapped[BillingAccount] = relationship()
     invoice: Mapped[Invoice | None] = relationship()

@@ -28,6 +28,7 @@ class OrderStatus(StrEnum):
 class LineAction(StrEnum):
     ADD = "add"
     CHANGE_PRODUCT = "change_product"
+    BAR = "bar"  # outgoing calls barred (dunning)
     SUSPEND = "suspend"
     RESUME = "resume"
     TERMINATE = "terminate"
@@ -44,6 +45,7 @@ class OrderSource(StrEnum):
     STAFF = "staff"
     API = "api"
     ACQUISITION = "acquisition"
+    DUNNING = "dunning"  # barring, suspension, termination and restoring for non-payment
 
 
 class TaskStatus(StrEnum):

@@ -21,7 +21,7 @@ STATUS_LABELS = {
 }
 LINE_LABELS = {"mobile": _l("Mobile"), "fixed": _l("Fixed line")}
 MODE_LABELS = {"prepaid": _l("Prepaid"), "postpaid": _l("Postpaid")}
-CHANNEL_LABELS = {"email": _l("Email"), "post": _l("Post"), "portal": _l("Portal")}
+CHANNEL_LABELS = {"email": _l("Email"), "post": _l("Post"), "portal": _l("Portal"), "sms": _l("SMS")}
 BILL_EVERY_LABELS = {1: _l("Every month"), 2: _l("Every 2 months"), 3: _l("Every 3 months")}
 USAGE_TYPE_LABELS = {"voice": _l("Voice"), "sms": _l("SMS"), "data": _l("Data")}
 BAND_LABELS = {"any": _l("Any time"), "peak": _l("Peak"), "offpeak": _l("Off-peak")}
@@ -39,6 +39,7 @@ ORDER_STATUS_LABELS = {
 LINE_ACTION_LABELS = {
     "add": _l("New line"),
     "change_product": _l("Change product"),
+    "bar": _l("Bar outgoing calls"),
     "suspend": _l("Suspend"),
     "resume": _l("Resume"),
     "terminate": _l("Terminate"),
@@ -49,10 +50,16 @@ TERMINATION_LABELS = {
     "non_payment": _l("Non-payment"),
     "other": _l("Other"),
 }
-SOURCE_LABELS = {"staff": _l("Staff"), "api": _l("API"), "acquisition": _l("Acquisition")}
+SOURCE_LABELS = {
+    "staff": _l("Staff"),
+    "api": _l("API"),
+    "acquisition": _l("Acquisition"),
+    "dunning": _l("Dunning"),
+}
 TASK_ACTION_LABELS = {
     "activate": _l("Activate"),
     "change_product": _l("Change product"),
+    "bar_outgoing": _l("Bar outgoing calls"),
     "suspend": _l("Suspend"),
     "resume": _l("Resume"),
     "terminate": _l("Terminate"),

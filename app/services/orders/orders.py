@@ -43,6 +43,7 @@ S = ServiceStatus
 # the statuses a line must be in for each change
 ACTION_FROM = {
     LineAction.CHANGE_PRODUCT: {S.PENDING, S.ACTIVE, S.BARRED, S.SUSPENDED},
+    LineAction.BAR: {S.ACTIVE},
     LineAction.SUSPEND: {S.ACTIVE, S.BARRED},
     LineAction.RESUME: {S.SUSPENDED, S.BARRED},
     LineAction.TERMINATE: {S.PENDING, S.ACTIVE, S.BARRED, S.SUSPENDED},
@@ -413,6 +414,29 @@ def approve(order: Order) -> list[str]:
         db.session.rollback()
         raise
     return refusals
+
+
+def carry_out(account: BillingAccount, lines, source: str, note: str) -> Order:
+    """An order the operator makes itself (dunning's barring, suspension, termination and
+    restoring), approved at once and handed to provisioning, in the caller's transaction.
+    No credit check: it only restricts, restores or ends lines."""
+    order = draft(account, lines, source, note)
+    _recheck_lines(order)
+    move(order, OS.SUBMITTED)
+    move(order, OS.APPROVED)
+    for line in order.lines:
+        provisioning.create_task(line)
+    return order
+
+
+def open_orders_of(service_ids) -> dict[int, str]:
+    """The lines (by service id) an open order is changing, with that order's ref."""
+    rows = db.session.execute(
+        db.select(OrderLine.service_id, Order.ref)
+        .join(Order, OrderLine.order_id == Order.id)
+        .where(OrderLine.service_id.in_(list(service_ids)), Order.status.in_(OPEN))
+    )
+    return dict(rows.all())
 
 
 def _lock_account(account_id: int) -> None:

@@ -41,12 +41,14 @@ from app.services.platform.retry import backoff
 NETWORK_ACTION = {
     LineAction.ADD: "activate",
     LineAction.CHANGE_PRODUCT: "change_product",
+    LineAction.BAR: "bar_outgoing",
     LineAction.SUSPEND: "suspend",
     LineAction.RESUME: "resume",
     LineAction.TERMINATE: "terminate",
 }
 STATUS_AFTER = {
     LineAction.ADD: ServiceStatus.ACTIVE,
+    LineAction.BAR: ServiceStatus.BARRED,
     LineAction.SUSPEND: ServiceStatus.SUSPENDED,
     LineAction.RESUME: ServiceStatus.ACTIVE,
     LineAction.TERMINATE: ServiceStatus.TERMINATED,
