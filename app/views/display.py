@@ -21,7 +21,12 @@ STATUS_LABELS = {
 }
 LINE_LABELS = {"mobile": _l("Mobile"), "fixed": _l("Fixed line")}
 MODE_LABELS = {"prepaid": _l("Prepaid"), "postpaid": _l("Postpaid")}
-CHANNEL_LABELS = {"email": _l("Email"), "post": _l("Post"), "portal": _l("Portal"), "sms": _l("SMS")}
+CHANNEL_LABELS = {
+    "email": _l("Email"),
+    "post": _l("Post"),
+    "portal": _l("Portal"),
+    "sms": _l("SMS"),
+}
 BILL_EVERY_LABELS = {1: _l("Every month"), 2: _l("Every 2 months"), 3: _l("Every 3 months")}
 USAGE_TYPE_LABELS = {"voice": _l("Voice"), "sms": _l("SMS"), "data": _l("Data")}
 BAND_LABELS = {"any": _l("Any time"), "peak": _l("Peak"), "offpeak": _l("Off-peak")}

@@ -52,7 +52,9 @@ def release(source: str, source_ref: str) -> bool:
 
 def _find(source: str, source_ref: str) -> InvoiceHold | None:
     return db.session.scalar(
-        select(InvoiceHold).where(InvoiceHold.source == source, InvoiceHold.source_ref == source_ref)
+        select(InvoiceHold).where(
+            InvoiceHold.source == source, InvoiceHold.source_ref == source_ref
+        )
     )
 
 
