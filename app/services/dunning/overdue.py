@@ -36,16 +36,6 @@ def _owed():
     return held, owed
 
 
-def invoices_query(on: date):
-    """(invoice id, account id, owed) of every invoice with money overdue on the date."""
-    held, owed = _owed()
-    return (
-        select(Invoice.id, Invoice.account_id, owed.label("owed"))
-        .outerjoin(held, held.c.invoice_id == Invoice.id)
-        .where(Invoice.status.in_(invoice_status.OPEN), Invoice.due_date < on, owed > 0)
-    )
-
-
 def by_account(on: date, account_ids=None) -> dict[int, Overdue]:
     """The overdue of every account that has some on the date (of `account_ids` only, when
     given)."""
@@ -67,18 +57,28 @@ def by_account(on: date, account_ids=None) -> dict[int, Overdue]:
     return {row[0]: Overdue(*row) for row in db.session.execute(query)}
 
 
-def invoices(account_id: int, on: date) -> list[tuple[Invoice, Decimal]]:
-    """The account's overdue invoices on the date, oldest first, with what each owes."""
+@dataclass
+class OverdueInvoice:
+    number: str
+    due_date: date
+    owed: Decimal  # what it still asks, less what a hold keeps out
+
+
+def invoices_by_account(on: date, account_ids) -> dict[int, list[OverdueInvoice]]:
+    """The accounts' overdue invoices on the date, oldest first, with what each owes."""
     held, owed = _owed()
     rows = db.session.execute(
-        select(Invoice, owed)
+        select(Invoice.account_id, Invoice.number, Invoice.due_date, owed)
         .outerjoin(held, held.c.invoice_id == Invoice.id)
         .where(
-            Invoice.account_id == account_id,
+            bulk.among(Invoice.account_id, list(account_ids)),
             Invoice.status.in_(invoice_status.OPEN),
             Invoice.due_date < on,
             owed > 0,
         )
-        .order_by(Invoice.due_date, Invoice.id)
+        .order_by(Invoice.account_id, Invoice.due_date, Invoice.id)
     )
-    return [(invoice, amount) for invoice, amount in rows]
+    found: dict[int, list[OverdueInvoice]] = {}
+    for account_id, number, due_date, amount in rows:
+        found.setdefault(account_id, []).append(OverdueInvoice(number, due_date, amount))
+    return found
