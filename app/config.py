@@ -198,3 +198,6 @@ STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 # tests point the stripe library at a local server that answers as Stripe's API does
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
+
+# Dunning (docs/dunning.md): how far ahead a customer may promise to pay
+DUNNING_PROMISE_MAX_DAYS = int(os.environ.get("DUNNING_PROMISE_MAX_DAYS", "30"))

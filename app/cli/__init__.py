@@ -6,6 +6,7 @@ def register(app) -> None:
     from app.cli.data import data
     from app.cli.debit import debit
     from app.cli.demo import demo
+    from app.cli.dunning import dunning
     from app.cli.provisioning import provisioning
     from app.cli.scheduler import scheduler
     from app.cli.setup import setup_command
@@ -19,3 +20,4 @@ def register(app) -> None:
     app.cli.add_command(usage)
     app.cli.add_command(billing)
     app.cli.add_command(debit)
+    app.cli.add_command(dunning)

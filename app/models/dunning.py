@@ -220,18 +220,26 @@ class DunningCaseStep(Model):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     overdue_amount: Mapped[Decimal] = mapped_column(ExactDecimal(4))
     communication_id: Mapped[int | None] = mapped_column(ForeignKey("communication.id"))
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("customer_order.id"))
     adjustment_id: Mapped[int | None] = mapped_column(ForeignKey("adjustment.id"))
     # what the step could not do (a line another order holds, a missing template language)
     note: Mapped[str | None] = mapped_column(String(500))
 
     case: Mapped[DunningCase] = relationship(back_populates="steps")
     communication: Mapped[Communication | None] = relationship()
-    order: Mapped[Order | None] = relationship()
+    # what the network is asked to do: an order per account (a consolidated account's
+    # lines are on the accounts billed to it)
+    orders: Mapped[list[Order]] = relationship(secondary="dunning_step_order", order_by="Order.id")
     adjustment: Mapped[Adjustment | None] = relationship()
 
     def __str__(self) -> str:
         return f"+{self.days} {self.action}"
+
+
+class DunningStepOrder(Model):
+    __tablename__ = "dunning_step_order"
+
+    case_step_id: Mapped[int] = mapped_column(ForeignKey("dunning_case_step.id"), primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id"), primary_key=True)
 
 
 class DunningCaseChange(Model):

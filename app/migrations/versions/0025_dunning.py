@@ -138,7 +138,6 @@ def upgrade():
         sa.Column(
             "communication_id", sa.Integer(), sa.ForeignKey("communication.id"), nullable=True
         ),
-        sa.Column("order_id", sa.Integer(), sa.ForeignKey("customer_order.id"), nullable=True),
         sa.Column("adjustment_id", sa.Integer(), sa.ForeignKey("adjustment.id"), nullable=True),
         sa.Column("note", sa.String(length=500), nullable=True),
         sa.CheckConstraint("status in ('pending', 'done')", name="ck_dunning_case_step_status"),
@@ -147,6 +146,14 @@ def upgrade():
     )
     op.create_index("ix_dunning_case_step_case_id", "dunning_case_step", ["case_id"])
     op.create_index("ix_dunning_case_step_status", "dunning_case_step", ["status"])
+    op.create_table(
+        "dunning_step_order",
+        sa.Column(
+            "case_step_id", sa.Integer(), sa.ForeignKey("dunning_case_step.id"), nullable=False
+        ),
+        sa.Column("order_id", sa.Integer(), sa.ForeignKey("customer_order.id"), nullable=False),
+        sa.PrimaryKeyConstraint("case_step_id", "order_id"),
+    )
     op.create_table(
         "dunning_case_change",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -217,6 +224,7 @@ def downgrade():
     op.drop_table("promise_to_pay")
     op.drop_index("ix_dunning_case_change_case_id", table_name="dunning_case_change")
     op.drop_table("dunning_case_change")
+    op.drop_table("dunning_step_order")
     op.drop_index("ix_dunning_case_step_status", table_name="dunning_case_step")
     op.drop_index("ix_dunning_case_step_case_id", table_name="dunning_case_step")
     op.drop_table("dunning_case_step")

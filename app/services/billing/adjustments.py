@@ -9,6 +9,7 @@ takes no adjustments until a supervisor sets them.
 """
 
 from datetime import date
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -193,3 +194,19 @@ def account_discounts(account_ids) -> list[AccountDiscount]:
 def discount_catalog() -> list[Discount]:
     """The catalog's discounts staff may grant."""
     return list(db.session.scalars(select(Discount).order_by(Discount.code)))
+
+
+def add_fee(account: BillingAccount, amount: Decimal, reason: str) -> Adjustment:
+    """A charge the operator's own rules put on the account's next bill (a dunning late
+    fee): approved as it is made, in the caller's transaction."""
+    _postpaid(account)
+    adjustment = Adjustment(
+        account_id=account.id,
+        amount=amount,
+        currency=account.currency,
+        reason=reason[: Adjustment.__table__.c.reason.type.length],
+        username=current_username(),
+        status=AS.APPROVED,
+    )
+    db.session.add(adjustment)
+    return adjustment

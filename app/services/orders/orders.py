@@ -482,26 +482,32 @@ def cancel(order: Order, reason: str) -> None:
     """Withdraw an order not yet carried out, or give up a failed one: lines the network
     has not confirmed are dropped, new lines never activated end with their number
     released. Lines already carried out stay as they are."""
-    reason = _reason(reason)
     try:
-        move(order, OS.CANCELLED, reason)
-        for line in order.lines:
-            task = line.task
-            if task is None:
-                continue
-            db.session.refresh(task)
-            if task.status == TaskStatus.DONE:
-                continue
-            if not provisioning.cancel_task(task):
-                raise DomainError(
-                    "status", _l("a line is being sent to the network: try again shortly")
-                )
-            if line.action == LineAction.ADD and line.service.status == ServiceStatus.PENDING:
-                lifecycle.change_status(line.service, ServiceStatus.TERMINATED, reason=order.ref)
+        withdraw(order, reason)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
+
+
+def withdraw(order: Order, reason: str) -> None:
+    """`cancel` in the caller's transaction (flushed, not committed); DomainError when a
+    line is being sent to the network right now."""
+    reason = _reason(reason)
+    move(order, OS.CANCELLED, reason)
+    for line in order.lines:
+        task = line.task
+        if task is None:
+            continue
+        db.session.refresh(task)
+        if task.status == TaskStatus.DONE:
+            continue
+        if not provisioning.cancel_task(task):
+            raise DomainError(
+                "status", _l("a line is being sent to the network: try again shortly")
+            )
+        if line.action == LineAction.ADD and line.service.status == ServiceStatus.PENDING:
+            lifecycle.change_status(line.service, ServiceStatus.TERMINATED, reason=order.ref)
 
 
 def retry(order: Order) -> int:

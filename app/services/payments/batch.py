@@ -29,6 +29,7 @@ from app.models.ledger import EntryKind
 from app.models.payments import Payment, PaymentMethod, PaymentPurpose, PaymentStatus
 from app.models.types import scaled, utcnow
 from app.services.billing import invoice_status, settlement
+from app.services.dunning import cases as dunning_cases
 from app.services.payments import payments
 from app.services.platform import bulk
 from app.services.platform.actor import current_username
@@ -120,6 +121,9 @@ def record_many(requests: list[Request]) -> list[Outcome]:
     if pending:
         changes = _allocate(pending, invoices.open_by_account, today)
         ids = _write(pending, changes, today)
+        dunning_cases.review(
+            {item.checked.account.id for item in pending if item.allocations}, today
+        )
         for item in pending:
             outcomes[item.index] = Outcome(ids[item.checked.external_ref])
         for index, external_ref in twins.items():

@@ -26,6 +26,7 @@ from app.models.ledger import EntryKind
 from app.models.payments import Payment, PaymentMethod, PaymentPurpose, PaymentStatus
 from app.models.types import utcnow
 from app.services.billing import invoice_status, settlement
+from app.services.dunning import cases as dunning_cases
 from app.services.ledger import posting
 from app.services.platform import bulk, validation
 from app.services.platform.actor import current_username
@@ -144,6 +145,7 @@ def record(
         if purpose == PaymentPurpose.PAYMENT:
             invoices = settlement.in_order(chosen, settlement.open_invoices(account.id))
             settlement.allocate(payment, invoices, today)
+            dunning_cases.review([account.id], today)
         db.session.commit()
     except IntegrityError:
         # the same external reference, recorded by someone else at the same moment
@@ -218,6 +220,7 @@ def allocate_to(payment: Payment, invoice_ids: list[int]) -> Decimal:
     try:
         invoices = settlement.chosen_invoices(payment.account_id, invoice_ids)
         allocated = settlement.allocate(payment, invoices, utcnow().date())
+        dunning_cases.review([payment.account_id])
         db.session.commit()
     except Exception:
         db.session.rollback()

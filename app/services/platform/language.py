@@ -1,5 +1,6 @@
 """Which language a customer's documents and screens use: chosen here and nowhere else."""
 
+from flask_babel import force_locale
 from sqlalchemy import func
 
 from app.models.crm import LANGUAGE_CODES, BillingAccount, Customer
@@ -28,3 +29,10 @@ def account_language_sql(account, customer, region):
         func.nullif(region.language, ""),
         DEFAULT_LANGUAGE,
     )
+
+
+def in_english(message) -> str:
+    """A lazily translated message as text kept for staff of every language to read later
+    (a step's note, a case's history): in English, like the CLI's."""
+    with force_locale(DEFAULT_LANGUAGE):
+        return str(message)

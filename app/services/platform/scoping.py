@@ -21,6 +21,7 @@ from app.models.crm import (
     ServiceStatusChange,
 )
 from app.models.direct_debit import CollectionItem, CollectionRun, Mandate
+from app.models.dunning import DunningCase
 from app.models.gateway import CheckoutSession
 from app.models.ledger import LedgerEntry
 from app.models.numbers import NumberRange, PhoneNumber
@@ -90,6 +91,7 @@ def scope_condition(model, region_ids: list[int] | None):
         CheckoutSession,
         Mandate,
         CollectionItem,
+        DunningCase,
     ):
         return model.account_id.in_(accounts)
     if model is StatementEntry:
