@@ -2,11 +2,12 @@
 
 import sys
 from datetime import date
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
-from app.services.dunning import runs
+from app.services.dunning import collection, runs
 from app.services.platform.actor import acting_as
 from app.services.platform.errors import DomainError
 
@@ -33,3 +34,17 @@ def run(on):
             click.echo(f"error: {exc.message}", err=True)
             sys.exit(1)
     click.echo(str(summary))
+
+
+@dunning.command("handover")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def handover(out):
+    """Write the debts of every case whose lines were terminated to OUT (CSV, for the
+    collection agency) and mark those cases handed over; prints `cases handed over N`."""
+    with acting_as():
+        try:
+            count = collection.hand_over(None, lambda text: out.write_text(text, encoding="utf-8"))
+        except DomainError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            sys.exit(1)
+    click.echo(f"cases handed over {count}")
