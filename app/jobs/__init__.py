@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from app.jobs.runner import Job
 from app.services.billing import delivery, invoices, runs
+from app.services.dunning import runs as dunning_runs
 from app.services.orders import lifecycle, number_pool, provisioning
 from app.services.prepaid import low_balance
 
@@ -54,6 +55,20 @@ JOBS = [
         invoices.mark_overdue_today,
         DAILY_GRACE,
         at_start=True,
+    ),
+    Job(
+        "dunning-run",
+        # after the overdue marking, so the day's cases see the bills it moved
+        {"trigger": "cron", "hour": 2, "minute": 0, "timezone": "UTC"},
+        dunning_runs.run_due,
+        DAILY_GRACE,
+        at_start=True,
+    ),
+    Job(
+        "dunning-follow-up",
+        {"trigger": "interval", "minutes": 5},
+        dunning_runs.follow_up,
+        timedelta(minutes=5),
     ),
     Job(
         "deliver-bills",

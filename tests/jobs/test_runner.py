@@ -209,4 +209,8 @@ def test_each_job_may_run_late_by_its_interval_and_missed_runs_run_once(app):
             assert timedelta(hours=12) <= timedelta(seconds=job.misfire_grace_time) < DAY
         else:
             assert timedelta(seconds=job.misfire_grace_time) == interval
-    assert {job.id for job in JOBS if job.at_start} == {"bill-runs", "overdue-invoices"}
+    assert {job.id for job in JOBS if job.at_start} == {
+        "bill-runs",
+        "overdue-invoices",
+        "dunning-run",
+    }

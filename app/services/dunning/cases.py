@@ -125,6 +125,7 @@ def record(case: DunningCase, from_status: str, to_status: str, reason: str | No
 
 
 def _reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
     reason = validation.check_text("reason", validation.required("reason", reason), True)
     return validation.check_length(DunningCaseChange, "reason", reason)
 
