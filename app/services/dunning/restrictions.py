@@ -10,15 +10,31 @@ from __future__ import annotations
 from collections import defaultdict
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models.crm import BillingAccount, Service, ServiceStatus
-from app.models.dunning import DunningAction, DunningCase, DunningCaseStep, StepStatus
-from app.models.orders import LineAction, Order, OrderLine, OrderSource, OrderStatus, TaskStatus
+from app.models.dunning import (
+    DunningAction,
+    DunningCase,
+    DunningCaseStep,
+    DunningStepOrder,
+    StepStatus,
+)
+from app.models.orders import (
+    LineAction,
+    Order,
+    OrderLine,
+    OrderSource,
+    OrderStatus,
+    TaskStatus,
+    TerminationReason,
+)
 from app.models.types import utcnow
-from app.services.orders import orders
+from app.services.orders import operator_orders, orders
 from app.services.orders.moves import OPEN
+from app.services.platform import bulk
 from app.services.platform.errors import DomainError
 from app.services.platform.language import in_english
 
@@ -32,75 +48,100 @@ LINE_ACTION = {
 RESTORED = (S.BARRED, S.SUSPENDED)
 
 
-def _lines(case: DunningCase, statuses) -> list[Service]:
-    """The case account's lines in these statuses, with those of the accounts billed to it."""
-    accounts = select(BillingAccount.id).where(
-        or_(BillingAccount.id == case.account_id, BillingAccount.bill_to_id == case.account_id)
-    )
-    return list(
-        db.session.scalars(
-            select(Service)
-            .where(Service.account_id.in_(accounts), Service.status.in_(statuses))
-            .order_by(Service.account_id, Service.id)
+def restrict_many(items: list[tuple[DunningCase, str]]) -> list[tuple[list[int], str | None]]:
+    """For each (case, action): an order per account carrying the action out on the lines
+    that can take it — the case account's and those of the accounts billed to it — in the
+    caller's transaction; the orders' ids and a note of the lines left out (another order
+    is changing them) or that there was none."""
+    account_ids = [case.account_id for case, _ in items]
+    rows = db.session.execute(
+        select(Service.id, Service.service_id, Service.account_id, Service.status,
+               BillingAccount.bill_to_id)
+        .join(BillingAccount, Service.account_id == BillingAccount.id)
+        .where(
+            or_(bulk.among(Service.account_id, account_ids),
+                bulk.among(BillingAccount.bill_to_id, account_ids)),
+            Service.status != S.TERMINATED,
         )
-    )
-
-
-def restrict(case: DunningCase, action: str) -> tuple[list[Order], str | None]:
-    """Orders carrying out the action on the case's lines that can take it, one per
-    account, in the caller's transaction; and a note of the lines left out (another
-    order is changing them) or that there was none."""
-    line_action = LINE_ACTION[action]
-    eligible = _lines(case, orders.ACTION_FROM[line_action])
-    busy = orders.open_orders_of(service.id for service in eligible) if eligible else {}
-    notes = [
-        in_english(
-            _l(
-                "%(line)s left out: order %(order)s is changing it",
-                line=s.service_id,
-                order=busy[s.id],
+        .order_by(Service.account_id, Service.id)
+    ).all()  # fmt: skip
+    cased = set(account_ids)
+    lines_of: dict[int, list] = defaultdict(list)
+    for row in rows:
+        lines_of[row.account_id if row.account_id in cased else row.bill_to_id].append(row)
+    eligible = {
+        case.id: [row for row in lines_of[case.account_id]
+                  if row.status in orders.ACTION_FROM[LINE_ACTION[action]]]
+        for case, action in items
+    }  # fmt: skip
+    busy = orders.open_orders_of(row.id for rows_ in eligible.values() for row in rows_)
+    requests, owners, notes = [], [], {}
+    for case, action in items:
+        line_action = LINE_ACTION[action]
+        by_account: dict[int, list[int]] = defaultdict(list)
+        left_out = []
+        for row in eligible[case.id]:
+            if row.id in busy:
+                left_out.append(
+                    in_english(_l("%(line)s left out: order %(order)s is changing it",
+                                  line=row.service_id, order=busy[row.id]))
+                )  # fmt: skip
+            else:
+                by_account[row.account_id].append(row.id)
+        if not eligible[case.id]:
+            left_out.append(in_english(_l("no line to change")))
+        notes[case.id] = "; ".join(left_out) or None
+        reason = TerminationReason.NON_PAYMENT if line_action == LineAction.TERMINATE else None
+        for account_id, service_ids in by_account.items():
+            requests.append(
+                operator_orders.Request(account_id, line_action, service_ids, str(case), reason)
             )
-        )
-        for s in eligible
-        if s.id in busy
-    ]
-    by_account: dict[int, list[Service]] = defaultdict(list)
-    for service in eligible:
-        if service.id not in busy:
-            by_account[service.account_id].append(service)
-    made = []
-    for account_id, services in by_account.items():
-        lines = [{"action": line_action, "service_id": s.service_id} for s in services]
-        if line_action == LineAction.TERMINATE:
-            for line in lines:
-                line["reason"] = "non_payment"
-        made.append(
-            orders.carry_out(
-                db.session.get(BillingAccount, account_id),
-                lines,
-                OrderSource.DUNNING,
-                str(case),
-            )
-        )
-    if not eligible:
-        notes.append(in_english(_l("no line to change")))
-    return made, "; ".join(notes) or None
+            owners.append(case.id)
+    made: dict[int, list[int]] = defaultdict(list)
+    for owner, (order_id, _ref) in zip(
+        owners, operator_orders.carry_out(requests, OrderSource.DUNNING), strict=True
+    ):
+        made[owner].append(order_id)
+    return [(made[case.id], notes[case.id]) for case, _ in items]
 
 
-def progress(step: DunningCaseStep) -> None:
-    """A pending step is done once the network has done all its orders; a failed order
-    is sent again."""
-    if step.status != StepStatus.PENDING:
-        return
-    for order in step.orders:
-        if order.status == OrderStatus.FAILED:
-            orders.retry(order)  # commits: the tasks go again whatever happens next
-    statuses = {order.status for order in step.orders}
-    if statuses <= {OrderStatus.COMPLETED, OrderStatus.CANCELLED}:
-        step.status = StepStatus.DONE
-        step.done_at = utcnow()
-        if OrderStatus.CANCELLED in statuses:
+def settle_pending() -> None:
+    """Pending steps whose orders the network has all done become done (in one statement:
+    a day's barring may be thousands); a failed order is sent again; a step one of whose
+    orders was cancelled (by staff) is done with a note. Commits."""
+    order_ids = select(DunningStepOrder.order_id).where(
+        DunningStepOrder.case_step_id == DunningCaseStep.id
+    )
+    not_done = select(Order.id).where(
+        Order.id.in_(order_ids), Order.status != OrderStatus.COMPLETED
+    )
+    db.session.execute(
+        update(DunningCaseStep)
+        .where(DunningCaseStep.status == StepStatus.PENDING, ~not_done.exists())
+        .values(status=StepStatus.DONE, done_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    stuck = db.session.scalars(
+        select(DunningCaseStep)
+        .where(
+            DunningCaseStep.status == StepStatus.PENDING,
+            DunningCaseStep.orders.any(
+                Order.status.in_((OrderStatus.FAILED, OrderStatus.CANCELLED))
+            ),
+        )
+        .options(selectinload(DunningCaseStep.orders))
+    ).all()
+    for step in stuck:
+        for order in step.orders:
+            if order.status == OrderStatus.FAILED:
+                orders.retry(order)  # commits: the tasks go again whatever happens next
+        statuses = {order.status for order in step.orders}
+        if statuses <= {OrderStatus.COMPLETED, OrderStatus.CANCELLED}:
+            step.status = StepStatus.DONE
+            step.done_at = utcnow()
             step.note = _join(step.note, in_english(_l("an order was cancelled")))
+        db.session.commit()
 
 
 def _join(note: str | None, more: str) -> str:
@@ -157,17 +198,14 @@ def resume_restricted(case: DunningCase) -> str | None:
     if not moved:
         return None
     busy = orders.open_orders_of(service.id for service in moved)
-    by_account: dict[int, list[Service]] = defaultdict(list)
+    by_account: dict[int, list[int]] = defaultdict(list)
     for service in dict.fromkeys(moved):
         if service.id not in busy:
-            by_account[service.account_id].append(service)
-    refs = []
-    for account_id, services in by_account.items():
-        order = orders.carry_out(
-            db.session.get(BillingAccount, account_id),
-            [{"action": LineAction.RESUME, "service_id": s.service_id} for s in services],
-            OrderSource.DUNNING,
-            in_english(_l("restored: the account has paid")),
-        )
-        refs.append(order.ref)
-    return ", ".join(refs) or None
+            by_account[service.account_id].append(service.id)
+    requests = [
+        operator_orders.Request(account_id, LineAction.RESUME, service_ids,
+                                in_english(_l("restored: the account has paid")))
+        for account_id, service_ids in by_account.items()
+    ]  # fmt: skip
+    made = operator_orders.carry_out(requests, OrderSource.DUNNING)
+    return ", ".join(ref for _, ref in made) or None

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -28,12 +28,14 @@ from app.models.crm import BillingAccount, Customer
 from app.models.dunning import (
     ACTIVE_CASE,
     MESSAGES,
+    RESTRICTIONS,
     CaseStatus,
     DunningAction,
     DunningCase,
     DunningCaseStep,
     DunningPolicy,
     DunningStep,
+    DunningStepOrder,
     StepStatus,
 )
 from app.models.types import utcnow
@@ -137,6 +139,7 @@ def _chunk(ids: list[int], on: date, found: dict, by_id: dict, summary: RunSumma
         .with_for_update(of=DunningCase)
     ).all()
     invoices = overdue.invoices_by_account(on, [case.account_id for case in chunk])
+    restricting: list[tuple[DunningCase, DunningCaseStep]] = []
     for case in chunk:
         policy = by_id.get(case.policy_id) or db.session.get(DunningPolicy, case.policy_id)
         owed = found.get(case.account_id)
@@ -159,9 +162,31 @@ def _chunk(ids: list[int], on: date, found: dict, by_id: dict, summary: RunSumma
             if step.days <= elapsed and step.id not in taken:
                 row = take(case, step, on, owed, invoices.get(case.account_id, []), steps)
                 summary.steps += 1
-                if row.status == StepStatus.PENDING:
+                if row.action in RESTRICTIONS:
+                    restricting.append((case, row))
                     break
+    _restrict(restricting)
     db.session.commit()
+
+
+def _restrict(restricting: list[tuple[DunningCase, DunningCaseStep]]) -> None:
+    """The chunk's barring, suspension and termination steps, their orders made at once; a
+    step with no order to wait for (no line could take it) is done."""
+    if not restricting:
+        return
+    made = restrictions.restrict_many([(case, row.action) for case, row in restricting])
+    db.session.flush()
+    links = []
+    for (case, row), (order_ids, note) in zip(restricting, made, strict=True):
+        row.note = note
+        if order_ids:
+            links += [{"case_step_id": row.id, "order_id": order_id} for order_id in order_ids]
+        else:
+            row.status, row.done_at = StepStatus.DONE, utcnow()
+        if row.action == DunningAction.TERMINATE:
+            cases.move(case, CaseStatus.COLLECTION, in_english(_l("lines terminated")))
+    if links:
+        db.session.execute(insert(DunningStepOrder), links)
 
 
 def _pay_by(steps: list[DunningStep], step: DunningStep, owed: overdue.Overdue) -> date | None:
@@ -172,7 +197,8 @@ def _pay_by(steps: list[DunningStep], step: DunningStep, owed: overdue.Overdue) 
 
 def take(case: DunningCase, step: DunningStep, on: date, owed: overdue.Overdue,
          invoices: list, steps: list[DunningStep]) -> DunningCaseStep:  # fmt: skip
-    """Take the step in the case, in the caller's transaction."""
+    """Take the step in the case, in the caller's transaction; a restriction is carried out
+    with the chunk's others by `_restrict`."""
     row = DunningCaseStep(
         case=case,
         step_id=step.id,
@@ -190,11 +216,8 @@ def take(case: DunningCase, step: DunningStep, on: date, owed: overdue.Overdue,
     elif step.action == DunningAction.LATE_FEE:
         _late_fee(case, step, row)
     else:
-        row.orders, row.note = restrictions.restrict(case, step.action)
-        if row.orders:
-            row.status, row.done_at = StepStatus.PENDING, None
-        if step.action == DunningAction.TERMINATE:
-            cases.move(case, CaseStatus.COLLECTION, in_english(_l("lines terminated")))
+        # the chunk's restrictions are made together (_restrict): pending until then
+        row.status, row.done_at = StepStatus.PENDING, None
     return row
 
 
@@ -213,15 +236,7 @@ def follow_up() -> int:
     """Pending restriction steps whose orders the network has done are done; failed orders
     go again; a line a closed case's order still barred when the case closed comes back.
     How many steps are still pending."""
-    pending = db.session.scalars(
-        select(DunningCaseStep)
-        .where(DunningCaseStep.status == StepStatus.PENDING)
-        .options(selectinload(DunningCaseStep.orders))
-        .order_by(DunningCaseStep.id)
-    ).all()
-    for step in pending:
-        restrictions.progress(step)
-        db.session.commit()
+    restrictions.settle_pending()
     since = utcnow().date() - RESTORE_WINDOW
     closed = db.session.scalars(
         select(DunningCase).where(
@@ -235,4 +250,8 @@ def follow_up() -> int:
     for case in closed:
         restrictions.resume_restricted(case)
         db.session.commit()
-    return sum(1 for step in pending if step.status == StepStatus.PENDING)
+    pending = db.session.scalar(
+        select(func.count()).where(DunningCaseStep.status == StepStatus.PENDING)
+    )
+    db.session.commit()
+    return pending

@@ -31,7 +31,7 @@ from app.services.crm import customer_rules as rules
 from app.services.crm.customers import resolve_ref
 from app.services.orders import lifecycle, number_pool, provisioning
 from app.services.orders.moves import OPEN, move
-from app.services.platform import validation
+from app.services.platform import bulk, validation
 from app.services.platform.actor import current_username
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.money import round_money
@@ -416,25 +416,15 @@ def approve(order: Order) -> list[str]:
     return refusals
 
 
-def carry_out(account: BillingAccount, lines, source: str, note: str) -> Order:
-    """An order the operator makes itself (dunning's barring, suspension, termination and
-    restoring), approved at once and handed to provisioning, in the caller's transaction.
-    No credit check: it only restricts, restores or ends lines."""
-    order = draft(account, lines, source, note)
-    _recheck_lines(order)
-    move(order, OS.SUBMITTED)
-    move(order, OS.APPROVED)
-    for line in order.lines:
-        provisioning.create_task(line)
-    return order
-
-
 def open_orders_of(service_ids) -> dict[int, str]:
     """The lines (by service id) an open order is changing, with that order's ref."""
+    service_ids = list(service_ids)
+    if not service_ids:
+        return {}
     rows = db.session.execute(
         db.select(OrderLine.service_id, Order.ref)
         .join(Order, OrderLine.order_id == Order.id)
-        .where(OrderLine.service_id.in_(list(service_ids)), Order.status.in_(OPEN))
+        .where(bulk.among(OrderLine.service_id, service_ids), Order.status.in_(OPEN))
     )
     return dict(rows.all())
 

@@ -76,21 +76,17 @@ def create_task(line: OrderLine) -> ProvisioningTask:
         db.select(Product).where(Product.code == (line.product_code or service.product_code))
     )
     key = uuid.uuid4().hex
-    request = {
-        "idempotency_key": key,
-        "order": line.order.ref,
-        "action": NETWORK_ACTION[line.action],
-        "service_id": service.service_id,
-        "line_type": product.line_type if product else None,
-        "product_code": line.product_code or service.product_code,
-        "region": account.customer.region.code,
-        "account": account.ref,
-        "customer": account.customer.ref,
-    }
-    if line.action == LineAction.CHANGE_PRODUCT:
-        request["previous_product_code"] = service.product_code
-    if line.reason:
-        request["reason"] = line.reason
+    request = task_request(
+        key,
+        line.order.ref,
+        line.action,
+        service.service_id,
+        product.line_type if product else None,
+        line.product_code or service.product_code,
+        (account.customer.region.code, account.ref, account.customer.ref),
+        previous_product=service.product_code,
+        reason=line.reason,
+    )
     task = ProvisioningTask(
         line=line,
         service=service,
@@ -103,6 +99,38 @@ def create_task(line: OrderLine) -> ProvisioningTask:
     )
     db.session.add(task)
     return task
+
+
+def task_request(
+    key: str,
+    order_ref: str,
+    action: str,
+    service_number: str,
+    line_type: str | None,
+    product_code: str,
+    where: tuple[str, str, str],
+    previous_product: str | None = None,
+    reason: str | None = None,
+) -> dict:
+    """The body the network gets for an order line: `where` is (region code, account ref,
+    customer ref)."""
+    region, account, customer = where
+    request = {
+        "idempotency_key": key,
+        "order": order_ref,
+        "action": NETWORK_ACTION[action],
+        "service_id": service_number,
+        "line_type": line_type,
+        "product_code": product_code,
+        "region": region,
+        "account": account,
+        "customer": customer,
+    }
+    if action == LineAction.CHANGE_PRODUCT:
+        request["previous_product_code"] = previous_product
+    if reason:
+        request["reason"] = reason
+    return request
 
 
 def _due(now: datetime):
