@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import func, insert, update
 
 from app.config import generated_once
-from app.demo import acquisition, payments, rates, usage
+from app.demo import acquisition, dunning, payments, rates, usage
 from app.extensions import db
 from app.models.catalog import Product, ProductName
 from app.models.crm import (
@@ -649,6 +649,7 @@ def seed(customers: int = 300, today: date | None = None, usage_history: bool = 
         bulk.analyze("usage_charge", "allowance_usage")
     seed_bills(today)
     payments.pay_bills(today)
+    dunning.seed_dunning(today)
     acquisition.seed_applications()
     password = demo_password()
     seed_users(regions, password)

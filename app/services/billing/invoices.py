@@ -38,7 +38,6 @@ from app.models.ledger import EntryKind
 from app.models.types import utcnow
 from app.models.usage import UsageCharge
 from app.services.billing import document_numbers, invoice_status, settlement
-from app.services.dunning import cases as dunning_cases
 from app.services.ledger import posting
 from app.services.platform import second_person, validation
 from app.services.platform.actor import current_username
@@ -499,8 +498,6 @@ def approve_credit(note: CreditNote, note_text: str | None = None) -> CreditNote
         )
         settlement.release_excess(invoice, utcnow().date(), note.reason)
         invoice_status.restate(invoice, utcnow().date(), note.reason)
-        # the credit may have cleared what the account had overdue
-        dunning_cases.review([invoice.account_id])
         db.session.commit()
     except Exception:
         db.session.rollback()

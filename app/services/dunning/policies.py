@@ -35,6 +35,7 @@ from app.services.platform import validation
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.language import DEFAULT_LANGUAGE
 from app.services.platform.money import exact_text, is_currency
+from app.services.platform.setup import on_setup
 
 A = DunningAction
 MAX_DAYS = 3650
@@ -86,6 +87,7 @@ ACTION_ORDER = {
 }
 
 
+@on_setup
 def ensure_default() -> DunningPolicy:
     """The shipped policy, written in the four languages when there is no default policy
     yet (`flask setup`); an edited one is left as it is."""

@@ -234,9 +234,15 @@ def _late_fee(case: DunningCase, step: DunningStep, row: DunningCaseStep) -> Non
 
 def follow_up() -> int:
     """Pending restriction steps whose orders the network has done are done; failed orders
-    go again; a line a closed case's order still barred when the case closed comes back.
-    How many steps are still pending."""
+    go again; cases whose debt a credit note or a hold cleared close; a line a closed
+    case's order still barred when the case closed comes back. How many steps are still
+    pending."""
     restrictions.settle_pending()
+    # debts cleared by other means than a payment (a credit note, a hold) close their case
+    active = db.session.scalars(select(DunningCase.account_id).where(ACTIVE_CASE)).all()
+    for start in range(0, len(active), CHUNK):
+        cases.review(active[start : start + CHUNK])
+        db.session.commit()
     since = utcnow().date() - RESTORE_WINDOW
     closed = db.session.scalars(
         select(DunningCase).where(
