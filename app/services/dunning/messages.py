@@ -181,6 +181,8 @@ def _letter(communication: Communication, config) -> EmailMessage:
         subtype="pdf",
         filename=f"{communication.account.ref}-{communication.details['on']}.pdf",
     )
+    # the attachment moved the headers describing the text into the text's own part
+    message["Content-Language"] = communication.language
     return message
 
 
