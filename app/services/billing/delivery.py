@@ -28,7 +28,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from pypdf import PdfReader, PdfWriter
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 
 from app.extensions import db
 from app.models.billing import Invoice, InvoiceStatus
@@ -54,6 +54,8 @@ ERROR_LENGTH = Communication.__table__.c.last_error.type.length
 SEND_LEASE = timedelta(minutes=10)
 # sent invoices stay as they are: a void invoice is not delivered
 DELIVERABLE = (InvoiceStatus.ISSUED, InvoiceStatus.OVERDUE, InvoiceStatus.PARTIALLY_PAID)
+# the channels `send_due` sends on, which staff may send again (dunning reminders by SMS)
+RETRIED_CHANNELS = (DeliveryChannel.EMAIL, "sms")
 
 
 @dataclass
@@ -306,17 +308,22 @@ def _message(communication: Communication, config) -> EmailMessage:
 
 
 def retry(communication_ids, now: datetime | None = None) -> int:
-    """Send failed or waiting emails again at the next delivery run; returns how many."""
+    """Send failed or waiting emails (and SMS) again at their next run; returns how many."""
     now = now or utcnow()
     moved = db.session.execute(
         update(Communication)
         .where(
             Communication.id.in_(list(communication_ids)),
-            Communication.channel == DeliveryChannel.EMAIL,
+            Communication.channel.in_(RETRIED_CHANNELS),
             Communication.status.in_((CS.FAILED, CS.QUEUED)),
             Communication.recipient.is_not(None),
-            # a bill voided meanwhile is not sent again
-            Communication.invoice_id.in_(select(Invoice.id).where(Invoice.status.in_(DELIVERABLE))),
+            # a bill voided meanwhile is not sent again; other kinds have no bill
+            or_(
+                Communication.invoice_id.is_(None),
+                Communication.invoice_id.in_(
+                    select(Invoice.id).where(Invoice.status.in_(DELIVERABLE))
+                ),
+            ),
         )
         .values(status=CS.QUEUED, next_attempt_at=now, attempts=0)
         .execution_options(synchronize_session=False)

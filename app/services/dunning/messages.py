@@ -57,7 +57,9 @@ def queue(
     wanted = account_language(account)
     template, fell_back = templates.for_language(step, wanted)
     if template is None:
-        raise DomainError("templates", _l("a message step needs its English text first"))
+        raise DomainError(
+            "templates", _l("a message step needs its English text first: it is the fallback")
+        )
     language = DEFAULT_LANGUAGE if fell_back else wanted
     notes = []
     if fell_back:

@@ -159,3 +159,13 @@ def test_a_damaged_letter_stops_the_print_batch_and_says_which(reachable):
     db.session.refresh(letter)
     assert (letter.status, letter.print_batch_id) == ("queued", None)
     assert db.session.scalar(db.select(db.func.count()).select_from(PrintBatch)) == 0
+
+
+def test_staff_send_a_failed_reminder_again(reachable, smtp):
+    mailbox, _server = smtp
+    reminder, _ = _queue(REFS["en"], "email")
+    reminder.status, reminder.attempts, reminder.next_attempt_at = "failed", 6, None
+    db.session.commit()
+    assert delivery.retry([reminder.id]) == 1
+    assert messages.send_due(_later()).sent == 1
+    assert [message["To"] for message in mailbox.messages] == ["john@example.com"]
