@@ -108,6 +108,12 @@ DELIVERY_BACKOFF = float(os.environ.get("DELIVERY_BACKOFF", "300"))
 DELIVERY_BACKOFF_MAX = float(os.environ.get("DELIVERY_BACKOFF_MAX", "21600"))
 # emails sent per run of the delivery job (it runs every few minutes)
 DELIVERY_BATCH = int(os.environ.get("DELIVERY_BATCH", "500"))
+# dunning SMS (app/services/dunning/sms.py): `log` writes them to the log, `http` posts
+# them to SMS_URL signed with SMS_SECRET; they are retried as bill emails are
+SMS_ADAPTER = os.environ.get("SMS_ADAPTER", "log")
+SMS_URL = os.environ.get("SMS_URL", "")
+SMS_SECRET = os.environ.get("SMS_SECRET", "")
+SMS_TIMEOUT = float(os.environ.get("SMS_TIMEOUT", "10"))
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "")
 BABEL_TRANSLATION_DIRECTORIES = str(PACKAGE_DIR / "translations")

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from app.jobs.runner import Job
 from app.services.billing import delivery, invoices, runs
+from app.services.dunning import messages
 from app.services.dunning import runs as dunning_runs
 from app.services.orders import lifecycle, number_pool, provisioning
 from app.services.prepaid import low_balance
@@ -74,6 +75,12 @@ JOBS = [
         "deliver-bills",
         {"trigger": "interval", "minutes": 5},
         delivery.deliver,
+        timedelta(minutes=5),
+    ),
+    Job(
+        "dunning-messages",
+        {"trigger": "interval", "minutes": 5},
+        messages.send_due,
         timedelta(minutes=5),
     ),
 ]

@@ -47,6 +47,7 @@ from app.services.billing import (
 )
 from app.services.billing.bills import BillRefused
 from app.services.crm import bill_frequency
+from app.services.dunning import letters
 from app.services.platform import validation
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import current_region_ids
@@ -103,6 +104,7 @@ LABELS = {
     "channel": _l("Channel"),
     "language": _l("Language"),
     "subject": _l("Subject"),
+    "body": _l("Message text"),
     "recipient": _l("Recipient"),
     "attempts": _l("Attempts"),
     "next_attempt_at": _l("Next attempt"),
@@ -611,6 +613,7 @@ class CommunicationView(ScopedModelView):
         "channel",
         "language",
         "subject",
+        "body",
         "recipient",
         "status",
         "attempts",
@@ -622,8 +625,21 @@ class CommunicationView(ScopedModelView):
     ]
     search_columns = ["status", "created_at"]
     base_order = ("id", "desc")
-    include_route_methods = {"list", "show", "action", "action_post"}
-    method_permission_name = {**VIEW_METHOD_PERMISSIONS, "retry": "write"}
+    include_route_methods = {"list", "show", "action", "action_post", "letter"}
+    method_permission_name = {**VIEW_METHOD_PERMISSIONS, "retry": "write", "letter": "read"}
+
+    @expose("/letter/<int:pk>", methods=["GET"])
+    @has_access
+    def letter(self, pk):
+        """A dunning letter's PDF as the customer got it."""
+        try:
+            return _document(
+                lambda: letters.download(pk, current_region_ids()),
+                f"letter-{pk}",
+                url_for("CommunicationView.show", pk=pk),
+            )
+        except NotFound:
+            abort(404)
 
     @action("retry", _l("Send again"), _l("Send the selected emails again?"), "fa-refresh")
     def retry(self, items):

@@ -7,8 +7,10 @@ kind, so running it again adds nothing). `send_due` sends the emails whose time 
 each is claimed with a conditional UPDATE that also moves its next attempt on, so two
 delivery processes never send one twice at once, and a process that dies mid-send leaves
 the email to be retried later. A failure waits longer each time and is given up after
-DELIVERY_MAX_ATTEMPTS. Paper bills wait for a print batch: one merged PDF of every queued
-letter, kept with its checksum.
+DELIVERY_MAX_ATTEMPTS. Other kinds (low-balance notices, dunning messages) and channels
+(SMS) go through `send_due` too, with their own message and transport. Paper bills, and
+dunning letters on paper, wait for a print batch: one merged PDF of every queued letter,
+kept with its checksum.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from pypdf import PdfReader, PdfWriter
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 
 from app.extensions import db
 from app.models.billing import Invoice, InvoiceStatus
@@ -52,6 +54,8 @@ ERROR_LENGTH = Communication.__table__.c.last_error.type.length
 SEND_LEASE = timedelta(minutes=10)
 # sent invoices stay as they are: a void invoice is not delivered
 DELIVERABLE = (InvoiceStatus.ISSUED, InvoiceStatus.OVERDUE, InvoiceStatus.PARTIALLY_PAID)
+# the channels `send_due` sends on, which staff may send again (dunning reminders by SMS)
+RETRIED_CHANNELS = (DeliveryChannel.EMAIL, "sms")
 
 
 @dataclass
@@ -133,11 +137,17 @@ def send_due(
     *,
     kind: str = CommunicationKind.INVOICE,
     compose=None,
+    channel: str = DeliveryChannel.EMAIL,
+    connect=None,
 ) -> DeliverySummary:
-    """Send the emails of a kind (bills unless told) whose next attempt is due; another
-    kind's `compose(communication, config)` writes its message."""
+    """Send the messages of a kind (bills unless told) whose next attempt is due; another
+    kind's `compose(communication, config)` writes its message. Another channel than
+    email (SMS) comes with `connect(config)`, its transport: a context manager whose
+    `send(message)` raises one of its `failures` to be tried again later, or of its
+    `permanent` ones to be given up at once."""
     now = now or utcnow()
     compose = compose or _message
+    connect = connect or _Connection
     config = current_app.config
     limit = limit or config["DELIVERY_BATCH"]
     summary = DeliverySummary()
@@ -145,7 +155,7 @@ def send_due(
         select(Communication.id)
         .where(
             Communication.status == CS.QUEUED,
-            Communication.channel == DeliveryChannel.EMAIL,
+            Communication.channel == channel,
             Communication.kind == kind,
             Communication.next_attempt_at <= now,
         )
@@ -155,9 +165,9 @@ def send_due(
     db.session.commit()
     if not due:
         return summary
-    with _Connection(config) as smtp:
+    with connect(config) as transport:
         for communication_id in due:
-            outcome = _send_one(communication_id, smtp, now, config, compose)
+            outcome = _send_one(communication_id, transport, now, config, compose)
             if outcome is not None:
                 setattr(summary, outcome, getattr(summary, outcome) + 1)
     return summary
@@ -166,6 +176,9 @@ def send_due(
 class _Connection:
     """One SMTP connection for a whole run, opened on the first email and opened again
     after a failure (the server may have closed it)."""
+
+    failures = (smtplib.SMTPException, OSError)
+    permanent = ()
 
     def __init__(self, config):
         self.config = config
@@ -202,9 +215,7 @@ class _Connection:
         self.close()
 
 
-def _send_one(
-    communication_id: int, smtp: _Connection, now: datetime, config, compose
-) -> str | None:
+def _send_one(communication_id: int, transport, now: datetime, config, compose) -> str | None:
     claimed = db.session.execute(
         update(Communication)
         .where(
@@ -222,10 +233,11 @@ def _send_one(
     db.session.refresh(communication)
     try:
         message = compose(communication, config)
-        smtp.send(message)
-    except (smtplib.SMTPException, OSError, pdf.DocumentFault) as exc:
+        transport.send(message)
+    except (*transport.failures, pdf.DocumentFault) as exc:
         db.session.rollback()
-        return _failed(communication, f"{type(exc).__name__}: {exc}", now, config)
+        give_up = isinstance(exc, transport.permanent)
+        return _failed(communication, f"{type(exc).__name__}: {exc}", now, config, give_up)
     communication.status = CS.SENT
     communication.sent_at = utcnow()
     communication.next_attempt_at = None
@@ -234,9 +246,11 @@ def _send_one(
     return "sent"
 
 
-def _failed(communication: Communication, error: str, now: datetime, config) -> str:
+def _failed(
+    communication: Communication, error: str, now: datetime, config, give_up: bool = False
+) -> str:
     communication.last_error = error[:ERROR_LENGTH]
-    if communication.attempts >= config["DELIVERY_MAX_ATTEMPTS"]:
+    if give_up or communication.attempts >= config["DELIVERY_MAX_ATTEMPTS"]:
         communication.status = CS.FAILED
         communication.next_attempt_at = None
         outcome = "failed"
@@ -294,17 +308,22 @@ def _message(communication: Communication, config) -> EmailMessage:
 
 
 def retry(communication_ids, now: datetime | None = None) -> int:
-    """Send failed or waiting emails again at the next delivery run; returns how many."""
+    """Send failed or waiting emails (and SMS) again at their next run; returns how many."""
     now = now or utcnow()
     moved = db.session.execute(
         update(Communication)
         .where(
             Communication.id.in_(list(communication_ids)),
-            Communication.channel == DeliveryChannel.EMAIL,
+            Communication.channel.in_(RETRIED_CHANNELS),
             Communication.status.in_((CS.FAILED, CS.QUEUED)),
             Communication.recipient.is_not(None),
-            # a bill voided meanwhile is not sent again
-            Communication.invoice_id.in_(select(Invoice.id).where(Invoice.status.in_(DELIVERABLE))),
+            # a bill voided meanwhile is not sent again; other kinds have no bill
+            or_(
+                Communication.invoice_id.is_(None),
+                Communication.invoice_id.in_(
+                    select(Invoice.id).where(Invoice.status.in_(DELIVERABLE))
+                ),
+            ),
         )
         .values(status=CS.QUEUED, next_attempt_at=now, attempts=0)
         .execution_options(synchronize_session=False)
@@ -335,9 +354,20 @@ def _waiting_letters(query, region_ids):
     return scoped(waiting, Communication, region_ids)
 
 
+# what a paper communication prints, by its kind: the stored PDF's bytes, checked (or
+# DocumentFault). A domain with letters of its own adds their kind (`prints`): billing
+# may not import it, as it imports billing.
+_PRINTED = {CommunicationKind.INVOICE: lambda letter: pdf.verified_content(letter.invoice)}
+
+
+def prints(kind: str, content) -> None:
+    """Paper communications of the kind print `content(communication)`."""
+    _PRINTED[kind] = content
+
+
 def print_batch(region_ids=None) -> PrintBatch:
-    """Every paper bill waiting, merged into one PDF to print; its letters count as sent.
-    Raises DomainError when none is waiting."""
+    """Every paper bill and letter waiting, merged into one PDF to print; they count as
+    sent. Raises DomainError when none is waiting."""
     waiting = _waiting_letters(select(Communication), region_ids)
     letters = db.session.scalars(waiting.order_by(Communication.id)).all()
     if not letters:
@@ -345,16 +375,9 @@ def print_batch(region_ids=None) -> PrintBatch:
     writer = PdfWriter()
     for letter in letters:
         try:
-            content = pdf.verified_content(letter.invoice)
+            content = _PRINTED[letter.kind](letter)
         except pdf.DocumentFault:
-            raise DomainError(
-                "letters",
-                _l(
-                    "the PDF of bill %(number)s is withheld (it no longer matches its "
-                    "checksum, or was drawn with errors): nothing was printed",
-                    number=letter.invoice.number,
-                ),
-            ) from None
+            raise DomainError("letters", _withheld(letter)) from None
         writer.append(PdfReader(io.BytesIO(content)))
     out = io.BytesIO()
     writer.write(out)
@@ -385,6 +408,21 @@ def print_batch(region_ids=None) -> PrintBatch:
         raise DomainError("letters", _l("another print batch took some letters: try again"))
     db.session.commit()
     return batch
+
+
+def _withheld(letter: Communication):
+    if letter.invoice is not None:
+        return _l(
+            "the PDF of bill %(number)s is withheld (it no longer matches its "
+            "checksum, or was drawn with errors): nothing was printed",
+            number=letter.invoice.number,
+        )
+    return _l(
+        "the PDF of letter %(id)s to account %(account)s is withheld (it no longer matches "
+        "its checksum, or was drawn with errors): nothing was printed",
+        id=letter.id,
+        account=letter.account.ref,
+    )
 
 
 def paper_waiting(region_ids=None) -> int:

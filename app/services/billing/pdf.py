@@ -130,7 +130,7 @@ def _font_file(family: str, name: str, filename: str) -> TTFont:
 def document(invoice: Invoice) -> InvoiceDocument:
     """The invoice's stored PDF, rendered and stored the first time; a document another
     process stored first is the one returned."""
-    return _stored(InvoiceDocument, "invoice_id", invoice.id, lambda: render(invoice))
+    return stored(InvoiceDocument, "invoice_id", invoice.id, lambda: render(invoice))
 
 
 def credit_note_document(note: CreditNote) -> CreditNoteDocument:
@@ -138,15 +138,18 @@ def credit_note_document(note: CreditNote) -> CreditNoteDocument:
     not approved (it has no number yet) has none."""
     if note.number is None:
         raise DomainError("credit_note", _l("only an approved credit note has a document"))
-    return _stored(CreditNoteDocument, "credit_note_id", note.id, lambda: render_credit_note(note))
+    return stored(CreditNoteDocument, "credit_note_id", note.id, lambda: render_credit_note(note))
 
 
-def _stored(model, key: str, value: int, render_pdf):
-    stored = db.session.get(model, value)
-    if stored is not None:
-        return stored
+def stored(model, key: str, value: int, render_pdf):
+    """The document of `model` keyed `key` = `value` (a bill's, a credit note's, a dunning
+    letter's), rendered by `render_pdf` and stored with its checksum the first time; one
+    another process stored first is the one returned."""
+    found = db.session.get(model, value)
+    if found is not None:
+        return found
     content = render_pdf()
-    stored = model(
+    found = model(
         **{key: value},
         content=content,
         sha256=hashlib.sha256(content).hexdigest(),
@@ -155,15 +158,15 @@ def _stored(model, key: str, value: int, render_pdf):
     )
     try:
         with db.session.begin_nested():
-            db.session.add(stored)
+            db.session.add(found)
     except IntegrityError:
-        stored = db.session.scalars(
+        found = db.session.scalars(
             select(model)
             .where(getattr(model, key) == value)
             .execution_options(populate_existing=True)
         ).one()
     db.session.commit()
-    return stored
+    return found
 
 
 # reportlab's page tree: "/Count 2 /Kids [ 3 0 R 9 0 R ] /Type /Pages"
@@ -180,18 +183,20 @@ def _page_count(content: bytes) -> int:
 def verified_content(invoice: Invoice) -> bytes:
     """The stored PDF's bytes, after checking them against their SHA-256; raises
     DocumentTampered when they differ."""
-    return _verified(document(invoice), f"invoice {invoice.number}")
+    return verified(document(invoice), f"invoice {invoice.number}")
 
 
 def credit_note_content(note: CreditNote) -> bytes:
     """The credit note's stored PDF, checked against its SHA-256 like a bill's."""
-    return _verified(credit_note_document(note), f"credit note {note.number}")
+    return verified(credit_note_document(note), f"credit note {note.number}")
 
 
-def _verified(stored, what: str) -> bytes:
-    if hashlib.sha256(stored.content).hexdigest() != stored.sha256:
+def verified(document_, what: str) -> bytes:
+    """A stored document's bytes, checked against its SHA-256 (DocumentTampered when they
+    differ); `what` names it in the error."""
+    if hashlib.sha256(document_.content).hexdigest() != document_.sha256:
         raise DocumentTampered(f"the stored PDF of {what} does not match its SHA-256")
-    return stored.content
+    return document_.content
 
 
 def download_content(invoice: Invoice) -> bytes:
@@ -243,13 +248,15 @@ def _marked_void(content: bytes, language: str) -> bytes:
 
 def render(invoice: Invoice) -> bytes:
     """The invoice as PDF, in its language."""
-    return _pdf(TEMPLATE, invoice.language, lambda: _context(invoice), f"invoice {invoice.number}")
+    return render_template(
+        TEMPLATE, invoice.language, lambda: _context(invoice), f"invoice {invoice.number}"
+    )
 
 
 def render_credit_note(note: CreditNote) -> bytes:
     """The approved credit note as PDF, in its account's language."""
     language = account_language(note.invoice.account)
-    return _pdf(
+    return render_template(
         CREDIT_NOTE_TEMPLATE,
         language,
         lambda: _credit_note_context(note, language),
@@ -257,7 +264,7 @@ def render_credit_note(note: CreditNote) -> bytes:
     )
 
 
-def _pdf(template: str, language: str, context, what: str) -> bytes:
+def render_template(template: str, language: str, context, what: str) -> bytes:
     """The template drawn as PDF in the language; RenderFailed when xhtml2pdf counts an
     error (it logs it and goes on, and what it leaves may be a damaged document)."""
     register_fonts()
@@ -347,7 +354,7 @@ class Formats:
         return format_decimal(units, locale=babel_locale(self.lang))
 
 
-def _parties(customer: Customer, account: BillingAccount, language: str) -> dict:
+def parties(customer: Customer, account: BillingAccount, language: str) -> dict:
     """What heads every document: the legal entity of the customer's region, the customer
     and the account, in the document's language and fonts."""
     region = customer.region
@@ -397,7 +404,7 @@ def _context(invoice: Invoice) -> dict:
     forward = balance_forward.of_invoice(invoice)
     due = forward.amount_due if forward is not None else invoice.total
     return {
-        **_parties(invoice.customer, invoice.account, invoice.language),
+        **parties(invoice.customer, invoice.account, invoice.language),
         "number": invoice.number,
         "issue_date": formats.date(invoice.issue_date, "long"),
         "due_date": formats.date(invoice.due_date, "long"),
@@ -459,14 +466,19 @@ def payment_details(region: Region, account_id: int) -> list[tuple[str, str]]:
 
 
 def _payment(invoice: Invoice, due, reference: str) -> dict:
-    region = invoice.customer.region
     purpose = gettext(
         "Invoice %(number)s, payment reference %(reference)s",
         number=invoice.number,
         reference=reference,
     )
-    code = payment_qr.for_bill(region, invoice.account_id, due, reference, purpose)
-    rows = payment_details(region, invoice.account_id)
+    return how_to_pay(invoice.customer.region, invoice.account_id, due, reference, purpose)
+
+
+def how_to_pay(region: Region, account_id: int, amount, reference: str, purpose: str) -> dict:
+    """The bank details and QR code a document asking for `amount` prints (bills, dunning
+    letters): labels and values as two fixed cells, the code as a data URI or None."""
+    code = payment_qr.for_bill(region, account_id, amount, reference, purpose)
+    rows = payment_details(region, account_id)
     return {
         "labels": _one_fragment("\n".join(label for label, _ in rows)),
         "details": _one_fragment("\n".join(value for _, value in rows)),
@@ -524,7 +536,7 @@ def _credit_note_context(note: CreditNote, language: str) -> dict:
             label = f"{gettext('Line %(number)s', number=line.number)} · {label}"
         lines.append((label, formats.money(credited.amount)))
     return {
-        **_parties(invoice.customer, invoice.account, language),
+        **parties(invoice.customer, invoice.account, language),
         "number": note.number,
         # the day it was approved, which numbered it
         "date": formats.date(note.decided_at.astimezone(zone).date(), "long"),
