@@ -55,6 +55,7 @@ from app.views.display import (
     ADJUSTMENT_STATUS_LABELS,
     BILL_RUN_STATUS_LABELS,
     CHANNEL_LABELS,
+    COMMUNICATION_KIND_LABELS,
     COMMUNICATION_STATUS_LABELS,
     CREDIT_NOTE_STATUS_LABELS,
     ENUM_FORMATTERS,
@@ -589,6 +590,7 @@ class CommunicationView(ScopedModelView):
     label_columns = LABELS
     formatters_columns = {
         "status": label_for(COMMUNICATION_STATUS_LABELS),
+        "kind": label_for(COMMUNICATION_KIND_LABELS),
         "channel": label_for(CHANNEL_LABELS),
         "created_at": local_datetime,
         "sent_at": local_datetime,
@@ -597,6 +599,7 @@ class CommunicationView(ScopedModelView):
     list_columns = [
         "created_at",
         "account.ref",
+        "kind",
         "channel",
         "subject",
         "status",

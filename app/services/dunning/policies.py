@@ -296,6 +296,7 @@ def create(name: str, credit_class: str, minimums: str | None = None) -> Dunning
         credit_class=_credit_class(credit_class),
         minimums=parse_amounts("minimums", minimums),
     )
+    db.session.add(policy)
     return _commit(policy)
 
 
