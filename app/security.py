@@ -64,6 +64,13 @@ ONLINE_PAYMENTS, BANK_STATEMENTS = "OnlinePayments", "BankStatements"
 STATEMENT_IMPORTS_MENU = "StatementImports"  # a menu entry of BANK_STATEMENTS' pages
 MANDATES, COLLECTIONS = "Mandates", "Collections"
 VOUCHERS, RECEIVABLES = "Vouchers", "Receivables"
+# dunning (issue 20): every staff member sees the cases of their regions, customer care and
+# billing staff pause, resume and record promises; the policies are read by them and
+# written by supervisors (as the credit rules); the effectiveness figures are the
+# supervisors'; the hand-over to collection is billing's
+DUNNING_CASES, DUNNING_POLICIES = "DunningCases", "DunningPolicies"
+DUNNING_EFFECTIVENESS, DUNNING_COLLECTION = "DunningEffectiveness", "DunningCollection"
+DUNNING_MENU = "DunningMenu"
 
 
 def _reads(*resources):
@@ -101,6 +108,8 @@ STAFF = (
     + _menus(BILLING_MENU, INVOICES, CREDIT_NOTES, ADJUSTMENTS, COMMUNICATIONS)
     + _reads(PAYMENTS, ONLINE_PAYMENTS, MANDATES)
     + _menus(PAYMENTS_MENU, PAYMENTS, ONLINE_PAYMENTS, MANDATES)
+    + _reads(DUNNING_CASES)
+    + _menus(DUNNING_MENU, DUNNING_CASES)
 )
 # a line's life moves only through orders and provisioning: nobody writes services directly;
 # customer care and billing staff start online payments (a link for the customer);
@@ -115,6 +124,9 @@ CSR = (
     + _menus(CONTACTS, ACQUISITION_MENU, APPLICATIONS, "NewApplication", "Blacklist")
     + _menus("CreditClasses", "CreditRules", "CreditTerms")
     + _writes(MANDATES)
+    + _writes(DUNNING_CASES)
+    + _reads(DUNNING_POLICIES)
+    + _menus(DUNNING_POLICIES)
 )
 BILLING = (
     STAFF
@@ -133,6 +145,9 @@ BILLING = (
     + _writes(BANK_STATEMENTS)
     + _reads(BANK_STATEMENTS)
     + _menus(BANK_STATEMENTS, STATEMENT_IMPORTS_MENU)
+    + _writes(DUNNING_CASES, DUNNING_COLLECTION)
+    + _reads(DUNNING_POLICIES, DUNNING_COLLECTION)
+    + _menus(DUNNING_POLICIES, DUNNING_COLLECTION)
 )
 # usage feeds come from network systems: their accounts are Technicians (or Supervisors)
 TECHNICIAN = STAFF + _writes(NUMBERS, PROVISIONING, USAGE)
@@ -170,6 +185,9 @@ SUPERVISOR = (
     + _writes(ADJUSTMENT_LIMITS)
     + _menus("ReviewQueue", ADJUSTMENT_LIMITS)
     + _menus(ADMIN_MENU, REGIONS, AUDIT, IMPORTS)
+    + _writes(DUNNING_POLICIES)
+    + _reads(DUNNING_EFFECTIVENESS)
+    + _menus(DUNNING_EFFECTIVENESS)
 )
 
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {

@@ -27,6 +27,12 @@ MATRIX = {
     # adjustments above their limit are decided by billing staff; supervisors set the limits
     "Adjustments": {"Supervisor": "rw", "CSR": "r", "Billing": "rw", "Technician": "r"},
     "AdjustmentLimits": {"Supervisor": "rw"},
+    # dunning: cases seen by all staff, acted on by customer care and billing; policies
+    # written by supervisors; effectiveness for supervisors; collection is billing's
+    "DunningCases": {"Supervisor": "rw", "CSR": "rw", "Billing": "rw", "Technician": "r"},
+    "DunningPolicies": {"Supervisor": "rw", "CSR": "r", "Billing": "r"},
+    "DunningEffectiveness": {"Supervisor": "r"},
+    "DunningCollection": {"Supervisor": "rw", "Billing": "rw"},
 }
 ROLES = ("Supervisor", "CSR", "Billing", "Technician", "Customer")
 
@@ -85,6 +91,13 @@ def test_admin_holds_every_permission(ctx):
         ("csr", "/productview/add", False),
         ("billing", "/productview/add", True),
         ("billing", "/discountview/add", True),
+        ("technician", "/dunning/cases/", True),
+        ("technician", "/dunning/policies/", False),
+        ("csr", "/dunning/policies/", True),
+        ("csr", "/dunning/effectiveness/", False),
+        ("supervisor", "/dunning/effectiveness/", True),
+        ("csr", "/dunning/collection/", False),
+        ("billing", "/dunning/collection/", True),
     ],
 )
 def test_screens_follow_the_matrix(login, username, url, allowed):

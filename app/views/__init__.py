@@ -9,6 +9,7 @@ from app.views import (
     crm,
     direct_debit,
     discounts,
+    dunning,
     gateway,
     numbers,
     orders,
@@ -42,6 +43,7 @@ MENU_ORDER = (
     direct_debit,
     prepaid,
     receivables,
+    dunning,
     acquisition,
 )
 

@@ -56,6 +56,7 @@ from app.views.display import (
     ADJUSTMENT_STATUS_LABELS,
     BILL_RUN_STATUS_LABELS,
     CHANNEL_LABELS,
+    COMMUNICATION_KIND_LABELS,
     COMMUNICATION_STATUS_LABELS,
     CREDIT_NOTE_STATUS_LABELS,
     ENUM_FORMATTERS,
@@ -591,6 +592,7 @@ class CommunicationView(ScopedModelView):
     label_columns = LABELS
     formatters_columns = {
         "status": label_for(COMMUNICATION_STATUS_LABELS),
+        "kind": label_for(COMMUNICATION_KIND_LABELS),
         "channel": label_for(CHANNEL_LABELS),
         "created_at": local_datetime,
         "sent_at": local_datetime,
@@ -599,6 +601,7 @@ class CommunicationView(ScopedModelView):
     list_columns = [
         "created_at",
         "account.ref",
+        "kind",
         "channel",
         "subject",
         "status",

@@ -109,6 +109,36 @@ COMMUNICATION_STATUS_LABELS = {
     "failed": _l("Failed"),
     "available": _l("On the portal"),
 }
+COMMUNICATION_KIND_LABELS = {
+    "invoice": _l("Bill"),
+    "low_balance": _l("Low balance warning"),
+    "reminder": _l("Payment reminder (email)"),
+    "reminder_sms": _l("Payment reminder (SMS)"),
+    "dunning_letter": _l("Dunning letter"),
+}
+DUNNING_CASE_STATUS_LABELS = {
+    "open": _l("Open"),
+    "paused": _l("Paused"),
+    "collection": _l("Waiting for collection"),
+    "handed_over": _l("Handed over to collection"),
+    "closed": _l("Closed"),
+}
+DUNNING_ACTION_LABELS = {
+    "email": _l("Email reminder"),
+    "sms": _l("SMS reminder"),
+    "letter": _l("Letter"),
+    "late_fee": _l("Late fee"),
+    "bar": _l("Bar outgoing calls"),
+    "suspend": _l("Suspend"),
+    "terminate": _l("Terminate"),
+}
+DUNNING_STEP_STATUS_LABELS = {"pending": _l("Waiting for the network"), "done": _l("Done")}
+PROMISE_STATUS_LABELS = {
+    "open": _l("Open"),
+    "kept": _l("Kept"),
+    "broken": _l("Broken"),
+    "cancelled": _l("Cancelled"),
+}
 PAYMENT_METHOD_LABELS = {
     "cash": _l("Cash"),
     "bank_transfer": _l("Bank transfer"),
@@ -282,6 +312,11 @@ def register(app) -> None:
             "sex_label": label_for(SEX_LABELS),
             "application_event_label": label_for(APPLICATION_EVENT_LABELS),
             "communication_status_label": label_for(COMMUNICATION_STATUS_LABELS),
+            "communication_kind_label": label_for(COMMUNICATION_KIND_LABELS),
+            "dunning_status_label": label_for(DUNNING_CASE_STATUS_LABELS),
+            "dunning_action_label": label_for(DUNNING_ACTION_LABELS),
+            "dunning_step_status_label": label_for(DUNNING_STEP_STATUS_LABELS),
+            "promise_status_label": label_for(PROMISE_STATUS_LABELS),
             "payment_method_label": label_for(PAYMENT_METHOD_LABELS),
             "payment_purpose_label": label_for(PAYMENT_PURPOSE_LABELS),
             "payment_status_label": label_for(PAYMENT_STATUS_LABELS),

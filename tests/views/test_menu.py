@@ -63,6 +63,10 @@ MENU = [
         ],
     ),
     (
+        ("DunningMenu", "Dunning", "fa-exclamation-triangle"),
+        ["DunningCases", "DunningPolicies", "DunningEffectiveness", "DunningCollection"],
+    ),
+    (
         ("Acquisition", "Acquisition", "fa-user-plus"),
         [
             "Applications",

@@ -75,7 +75,10 @@ def search(region_ids, status: str | None = None, account_ref: str | None = None
         )
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(
-        query.options(selectinload(DunningCase.account))
+        query.options(
+            selectinload(DunningCase.account).selectinload(BillingAccount.customer),
+            selectinload(DunningCase.steps),
+        )
         .order_by(DunningCase.id.desc())
         .offset(page * page_size)
         .limit(page_size)
@@ -95,6 +98,7 @@ def account_cases(account_ids, limit: int = 10) -> list[DunningCase]:
         db.session.scalars(
             select(DunningCase)
             .where(DunningCase.account_id.in_(list(account_ids)))
+            .options(selectinload(DunningCase.account), selectinload(DunningCase.steps))
             .order_by(DunningCase.id.desc())
             .limit(limit)
         )

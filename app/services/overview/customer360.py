@@ -8,11 +8,14 @@ from app.extensions import db
 from app.models.acquisition import Application
 from app.models.audit import AuditLog
 from app.models.billing import Invoice
+from app.models.communications import Communication
 from app.models.crm import BillingAccount, Customer
+from app.models.dunning import DunningCase
 from app.models.ledger import LedgerEntry
 from app.models.orders import Order
 from app.services.billing import invoices
 from app.services.crm.customer_rules import MAX_DEPTH
+from app.services.dunning import cases as dunning_cases
 from app.services.ledger import history as ledger_history
 from app.services.orders import orders
 from app.services.payments import standing
@@ -22,6 +25,9 @@ from app.services.usage import line_usage
 
 MAX_TREE_NODES = 500
 LEDGER_ENTRIES = 10
+COMMUNICATIONS = 10
+# the accounts' active cases and the latest closed ones
+DUNNING_CASES = 10
 
 
 @dataclass
@@ -46,6 +52,10 @@ class Customer360:
     standings: dict[int, standing.Standing] = field(default_factory=dict)
     # the newest movements of the accounts' money
     ledger: list[LedgerEntry] = field(default_factory=list)
+    # the newest cases of the accounts (an account has one active case at a time)
+    dunning: list[DunningCase] = field(default_factory=list)
+    # the newest bills, reminders and letters sent to the accounts
+    communications: list[Communication] = field(default_factory=list)
 
 
 def _hierarchy(customer: Customer, region_ids) -> TreeNode | None:
@@ -101,4 +111,18 @@ def load(customer_id: int, region_ids) -> Customer360:
         db.session.scalar(db.select(Application).where(Application.customer_id == customer.id)),
         standing.standings(list(accounts)),
         ledger_history.entries([account.id for account in accounts], limit=LEDGER_ENTRIES),
+        dunning_cases.account_cases([account.id for account in accounts], DUNNING_CASES),
+        _communications([account.id for account in accounts]),
+    )
+
+
+def _communications(account_ids: list[int]) -> list[Communication]:
+    return list(
+        db.session.scalars(
+            db.select(Communication)
+            .where(Communication.account_id.in_(account_ids))
+            .options(selectinload(Communication.account))
+            .order_by(Communication.id.desc())
+            .limit(COMMUNICATIONS)
+        )
     )
