@@ -26,7 +26,7 @@ from app.services.billing import delivery, payment_reference
 from app.services.dunning import letters, sms, templates
 from app.services.dunning.overdue import Overdue, OverdueInvoice
 from app.services.platform.errors import DomainError
-from app.services.platform.language import DEFAULT_LANGUAGE, account_language
+from app.services.platform.language import DEFAULT_LANGUAGE, account_language, in_english
 from app.services.platform.money import babel_locale, exact_text, format_money
 
 # what a step's pay-by date is when the run gives none
@@ -49,8 +49,8 @@ def queue(
     invoices: list[OverdueInvoice],
     pay_by: date | None,
 ) -> tuple[Communication, str | None]:
-    """Write the step's message for the case in the caller's transaction (added and
-    flushed, not committed); the communication, and a note for the case step when
+    """Write the step's message for the case in the caller's transaction (added, not
+    flushed); the communication, and a note for the case step when
     something was not as asked (the text fell back to English, no address to send to)."""
     account = case.account
     customer = account.customer
@@ -63,7 +63,7 @@ def queue(
     language = DEFAULT_LANGUAGE if fell_back else wanted
     notes = []
     if fell_back:
-        notes.append(str(_l("no %(language)s text: written in English", language=wanted)))
+        notes.append(in_english(_l("no %(language)s text: written in English", language=wanted)))
     pay_by = pay_by or on + PAY_WITHIN
     values = _values(customer, account, overdue, on, pay_by, language)
     kind = KINDS[step.action]
@@ -94,14 +94,16 @@ def queue(
     else:
         communication.channel, communication.next_attempt_at = DeliveryChannel.POST, None
         if account.delivery_channel in ONLINE:
-            notes.append(str(_l("the customer has no email address: the letter goes by post")))
+            notes.append(
+                in_english(_l("the customer has no email address: the letter goes by post"))
+            )
     if missing is not None:
         communication.status = CommunicationStatus.FAILED
         communication.next_attempt_at = None
         communication.last_error = str(missing)
-        notes.append(str(missing))
+        notes.append(in_english(missing))
+    # no flush: the run writes a chunk's messages together
     db.session.add(communication)
-    db.session.flush()
     return communication, "; ".join(notes) or None
 
 

@@ -140,32 +140,34 @@ def _chunk(ids: list[int], on: date, found: dict, by_id: dict, summary: RunSumma
     ).all()
     invoices = overdue.invoices_by_account(on, [case.account_id for case in chunk])
     restricting: list[tuple[DunningCase, DunningCaseStep]] = []
-    for case in chunk:
-        policy = by_id.get(case.policy_id) or db.session.get(DunningPolicy, case.policy_id)
-        owed = found.get(case.account_id)
-        if owed is None or owed.amount < policies.minimum(policy, case.currency):
-            cases.close_paid(case, on)
-            summary.closed += 1
-            continue
-        case.overdue_amount = owed.amount
-        case.oldest_due_date = owed.oldest_due_date
-        case.pursued_amount = max(case.pursued_amount, owed.amount)
-        if cases.holds_steps(case, on):
-            summary.held += 1
-            continue
-        if any(step.status == StepStatus.PENDING for step in case.steps):
-            continue  # the next steps wait for the network to carry out this one
-        steps = policies.ordered(policy.steps)
-        taken = {step.step_id for step in case.steps}
-        elapsed = (on - owed.oldest_due_date).days
-        for step in steps:
-            if step.days <= elapsed and step.id not in taken:
-                row = take(case, step, on, owed, invoices.get(case.account_id, []), steps)
-                summary.steps += 1
-                if row.action in RESTRICTIONS:
-                    restricting.append((case, row))
-                    break
-    _restrict(restricting)
+    # what the chunk adds is written at its end: a query meanwhile needs none of it
+    with db.session.no_autoflush:
+        for case in chunk:
+            policy = by_id.get(case.policy_id) or db.session.get(DunningPolicy, case.policy_id)
+            owed = found.get(case.account_id)
+            if owed is None or owed.amount < policies.minimum(policy, case.currency):
+                cases.close_paid(case, on)
+                summary.closed += 1
+                continue
+            case.overdue_amount = owed.amount
+            case.oldest_due_date = owed.oldest_due_date
+            case.pursued_amount = max(case.pursued_amount, owed.amount)
+            if cases.holds_steps(case, on):
+                summary.held += 1
+                continue
+            if any(step.status == StepStatus.PENDING for step in case.steps):
+                continue  # the next steps wait for the network to carry out this one
+            steps = policies.ordered(policy.steps)
+            taken = {step.step_id for step in case.steps}
+            elapsed = (on - owed.oldest_due_date).days
+            for step in steps:
+                if step.days <= elapsed and step.id not in taken:
+                    row = take(case, step, on, owed, invoices.get(case.account_id, []), steps)
+                    summary.steps += 1
+                    if row.action in RESTRICTIONS:
+                        restricting.append((case, row))
+                        break
+        _restrict(restricting)
     db.session.commit()
 
 

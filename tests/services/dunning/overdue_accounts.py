@@ -7,7 +7,7 @@ from app.extensions import db
 from app.models.crm import BillingAccount, Customer
 from app.models.dunning import DunningCase, DunningStep
 from app.services.billing import runs
-from app.services.dunning import overdue, policies
+from app.services.dunning import messages, overdue, policies
 from tests.services.billing.test_runs import _activate_all, _customers
 
 # two bills each (due 2026-02-20 and 2026-03-20), both overdue on ON
@@ -99,3 +99,11 @@ def case(ref: str, on=ON):
     db.session.add(opened)
     db.session.flush()
     return opened, found, overdue.invoices_by_account(on, [account.id])[account.id]
+
+
+def queued(*args):
+    """`messages.queue` as the run does it, committed (the run writes a chunk's messages
+    at its end)."""
+    made = messages.queue(*args)
+    db.session.commit()
+    return made

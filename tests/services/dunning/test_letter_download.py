@@ -1,17 +1,16 @@
 """Staff download a dunning letter from the account's communications, in their regions."""
 
 from app.extensions import db
-from app.services.dunning import messages
 from app.services.platform.actor import acting_as
 from tests.helpers import pdf_text
-from tests.services.dunning.overdue_accounts import ON, REFS, billed, case, step
+from tests.services.dunning.overdue_accounts import ON, REFS, billed, case, queued, step
 
 
 def test_staff_download_a_letter_of_their_regions(app, login, tmp_path):
     with app.app_context(), acting_as():
         billed(tmp_path)
         opened, found, invoices = case(REFS["it"])
-        letter, _note = messages.queue(opened, step("letter"), ON, found, invoices, None)
+        letter, _note = queued(opened, step("letter"), ON, found, invoices, None)
         db.session.commit()
         letter_id = letter.id
     shown = login("billing").get(f"/communicationview/show/{letter_id}").get_data(as_text=True)

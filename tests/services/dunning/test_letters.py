@@ -11,10 +11,10 @@ from pypdf import PdfReader
 from app.extensions import db
 from app.models.dunning import LetterDocument
 from app.services.billing import payment_reference, pdf
-from app.services.dunning import letters, messages
+from app.services.dunning import letters
 from app.services.platform.errors import NotFound
 from tests.helpers import pdf_text
-from tests.services.dunning.overdue_accounts import ON, REFS, billed, case, step
+from tests.services.dunning.overdue_accounts import ON, REFS, billed, case, queued, step
 
 # what each language's letter says: its text (the step's template, filled), the amount
 # and dates in the locale's formats, and the operator of the region
@@ -72,7 +72,7 @@ def overdue_four(ctx, tmp_path):
 @pytest.mark.parametrize("language", ["en", "it", "ko", "ru"])
 def test_a_letter_in_each_language_says_its_text_figures_and_how_to_pay(overdue_four, language):
     opened, found, invoices = case(REFS[language])
-    letter, note = messages.queue(opened, overdue_four, ON, found, invoices, None)
+    letter, note = queued(opened, overdue_four, ON, found, invoices, None)
     db.session.commit()
     assert note == "the customer has no email address: the letter goes by post"
     assert (letter.language, letter.channel, letter.status) == (language, "post", "queued")
@@ -98,7 +98,7 @@ def _first_page(content: bytes):
 
 def test_a_korean_letter_is_set_in_the_korean_font(overdue_four):
     opened, found, invoices = case(REFS["ko"])
-    letter, _note = messages.queue(opened, overdue_four, ON, found, invoices, None)
+    letter, _note = queued(opened, overdue_four, ON, found, invoices, None)
     resources = _first_page(letters.content(letter))["/Resources"]
     fonts = {str(font["/BaseFont"]) for font in resources["/Font"].values()}
     assert any("Nanum" in name for name in fonts), fonts
@@ -108,7 +108,7 @@ def test_a_missing_language_is_written_in_english_and_said_so(ctx, tmp_path):
     billed(tmp_path)
     english_only = step("letter", languages=("en",))
     opened, found, invoices = case(REFS["ko"])
-    letter, note = messages.queue(opened, english_only, ON, found, invoices, None)
+    letter, note = queued(opened, english_only, ON, found, invoices, None)
     assert note.startswith("no ko text: written in English")
     assert (letter.language, letter.subject) == ("en", "Second reminder: ₩72,600 overdue")
     text = _plain(pdf_text(letters.content(letter)))
@@ -117,7 +117,7 @@ def test_a_missing_language_is_written_in_english_and_said_so(ctx, tmp_path):
 
 def test_the_letter_is_drawn_once_and_says_what_it_said_when_written(overdue_four):
     opened, found, invoices = case(REFS["it"])
-    letter, _note = messages.queue(opened, overdue_four, ON, found, invoices, None)
+    letter, _note = queued(opened, overdue_four, ON, found, invoices, None)
     db.session.commit()
     # nothing is drawn when the run writes it
     assert db.session.get(LetterDocument, letter.id) is None
@@ -133,7 +133,7 @@ def test_the_letter_is_drawn_once_and_says_what_it_said_when_written(overdue_fou
 
 def test_a_tampered_letter_is_withheld(overdue_four):
     opened, found, invoices = case(REFS["it"])
-    letter, _note = messages.queue(opened, overdue_four, ON, found, invoices, None)
+    letter, _note = queued(opened, overdue_four, ON, found, invoices, None)
     stored = letters.document(letter)
     stored.content = stored.content + b"\n% changed"
     db.session.commit()
@@ -145,7 +145,7 @@ def test_staff_download_letters_of_their_regions_only(overdue_four):
     from app.models.crm import Region
 
     opened, found, invoices = case(REFS["ru"])
-    letter, _note = messages.queue(opened, overdue_four, ON, found, invoices, None)
+    letter, _note = queued(opened, overdue_four, ON, found, invoices, None)
     db.session.commit()
     moscow = db.session.scalar(db.select(Region.id).where(Region.code == "RU-MOW"))
     rome = db.session.scalar(db.select(Region.id).where(Region.code == "IT-C"))

@@ -16,7 +16,7 @@ from app.services.billing import delivery
 from app.services.dunning import letters, messages
 from app.services.platform.errors import DomainError
 from tests.helpers import pdf_text
-from tests.services.dunning.overdue_accounts import ON, REFS, billed, case, step
+from tests.services.dunning.overdue_accounts import ON, REFS, billed, case, queued, step
 
 CONTACTS = {
     "LA1": ("john@example.com", "+393330000001", "email"),
@@ -33,7 +33,7 @@ def reachable(ctx, tmp_path):
 
 def _queue(ref: str, action: str, pay_by=None):
     opened, found, invoices = case(ref)
-    communication, note = messages.queue(opened, step(action), ON, found, invoices, pay_by)
+    communication, note = queued(opened, step(action), ON, found, invoices, pay_by)
     db.session.commit()
     return communication, note
 
@@ -116,14 +116,14 @@ def test_a_refused_email_is_tried_again_later(app, reachable, smtp, monkeypatch)
 def test_no_address_is_a_failure_with_its_reason_and_a_note(reachable, smtp):
     mailbox, _server = smtp
     opened, found, invoices = case(REFS["ko"])
-    reminder, note = messages.queue(opened, step("email"), ON, found, invoices, None)
+    reminder, note = queued(opened, step("email"), ON, found, invoices, None)
     assert note == "the customer has no email address"
     assert (reminder.status, reminder.last_error, reminder.next_attempt_at) == (
         "failed",
         "the customer has no email address",
         None,
     )
-    text, note = messages.queue(opened, step("sms"), ON, found, invoices, None)
+    text, note = queued(opened, step("sms"), ON, found, invoices, None)
     db.session.commit()
     assert note == "the customer has no mobile number"
     assert (text.channel, text.status) == ("sms", "failed")
