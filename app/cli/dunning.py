@@ -26,7 +26,7 @@ def run(on):
         day = date.fromisoformat(on)
     except ValueError:
         click.echo(f"error: --date: {on!r} is not a date YYYY-MM-DD", err=True)
-        sys.exit(2)
+        sys.exit(1)
     with acting_as():
         try:
             summary = runs.run(day)

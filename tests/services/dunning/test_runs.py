@@ -12,9 +12,11 @@ from app.models.communications import Communication
 from app.models.crm import Service
 from app.models.dunning import DunningCase, DunningCaseStep
 from app.models.orders import Order
+from app.services.billing import invoices
 from app.services.dunning import cases, holds, policies, runs
 from app.services.orders import provisioning
-from app.services.payments import payments
+from app.services.payments import batch, payments
+from app.services.platform.actor import acting_as
 from app.services.platform.errors import DomainError
 from tests.services.payments.billed import billed_account, invoices_of
 
@@ -277,3 +279,31 @@ def test_lines_billed_to_the_account_are_barred_too(ctx, tmp_path):
     assert (_line(account), _line(child)) == ("barred", "barred")
     orders_made = db.session.scalars(select(Order).where(Order.source == "dunning")).all()
     assert sorted(order.account_id for order in orders_made) == sorted([account.id, child.id])
+
+
+def test_a_credit_note_clears_the_debt_and_the_follow_up_closes_the_case(ctx, tmp_path):
+    account, case = _overdue_case(tmp_path)
+    runs.run(date(2026, 3, 18))
+    provisioning.run_due()
+    assert _line(account) == "barred"
+    for invoice in invoices_of(account):
+        with acting_as("billing"):
+            asked = invoices.request_credit(invoice, "the service never worked")
+        with acting_as("supervisor"):
+            invoices.approve_credit(asked)
+    runs.follow_up()
+    db.session.expire_all()
+    assert db.session.get(DunningCase, case.id).status == "closed"
+    provisioning.run_due()
+    assert _line(account) == "active"
+
+
+def test_a_bank_statement_payment_closes_the_case_at_once(ctx, tmp_path):
+    account, case = _overdue_case(tmp_path)
+    outcomes = batch.record_many(
+        [batch.Request(account.id, "70.76", "EUR", "BANK-1", source="statement")]
+    )
+    db.session.commit()
+    assert outcomes[0].payment_id is not None
+    db.session.expire_all()
+    assert db.session.get(DunningCase, case.id).status == "closed"
