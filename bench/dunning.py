@@ -17,7 +17,8 @@ date, the others paid. A second child times, on the same database:
 - **next day**: the network having done every barring (the tasks marked done in SQL, as
   the provisioning run would), `runs.run(D + 1)`: the follow-up marks the barring steps
   done and the day's new steps are taken (the suspensions at +45 as orders);
-- **same day again**: `runs.run(D + 1)` once more: nothing to take, every case read.
+- **same day again**: `runs.run(D + 1)` once more: nothing to take, every case read;
+- **letters**: --letters letter PDFs rendered, against as many bills of the same accounts.
 
 Baseline: `SELECT count(*), SUM(total - credited - paid) FROM invoice`, in the same
 process just before. Figures are printed and written to --results, section "Dunning".
@@ -147,7 +148,7 @@ def _statistics(db, bulk) -> None:
         db.session.commit()
 
 
-def work_phase(url: str) -> dict:
+def work_phase(url: str, letters_count: int) -> dict:
     from sqlalchemy import func, select, text
 
     from app.extensions import db
@@ -193,14 +194,53 @@ def work_phase(url: str) -> dict:
         timed("next", lambda: runs.run(RUN_ON + timedelta(days=1)))
         timed("again", lambda: runs.run(RUN_ON + timedelta(days=1)))
         result["steps"] = db.session.scalar(select(func.count()).select_from(DunningCaseStep))
+        result |= _documents(letters_count)
         db.session.remove()
     return result
+
+
+def _documents(count: int) -> dict:
+    """Letters per second, one process, against bills of the same accounts in the same
+    process (the bench's bills have no lines: a one-page bill, as a letter is)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models.billing import Invoice
+    from app.models.communications import Communication, CommunicationKind
+    from app.services.billing import pdf
+    from app.services.dunning import letters
+
+    written = db.session.scalars(
+        select(Communication)
+        .where(Communication.kind == CommunicationKind.DUNNING_LETTER)
+        .order_by(Communication.id)
+        .limit(count)
+    ).all()
+    bills = db.session.scalars(
+        select(Invoice).where(Invoice.account_id.in_([c.account_id for c in written]))
+    ).all()
+    for document in (lambda: letters.render(written[0]), lambda: pdf.render(bills[0])):
+        document()  # fonts and templates loaded once, for both alike
+    started = time.perf_counter()
+    for communication in written:
+        letters.render(communication)
+    letters_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for invoice in bills:
+        pdf.render(invoice)
+    bills_s = time.perf_counter() - started
+    return {
+        "letters": len(written),
+        "letters_per_s": len(written) / letters_s,
+        "bills": len(bills),
+        "bills_per_s": len(bills) / bills_s,
+    }
 
 
 def run_engine(url: str, args) -> dict:
     data = child(__file__, "--setup-phase", url, f"--accounts={args.accounts}",
                  f"--overdue={args.overdue}")  # fmt: skip
-    return {"data": data} | child(__file__, "--work-phase", url)
+    return {"data": data} | child(__file__, "--work-phase", url, f"--letters={args.letters}")
 
 
 def report(results: dict, args) -> str:
@@ -236,6 +276,19 @@ def report(results: dict, args) -> str:
             f"| {r['again_s']:.1f} s | {r['baseline_s'] * 1000:.0f} ms | "
             f"{r['first_s'] / r['baseline_s']:,.0f} |"
         )
+    lines += [
+        "",
+        f"Letters: {args.letters} letter PDFs (`letters.render`, one process) against as many "
+        "bills of the same accounts (`pdf.render`), in the same process after the runs:",
+        "",
+        "| engine | letters/s | bills/s | letters / bills |",
+        "|---|---:|---:|---:|",
+    ]
+    for r in results.values():
+        lines.append(
+            f"| {r['version']} | {r['letters_per_s']:.1f} | {r['bills_per_s']:.1f} | "
+            f"{r['letters_per_s'] / r['bills_per_s']:.2f} |"
+        )
     lines += ["", "Summaries:", ""]
     for r in results.values():
         for key in ("first", "next", "again"):
@@ -248,6 +301,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--engine", choices=["postgresql", "sqlite", "both"], default="both")
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--overdue", type=int, default=20_000)
+    parser.add_argument("--letters", type=int, default=200, help="letters rendered")
     parser.add_argument("--pg-server", default=PG_SERVER)
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--setup-phase", help=argparse.SUPPRESS)
@@ -261,7 +315,7 @@ def main() -> None:
         print(json.dumps(setup_phase(args.setup_phase, args.accounts, args.overdue)))
         return
     if args.work_phase:
-        print(json.dumps(work_phase(args.work_phase)))
+        print(json.dumps(work_phase(args.work_phase, args.letters)))
         return
     print(f"Machine: {machine()}")
     results = {}

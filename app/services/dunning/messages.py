@@ -17,7 +17,6 @@ from email.message import EmailMessage
 from babel.dates import format_date
 from flask_babel import lazy_gettext as _l
 
-from app.extensions import db
 from app.models.communications import Communication, CommunicationKind, CommunicationStatus
 from app.models.crm import DeliveryChannel
 from app.models.dunning import DunningAction, DunningCase, DunningStep
@@ -48,9 +47,9 @@ def queue(
     overdue: Overdue,
     invoices: list[OverdueInvoice],
     pay_by: date | None,
-) -> tuple[Communication, str | None]:
-    """Write the step's message for the case in the caller's transaction (added, not
-    flushed); the communication, and a note for the case step when
+) -> tuple[dict, str | None]:
+    """The step's message for the case, as the row of its communication (a run writes a
+    chunk's messages together, `bulk.insert_dicts`), and a note for the case step when
     something was not as asked (the text fell back to English, no address to send to)."""
     account = case.account
     customer = account.customer
@@ -68,43 +67,44 @@ def queue(
     values = _values(customer, account, overdue, on, pay_by, language)
     kind = KINDS[step.action]
     now = utcnow()
-    communication = Communication(
-        account_id=account.id,
-        kind=kind,
-        language=language,
-        subject=templates.fill(template.subject, values)[:SUBJECT_LENGTH],
-        body=templates.fill(template.body, values),
-        details=_details(overdue, invoices, on, pay_by),
-        status=CommunicationStatus.QUEUED,
-        attempts=0,
-        created_at=now,
-        next_attempt_at=now,
-    )
+    row = {
+        "account_id": account.id,
+        "kind": kind,
+        "channel": None,
+        "language": language,
+        "subject": templates.fill(template.subject, values)[:SUBJECT_LENGTH],
+        "recipient": None,
+        "body": templates.fill(template.body, values),
+        "details": _details(overdue, invoices, on, pay_by),
+        "status": CommunicationStatus.QUEUED,
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+        "last_error": None,
+    }
     missing = None
     if kind == CommunicationKind.REMINDER_SMS:
-        communication.channel, communication.recipient = sms.CHANNEL, customer.phone
+        row["channel"], row["recipient"] = sms.CHANNEL, customer.phone
         if not customer.phone:
             missing = _l("the customer has no mobile number")
     elif kind == CommunicationKind.REMINDER:
-        communication.channel, communication.recipient = DeliveryChannel.EMAIL, customer.email
+        row["channel"], row["recipient"] = DeliveryChannel.EMAIL, customer.email
         if not customer.email:
             missing = _l("the customer has no email address")
     elif account.delivery_channel in ONLINE and customer.email:
-        communication.channel, communication.recipient = DeliveryChannel.EMAIL, customer.email
+        row["channel"], row["recipient"] = DeliveryChannel.EMAIL, customer.email
     else:
-        communication.channel, communication.next_attempt_at = DeliveryChannel.POST, None
+        row["channel"], row["next_attempt_at"] = DeliveryChannel.POST, None
         if account.delivery_channel in ONLINE:
             notes.append(
                 in_english(_l("the customer has no email address: the letter goes by post"))
             )
     if missing is not None:
-        communication.status = CommunicationStatus.FAILED
-        communication.next_attempt_at = None
-        communication.last_error = str(missing)
+        row["status"] = CommunicationStatus.FAILED
+        row["next_attempt_at"] = None
+        row["last_error"] = str(missing)
         notes.append(in_english(missing))
-    # no flush: the run writes a chunk's messages together
-    db.session.add(communication)
-    return communication, "; ".join(notes) or None
+    return row, "; ".join(notes) or None
 
 
 def _values(customer, account, overdue: Overdue, on: date, pay_by: date, language: str) -> dict:

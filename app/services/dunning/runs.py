@@ -14,16 +14,18 @@ failed orders again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.models.billing import Adjustment
+from app.models.communications import Communication
 from app.models.crm import BillingAccount, Customer
 from app.models.dunning import (
     ACTIVE_CASE,
@@ -32,6 +34,7 @@ from app.models.dunning import (
     CaseStatus,
     DunningAction,
     DunningCase,
+    DunningCaseChange,
     DunningCaseStep,
     DunningPolicy,
     DunningStep,
@@ -42,6 +45,7 @@ from app.models.types import utcnow
 from app.services.billing import adjustments
 from app.services.dunning import cases, messages, overdue, policies, restrictions
 from app.services.platform import bulk
+from app.services.platform.actor import current_username
 from app.services.platform.language import account_language, in_english
 
 CHUNK = 500
@@ -92,7 +96,7 @@ def _open_cases(on: date, found: dict, known: policies.Policies) -> int:
     """A case for every account owing at least its policy's minimum and having none."""
     with_case = set(db.session.scalars(select(DunningCase.account_id).where(ACTIVE_CASE)))
     new = [account_id for account_id in found if account_id not in with_case]
-    opened = 0
+    opened, now, username = 0, utcnow(), current_username()
     for start in range(0, len(new), CHUNK):
         chunk = new[start : start + CHUNK]
         classes = dict(
@@ -102,26 +106,37 @@ def _open_cases(on: date, found: dict, known: policies.Policies) -> int:
                 )
             ).all()
         )
+        rows = []
         for account_id in chunk:
             owed = found[account_id]
             policy = known.of(classes[account_id])
             if owed.amount < policies.minimum(policy, owed.currency):
                 continue
-            case = DunningCase(
-                account_id=account_id,
-                policy_id=policy.id,
-                status=CaseStatus.OPEN,
-                currency=owed.currency,
-                opened_on=on,
-                overdue_amount=owed.amount,
-                oldest_due_date=owed.oldest_due_date,
-                pursued_amount=owed.amount,
-            )
-            db.session.add(case)
-            cases.record(case, "", CaseStatus.OPEN, None)
-            opened += 1
+            rows.append({
+                "account_id": account_id, "policy_id": policy.id, "status": CaseStatus.OPEN,
+                "currency": owed.currency, "opened_on": on, "overdue_amount": owed.amount,
+                "oldest_due_date": owed.oldest_due_date, "pursued_amount": owed.amount,
+                "created_at": now,
+            })  # fmt: skip
+        ids = bulk.insert_dicts(DunningCase.__table__, rows, returning_ids=True)
+        bulk.insert_dicts(
+            DunningCaseChange.__table__,
+            [{"case_id": case_id, "at": now, "from_status": "", "to_status": CaseStatus.OPEN,
+              "reason": None, "username": username} for case_id in ids],
+        )  # fmt: skip
         db.session.commit()
+        opened += len(ids)
     return opened
+
+
+@dataclass
+class _Taken:
+    """The steps a chunk takes, written together at its end."""
+
+    steps: list[dict] = field(default_factory=list)
+    messages: list[tuple[dict, dict]] = field(default_factory=list)  # (step, communication)
+    fees: list[tuple[dict, Adjustment]] = field(default_factory=list)
+    restricting: list[tuple[DunningCase, dict]] = field(default_factory=list)
 
 
 def _chunk(ids: list[int], on: date, found: dict, by_id: dict, summary: RunSummary) -> None:
@@ -139,56 +154,33 @@ def _chunk(ids: list[int], on: date, found: dict, by_id: dict, summary: RunSumma
         .with_for_update(of=DunningCase)
     ).all()
     invoices = overdue.invoices_by_account(on, [case.account_id for case in chunk])
-    restricting: list[tuple[DunningCase, DunningCaseStep]] = []
-    # what the chunk adds is written at its end: a query meanwhile needs none of it
-    with db.session.no_autoflush:
-        for case in chunk:
-            policy = by_id.get(case.policy_id) or db.session.get(DunningPolicy, case.policy_id)
-            owed = found.get(case.account_id)
-            if owed is None or owed.amount < policies.minimum(policy, case.currency):
-                cases.close_paid(case, on)
-                summary.closed += 1
-                continue
-            case.overdue_amount = owed.amount
-            case.oldest_due_date = owed.oldest_due_date
-            case.pursued_amount = max(case.pursued_amount, owed.amount)
-            if cases.holds_steps(case, on):
-                summary.held += 1
-                continue
-            if any(step.status == StepStatus.PENDING for step in case.steps):
-                continue  # the next steps wait for the network to carry out this one
-            steps = policies.ordered(policy.steps)
-            taken = {step.step_id for step in case.steps}
-            elapsed = (on - owed.oldest_due_date).days
-            for step in steps:
-                if step.days <= elapsed and step.id not in taken:
-                    row = take(case, step, on, owed, invoices.get(case.account_id, []), steps)
-                    summary.steps += 1
-                    if row.action in RESTRICTIONS:
-                        restricting.append((case, row))
-                        break
-        _restrict(restricting)
+    taken = _Taken()
+    for case in chunk:
+        policy = by_id.get(case.policy_id) or db.session.get(DunningPolicy, case.policy_id)
+        owed = found.get(case.account_id)
+        if owed is None or owed.amount < policies.minimum(policy, case.currency):
+            cases.close_paid(case, on)
+            summary.closed += 1
+            continue
+        case.overdue_amount = owed.amount
+        case.oldest_due_date = owed.oldest_due_date
+        case.pursued_amount = max(case.pursued_amount, owed.amount)
+        if cases.holds_steps(case, on):
+            summary.held += 1
+            continue
+        if any(step.status == StepStatus.PENDING for step in case.steps):
+            continue  # the next steps wait for the network to carry out this one
+        steps = policies.ordered(policy.steps)
+        done = {step.step_id for step in case.steps}
+        elapsed = (on - owed.oldest_due_date).days
+        for step in steps:
+            if step.days <= elapsed and step.id not in done:
+                take(case, step, on, owed, invoices.get(case.account_id, []), steps, taken)
+                summary.steps += 1
+                if step.action in RESTRICTIONS:
+                    break  # the next steps wait for the network
+    _write(taken)
     db.session.commit()
-
-
-def _restrict(restricting: list[tuple[DunningCase, DunningCaseStep]]) -> None:
-    """The chunk's barring, suspension and termination steps, their orders made at once; a
-    step with no order to wait for (no line could take it) is done."""
-    if not restricting:
-        return
-    made = restrictions.restrict_many([(case, row.action) for case, row in restricting])
-    db.session.flush()
-    links = []
-    for (case, row), (order_ids, note) in zip(restricting, made, strict=True):
-        row.note = note
-        if order_ids:
-            links += [{"case_step_id": row.id, "order_id": order_id} for order_id in order_ids]
-        else:
-            row.status, row.done_at = StepStatus.DONE, utcnow()
-        if row.action == DunningAction.TERMINATE:
-            cases.move(case, CaseStatus.COLLECTION, in_english(_l("lines terminated")))
-    if links:
-        db.session.execute(insert(DunningStepOrder), links)
 
 
 def _pay_by(steps: list[DunningStep], step: DunningStep, owed: overdue.Overdue) -> date | None:
@@ -198,40 +190,65 @@ def _pay_by(steps: list[DunningStep], step: DunningStep, owed: overdue.Overdue) 
 
 
 def take(case: DunningCase, step: DunningStep, on: date, owed: overdue.Overdue,
-         invoices: list, steps: list[DunningStep]) -> DunningCaseStep:  # fmt: skip
-    """Take the step in the case, in the caller's transaction; a restriction is carried out
-    with the chunk's others by `_restrict`."""
-    row = DunningCaseStep(
-        case=case,
-        step_id=step.id,
-        days=step.days,
-        action=step.action,
-        status=StepStatus.DONE,
-        taken_on=on,
-        done_at=utcnow(),
-        overdue_amount=owed.amount,
-    )
-    db.session.add(row)
+         invoices: list, steps: list[DunningStep], taken: _Taken) -> None:  # fmt: skip
+    """Take the step in the case: its row, and what it makes, join the chunk's (`_write`)."""
+    row = {
+        "case_id": case.id, "step_id": step.id, "days": step.days, "action": step.action,
+        "status": StepStatus.DONE, "taken_on": on, "done_at": utcnow(),
+        "overdue_amount": owed.amount, "communication_id": None, "adjustment_id": None,
+        "note": None,
+    }  # fmt: skip
+    taken.steps.append(row)
     if step.action in MESSAGES:
         pay_by = _pay_by(steps, step, owed)
-        row.communication, row.note = messages.queue(case, step, on, owed, invoices, pay_by)
+        message, row["note"] = messages.queue(case, step, on, owed, invoices, pay_by)
+        taken.messages.append((row, message))
     elif step.action == DunningAction.LATE_FEE:
-        _late_fee(case, step, row)
+        fee, row["note"] = _late_fee(case, step)
+        if fee is not None:
+            taken.fees.append((row, fee))
     else:
-        # the chunk's restrictions are made together (_restrict): pending until then
-        row.status, row.done_at = StepStatus.PENDING, None
-    return row
+        row["status"], row["done_at"] = StepStatus.PENDING, None
+        taken.restricting.append((case, row))
 
 
-def _late_fee(case: DunningCase, step: DunningStep, row: DunningCaseStep) -> None:
+def _late_fee(case: DunningCase, step: DunningStep) -> tuple[Adjustment | None, str | None]:
     amount = (step.fees or {}).get(case.currency)
     if amount is None:
-        row.note = in_english(_l("no late fee is set in %(currency)s", currency=case.currency))
-        return
+        return None, in_english(_l("no late fee is set in %(currency)s", currency=case.currency))
     # the reason is the bill line's text: in the customer's language
     with force_locale(account_language(case.account)):
         reason = str(_l("Late payment fee (%(case)s)", case=str(case)))
-    row.adjustment = adjustments.add_fee(case.account, Decimal(amount), reason)
+    return adjustments.add_fee(case.account, Decimal(amount), reason), None
+
+
+def _write(taken: _Taken) -> None:
+    """The chunk's steps with what they made: messages, late fees, and the barring,
+    suspension and termination orders, made at once (a step no line could take is done)."""
+    if not taken.steps:
+        return
+    message_ids = bulk.insert_dicts(
+        Communication.__table__, [message for _, message in taken.messages], returning_ids=True
+    )
+    for (row, _), message_id in zip(taken.messages, message_ids, strict=True):
+        row["communication_id"] = message_id
+    db.session.flush()  # the late fees' adjustments
+    for row, fee in taken.fees:
+        row["adjustment_id"] = fee.id
+    made = restrictions.restrict_many([(case, row["action"]) for case, row in taken.restricting])
+    for (case, row), (order_ids, note) in zip(taken.restricting, made, strict=True):
+        row["note"], row["order_ids"] = note, order_ids
+        if not order_ids:
+            row["status"], row["done_at"] = StepStatus.DONE, utcnow()
+        if row["action"] == DunningAction.TERMINATE:
+            cases.move(case, CaseStatus.COLLECTION, in_english(_l("lines terminated")))
+    order_ids = [row.pop("order_ids", []) for row in taken.steps]
+    step_ids = bulk.insert_dicts(DunningCaseStep.__table__, taken.steps, returning_ids=True)
+    bulk.insert_dicts(
+        DunningStepOrder.__table__,
+        [{"case_step_id": step_id, "order_id": order_id}
+         for step_id, orders_ in zip(step_ids, order_ids, strict=True) for order_id in orders_],
+    )  # fmt: skip
 
 
 def follow_up() -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 
 from app.extensions import db
 from app.models.catalog import Product
@@ -56,8 +56,8 @@ def carry_out(requests: list[Request], source: str) -> list[tuple[int, str]]:
         ).all()
     )
     parties = _parties({request.account_id for request in requests})
-    order_ids = db.session.scalars(
-        insert(Order).returning(Order.id, sort_by_parameter_order=True),
+    order_ids = bulk.insert_dicts(
+        Order.__table__,
         [
             {
                 "account_id": r.account_id,
@@ -70,14 +70,15 @@ def carry_out(requests: list[Request], source: str) -> list[tuple[int, str]]:
             }
             for r in requests
         ],  # fmt: skip
-    ).all()
+        returning_ids=True,
+    )
     refs = [f"ORD-{order_id:06d}" for order_id in order_ids]
     db.session.execute(
         update(Order.__table__).where(Order.__table__.c.id == bindparam("order_id")),
         [{"order_id": order_id, "ref": ref} for order_id, ref in zip(order_ids, refs, strict=True)],
     )
-    db.session.execute(
-        insert(OrderStatusChange),
+    bulk.insert_dicts(
+        OrderStatusChange.__table__,
         [
             {
                 "order_id": order_id,
@@ -95,8 +96,8 @@ def carry_out(requests: list[Request], source: str) -> list[tuple[int, str]]:
         for order_id, ref, request in zip(order_ids, refs, requests, strict=True)
         for service_id in request.service_ids
     ]
-    line_ids = db.session.scalars(
-        insert(OrderLine).returning(OrderLine.id, sort_by_parameter_order=True),
+    line_ids = bulk.insert_dicts(
+        OrderLine.__table__,
         [
             {
                 "order_id": order_id,
@@ -106,7 +107,8 @@ def carry_out(requests: list[Request], source: str) -> list[tuple[int, str]]:
             }
             for order_id, _, request, service_id in lines
         ],  # fmt: skip
-    ).all()
+        returning_ids=True,
+    )
     tasks = []
     for line_id, (_, ref, request, service_id) in zip(line_ids, lines, strict=True):
         number, product, account_id = services[service_id]
@@ -119,7 +121,7 @@ def carry_out(requests: list[Request], source: str) -> list[tuple[int, str]]:
             "status": TaskStatus.PENDING, "attempts": 0, "next_attempt_at": now,
             "refused": False, "created_at": now, "updated_at": now,
         })  # fmt: skip
-    db.session.execute(insert(ProvisioningTask), tasks)
+    bulk.insert_dicts(ProvisioningTask.__table__, tasks)
     return list(zip(order_ids, refs, strict=True))
 
 

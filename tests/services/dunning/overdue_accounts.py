@@ -4,10 +4,12 @@ message and letter tests."""
 from datetime import date
 
 from app.extensions import db
+from app.models.communications import Communication
 from app.models.crm import BillingAccount, Customer
 from app.models.dunning import DunningCase, DunningStep
 from app.services.billing import runs
 from app.services.dunning import messages, overdue, policies
+from app.services.platform import bulk
 from tests.services.billing.test_runs import _activate_all, _customers
 
 # two bills each (due 2026-02-20 and 2026-03-20), both overdue on ON
@@ -101,9 +103,10 @@ def case(ref: str, on=ON):
     return opened, found, overdue.invoices_by_account(on, [account.id])[account.id]
 
 
-def queued(*args):
-    """`messages.queue` as the run does it, committed (the run writes a chunk's messages
-    at its end)."""
-    made = messages.queue(*args)
+def queued(*args) -> tuple[Communication, str | None]:
+    """`messages.queue`'s row written as the run writes it, committed; the communication
+    and the note."""
+    row, note = messages.queue(*args)
+    (made,) = bulk.insert_dicts(Communication.__table__, [row], returning_ids=True)
     db.session.commit()
-    return made
+    return db.session.get(Communication, made), note

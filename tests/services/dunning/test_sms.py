@@ -13,7 +13,7 @@ from app.models.types import utcnow
 from app.services.dunning import messages, sms
 from app.services.orders.provisioning_adapters import PermanentFailure, signature
 from tests.helpers import LocalServer, QuietHandler
-from tests.services.dunning.overdue_accounts import ON, REFS, billed, case, step
+from tests.services.dunning.overdue_accounts import ON, REFS, billed, case, queued, step
 
 SECRET = "sms-secret"
 
@@ -41,8 +41,7 @@ class Gateway(LocalServer):
 def texting(ctx, tmp_path):
     billed(tmp_path, {"LA4": (None, "+79160000001", "post")})
     opened, found, invoices = case(REFS["ru"])
-    text, note = messages.queue(opened, step("sms"), ON, found, invoices, None)
-    db.session.commit()
+    text, note = queued(opened, step("sms"), ON, found, invoices, None)
     assert note is None
     return text
 
