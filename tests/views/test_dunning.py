@@ -235,7 +235,11 @@ def test_the_customer_page_shows_the_dunning_case_and_its_messages(app, login, c
 
 @pytest.mark.parametrize(
     ("language", "words"),
-    [("it", ["Stato", "Conto"]), ("ko", ["상태", "계정"]), ("ru", ["Статус", "Лицевой счёт"])],
+    [
+        ("it", ["Stato", "Conto", "Solleciti"]),
+        ("ko", ["상태", "계정", "독촉"]),
+        ("ru", ["Статус", "Лицевой счёт", "Взыскание"]),
+    ],
 )
 def test_the_dunning_pages_speak_every_language(app, login, case_id, language, words):
     supervisor = login("supervisor")

@@ -76,8 +76,15 @@ def test_the_default_policy_by_date_and_back_after_payment(ctx, tmp_path):
     assert (order.source, order.status, order.lines[0].action) == ("dunning", "approved", "resume")
     provisioning.run_due()
     assert _line(account) == "active"
-    messages = db.session.scalars(select(Communication.kind).order_by(Communication.id)).all()
-    assert messages[-2:] == ["reminder", "dunning_letter"]
+    sent = db.session.scalars(select(Communication).order_by(Communication.id)).all()
+    assert [(m.kind, m.language) for m in sent[-2:]] == [
+        ("reminder", "it"),
+        ("dunning_letter", "it"),
+    ]
+    # the shipped texts, in the account's language, with its figures
+    assert sent[-2].subject == "Promemoria: la tua bolletta è scaduta"
+    assert "35,38\xa0€" in sent[-2].body and "16 febbraio 2026" in sent[-2].body
+    assert sent[-1].subject == "Secondo sollecito: 35,38\xa0€ scaduti"
 
 
 def test_termination_hands_the_case_to_collection(ctx, tmp_path):
