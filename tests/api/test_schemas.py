@@ -128,7 +128,7 @@ SERVICES = [
     (intake, "import_records"),
     (applications, "submit"),
 ]
-ACTIONS = "add, change_product, suspend, resume, terminate"
+ACTIONS = "add, change_product, bar, suspend, resume, terminate"
 
 
 @pytest.mark.parametrize(
