@@ -1,0 +1,1 @@
+"""Customer care (docs/care.md): interactions, trouble tickets, bill disputes."""
