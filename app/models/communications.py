@@ -89,7 +89,7 @@ class Communication(Model):
     # a dunning message's text and figures as they were when it was written, so that
     # sending or printing it later says the same (app/services/dunning/messages.py)
     body: Mapped[str | None] = mapped_column(Text)
-    details: Mapped[dict | None] = mapped_column(JSON)
+    details: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
     account: Mapped[BillingAccount] = relationship()
     invoice: Mapped[Invoice | None] = relationship()

@@ -117,7 +117,8 @@ class DunningStep(Model):
     days: Mapped[int] = mapped_column()
     action: Mapped[str] = mapped_column(String(16))
     # a late fee's amount per currency, exact decimal strings: {"EUR": "5.00"}
-    fees: Mapped[dict | None] = mapped_column(JSON)
+    # none_as_null: no fee is SQL NULL, however the row was written (JSON would store 'null')
+    fees: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
     policy: Mapped[DunningPolicy] = relationship(back_populates="steps")
     templates: Mapped[list[DunningTemplate]] = relationship(
