@@ -1,1 +1,1 @@
-"""Customer care (docs/care.md): interactions, trouble tickets, bill disputes."""
+"""Customer care: interactions, trouble tickets, bill disputes."""
