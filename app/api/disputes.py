@@ -1,4 +1,4 @@
-"""REST resource dispute (docs/api.md).
+"""REST resource dispute (docs/api.md, docs/care.md).
 
 A customer's dispute of an invoice: opened (`POST /api/v1/dispute/`) within the invoice's
 open amount, read, and decided once (`POST /<id>/resolve`) by billing staff other than

@@ -1,5 +1,5 @@
-"""Bill disputes (issue 21): a customer contests an invoice, or some of its lines, for an
-amount and a reason; someone other than who opened it decides, once.
+"""Bill disputes (docs/care.md, "Disputes"): a customer contests an invoice, or some of
+its lines, for an amount and a reason; someone other than who opened it decides, once.
 
 While a dispute is open its amount is held out of what is overdue (dunning's holds, by the
 dispute's ref), so no reminder or restriction is taken for money under discussion. The
