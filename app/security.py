@@ -71,6 +71,10 @@ VOUCHERS, RECEIVABLES = "Vouchers", "Receivables"
 DUNNING_CASES, DUNNING_POLICIES = "DunningCases", "DunningPolicies"
 DUNNING_EFFECTIVENESS, DUNNING_COLLECTION = "DunningEffectiveness", "DunningCollection"
 DUNNING_MENU = "DunningMenu"
+# customer care (issue 21): every staff member sees the bill disputes of their regions;
+# customer care opens them, billing staff decide them (never their own)
+CARE_MENU = "Care"
+DISPUTES, DISPUTE_DECISIONS = "Disputes", "DisputeDecisions"
 
 
 def _reads(*resources):
@@ -110,6 +114,8 @@ STAFF = (
     + _menus(PAYMENTS_MENU, PAYMENTS, ONLINE_PAYMENTS, MANDATES)
     + _reads(DUNNING_CASES)
     + _menus(DUNNING_MENU, DUNNING_CASES)
+    + _reads(DISPUTES)
+    + _menus(CARE_MENU, DISPUTES)
 )
 # a line's life moves only through orders and provisioning: nobody writes services directly;
 # customer care and billing staff start online payments (a link for the customer);
@@ -127,6 +133,7 @@ CSR = (
     + _writes(DUNNING_CASES)
     + _reads(DUNNING_POLICIES)
     + _menus(DUNNING_POLICIES)
+    + _writes(DISPUTES)
 )
 BILLING = (
     STAFF
@@ -148,6 +155,7 @@ BILLING = (
     + _writes(DUNNING_CASES, DUNNING_COLLECTION)
     + _reads(DUNNING_POLICIES, DUNNING_COLLECTION)
     + _menus(DUNNING_POLICIES, DUNNING_COLLECTION)
+    + _writes(DISPUTE_DECISIONS)
 )
 # usage feeds come from network systems: their accounts are Technicians (or Supervisors)
 TECHNICIAN = STAFF + _writes(NUMBERS, PROVISIONING, USAGE)

@@ -33,6 +33,9 @@ MATRIX = {
     "DunningPolicies": {"Supervisor": "rw", "CSR": "r", "Billing": "r"},
     "DunningEffectiveness": {"Supervisor": "r"},
     "DunningCollection": {"Supervisor": "rw", "Billing": "rw"},
+    # bill disputes: seen by all staff, opened by customer care, decided by billing staff
+    "Disputes": {"Supervisor": "rw", "CSR": "rw", "Billing": "r", "Technician": "r"},
+    "DisputeDecisions": {"Supervisor": "w", "Billing": "w"},
 }
 ROLES = ("Supervisor", "CSR", "Billing", "Technician", "Customer")
 
@@ -98,6 +101,8 @@ def test_admin_holds_every_permission(ctx):
         ("supervisor", "/dunning/effectiveness/", True),
         ("csr", "/dunning/collection/", False),
         ("billing", "/dunning/collection/", True),
+        ("technician", "/disputes/", True),
+        ("technician", "/disputes/new?invoice=1", False),
     ],
 )
 def test_screens_follow_the_matrix(login, username, url, allowed):

@@ -38,6 +38,7 @@ from app.models.crm import (
     ServiceStatusChange,
 )
 from app.models.direct_debit import CollectedInvoice, CollectionItem, CollectionRun, Mandate
+from app.models.disputes import Dispute, DisputeChange, DisputeLine
 from app.models.dunning import (
     DunningCase,
     DunningCaseChange,
@@ -79,6 +80,9 @@ __all__ = [
     "Adjustment",
     "AdjustmentLimit",
     "BillRun",
+    "Dispute",
+    "DisputeChange",
+    "DisputeLine",
     "DunningCase",
     "DunningCaseChange",
     "DunningCaseStep",

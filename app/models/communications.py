@@ -31,6 +31,7 @@ class CommunicationKind(StrEnum):
     REMINDER = "reminder"  # by email
     REMINDER_SMS = "reminder_sms"
     DUNNING_LETTER = "dunning_letter"  # a PDF, by email or on paper
+    DISPUTE_DECISION = "dispute_decision"  # a bill dispute decided, and why
 
 
 class CommunicationStatus(StrEnum):

@@ -9,6 +9,7 @@ from app.views import (
     crm,
     direct_debit,
     discounts,
+    disputes,
     dunning,
     gateway,
     numbers,
@@ -45,6 +46,7 @@ MENU_ORDER = (
     receivables,
     dunning,
     acquisition,
+    disputes,
 )
 
 

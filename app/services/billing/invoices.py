@@ -467,43 +467,134 @@ def _decide(note: CreditNote, to_status: str, note_text: str | None) -> None:
 def approve_credit(note: CreditNote, note_text: str | None = None) -> CreditNote:
     """Approve a requested credit note: it is numbered (gapless, `<region>-CN-<year>-…`)
     and its total is taken off the invoice, which becomes credited once nothing is left."""
-    invoice = note.invoice
     try:
         _decide(note, CN.APPROVED, note_text)
-        # the conditional UPDATE holds the invoice: a concurrent approval waits, then
-        # finds less left
-        moved = db.session.execute(
-            update(Invoice)
-            .where(
-                Invoice.id == invoice.id,
-                Invoice.status.in_(invoice_status.SETTLED),
-                Invoice.credited + note.total <= Invoice.total,
-            )
-            .values(credited=Invoice.credited + note.total)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if moved != 1:
-            raise DomainError("total", _l("more than is left to credit on the invoice"))
-        _recheck_lines(note)
-        db.session.refresh(invoice)
-        series = f"{_region_code(invoice)}-CN"
-        (number,) = document_numbers.take(series, utcnow().year)
-        db.session.execute(update(CreditNote).where(CreditNote.id == note.id).values(number=number))
-        posting.entry(
-            invoice.account_id,
-            EntryKind.CREDIT_NOTE,
-            note.total,
-            number,
-            invoice_id=invoice.id,
-        )
-        settlement.release_excess(invoice, utcnow().date(), note.reason)
-        invoice_status.restate(invoice, utcnow().date(), note.reason)
+        _take_off(note)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     db.session.refresh(note)
     return note
+
+
+def _take_off(note: CreditNote) -> None:
+    """An approved note's total off its invoice: numbered, in the ledger, the invoice's
+    status restated; in the caller's transaction."""
+    invoice = note.invoice
+    # the conditional UPDATE holds the invoice: a concurrent approval waits, then finds
+    # less left
+    moved = db.session.execute(
+        update(Invoice)
+        .where(
+            Invoice.id == invoice.id,
+            Invoice.status.in_(invoice_status.SETTLED),
+            Invoice.credited + note.total <= Invoice.total,
+        )
+        .values(credited=Invoice.credited + note.total)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        raise DomainError("total", _l("more than is left to credit on the invoice"))
+    _recheck_lines(note)
+    db.session.refresh(invoice)
+    series = f"{_region_code(invoice)}-CN"
+    (number,) = document_numbers.take(series, utcnow().year)
+    db.session.execute(update(CreditNote).where(CreditNote.id == note.id).values(number=number))
+    posting.entry(
+        invoice.account_id,
+        EntryKind.CREDIT_NOTE,
+        note.total,
+        number,
+        invoice_id=invoice.id,
+    )
+    settlement.release_excess(invoice, utcnow().date(), note.reason)
+    invoice_status.restate(invoice, utcnow().date(), note.reason)
+
+
+def left_to_credit(invoice: Invoice) -> dict[int, Decimal]:
+    """Invoice line id → what credit notes (asked for or approved) have left on it."""
+    taken = _credited_lines(invoice, (CN.REQUESTED, CN.APPROVED))
+    return {line.id: line.amount - taken[line.id] for line in invoice.lines}
+
+
+def issue_credit(
+    invoice: Invoice, reason: str, total, caps: dict[int, Decimal] | None = None
+) -> CreditNote:
+    """A credit note whose decision was taken elsewhere, issued approved in one step, in
+    the caller's transaction: the resolver of a bill dispute weighed the customer's case,
+    and that decision is the approval (the dispute was opened by someone else). `total`,
+    VAT included, is taken off the invoice: its net is spread over the lines in their
+    order, each up to what is left on it and, with `caps` (line id → net), only over
+    those lines and up to their cap. Everything left, asked with no caps, is a whole
+    credit, whose tax is the rest of the invoice's."""
+    reason = _reason(reason)
+    if invoice.status not in invoice_status.SETTLED:
+        raise DomainError(
+            "status", _l("only an issued, partially paid, overdue or paid invoice is credited")
+        )
+    total = _amount(total, invoice.currency, "amount")
+    pending = (CN.REQUESTED, CN.APPROVED)
+    left = invoice.total - _credit_asked(invoice)
+    if total > left:
+        raise DomainError(
+            "amount",
+            _l(
+                "at most %(left)s can still be credited on this invoice",
+                left=round_money(left, invoice.currency),
+            ),
+        )
+    if total == left and caps is None:
+        lines = _note_lines(invoice, None, pending)
+        net, tax = _note_totals(invoice, lines, pending)
+    else:
+        net = round_money(total * 100 / (100 + invoice.vat_rate), invoice.currency)
+        tax = total - net
+        lines = _spread(invoice, net, caps)
+    user, now = current_username(), utcnow()
+    note = CreditNote(
+        invoice_id=invoice.id,
+        status=CN.APPROVED,
+        reason=reason,
+        requested_by=user,
+        requested_at=now,
+        decided_by=user,
+        decided_at=now,
+        currency=invoice.currency,
+        subtotal=net,
+        tax=tax,
+        total=net + tax,
+        lines=[CreditNoteLine(invoice_line_id=line.id, amount=amount) for line, amount in lines],
+    )
+    db.session.add(note)
+    db.session.flush()
+    _take_off(note)
+    db.session.refresh(note)
+    return note
+
+
+def _spread(invoice: Invoice, net: Decimal, caps: dict[int, Decimal] | None):
+    """(invoice line, net amount) pairs taking `net` off the lines in their order."""
+    left = left_to_credit(invoice)
+    lines, rest = [], net
+    for line in invoice.lines:
+        room = min(
+            left[line.id], caps.get(line.id, Decimal(0)) if caps is not None else left[line.id]
+        )
+        if rest <= 0 or room <= 0:
+            continue
+        taken = min(rest, room)
+        lines.append((line, taken))
+        rest -= taken
+    if rest > 0:
+        raise DomainError(
+            "amount",
+            _l(
+                "the lines hold at most %(net)s before VAT",
+                net=round_money(net - rest, invoice.currency),
+            ),
+        )
+    return lines
 
 
 def _recheck_lines(note: CreditNote) -> None:

@@ -21,6 +21,7 @@ from app.models.crm import (
     ServiceStatusChange,
 )
 from app.models.direct_debit import CollectionItem, CollectionRun, Mandate
+from app.models.disputes import Dispute
 from app.models.dunning import DunningCase
 from app.models.gateway import CheckoutSession
 from app.models.ledger import LedgerEntry
@@ -92,6 +93,7 @@ def scope_condition(model, region_ids: list[int] | None):
         Mandate,
         CollectionItem,
         DunningCase,
+        Dispute,
     ):
         return model.account_id.in_(accounts)
     if model is StatementEntry:
