@@ -31,6 +31,7 @@ class CommunicationKind(StrEnum):
     REMINDER = "reminder"  # by email
     REMINDER_SMS = "reminder_sms"
     DUNNING_LETTER = "dunning_letter"  # a PDF, by email or on paper
+    TICKET_UPDATE = "ticket_update"  # a trouble ticket opened, waiting for the customer, resolved
 
 
 class CommunicationStatus(StrEnum):
