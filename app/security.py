@@ -71,6 +71,10 @@ VOUCHERS, RECEIVABLES = "Vouchers", "Receivables"
 DUNNING_CASES, DUNNING_POLICIES = "DunningCases", "DunningPolicies"
 DUNNING_EFFECTIVENESS, DUNNING_COLLECTION = "DunningEffectiveness", "DunningCollection"
 DUNNING_MENU = "DunningMenu"
+# customer care (issue 21): every staff member works trouble tickets (customer care takes
+# the calls, technicians the faults, billing staff the billing complaints); the SLA
+# targets and business hours are the supervisors'
+TICKETS, SLA_TARGETS, CARE_MENU = "Tickets", "SlaTargets", "Care"
 
 
 def _reads(*resources):
@@ -110,6 +114,9 @@ STAFF = (
     + _menus(PAYMENTS_MENU, PAYMENTS, ONLINE_PAYMENTS, MANDATES)
     + _reads(DUNNING_CASES)
     + _menus(DUNNING_MENU, DUNNING_CASES)
+    + _reads(TICKETS)
+    + _writes(TICKETS)
+    + _menus(CARE_MENU, TICKETS)
 )
 # a line's life moves only through orders and provisioning: nobody writes services directly;
 # customer care and billing staff start online payments (a link for the customer);
@@ -188,6 +195,9 @@ SUPERVISOR = (
     + _writes(DUNNING_POLICIES)
     + _reads(DUNNING_EFFECTIVENESS)
     + _menus(DUNNING_EFFECTIVENESS)
+    + _reads(SLA_TARGETS)
+    + _writes(SLA_TARGETS)
+    + _menus(SLA_TARGETS)
 )
 
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {

@@ -33,6 +33,9 @@ MATRIX = {
     "DunningPolicies": {"Supervisor": "rw", "CSR": "r", "Billing": "r"},
     "DunningEffectiveness": {"Supervisor": "r"},
     "DunningCollection": {"Supervisor": "rw", "Billing": "rw"},
+    # care: every staff member works tickets; supervisors set the SLA targets
+    "Tickets": {"Supervisor": "rw", "CSR": "rw", "Billing": "rw", "Technician": "rw"},
+    "SlaTargets": {"Supervisor": "rw"},
 }
 ROLES = ("Supervisor", "CSR", "Billing", "Technician", "Customer")
 
@@ -98,6 +101,9 @@ def test_admin_holds_every_permission(ctx):
         ("supervisor", "/dunning/effectiveness/", True),
         ("csr", "/dunning/collection/", False),
         ("billing", "/dunning/collection/", True),
+        ("technician", "/tickets/", True),
+        ("csr", "/care/sla/", False),
+        ("supervisor", "/care/sla/", True),
     ],
 )
 def test_screens_follow_the_matrix(login, username, url, allowed):

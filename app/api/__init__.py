@@ -1,6 +1,17 @@
 """The REST API (docs/api.md): one module per domain, each registering its own resources."""
 
-from app.api import acquisition, catalog, charging, crm, invoices, orders, payments, usage, vouchers
+from app.api import (
+    acquisition,
+    catalog,
+    charging,
+    crm,
+    invoices,
+    orders,
+    payments,
+    tickets,
+    usage,
+    vouchers,
+)
 
 
 def register(appbuilder) -> None:
@@ -14,5 +25,6 @@ def register(appbuilder) -> None:
         charging,
         acquisition,
         vouchers,
+        tickets,
     ):
         module.register(appbuilder)

@@ -20,6 +20,7 @@ from app.views import (
     rates,
     receivables,
     reconciliation,
+    tickets,
     usage,
 )
 
@@ -44,6 +45,7 @@ MENU_ORDER = (
     prepaid,
     receivables,
     dunning,
+    tickets,
     acquisition,
 )
 

@@ -115,6 +115,7 @@ COMMUNICATION_KIND_LABELS = {
     "reminder": _l("Payment reminder (email)"),
     "reminder_sms": _l("Payment reminder (SMS)"),
     "dunning_letter": _l("Dunning letter"),
+    "ticket_update": _l("Ticket update"),
 }
 DUNNING_CASE_STATUS_LABELS = {
     "open": _l("Open"),

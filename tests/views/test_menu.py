@@ -66,6 +66,7 @@ MENU = [
         ("DunningMenu", "Dunning", "fa-exclamation-triangle"),
         ["DunningCases", "DunningPolicies", "DunningEffectiveness", "DunningCollection"],
     ),
+    (("Care", "Care", "fa-headset"), ["Tickets", "SlaTargets"]),
     (
         ("Acquisition", "Acquisition", "fa-user-plus"),
         [

@@ -119,9 +119,9 @@ def set_targets(changes: dict[tuple[str, str], object]) -> int:
     for key, hours in checked.items():
         row = rows.get(key)
         if row is None:
-            db.session.add(SlaTarget(category=key[0], priority=key[1], hours=hours))
-            changed += 1
-        elif row.hours != hours:
+            row = SlaTarget(category=key[0], priority=key[1], hours=DEFAULT_HOURS[key])
+            db.session.add(row)
+        if row.hours != hours:
             row.hours = hours
             changed += 1
     db.session.commit()
