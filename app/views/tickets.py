@@ -294,7 +294,7 @@ class SlaTargetView(BaseView):
                     for priority in TicketPriority
                 }
             ),
-            lambda changed: _l("%(count)s targets changed", count=changed),
+            lambda changed: _l("Targets changed: %(count)s", count=changed),
             url_for("SlaTargetView.show"),
         )
 

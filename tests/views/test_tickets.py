@@ -162,7 +162,7 @@ def test_supervisors_set_the_sla_targets_and_business_hours(app, login):
     assert 'name="network_fault.critical" value="4"' in shown
     values = {f"{c}.{p}": str(h) for (c, p), h in sla.DEFAULT_HOURS.items()}
     saved = _post(supervisor, page, page, {**values, "network_fault.critical": "2"})
-    assert "1 targets changed" in saved.get_data(as_text=True)
+    assert "Targets changed: 1" in saved.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(
             db.select(SlaTarget.hours).filter_by(category="network_fault", priority="critical")
