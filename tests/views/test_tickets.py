@@ -5,6 +5,7 @@ HTML typed by anyone reaches the page), and the SLA targets Supervisors set."""
 import pytest
 
 from app.extensions import db
+from app.models.crm import Region
 from app.models.security import AbonentUser
 from app.models.tickets import SlaTarget, Ticket
 from app.services.care import business_hours, sla, tickets
@@ -170,14 +171,12 @@ def test_supervisors_set_the_sla_targets_and_business_hours(app, login):
     refused = _post(supervisor, page, page, {**values, "billing.low": "0"})
     assert "billing.low: a whole number" in refused.get_data(as_text=True)
     with app.app_context():
-        region_id = db.session.scalar(db.text("select id from region where code = 'IT-C'"))
+        region_id = db.session.scalar(db.select(Region.id).filter_by(code="IT-C"))
     hours = _post(supervisor, f"/care/sla/hours/{region_id}", page,
                   {"weekdays": ["1", "2", "3", "4", "5", "6"], "opens": "08:00",
                    "closes": "20:00"})  # fmt: skip
     assert "Business hours of" in hours.get_data(as_text=True)
     with app.app_context():
-        from app.models.crm import Region
-
         calendar = business_hours.calendar_for(db.session.get(Region, region_id))
         assert 6 in calendar.weekdays and calendar.opens.hour == 8
     assert login("csr").get(page).status_code != 200
