@@ -72,9 +72,13 @@ DUNNING_CASES, DUNNING_POLICIES = "DunningCases", "DunningPolicies"
 DUNNING_EFFECTIVENESS, DUNNING_COLLECTION = "DunningEffectiveness", "DunningCollection"
 DUNNING_MENU = "DunningMenu"
 # customer care (issue 21): every staff member sees the bill disputes of their regions;
-# customer care opens them, billing staff decide them (never their own)
+# customer care opens them, billing staff decide them (never their own). Every staff
+# member works trouble tickets (customer care takes the calls, technicians the faults,
+# billing staff the billing complaints); the SLA targets and business hours are the
+# supervisors'
 CARE_MENU = "Care"
 DISPUTES, DISPUTE_DECISIONS = "Disputes", "DisputeDecisions"
+TICKETS, SLA_TARGETS = "Tickets", "SlaTargets"
 
 
 def _reads(*resources):
@@ -114,8 +118,9 @@ STAFF = (
     + _menus(PAYMENTS_MENU, PAYMENTS, ONLINE_PAYMENTS, MANDATES)
     + _reads(DUNNING_CASES)
     + _menus(DUNNING_MENU, DUNNING_CASES)
-    + _reads(DISPUTES)
-    + _menus(CARE_MENU, DISPUTES)
+    + _reads(DISPUTES, TICKETS)
+    + _writes(TICKETS)
+    + _menus(CARE_MENU, DISPUTES, TICKETS)
 )
 # a line's life moves only through orders and provisioning: nobody writes services directly;
 # customer care and billing staff start online payments (a link for the customer);
@@ -196,6 +201,9 @@ SUPERVISOR = (
     + _writes(DUNNING_POLICIES)
     + _reads(DUNNING_EFFECTIVENESS)
     + _menus(DUNNING_EFFECTIVENESS)
+    + _reads(SLA_TARGETS)
+    + _writes(SLA_TARGETS)
+    + _menus(SLA_TARGETS)
 )
 
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {

@@ -36,6 +36,9 @@ MATRIX = {
     # bill disputes: seen by all staff, opened by customer care, decided by billing staff
     "Disputes": {"Supervisor": "rw", "CSR": "rw", "Billing": "r", "Technician": "r"},
     "DisputeDecisions": {"Supervisor": "w", "Billing": "w"},
+    # care: every staff member works tickets; supervisors set the SLA targets
+    "Tickets": {"Supervisor": "rw", "CSR": "rw", "Billing": "rw", "Technician": "rw"},
+    "SlaTargets": {"Supervisor": "rw"},
 }
 ROLES = ("Supervisor", "CSR", "Billing", "Technician", "Customer")
 
@@ -103,6 +106,9 @@ def test_admin_holds_every_permission(ctx):
         ("billing", "/dunning/collection/", True),
         ("technician", "/disputes/", True),
         ("technician", "/disputes/new?invoice=1", False),
+        ("technician", "/tickets/", True),
+        ("csr", "/care/sla/", False),
+        ("supervisor", "/care/sla/", True),
     ],
 )
 def test_screens_follow_the_matrix(login, username, url, allowed):

@@ -9,6 +9,7 @@ from app.api import (
     invoices,
     orders,
     payments,
+    tickets,
     usage,
     vouchers,
 )
@@ -26,5 +27,6 @@ def register(appbuilder) -> None:
         acquisition,
         vouchers,
         disputes,
+        tickets,
     ):
         module.register(appbuilder)

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from app.jobs.runner import Job
 from app.services.billing import delivery, invoices, runs
-from app.services.care import disputes
+from app.services.care import disputes, tickets
 from app.services.dunning import messages
 from app.services.dunning import runs as dunning_runs
 from app.services.orders import lifecycle, number_pool, provisioning
@@ -88,6 +88,13 @@ JOBS = [
         "dispute-decisions",
         {"trigger": "interval", "minutes": 5},
         disputes.send_due,
+        timedelta(minutes=5),
+    ),
+    Job(
+        "ticket-follow-up",
+        # SLA breaches marked and escalated, the customers' ticket emails sent
+        {"trigger": "interval", "minutes": 5},
+        tickets.follow_up,
         timedelta(minutes=5),
     ),
 ]

@@ -61,6 +61,7 @@ from app.models.prepaid import LowBalanceNotice, Voucher, VoucherAttempt, Vouche
 from app.models.reconciliation import StatementEntry, StatementImport
 from app.models.security import AbonentUser, user_region
 from app.models.system import ProcessLock
+from app.models.tickets import BusinessHours, SlaTarget, Ticket, TicketChange, TicketComment
 from app.models.usage import Rate, UsageCharge, UsageRecord
 
 
@@ -95,6 +96,7 @@ __all__ = [
     "PromiseToPay",
     "BillRunError",
     "BillFrequencyChange",
+    "BusinessHours",
     "CheckoutSession",
     "Communication",
     "CollectedInvoice",
@@ -141,6 +143,10 @@ __all__ = [
     "StatementImport",
     "ServiceProductChange",
     "ServiceStatusChange",
+    "SlaTarget",
+    "Ticket",
+    "TicketChange",
+    "TicketComment",
     "UsageCharge",
     "UsageRecord",
     "Voucher",

@@ -32,6 +32,7 @@ class CommunicationKind(StrEnum):
     REMINDER_SMS = "reminder_sms"
     DUNNING_LETTER = "dunning_letter"  # a PDF, by email or on paper
     DISPUTE_DECISION = "dispute_decision"  # a bill dispute decided, and why
+    TICKET_UPDATE = "ticket_update"  # a trouble ticket opened, waiting for the customer, resolved
 
 
 class CommunicationStatus(StrEnum):

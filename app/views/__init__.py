@@ -21,6 +21,7 @@ from app.views import (
     rates,
     receivables,
     reconciliation,
+    tickets,
     usage,
 )
 
@@ -45,6 +46,7 @@ MENU_ORDER = (
     prepaid,
     receivables,
     dunning,
+    tickets,
     acquisition,
     disputes,
 )

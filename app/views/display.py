@@ -116,6 +116,7 @@ COMMUNICATION_KIND_LABELS = {
     "reminder_sms": _l("Payment reminder (SMS)"),
     "dunning_letter": _l("Dunning letter"),
     "dispute_decision": _l("Dispute decision"),
+    "ticket_update": _l("Ticket update"),
 }
 DUNNING_CASE_STATUS_LABELS = {
     "open": _l("Open"),

@@ -47,6 +47,13 @@ DESCRIBED = {
     "PaymentApi.allocate",
     "PaymentApi.refund",
     "PaymentApi.reverse",
+    "TicketApi.get_list",
+    "TicketApi.get",
+    "TicketApi.post",
+    "TicketApi.put",
+    "TicketApi.transition",
+    "TicketApi.assign",
+    "TicketApi.comment",
 }
 
 

@@ -66,6 +66,7 @@ MENU = [
         ("DunningMenu", "Dunning", "fa-exclamation-triangle"),
         ["DunningCases", "DunningPolicies", "DunningEffectiveness", "DunningCollection"],
     ),
+    (("Care", "Care", "fa-headset"), ["Tickets", "SlaTargets", "Disputes"]),
     (
         ("Acquisition", "Acquisition", "fa-user-plus"),
         [
@@ -78,7 +79,6 @@ MENU = [
             "CreditTerms",
         ],
     ),
-    (("Care", "Care", "fa-headset"), ["Disputes"]),
 ]
 
 

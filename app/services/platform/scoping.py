@@ -29,6 +29,7 @@ from app.models.numbers import NumberRange, PhoneNumber
 from app.models.orders import Order, OrderLine, ProvisioningTask
 from app.models.payments import Payment
 from app.models.reconciliation import StatementEntry
+from app.models.tickets import Ticket
 from app.models.usage import UsageRecord
 from app.services.platform.actor import current_user_obj
 from app.services.platform.errors import NotFound
@@ -75,7 +76,7 @@ def scope_condition(model, region_ids: list[int] | None):
         return PhoneNumber.range_id.in_(ranges)
     if model is Customer:
         return Customer.region_id.in_(region_ids)
-    if model in (BillingAccount, Contact):
+    if model in (BillingAccount, Contact, Ticket):
         return model.customer_id.in_(_customer_ids(region_ids))
     accounts = select(BillingAccount.id).where(
         BillingAccount.customer_id.in_(_customer_ids(region_ids))
