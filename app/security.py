@@ -71,6 +71,10 @@ VOUCHERS, RECEIVABLES = "Vouchers", "Receivables"
 DUNNING_CASES, DUNNING_POLICIES = "DunningCases", "DunningPolicies"
 DUNNING_EFFECTIVENESS, DUNNING_COLLECTION = "DunningEffectiveness", "DunningCollection"
 DUNNING_MENU = "DunningMenu"
+# customer care (issue 21): the interaction log is kept by those who talk to customers,
+# customer care and billing staff, and read by them and supervisors; technicians work from
+# their work orders and do not read customers' conversations or recordings
+INTERACTIONS, CARE_MENU = "Interactions", "Care"
 
 
 def _reads(*resources):
@@ -127,6 +131,9 @@ CSR = (
     + _writes(DUNNING_CASES)
     + _reads(DUNNING_POLICIES)
     + _menus(DUNNING_POLICIES)
+    + _reads(INTERACTIONS)
+    + _writes(INTERACTIONS)
+    + _menus(CARE_MENU, INTERACTIONS)
 )
 BILLING = (
     STAFF
@@ -148,6 +155,9 @@ BILLING = (
     + _writes(DUNNING_CASES, DUNNING_COLLECTION)
     + _reads(DUNNING_POLICIES, DUNNING_COLLECTION)
     + _menus(DUNNING_POLICIES, DUNNING_COLLECTION)
+    + _reads(INTERACTIONS)
+    + _writes(INTERACTIONS)
+    + _menus(CARE_MENU, INTERACTIONS)
 )
 # usage feeds come from network systems: their accounts are Technicians (or Supervisors)
 TECHNICIAN = STAFF + _writes(NUMBERS, PROVISIONING, USAGE)

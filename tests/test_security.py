@@ -33,6 +33,9 @@ MATRIX = {
     "DunningPolicies": {"Supervisor": "rw", "CSR": "r", "Billing": "r"},
     "DunningEffectiveness": {"Supervisor": "r"},
     "DunningCollection": {"Supervisor": "rw", "Billing": "rw"},
+    # the interaction log: kept by those who talk to customers; technicians do not read
+    # customers' conversations and recordings
+    "Interactions": {"Supervisor": "rw", "CSR": "rw", "Billing": "rw"},
 }
 ROLES = ("Supervisor", "CSR", "Billing", "Technician", "Customer")
 
@@ -98,6 +101,9 @@ def test_admin_holds_every_permission(ctx):
         ("supervisor", "/dunning/effectiveness/", True),
         ("csr", "/dunning/collection/", False),
         ("billing", "/dunning/collection/", True),
+        ("csr", "/care/interactions/", True),
+        ("billing", "/care/interactions/", True),
+        ("technician", "/care/interactions/", False),
     ],
 )
 def test_screens_follow_the_matrix(login, username, url, allowed):

@@ -11,6 +11,7 @@ from app.views import (
     discounts,
     dunning,
     gateway,
+    interactions,
     numbers,
     orders,
     payments,
@@ -45,6 +46,7 @@ MENU_ORDER = (
     receivables,
     dunning,
     acquisition,
+    interactions,
 )
 
 

@@ -215,6 +215,14 @@ APPLICATION_EVENT_LABELS = {
     "rejected": _l("Rejected"),
     "accepted": _l("Accepted"),
 }
+INTERACTION_CHANNEL_LABELS = {
+    "call": _l("Call"),
+    "visit": _l("Visit"),
+    "email": _l("Email"),
+    "chat": _l("Chat"),
+    "portal": _l("Portal"),
+}
+INTERACTION_DIRECTION_LABELS = {"inbound": _l("Inbound"), "outbound": _l("Outbound")}
 
 
 def label_for(labels):
@@ -321,5 +329,7 @@ def register(app) -> None:
             "payment_purpose_label": label_for(PAYMENT_PURPOSE_LABELS),
             "payment_status_label": label_for(PAYMENT_STATUS_LABELS),
             "entry_kind_label": label_for(ENTRY_KIND_LABELS),
+            "interaction_channel_label": label_for(INTERACTION_CHANNEL_LABELS),
+            "interaction_direction_label": label_for(INTERACTION_DIRECTION_LABELS),
             "money": lambda amount, currency: format_money(amount, currency, str(get_locale())),
         }

@@ -78,6 +78,7 @@ MENU = [
             "CreditTerms",
         ],
     ),
+    (("Care", "Care", "fa-headset"), ["Interactions"]),
 ]
 
 
