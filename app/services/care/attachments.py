@@ -58,8 +58,10 @@ def clean_name(filename: str | None) -> str:
     return name
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1_048_576:.1f}"
+def _size(size: int) -> str:
+    if size >= 1_048_576:
+        return f"{size / 1_048_576:.1f} MB"
+    return f"{size / 1024:.1f} KB"
 
 
 def check(filename: str, data: bytes) -> AttachmentKind:
@@ -71,8 +73,8 @@ def check(filename: str, data: bytes) -> AttachmentKind:
     if len(data) > limit:
         raise DomainError(
             FIELD,
-            _l("%(name)s is larger than the %(limit)s MB allowed", name=filename,
-               limit=_megabytes(limit)),
+            _l("%(name)s is larger than the %(limit)s allowed", name=filename,
+               limit=_size(limit)),
         )  # fmt: skip
     found = filetype.guess(data)
     if found is None or found.extension not in ALLOWED:

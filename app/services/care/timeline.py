@@ -207,8 +207,10 @@ SOURCES: dict[str, Fetch] = {
 }
 
 
-def page(whose: Whose, kinds=None, cursor: Cursor | None = None, limit: int = PAGE_SIZE) -> Page:
-    """The newest `limit` entries of the kinds (every kind when None) after the cursor."""
+def page(whose: Whose, kinds=None, cursor: Cursor | None = None, limit: int | None = None) -> Page:
+    """The newest `limit` (PAGE_SIZE) entries of the kinds (every kind when None) after the
+    cursor."""
+    limit = limit or PAGE_SIZE
     chosen = [kind for kind in SOURCES if kinds is None or kind in kinds]
     entries: list[Entry] = []
     for kind in chosen:
