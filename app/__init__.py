@@ -53,12 +53,14 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from app import models  # noqa: F401  (complete metadata for Alembic and FAB)
     from app.services.billing import invoices
+    from app.services.care import interactions
     from app.services.platform import audit, sessions
     from app.views import sorting
 
     audit.install()
     sessions.install()
     invoices.install_guard()
+    interactions.install_guard()
     sorting.install()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.config["PACKAGE_DIR"] / "migrations"))

@@ -207,3 +207,9 @@ STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
 
 # Dunning (docs/dunning.md): how far ahead a customer may promise to pay
 DUNNING_PROMISE_MAX_DAYS = int(os.environ.get("DUNNING_PROMISE_MAX_DAYS", "30"))
+
+# Attachments of customer interactions (voice recordings, scanned documents): their files
+# are kept outside the database, in this directory (default: `attachments` in the instance
+# directory), each under its SHA-256; larger uploads are refused
+ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR", "")
+ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))

@@ -76,9 +76,13 @@ DUNNING_MENU = "DunningMenu"
 # member works trouble tickets (customer care takes the calls, technicians the faults,
 # billing staff the billing complaints); the SLA targets and business hours are the
 # supervisors'
+# The interaction log is kept by those who talk to customers, customer care and billing
+# staff, and read by them and supervisors; technicians work from their work orders and do
+# not read customers' conversations or recordings.
 CARE_MENU = "Care"
 DISPUTES, DISPUTE_DECISIONS = "Disputes", "DisputeDecisions"
 TICKETS, SLA_TARGETS = "Tickets", "SlaTargets"
+INTERACTIONS = "Interactions"
 
 
 def _reads(*resources):
@@ -139,6 +143,9 @@ CSR = (
     + _reads(DUNNING_POLICIES)
     + _menus(DUNNING_POLICIES)
     + _writes(DISPUTES)
+    + _reads(INTERACTIONS)
+    + _writes(INTERACTIONS)
+    + _menus(CARE_MENU, INTERACTIONS)
 )
 BILLING = (
     STAFF
@@ -161,6 +168,9 @@ BILLING = (
     + _reads(DUNNING_POLICIES, DUNNING_COLLECTION)
     + _menus(DUNNING_POLICIES, DUNNING_COLLECTION)
     + _writes(DISPUTE_DECISIONS)
+    + _reads(INTERACTIONS)
+    + _writes(INTERACTIONS)
+    + _menus(CARE_MENU, INTERACTIONS)
 )
 # usage feeds come from network systems: their accounts are Technicians (or Supervisors)
 TECHNICIAN = STAFF + _writes(NUMBERS, PROVISIONING, USAGE)

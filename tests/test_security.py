@@ -39,6 +39,9 @@ MATRIX = {
     # care: every staff member works tickets; supervisors set the SLA targets
     "Tickets": {"Supervisor": "rw", "CSR": "rw", "Billing": "rw", "Technician": "rw"},
     "SlaTargets": {"Supervisor": "rw"},
+    # the interaction log: kept by those who talk to customers; technicians do not read
+    # customers' conversations and recordings
+    "Interactions": {"Supervisor": "rw", "CSR": "rw", "Billing": "rw"},
 }
 ROLES = ("Supervisor", "CSR", "Billing", "Technician", "Customer")
 
@@ -109,6 +112,9 @@ def test_admin_holds_every_permission(ctx):
         ("technician", "/tickets/", True),
         ("csr", "/care/sla/", False),
         ("supervisor", "/care/sla/", True),
+        ("csr", "/care/interactions/", True),
+        ("billing", "/care/interactions/", True),
+        ("technician", "/care/interactions/", False),
     ],
 )
 def test_screens_follow_the_matrix(login, username, url, allowed):

@@ -53,6 +53,7 @@ from app.models.dunning import (
 )
 from app.models.gateway import CheckoutSession, GatewayEvent
 from app.models.imports import ImportBatch, ImportReject
+from app.models.interactions import Interaction, InteractionAttachment
 from app.models.ledger import LedgerEntry
 from app.models.numbers import NumberRange, PhoneNumber
 from app.models.orders import Order, OrderLine, OrderStatusChange, ProvisioningTask
@@ -120,6 +121,8 @@ __all__ = [
     "GatewayEvent",
     "ImportBatch",
     "ImportReject",
+    "Interaction",
+    "InteractionAttachment",
     "LedgerEntry",
     "LowBalanceNotice",
     "Mandate",

@@ -12,6 +12,7 @@ from app.views import (
     disputes,
     dunning,
     gateway,
+    interactions,
     numbers,
     orders,
     payments,
@@ -49,6 +50,7 @@ MENU_ORDER = (
     tickets,
     acquisition,
     disputes,
+    interactions,
 )
 
 

@@ -51,6 +51,7 @@ from app.views.display import (
     local_datetime,
 )
 from app.views.fields import ExactDecimalField, select_field, text_field
+from app.views.interactions import timeline_args, timeline_context
 from app.views.usage import UsageView
 
 
@@ -246,12 +247,17 @@ class CustomerView(ScopedModelView):
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
+        shown, asked, before = timeline_args()
         try:
-            view = customer360.load(int(pk), current_region_ids())
+            view = customer360.load(int(pk), current_region_ids(), shown, before)
         except (NotFound, ValueError):
             abort(404)
         return self.render_template(
-            "customer360.html", view=view, title=view.customer.name, appbuilder=self.appbuilder
+            "customer360.html",
+            view=view,
+            title=view.customer.name,
+            appbuilder=self.appbuilder,
+            **timeline_context(shown, asked),
         )
 
 

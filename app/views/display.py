@@ -118,6 +118,32 @@ COMMUNICATION_KIND_LABELS = {
     "dispute_decision": _l("Dispute decision"),
     "ticket_update": _l("Ticket update"),
 }
+TICKET_CATEGORY_LABELS = {
+    "network_fault": _l("Network fault"),
+    "billing": _l("Billing"),
+    "service_request": _l("Service request"),
+    "complaint": _l("Complaint"),
+}
+TICKET_PRIORITY_LABELS = {
+    "low": _l("Low"),
+    "normal": _l("Normal"),
+    "high": _l("High"),
+    "critical": _l("Critical"),
+}
+TICKET_STATUS_LABELS = {
+    "new": _l("New"),
+    "assigned": _l("Assigned"),
+    "in_progress": _l("In progress"),
+    "waiting_customer": _l("Waiting for the customer"),
+    "resolved": _l("Resolved"),
+    "closed": _l("Closed"),
+}
+DISPUTE_STATUS_LABELS = {
+    "open": _l("Open"),
+    "accepted": _l("Accepted"),
+    "partially_accepted": _l("Partially accepted"),
+    "rejected": _l("Rejected"),
+}
 DUNNING_CASE_STATUS_LABELS = {
     "open": _l("Open"),
     "paused": _l("Paused"),
@@ -217,6 +243,14 @@ APPLICATION_EVENT_LABELS = {
     "rejected": _l("Rejected"),
     "accepted": _l("Accepted"),
 }
+INTERACTION_CHANNEL_LABELS = {
+    "call": _l("Call"),
+    "visit": _l("Visit"),
+    "email": _l("Email"),
+    "chat": _l("Chat"),
+    "portal": _l("Portal"),
+}
+INTERACTION_DIRECTION_LABELS = {"inbound": _l("Inbound"), "outbound": _l("Outbound")}
 
 
 def label_for(labels):
@@ -316,6 +350,10 @@ def register(app) -> None:
             "communication_status_label": label_for(COMMUNICATION_STATUS_LABELS),
             "communication_kind_label": label_for(COMMUNICATION_KIND_LABELS),
             "dunning_status_label": label_for(DUNNING_CASE_STATUS_LABELS),
+            "ticket_category_label": label_for(TICKET_CATEGORY_LABELS),
+            "ticket_priority_label": label_for(TICKET_PRIORITY_LABELS),
+            "ticket_status_label": label_for(TICKET_STATUS_LABELS),
+            "dispute_status_label": label_for(DISPUTE_STATUS_LABELS),
             "dunning_action_label": label_for(DUNNING_ACTION_LABELS),
             "dunning_step_status_label": label_for(DUNNING_STEP_STATUS_LABELS),
             "promise_status_label": label_for(PROMISE_STATUS_LABELS),
@@ -323,5 +361,7 @@ def register(app) -> None:
             "payment_purpose_label": label_for(PAYMENT_PURPOSE_LABELS),
             "payment_status_label": label_for(PAYMENT_STATUS_LABELS),
             "entry_kind_label": label_for(ENTRY_KIND_LABELS),
+            "interaction_channel_label": label_for(INTERACTION_CHANNEL_LABELS),
+            "interaction_direction_label": label_for(INTERACTION_DIRECTION_LABELS),
             "money": lambda amount, currency: format_money(amount, currency, str(get_locale())),
         }

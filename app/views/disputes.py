@@ -7,7 +7,6 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.forms import DynamicForm
 from flask_babel import lazy_gettext as _l
 
-from app.models.disputes import DisputeStatus
 from app.models.types import LARGEST_INTEGER
 from app.security import CARE_MENU, DISPUTE_DECISIONS, DISPUTES
 from app.services.billing import invoices
@@ -16,14 +15,9 @@ from app.services.platform import validation
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import current_region_ids
 from app.views.base import posted_change
+from app.views.display import DISPUTE_STATUS_LABELS
 
 PAGE_SIZE = 50
-STATUS_LABELS = {
-    DisputeStatus.OPEN: _l("Open"),
-    DisputeStatus.ACCEPTED: _l("Accepted"),
-    DisputeStatus.PARTIALLY_ACCEPTED: _l("Partially accepted"),
-    DisputeStatus.REJECTED: _l("Rejected"),
-}
 OUTCOME_LABELS = {
     "accepted": _l("Accept in full"),
     "partial": _l("Accept in part"),
@@ -60,7 +54,7 @@ class DisputeView(BaseView):
     def list(self):
         args = request.args
         status = args.get("status", "")
-        if status not in STATUS_LABELS:
+        if status not in DISPUTE_STATUS_LABELS:
             status = ""
         try:
             page = validation.check_whole_between("page", args.get("page") or "0", 0, 1_000_000)
@@ -76,7 +70,7 @@ class DisputeView(BaseView):
             page=page,
             pages=max(1, -(-total // PAGE_SIZE)),
             status=status,
-            statuses=STATUS_LABELS,
+            statuses=DISPUTE_STATUS_LABELS,
             title=_l("Disputes"),
         )
 
@@ -87,7 +81,7 @@ class DisputeView(BaseView):
         return self.render_template(
             "dispute.html",
             dispute=dispute,
-            statuses=STATUS_LABELS,
+            statuses=DISPUTE_STATUS_LABELS,
             outcomes=OUTCOME_LABELS,
             can_decide=self.appbuilder.sm.has_access("can_write", DISPUTE_DECISIONS),
             title=str(dispute),
@@ -142,7 +136,9 @@ class DisputeDecisionView(BaseView):
                 dispute, form.get("outcome", ""), form.get("amount"), form.get("reason")
             ),
             lambda decided: _l(
-                "Dispute %(ref)s: %(status)s", ref=decided.ref, status=STATUS_LABELS[decided.status]
+                "Dispute %(ref)s: %(status)s",
+                ref=decided.ref,
+                status=DISPUTE_STATUS_LABELS[decided.status],
             ),
             url_for("DisputeView.show", pk=dispute.id),
         )

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models.crm import Customer, Region
-from app.models.tickets import TicketCategory, TicketPriority, TicketStatus, TicketTeam
+from app.models.tickets import TicketCategory, TicketPriority, TicketTeam
 from app.models.types import LARGEST_INTEGER, utcnow
 from app.security import CARE_MENU, CUSTOMERS, SLA_TARGETS, TICKETS
 from app.services.care import business_hours, sla, tickets
@@ -20,28 +20,9 @@ from app.services.platform.actor import current_user_obj
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import current_region_ids
 from app.views.base import posted_change
+from app.views.display import TICKET_CATEGORY_LABELS, TICKET_PRIORITY_LABELS, TICKET_STATUS_LABELS
 
 PAGE_SIZE = 50
-CATEGORY_LABELS = {
-    TicketCategory.NETWORK_FAULT: _l("Network fault"),
-    TicketCategory.BILLING: _l("Billing"),
-    TicketCategory.SERVICE_REQUEST: _l("Service request"),
-    TicketCategory.COMPLAINT: _l("Complaint"),
-}
-PRIORITY_LABELS = {
-    TicketPriority.LOW: _l("Low"),
-    TicketPriority.NORMAL: _l("Normal"),
-    TicketPriority.HIGH: _l("High"),
-    TicketPriority.CRITICAL: _l("Critical"),
-}
-STATUS_LABELS = {
-    TicketStatus.NEW: _l("New"),
-    TicketStatus.ASSIGNED: _l("Assigned"),
-    TicketStatus.IN_PROGRESS: _l("In progress"),
-    TicketStatus.WAITING_CUSTOMER: _l("Waiting for the customer"),
-    TicketStatus.RESOLVED: _l("Resolved"),
-    TicketStatus.CLOSED: _l("Closed"),
-}
 TEAM_LABELS = {
     TicketTeam.FRONT_OFFICE: _l("Front office"),
     TicketTeam.BILLING: _l("Billing"),
@@ -59,9 +40,9 @@ WEEKDAY_LABELS = {
     7: _l("Sunday"),
 }
 LABELS = {
-    "category_labels": CATEGORY_LABELS,
-    "priority_labels": PRIORITY_LABELS,
-    "ticket_status_labels": STATUS_LABELS,
+    "category_labels": TICKET_CATEGORY_LABELS,
+    "priority_labels": TICKET_PRIORITY_LABELS,
+    "ticket_status_labels": TICKET_STATUS_LABELS,
     "team_labels": TEAM_LABELS,
 }
 
@@ -113,9 +94,9 @@ class TicketView(BaseView):
     def list(self):
         args = request.args
         chosen = {
-            "status": _choice(args.get("status", ""), STATUS_LABELS),
-            "priority": _choice(args.get("priority", ""), PRIORITY_LABELS),
-            "category": _choice(args.get("category", ""), CATEGORY_LABELS),
+            "status": _choice(args.get("status", ""), TICKET_STATUS_LABELS),
+            "priority": _choice(args.get("priority", ""), TICKET_PRIORITY_LABELS),
+            "category": _choice(args.get("category", ""), TICKET_CATEGORY_LABELS),
             "team": _choice(args.get("team", ""), TEAM_LABELS),
         }
         breached = {"yes": True, "no": False}.get(args.get("breached", ""))

@@ -4,6 +4,7 @@ promises to pay; the policies supervisors edit; effectiveness; the hand-over to 
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -229,8 +230,10 @@ def test_the_customer_page_shows_the_dunning_case_and_its_messages(app, login, c
     page = login("csr").get(f"/customerview/show/{customer_id}").get_data(as_text=True)
     panel = page[page.index('id="customer-dunning"') :]
     assert f"/dunning/cases/{case_id}" in panel and "+15" in panel
-    messages = page[page.index('id="customer-communications"') :]
-    assert "Payment reminder (email)" in messages and "Dunning letter" in messages
+    # the messages sent and the steps taken are in the customer's timeline
+    stream = page[page.index('id="customer-timeline"') : page.index('id="timeline-pages"')]
+    assert "Payment reminder (email)" in stream and "Dunning letter" in stream
+    assert re.search(r"\+5\s+Email reminder", stream) and re.search(r"\+15\s+Letter", stream)
 
 
 @pytest.mark.parametrize(

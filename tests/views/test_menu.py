@@ -66,7 +66,7 @@ MENU = [
         ("DunningMenu", "Dunning", "fa-exclamation-triangle"),
         ["DunningCases", "DunningPolicies", "DunningEffectiveness", "DunningCollection"],
     ),
-    (("Care", "Care", "fa-headset"), ["Tickets", "SlaTargets", "Disputes"]),
+    (("Care", "Care", "fa-headset"), ["Tickets", "SlaTargets", "Disputes", "Interactions"]),
     (
         ("Acquisition", "Acquisition", "fa-user-plus"),
         [

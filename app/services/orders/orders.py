@@ -538,15 +538,3 @@ def search(
         .offset(page * page_size)
     )
     return count, list(found)
-
-
-def account_orders(account_ids, limit: int = 20) -> list[Order]:
-    return list(
-        db.session.scalars(
-            db.select(Order)
-            .where(Order.account_id.in_(account_ids))
-            .options(selectinload(Order.lines).selectinload(OrderLine.service))
-            .order_by(Order.id.desc())
-            .limit(limit)
-        )
-    )

@@ -1,4 +1,5 @@
-"""Everything about one customer in one place, for the 360° page."""
+"""Everything about one customer in one place, for the 360° page: who the customer is,
+their accounts and lines as they stand, and their timeline (app/services/care/timeline.py)."""
 
 from dataclasses import dataclass, field
 
@@ -7,17 +8,14 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models.acquisition import Application
 from app.models.audit import AuditLog
-from app.models.billing import Invoice
-from app.models.communications import Communication
 from app.models.crm import BillingAccount, Customer
 from app.models.dunning import DunningCase
 from app.models.ledger import LedgerEntry
-from app.models.orders import Order
-from app.services.billing import invoices
+from app.services.care.timeline import Cursor, Page, Whose
+from app.services.care.timeline import page as timeline_page
 from app.services.crm.customer_rules import MAX_DEPTH
 from app.services.dunning import cases as dunning_cases
 from app.services.ledger import history as ledger_history
-from app.services.orders import orders
 from app.services.payments import standing
 from app.services.platform.errors import NotFound
 from app.services.platform.scoping import scoped
@@ -25,7 +23,6 @@ from app.services.usage import line_usage
 
 MAX_TREE_NODES = 500
 LEDGER_ENTRIES = 10
-COMMUNICATIONS = 10
 # the accounts' active cases and the latest closed ones
 DUNNING_CASES = 10
 
@@ -42,8 +39,6 @@ class Customer360:
     accounts: list[BillingAccount]
     hierarchy: TreeNode | None
     history: list[AuditLog]
-    orders: list[Order]
-    invoices: list[Invoice]
     # per open line, its current cycle's usage against its allowances
     usage: dict[int, list[line_usage.CycleUsage]]
     # the application the customer came from, when it came through acquisition
@@ -54,8 +49,8 @@ class Customer360:
     ledger: list[LedgerEntry] = field(default_factory=list)
     # the newest cases of the accounts (an account has one active case at a time)
     dunning: list[DunningCase] = field(default_factory=list)
-    # the newest bills, reminders and letters sent to the accounts
-    communications: list[Communication] = field(default_factory=list)
+    # a page of what happened with the customer, newest first
+    timeline: Page = field(default_factory=Page)
 
 
 def _hierarchy(customer: Customer, region_ids) -> TreeNode | None:
@@ -81,7 +76,10 @@ def _hierarchy(customer: Customer, region_ids) -> TreeNode | None:
     return top
 
 
-def load(customer_id: int, region_ids) -> Customer360:
+def load(customer_id: int, region_ids, kinds=None, before: Cursor | None = None
+         ) -> Customer360:  # fmt: skip
+    """The customer's page; its timeline shows the kinds asked for (every kind when None),
+    from the newest or from after `before`."""
     query = db.select(Customer).where(Customer.id == customer_id)
     customer = db.session.scalar(scoped(query, Customer, region_ids))
     if customer is None:
@@ -103,8 +101,6 @@ def load(customer_id: int, region_ids) -> Customer360:
         list(accounts),
         _hierarchy(customer, region_ids),
         list(history),
-        orders.account_orders([account.id for account in accounts]),
-        invoices.account_invoices([account.id for account in accounts]),
         line_usage.current_cycle_usage(
             [s.id for a in accounts for s in a.services if s.status != "terminated"]
         ),
@@ -112,17 +108,5 @@ def load(customer_id: int, region_ids) -> Customer360:
         standing.standings(list(accounts)),
         ledger_history.entries([account.id for account in accounts], limit=LEDGER_ENTRIES),
         dunning_cases.account_cases([account.id for account in accounts], DUNNING_CASES),
-        _communications([account.id for account in accounts]),
-    )
-
-
-def _communications(account_ids: list[int]) -> list[Communication]:
-    return list(
-        db.session.scalars(
-            db.select(Communication)
-            .where(Communication.account_id.in_(account_ids))
-            .options(selectinload(Communication.account))
-            .order_by(Communication.id.desc())
-            .limit(COMMUNICATIONS)
-        )
+        timeline_page(Whose(customer.id, [account.id for account in accounts]), kinds, before),
     )

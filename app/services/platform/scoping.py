@@ -24,6 +24,7 @@ from app.models.direct_debit import CollectionItem, CollectionRun, Mandate
 from app.models.disputes import Dispute
 from app.models.dunning import DunningCase
 from app.models.gateway import CheckoutSession
+from app.models.interactions import Interaction
 from app.models.ledger import LedgerEntry
 from app.models.numbers import NumberRange, PhoneNumber
 from app.models.orders import Order, OrderLine, ProvisioningTask
@@ -76,7 +77,7 @@ def scope_condition(model, region_ids: list[int] | None):
         return PhoneNumber.range_id.in_(ranges)
     if model is Customer:
         return Customer.region_id.in_(region_ids)
-    if model in (BillingAccount, Contact, Ticket):
+    if model in (BillingAccount, Contact, Ticket, Interaction):
         return model.customer_id.in_(_customer_ids(region_ids))
     accounts = select(BillingAccount.id).where(
         BillingAccount.customer_id.in_(_customer_ids(region_ids))
