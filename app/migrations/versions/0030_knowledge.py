@@ -1,0 +1,24 @@
+"""the knowledge base (issue 21)
+
+Revision ID: 0030
+Revises: 0029
+Create Date: 2026-12-06 10:00:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = "0030"
+down_revision = "0029"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
