@@ -83,6 +83,9 @@ CARE_MENU = "Care"
 DISPUTES, DISPUTE_DECISIONS = "Disputes", "DisputeDecisions"
 TICKETS, SLA_TARGETS = "Tickets", "SlaTargets"
 INTERACTIONS = "Interactions"
+# the knowledge base is read by every staff member and written by customer care (and so
+# Supervisors); attaching an article to a ticket is work on the ticket
+KNOWLEDGE = "Knowledge"
 
 
 def _reads(*resources):
@@ -125,6 +128,8 @@ STAFF = (
     + _reads(DISPUTES, TICKETS)
     + _writes(TICKETS)
     + _menus(CARE_MENU, DISPUTES, TICKETS)
+    + _reads(KNOWLEDGE)
+    + _menus(KNOWLEDGE)
 )
 # a line's life moves only through orders and provisioning: nobody writes services directly;
 # customer care and billing staff start online payments (a link for the customer);
@@ -146,6 +151,7 @@ CSR = (
     + _reads(INTERACTIONS)
     + _writes(INTERACTIONS)
     + _menus(CARE_MENU, INTERACTIONS)
+    + _writes(KNOWLEDGE)
 )
 BILLING = (
     STAFF

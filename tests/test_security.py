@@ -42,6 +42,8 @@ MATRIX = {
     # the interaction log: kept by those who talk to customers; technicians do not read
     # customers' conversations and recordings
     "Interactions": {"Supervisor": "rw", "CSR": "rw", "Billing": "rw"},
+    # the knowledge base: read by all staff, written by customer care and supervisors
+    "Knowledge": {"Supervisor": "rw", "CSR": "rw", "Billing": "r", "Technician": "r"},
 }
 ROLES = ("Supervisor", "CSR", "Billing", "Technician", "Customer")
 

@@ -13,6 +13,7 @@ from app.views import (
     dunning,
     gateway,
     interactions,
+    knowledge,
     numbers,
     orders,
     payments,
@@ -51,6 +52,7 @@ MENU_ORDER = (
     acquisition,
     disputes,
     interactions,
+    knowledge,
 )
 
 

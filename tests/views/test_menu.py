@@ -66,7 +66,10 @@ MENU = [
         ("DunningMenu", "Dunning", "fa-exclamation-triangle"),
         ["DunningCases", "DunningPolicies", "DunningEffectiveness", "DunningCollection"],
     ),
-    (("Care", "Care", "fa-headset"), ["Tickets", "SlaTargets", "Disputes", "Interactions"]),
+    (
+        ("Care", "Care", "fa-headset"),
+        ["Tickets", "SlaTargets", "Disputes", "Interactions", "Knowledge"],
+    ),
     (
         ("Acquisition", "Acquisition", "fa-user-plus"),
         [
