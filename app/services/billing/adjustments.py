@@ -71,6 +71,25 @@ def add_adjustment(account: BillingAccount, amount, reason: str) -> Adjustment:
     return adjustment
 
 
+def propose_credit(account: BillingAccount, amount: Decimal, reason: str) -> Adjustment:
+    """A credit the operator's own rules propose (an SLA credit): pending whatever its
+    size, so Billing approves it before a bill carries it; in the caller's transaction."""
+    _postpaid(account)
+    if amount >= 0:
+        raise DomainError("amount", _l("a credit is less than zero"))
+    adjustment = Adjustment(
+        account_id=account.id,
+        amount=amount,
+        currency=account.currency,
+        reason=reason[: Adjustment.__table__.c.reason.type.length],
+        username=current_username(),
+        status=AS.PENDING,
+    )
+    db.session.add(adjustment)
+    db.session.flush()
+    return adjustment
+
+
 def get_adjustment(adjustment_id: int, region_ids) -> Adjustment:
     """The adjustment, when the regions hold its account."""
     query = select(Adjustment).where(Adjustment.id == adjustment_id)
