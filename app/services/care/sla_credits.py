@@ -74,7 +74,7 @@ def on_resolved(ticket: Ticket) -> SlaCredit | None:
     with force_locale(account_language(line.account)):
         reason = gettext("SLA credit: outage of line %(line)s, ticket %(number)s",
                          line=line.service_id, number=ticket.number)  # fmt: skip
-    adjustment = adjustments.propose_credit(account, credit, reason)
+    adjustment = adjustments.propose_credit(account, credit, reason, ticket.resolved_at)
     found = SlaCredit(
         ticket_id=ticket.id,
         adjustment_id=adjustment.id,

@@ -22,8 +22,15 @@ MONDAY = local(MOSCOW, 2026, 3, 2, 10)
 
 def _technician(username="technician2") -> AbonentUser:
     region = db.session.scalar(db.select(Region).filter_by(code="RU-MOW"))
-    return ensure_user(username, ["Technician"], "Xy7!long-enough-pass", first_name=username,
-                       last_name="Test", email=f"{username}@test.example", regions=[region])  # fmt: skip
+    return ensure_user(
+        username,
+        ["Technician"],
+        "Xy7!long-enough-pass",
+        first_name=username,
+        last_name="Test",
+        email=f"{username}@test.example",
+        regions=[region],
+    )
 
 
 def _user(username) -> AbonentUser:
@@ -46,8 +53,8 @@ def test_a_repair_is_raised_from_a_fault_ticket_with_the_line_and_address(ctx):
                                                                    "technician")  # fmt: skip
     assert order.address == "Tverskaya 1, 125009 Moscow"
     assert (order.service, order.equipment, order.port) == (ticket.service, "DSLAM-7", "3/14")
-    assert [(c.from_status, c.to_status) for c in order.changes] == [("", "new"),
-                                                                     ("new", "assigned")]  # fmt: skip
+    moves = [(c.from_status, c.to_status) for c in order.changes]
+    assert moves == [("", "new"), ("new", "assigned")]
     with pytest.raises(DomainError, match="open work order"):
         work_orders.create_repair(ticket, now=MONDAY)
     billing = tickets.create(ticket.customer_id, None, category="billing", priority="low",
