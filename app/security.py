@@ -83,6 +83,10 @@ CARE_MENU = "Care"
 DISPUTES, DISPUTE_DECISIONS = "Disputes", "DisputeDecisions"
 TICKETS, SLA_TARGETS = "Tickets", "SlaTargets"
 INTERACTIONS = "Interactions"
+# The repair bureau's work orders and planned works are worked by Technicians and
+# Supervisors and read by every staff member (customer care answers "when is the visit?");
+# a Technician's own queue is a menu entry of theirs
+WORK_ORDERS, PLANNED_WORKS, MY_WORK_ORDERS = "WorkOrders", "PlannedWorks", "MyWorkOrders"
 
 
 def _reads(*resources):
@@ -125,6 +129,8 @@ STAFF = (
     + _reads(DISPUTES, TICKETS)
     + _writes(TICKETS)
     + _menus(CARE_MENU, DISPUTES, TICKETS)
+    + _reads(WORK_ORDERS, PLANNED_WORKS)
+    + _menus(WORK_ORDERS, PLANNED_WORKS)
 )
 # a line's life moves only through orders and provisioning: nobody writes services directly;
 # customer care and billing staff start online payments (a link for the customer);
@@ -173,7 +179,12 @@ BILLING = (
     + _menus(CARE_MENU, INTERACTIONS)
 )
 # usage feeds come from network systems: their accounts are Technicians (or Supervisors)
-TECHNICIAN = STAFF + _writes(NUMBERS, PROVISIONING, USAGE)
+TECHNICIAN = (
+    STAFF
+    + _writes(NUMBERS, PROVISIONING, USAGE)
+    + _writes(WORK_ORDERS, PLANNED_WORKS)
+    + _menus(MY_WORK_ORDERS)
+)
 USER_ADMIN = [
     ("can_list", USERS),
     ("can_show", USERS),
@@ -214,6 +225,7 @@ SUPERVISOR = (
     + _reads(SLA_TARGETS)
     + _writes(SLA_TARGETS)
     + _menus(SLA_TARGETS)
+    + _writes(WORK_ORDERS, PLANNED_WORKS)
 )
 
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {

@@ -24,6 +24,7 @@ from app.views import (
     reconciliation,
     tickets,
     usage,
+    work_orders,
 )
 
 # the menu follows this order: a category comes where its first entry is added, with the
@@ -51,6 +52,7 @@ MENU_ORDER = (
     acquisition,
     disputes,
     interactions,
+    work_orders,
 )
 
 

@@ -66,7 +66,18 @@ MENU = [
         ("DunningMenu", "Dunning", "fa-exclamation-triangle"),
         ["DunningCases", "DunningPolicies", "DunningEffectiveness", "DunningCollection"],
     ),
-    (("Care", "Care", "fa-headset"), ["Tickets", "SlaTargets", "Disputes", "Interactions"]),
+    (
+        ("Care", "Care", "fa-headset"),
+        [
+            "Tickets",
+            "SlaTargets",
+            "Disputes",
+            "Interactions",
+            "WorkOrders",
+            "MyWorkOrders",
+            "PlannedWorks",
+        ],
+    ),
     (
         ("Acquisition", "Acquisition", "fa-user-plus"),
         [
