@@ -86,6 +86,10 @@ INTERACTIONS = "Interactions"
 # the knowledge base is read by every staff member and written by customer care (and so
 # Supervisors); attaching an article to a ticket is work on the ticket
 KNOWLEDGE = "Knowledge"
+# The repair bureau's work orders and planned works are worked by Technicians and
+# Supervisors and read by every staff member (customer care answers "when is the visit?");
+# a Technician's own queue is a menu entry of theirs
+WORK_ORDERS, PLANNED_WORKS, MY_WORK_ORDERS = "WorkOrders", "PlannedWorks", "MyWorkOrders"
 
 
 def _reads(*resources):
@@ -130,6 +134,8 @@ STAFF = (
     + _menus(CARE_MENU, DISPUTES, TICKETS)
     + _reads(KNOWLEDGE)
     + _menus(KNOWLEDGE)
+    + _reads(WORK_ORDERS, PLANNED_WORKS)
+    + _menus(WORK_ORDERS, PLANNED_WORKS)
 )
 # a line's life moves only through orders and provisioning: nobody writes services directly;
 # customer care and billing staff start online payments (a link for the customer);
@@ -179,7 +185,12 @@ BILLING = (
     + _menus(CARE_MENU, INTERACTIONS)
 )
 # usage feeds come from network systems: their accounts are Technicians (or Supervisors)
-TECHNICIAN = STAFF + _writes(NUMBERS, PROVISIONING, USAGE)
+TECHNICIAN = (
+    STAFF
+    + _writes(NUMBERS, PROVISIONING, USAGE)
+    + _writes(WORK_ORDERS, PLANNED_WORKS)
+    + _menus(MY_WORK_ORDERS)
+)
 USER_ADMIN = [
     ("can_list", USERS),
     ("can_show", USERS),
@@ -220,6 +231,7 @@ SUPERVISOR = (
     + _reads(SLA_TARGETS)
     + _writes(SLA_TARGETS)
     + _menus(SLA_TARGETS)
+    + _writes(WORK_ORDERS, PLANNED_WORKS)
 )
 
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {

@@ -38,6 +38,8 @@ MATRIX = {
     "DisputeDecisions": {"Supervisor": "w", "Billing": "w"},
     # care: every staff member works tickets; supervisors set the SLA targets
     "Tickets": {"Supervisor": "rw", "CSR": "rw", "Billing": "rw", "Technician": "rw"},
+    "WorkOrders": {"Supervisor": "rw", "CSR": "r", "Billing": "r", "Technician": "rw"},
+    "PlannedWorks": {"Supervisor": "rw", "CSR": "r", "Billing": "r", "Technician": "rw"},
     "SlaTargets": {"Supervisor": "rw"},
     # the interaction log: kept by those who talk to customers; technicians do not read
     # customers' conversations and recordings

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from app.jobs.runner import Job
 from app.services.billing import delivery, invoices, runs
-from app.services.care import disputes, tickets
+from app.services.care import disputes, planned_works, tickets
 from app.services.dunning import messages
 from app.services.dunning import runs as dunning_runs
 from app.services.orders import lifecycle, number_pool, provisioning
@@ -95,6 +95,12 @@ JOBS = [
         # SLA breaches marked and escalated, the customers' ticket emails sent
         {"trigger": "interval", "minutes": 5},
         tickets.follow_up,
+        timedelta(minutes=5),
+    ),
+    Job(
+        "planned-work-notices",
+        {"trigger": "interval", "minutes": 5},
+        planned_works.send_notices,
         timedelta(minutes=5),
     ),
 ]

@@ -65,6 +65,7 @@ from app.models.security import AbonentUser, user_region
 from app.models.system import ProcessLock
 from app.models.tickets import BusinessHours, SlaTarget, Ticket, TicketChange, TicketComment
 from app.models.usage import Rate, UsageCharge, UsageRecord
+from app.models.work_orders import PlannedWorkLine, SlaCredit, WorkOrder, WorkOrderChange
 
 
 def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
@@ -156,6 +157,10 @@ __all__ = [
     "TicketArticle",
     "TicketChange",
     "TicketComment",
+    "WorkOrder",
+    "WorkOrderChange",
+    "PlannedWorkLine",
+    "SlaCredit",
     "UsageCharge",
     "UsageRecord",
     "Voucher",

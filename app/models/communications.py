@@ -33,6 +33,7 @@ class CommunicationKind(StrEnum):
     DUNNING_LETTER = "dunning_letter"  # a PDF, by email or on paper
     DISPUTE_DECISION = "dispute_decision"  # a bill dispute decided, and why
     TICKET_UPDATE = "ticket_update"  # a trouble ticket opened, waiting for the customer, resolved
+    PLANNED_WORK = "planned_work"  # planned works will interrupt the customer's lines
 
 
 class CommunicationStatus(StrEnum):

@@ -25,6 +25,7 @@ from app.views import (
     reconciliation,
     tickets,
     usage,
+    work_orders,
 )
 
 # the menu follows this order: a category comes where its first entry is added, with the
@@ -53,6 +54,7 @@ MENU_ORDER = (
     disputes,
     interactions,
     knowledge,
+    work_orders,
 )
 
 

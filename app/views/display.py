@@ -117,6 +117,7 @@ COMMUNICATION_KIND_LABELS = {
     "dunning_letter": _l("Dunning letter"),
     "dispute_decision": _l("Dispute decision"),
     "ticket_update": _l("Ticket update"),
+    "planned_work": _l("Planned works notice"),
 }
 TICKET_CATEGORY_LABELS = {
     "network_fault": _l("Network fault"),
@@ -137,6 +138,20 @@ TICKET_STATUS_LABELS = {
     "waiting_customer": _l("Waiting for the customer"),
     "resolved": _l("Resolved"),
     "closed": _l("Closed"),
+}
+WORK_ORDER_KIND_LABELS = {"repair": _l("Repair"), "planned": _l("Planned work")}
+WORK_ORDER_STATUS_LABELS = {
+    "new": _l("New"),
+    "assigned": _l("Assigned"),
+    "scheduled": _l("Scheduled"),
+    "in_progress": _l("In progress"),
+    "done": _l("Done"),
+    "cancelled": _l("Cancelled"),
+}
+WORK_ORDER_RESULT_LABELS = {
+    "fixed": _l("Fixed"),
+    "not_fixed": _l("Not fixed"),
+    "no_access": _l("No access"),
 }
 DISPUTE_STATUS_LABELS = {
     "open": _l("Open"),
@@ -354,6 +369,9 @@ def register(app) -> None:
             "ticket_priority_label": label_for(TICKET_PRIORITY_LABELS),
             "ticket_status_label": label_for(TICKET_STATUS_LABELS),
             "dispute_status_label": label_for(DISPUTE_STATUS_LABELS),
+            "work_order_kind_label": label_for(WORK_ORDER_KIND_LABELS),
+            "work_order_status_label": label_for(WORK_ORDER_STATUS_LABELS),
+            "work_order_result_label": label_for(WORK_ORDER_RESULT_LABELS),
             "dunning_action_label": label_for(DUNNING_ACTION_LABELS),
             "dunning_step_status_label": label_for(DUNNING_STEP_STATUS_LABELS),
             "promise_status_label": label_for(PROMISE_STATUS_LABELS),

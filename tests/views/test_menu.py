@@ -68,7 +68,16 @@ MENU = [
     ),
     (
         ("Care", "Care", "fa-headset"),
-        ["Tickets", "SlaTargets", "Disputes", "Interactions", "Knowledge"],
+        [
+            "Tickets",
+            "SlaTargets",
+            "Disputes",
+            "Interactions",
+            "Knowledge",
+            "WorkOrders",
+            "MyWorkOrders",
+            "PlannedWorks",
+        ],
     ),
     (
         ("Acquisition", "Acquisition", "fa-user-plus"),

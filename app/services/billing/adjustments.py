@@ -8,7 +8,7 @@ and reaches no bill until then; one above the maximum is refused. A currency wit
 takes no adjustments until a supervisor sets them.
 """
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -68,6 +68,29 @@ def add_adjustment(account: BillingAccount, amount, reason: str) -> Adjustment:
     )
     db.session.add(adjustment)
     db.session.commit()
+    return adjustment
+
+
+def propose_credit(
+    account: BillingAccount, amount: Decimal, reason: str, at: datetime | None = None
+) -> Adjustment:
+    """A credit the operator's own rules propose (an SLA credit) as of `at`: pending
+    whatever its size, so Billing approves it before a bill carries it; in the caller's
+    transaction."""
+    _postpaid(account)
+    if amount >= 0:
+        raise DomainError("amount", _l("a credit is less than zero"))
+    adjustment = Adjustment(
+        account_id=account.id,
+        amount=amount,
+        currency=account.currency,
+        reason=reason[: Adjustment.__table__.c.reason.type.length],
+        username=current_username(),
+        status=AS.PENDING,
+        created_at=at or utcnow(),
+    )
+    db.session.add(adjustment)
+    db.session.flush()
     return adjustment
 
 

@@ -42,7 +42,7 @@ from app.models.tickets import (
 )
 from app.models.types import LARGEST_INTEGER, utcnow
 from app.services.billing import delivery
-from app.services.care import sla
+from app.services.care import sla, sla_credits
 from app.services.crm import customers
 from app.services.platform import validation
 from app.services.platform.actor import SYSTEM_USERNAME, current_username
@@ -328,6 +328,7 @@ def _move(ticket: Ticket, to: str, note: TicketComment | None, now: datetime) ->
     sla.follow(ticket, to, now)
     if to == S.RESOLVED:
         ticket.resolved_at = now
+        sla_credits.on_resolved(ticket)
     elif to == S.CLOSED:
         ticket.closed_at = now
     elif ticket.status in (S.RESOLVED, S.CLOSED):  # reopened

@@ -32,6 +32,7 @@ from app.models.payments import Payment
 from app.models.reconciliation import StatementEntry
 from app.models.tickets import Ticket
 from app.models.usage import UsageRecord
+from app.models.work_orders import WorkOrder
 from app.services.platform.actor import current_user_obj
 from app.services.platform.errors import NotFound
 from app.services.platform.users import roles_of
@@ -70,7 +71,7 @@ def scope_condition(model, region_ids: list[int] | None):
         return false()
     if model is Region:
         return Region.id.in_(region_ids)
-    if model in (NumberRange, Application, CollectionRun):
+    if model in (NumberRange, Application, CollectionRun, WorkOrder):
         return model.region_id.in_(region_ids)
     if model is PhoneNumber:
         ranges = db.select(NumberRange.id).where(NumberRange.region_id.in_(region_ids))
