@@ -349,10 +349,14 @@ def url_kinds(client: Client, user: dict) -> list[tuple[str, list[tuple[str, str
         ("queue, assigned to me", [("/tickets/?mine=1", "TT-")]),
         ("queue, deep page (5 % from the oldest)", [(f"/tickets/?before={user['deep']}", "TT-")]),
         ("ticket page", [(f"/tickets/{t}", f"TT-{t:06d}") for t in user["tickets"]]),
-        ("360°, random customer", [(f"/customerview/show/{c}", ref)
-                                   for c, ref in user["customers"]]),  # fmt: skip
-        (f"360°, heaviest customer ({heavy_count:,} interactions)",
-         [(f"/customerview/show/{heavy_id}", heavy_ref)]),  # fmt: skip
+        (
+            "360°, random customer",
+            [(f"/customerview/show/{c}", ref) for c, ref in user["customers"]],
+        ),  # fmt: skip
+        (
+            f"360°, heaviest customer ({heavy_count:,} interactions)",
+            [(f"/customerview/show/{heavy_id}", heavy_ref)],
+        ),  # fmt: skip
         ("360°, heaviest customer, Older page", [(older_path, heavy_ref)]),
     ]
 
