@@ -70,7 +70,9 @@ def test_a_batch_is_stored_with_its_rejects(app, api, tmp_path):
         assert (batch.filename, batch.username) == ("api", "supervisor")
         assert (batch.read, batch.accepted, batch.rejected, batch.duplicates) == (10, 2, 7, 1)
         rejects = db.session.scalars(
-            db.select(ImportReject).where(ImportReject.batch_id == batch.id)
+            db.select(ImportReject)
+            .where(ImportReject.batch_id == batch.id)
+            .order_by(ImportReject.line)
         ).all()
         assert [r.line for r in rejects] == [2, 3, 4, 5, 7, 8, 9]
         assert json.loads(rejects[0].raw)["record_id"] == "a3"
