@@ -8,7 +8,6 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.forms import DynamicForm
 from flask_babel import lazy_gettext as _l
 
-from app.extensions import db
 from app.models.crm import Customer, Region
 from app.models.tickets import TicketCategory, TicketPriority, TicketTeam
 from app.models.types import LARGEST_INTEGER, utcnow
@@ -18,7 +17,7 @@ from app.services.crm import customers
 from app.services.platform import validation
 from app.services.platform.actor import current_user_obj
 from app.services.platform.errors import DomainError, NotFound
-from app.services.platform.scoping import current_region_ids
+from app.services.platform.scoping import current_region_ids, scoped_get
 from app.views.base import posted_change
 from app.views.display import TICKET_CATEGORY_LABELS, TICKET_PRIORITY_LABELS, TICKET_STATUS_LABELS
 
@@ -173,7 +172,6 @@ class TicketView(BaseView):
                     service=form.get("service") or None,
                 )
             except DomainError as exc:
-                db.session.rollback()
                 error = exc.message
             else:
                 flash(str(_l("Ticket %(number)s opened", number=ticket.number)), "success")
@@ -282,8 +280,9 @@ class SlaTargetView(BaseView):
     @expose("/hours/<int:region_id>", methods=["POST"])
     @has_access
     def hours(self, region_id):
-        region = db.session.get(Region, region_id)
-        if region is None:
+        try:
+            region = scoped_get(Region, region_id, current_region_ids(), "region", _l("not found"))
+        except NotFound:
             abort(404)
         form = request.form
         return posted_change(

@@ -109,7 +109,6 @@ class WorkOrderView(BaseView):
                 port=request.form.get("port", ""),
             )  # fmt: skip
         except DomainError as exc:
-            db.session.rollback()
             flash(exc.message, "danger")
             return redirect(url_for("TicketView.show", pk=ticket.id))
         flash(str(_l("Work order %(number)s raised", number=work_order.number)), "success")
@@ -235,7 +234,6 @@ class PlannedWorkView(BaseView):
                     lines=form.get("lines", ""),
                 )  # fmt: skip
             except DomainError as exc:
-                db.session.rollback()
                 error = exc.message
             else:
                 flash(str(_l("Work order %(number)s raised", number=work.number)), "success")

@@ -239,6 +239,16 @@ def create(customer_key, region_ids, *, category: str, priority: str, subject: s
     """Open a ticket for a customer the user sees (by id or reference); its clock starts
     and the customer is told."""
     now = now or utcnow()
+    try:
+        return _create(customer_key, region_ids, category, priority, subject, description,
+                       service, now)  # fmt: skip
+    except Exception:
+        db.session.rollback()  # a refused ticket leaves nothing behind in the session
+        raise
+
+
+def _create(customer_key, region_ids, category, priority, subject, description, service,
+            now) -> Ticket:  # fmt: skip
     customer = customers.resolve_key(Customer, customer_key, region_ids, "customer")
     if customer is None:
         raise DomainError("customer", _l("required"))

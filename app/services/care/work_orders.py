@@ -239,24 +239,28 @@ def create_repair(ticket: Ticket, *, equipment: str = "", port: str = "", assign
     if any(found.status in OPEN for found in of_ticket(ticket)):
         raise DomainError("ticket", _l("the ticket has an open work order"))
     customer = ticket.customer
-    work_order = _new(
-        now,
-        kind=WorkOrderKind.REPAIR,
-        region_id=customer.region_id,
-        ticket=ticket,
-        customer=customer,
-        service=ticket.service,
-        title=ticket.subject,
-        equipment=_text("equipment", equipment),
-        port=_text("port", port),
-        address=validation.check_length(WorkOrder, "address", _address(customer)),
-    )
-    if assign:
-        user = least_loaded(customer.region_id)
-        if user is not None:
-            work_order.assignee = user
-            _move(work_order, S.ASSIGNED, "", now)
-    db.session.commit()
+    try:
+        work_order = _new(
+            now,
+            kind=WorkOrderKind.REPAIR,
+            region_id=customer.region_id,
+            ticket=ticket,
+            customer=customer,
+            service=ticket.service,
+            title=ticket.subject,
+            equipment=_text("equipment", equipment),
+            port=_text("port", port),
+            address=validation.check_length(WorkOrder, "address", _address(customer)),
+        )
+        if assign:
+            user = least_loaded(customer.region_id)
+            if user is not None:
+                work_order.assignee = user
+                _move(work_order, S.ASSIGNED, "", now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
     return work_order
 
 
@@ -268,16 +272,20 @@ def create_planned(region_id: int, region_ids, *, title: str, city: str = "", po
     region_id = validation.check_whole_between("region", region_id, 1, LARGEST_INTEGER)
     if region_ids is not None and region_id not in region_ids:
         raise DomainError("region", _l("not a region you work"))
-    work_order = _new(
-        now,
-        kind=WorkOrderKind.PLANNED,
-        region_id=region_id,
-        title=validation.required("title", _text("title", title)),
-        city=_text("city", city),
-        postcode=_text("postcode", postcode),
-    )
-    work_order.lines = planned_works.lines_of(region_id, lines)
-    db.session.commit()
+    try:
+        work_order = _new(
+            now,
+            kind=WorkOrderKind.PLANNED,
+            region_id=region_id,
+            title=validation.required("title", _text("title", title)),
+            city=_text("city", city),
+            postcode=_text("postcode", postcode),
+        )
+        work_order.lines = planned_works.lines_of(region_id, lines)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()  # a line refused leaves no half-made work order behind
+        raise
     return work_order
 
 
