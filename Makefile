@@ -42,7 +42,7 @@ setup: translations
 run: setup
 	$(FLASK) demo seed --customers $(DEMO_CUSTOMERS)
 	@echo "Abonent on http://$(HOST):$(PORT)/ (Ctrl-C stops the web app, the scheduler and the mail catcher)"
-	@export MAIL_SERVER=127.0.0.1 MAIL_PORT=$(MAIL_PORT) \
+	@export MAIL_SERVER=127.0.0.1 MAIL_PORT=$(MAIL_PORT) APP_URL=http://$(HOST):$(PORT) \
 	  SANDBOX_WEBHOOK_URL=http://$(HOST):$(PORT)/gateway/webhook/sandbox; \
 	$(FLASK) demo mailcatcher --port $(MAIL_PORT) & mail=$$!; \
 	$(FLASK) scheduler run & sched=$$!; \

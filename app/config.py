@@ -101,6 +101,9 @@ MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
 MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
 MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "billing@abonent.example")
 MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "30"))
+# where staff reach the app (e.g. https://abonent.example.com): emails to staff sent by jobs,
+# which have no request to take it from, link to its pages; unset, they carry no link
+APP_URL = os.environ.get("APP_URL", "").rstrip("/")
 # a bill email that fails waits DELIVERY_BACKOFF seconds, doubled each time, at most
 # DELIVERY_BACKOFF_MAX, and is given up after DELIVERY_MAX_ATTEMPTS
 DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "6"))

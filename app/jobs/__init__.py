@@ -92,7 +92,8 @@ JOBS = [
     ),
     Job(
         "ticket-follow-up",
-        # SLA breaches marked and escalated, the customers' ticket emails sent
+        # SLA breaches marked, escalated and emailed to the Supervisors; the customers'
+        # ticket emails sent
         {"trigger": "interval", "minutes": 5},
         tickets.follow_up,
         timedelta(minutes=5),

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -104,6 +105,9 @@ class BusinessHours(Timestamped, Model):
         return f"{self.weekdays} {self.opens}-{self.closes}"
 
 
+UNMAILED_ESCALATION = text("escalated_at is not null and escalation_mailed_at is null")
+
+
 class Ticket(Timestamped, Model):
     """A customer's problem, from the first call until it is closed. The SLA clock counts
     business seconds: `sla_spent` of them before `sla_started_at`, when it last started
@@ -124,6 +128,13 @@ class Ticket(Timestamped, Model):
         Index("ix_ticket_breached_id", "breached", "id"),
         # the breach job's look-up
         Index("ix_ticket_breached_due", "breached", "sla_due_at"),
+        # the escalations whose Supervisors have not been emailed yet: a handful among millions
+        Index(
+            "ix_ticket_escalation_unmailed",
+            "id",
+            postgresql_where=UNMAILED_ESCALATION,
+            sqlite_where=UNMAILED_ESCALATION,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -145,6 +156,8 @@ class Ticket(Timestamped, Model):
     breached: Mapped[bool] = mapped_column(default=False)
     breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # when the Supervisors were emailed about the escalation (app/services/care/escalations.py)
+    escalation_mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

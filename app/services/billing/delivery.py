@@ -147,7 +147,7 @@ def send_due(
     `permanent` ones to be given up at once."""
     now = now or utcnow()
     compose = compose or _message
-    connect = connect or _Connection
+    connect = connect or SmtpConnection
     config = current_app.config
     limit = limit or config["DELIVERY_BATCH"]
     summary = DeliverySummary()
@@ -173,9 +173,9 @@ def send_due(
     return summary
 
 
-class _Connection:
+class SmtpConnection:
     """One SMTP connection for a whole run, opened on the first email and opened again
-    after a failure (the server may have closed it)."""
+    after a failure (the server may have closed it). Emails to staff go through it too."""
 
     failures = (smtplib.SMTPException, OSError)
     permanent = ()

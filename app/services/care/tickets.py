@@ -42,7 +42,7 @@ from app.models.tickets import (
 )
 from app.models.types import LARGEST_INTEGER, utcnow
 from app.services.billing import delivery
-from app.services.care import sla, sla_credits
+from app.services.care import escalations, sla, sla_credits
 from app.services.crm import customers
 from app.services.platform import validation
 from app.services.platform.actor import SYSTEM_USERNAME, current_username
@@ -469,8 +469,9 @@ def send_updates(now: datetime | None = None) -> delivery.DeliverySummary:
 
 
 def follow_up(now: datetime | None = None) -> str:
-    """The scheduler's ticket job: breaches marked and escalated, the customers' emails
-    sent."""
+    """The scheduler's ticket job: breaches marked and escalated, the Supervisors emailed
+    about them, the customers' emails sent."""
     breaches = sla.check_breaches(now)
+    escalated = escalations.mail_escalations(now)
     sent = send_updates(now)
-    return f"{breaches}; emails {sent}"
+    return f"{breaches}; {escalated}; emails {sent}"

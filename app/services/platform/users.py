@@ -81,6 +81,23 @@ def _holds_role(name: str):
     )
 
 
+def holders_of(role_name: str) -> list[AbonentUser]:
+    """The active staff holding a role (directly or through a group), by username; never
+    the system user that jobs act as."""
+    return list(
+        db.session.scalars(
+            db.select(AbonentUser)
+            .where(
+                AbonentUser.active.is_(True),
+                AbonentUser.customer_id.is_(None),
+                AbonentUser.username != SYSTEM_USERNAME,
+                _holds_role(role_name),
+            )
+            .order_by(AbonentUser.username)
+        )
+    )
+
+
 def manageable_condition(actor):
     """Users an actor may see and change: never the system user that jobs act as, and an
     Admin's account only for another Admin."""
