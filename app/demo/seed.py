@@ -1,5 +1,6 @@
 """`flask demo seed`: three regions of believable customers, accounts, lines and users,
-their rates, some weeks of usage (app/demo/rates.py, app/demo/usage.py) and their bills.
+their rates, some weeks of usage (app/demo/rates.py, app/demo/usage.py), their bills and
+the customer care around them (app/demo/care.py).
 
 Idempotent: customers are numbered (DEMO-IT-000001 …); a second run adds only the
 missing ones. Rows go in with set-based inserts in chunks, which keeps 10,000
@@ -18,7 +19,7 @@ from flask import current_app
 from sqlalchemy import func, insert, update
 
 from app.config import generated_once
-from app.demo import acquisition, dunning, payments, rates, usage
+from app.demo import acquisition, care, dunning, payments, rates, usage
 from app.extensions import db
 from app.models.catalog import Product, ProductName
 from app.models.crm import (
@@ -274,6 +275,9 @@ STAFF = (
     ("csr", ["CSR"], ("IT-C",), "Chiara", "Rossi"),
     ("billing", ["Billing"], ("IT-C", "KR-SEL", "RU-MOW"), "Bill", "Keeper"),
     ("technician", ["Technician"], ("RU-MOW",), "Ivan", "Tekhnik"),
+    # customer care in Seoul and Moscow, who log the demo's contacts there (app/demo/care.py)
+    ("csr_ko", ["CSR"], ("KR-SEL",), "지우", "박"),
+    ("csr_ru", ["CSR"], ("RU-MOW",), "Мария", "Смирнова"),
 )
 PORTAL = {
     "IT-C": "customer.it@example.com",
@@ -653,4 +657,11 @@ def seed(customers: int = 300, today: date | None = None, usage_history: bool = 
     acquisition.seed_applications()
     password = demo_password()
     seed_users(regions, password)
-    return {"customers_added": added, "usage_added": records, "password": password}
+    # the care's actors are the demo's staff: after the users
+    cared = care.seed_care(care.care_now(today))
+    return {
+        "customers_added": added,
+        "usage_added": records,
+        "care_added": cared,
+        "password": password,
+    }
