@@ -26,6 +26,7 @@ from app.security import (
     ORDERS,
     PAYMENTS,
     TICKETS,
+    WORK_ORDERS,
 )
 from app.services.care import attachments, interactions, timeline
 from app.services.platform import validation
@@ -38,6 +39,7 @@ PAGE_SIZE = 50
 TIMELINE_KINDS = {
     "interaction": (_l("Interactions"), INTERACTIONS),
     "ticket": (_l("Tickets"), TICKETS),
+    "work_order": (_l("Work orders"), WORK_ORDERS),
     "order": (_l("Orders"), ORDERS),
     "invoice": (_l("Invoices"), INVOICES),
     "payment": (_l("Payments"), PAYMENTS),

@@ -13,7 +13,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from app.models.usage import UsageType
 from app.security import CATALOG, CATALOG_MENU, VIEW_METHOD_PERMISSIONS
-from app.services.crm.regions import all_regions
+from app.services.crm import regions as crm_regions
 from app.services.platform.errors import DomainError
 from app.services.usage import price_call
 from app.views.display import USAGE_TYPE_LABELS
@@ -52,7 +52,8 @@ class PriceCallView(BaseView):
     @has_access
     def price(self):
         form = PriceCallForm()
-        regions = all_regions()
+        # a price is the catalog's, not a region's business: every region is offered
+        regions = crm_regions.of(None)
         form.region.choices = [(r.code, f"{r.code} · {r.name}") for r in regions]
         priced, error = None, None
         if request.method == "POST" and form.validate_on_submit():

@@ -10,14 +10,13 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.forms import DynamicForm
 from flask_babel import lazy_gettext as _l
 
-from app.extensions import db
-from app.models.crm import Region
 from app.models.types import utcnow
 from app.security import CARE_MENU, MY_WORK_ORDERS, PLANNED_WORKS, TICKETS, WORK_ORDERS
 from app.services.care import planned_works, tickets, work_orders
+from app.services.crm import regions as crm_regions
 from app.services.platform.actor import current_user_obj
 from app.services.platform.errors import DomainError, NotFound
-from app.services.platform.scoping import current_region_ids, scoped
+from app.services.platform.scoping import current_region_ids
 from app.views.base import posted_change
 from app.views.display import WORK_ORDER_RESULT_LABELS, WORK_ORDER_STATUS_LABELS
 
@@ -220,9 +219,7 @@ class PlannedWorkView(BaseView):
     @expose("/new", methods=["GET", "POST"])
     @has_access
     def new(self):
-        regions = db.session.scalars(
-            scoped(db.select(Region), Region, current_region_ids()).order_by(Region.code)
-        ).all()
+        regions = crm_regions.of(current_region_ids())
         form, error = request.form, None
         if request.method == "POST":
             if not DynamicForm().validate_on_submit():

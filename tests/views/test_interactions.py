@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models.crm import Customer
 from app.models.interactions import Interaction, InteractionAttachment
-from app.services.care import disputes, interactions, tickets, timeline
+from app.services.care import disputes, interactions, tickets, timeline, work_orders
 from app.services.care.interactions import Upload
 from app.services.platform.actor import acting_as
 from app.views import interactions as interaction_views
@@ -271,3 +271,33 @@ def test_the_timeline_shows_tickets_and_disputes(app, login, tmp_path):
     assert "<b>at home</b>" not in page and "&lt;b&gt;at home&lt;/b&gt;" in page
     only = login("csr").get(f"/customerview/show/{customer_id}?kind=dispute").get_data(as_text=True)
     assert ref in only and number not in only
+
+
+def test_the_timeline_shows_repair_visits_and_filters_and_pages_them(app, login, tmp_path,
+                                                                     monkeypatch):  # fmt: skip
+    monkeypatch.setattr(timeline, "PAGE_SIZE", 1)
+    with app.app_context(), acting_as():
+        account = billed_account(tmp_path, "TLW")
+        repairs = []
+        for subject in ("no dial tone", "crackling line"):
+            fault = tickets.create(account.customer_id, None, category="network_fault",
+                                   priority="high", subject=subject,
+                                   service=account.services[0].id)  # fmt: skip
+            repairs.append((work_orders.create_repair(fault).id, fault.number))
+        customer_id = account.customer_id
+    (first, first_ticket), (second, second_ticket) = repairs
+    csr = login("csr")
+    url = f"/customerview/show/{customer_id}"
+    assert 'value="work_order"' in csr.get(url).get_data(as_text=True)
+    newest = csr.get(f"{url}?kind=work_order").get_data(as_text=True)
+    row = newest[newest.index('class="timeline-entry timeline-work_order"') :]
+    row = row[: row.index("</tr>")]
+    assert f'href="/care/work-orders/{second}"' in row and f"WO-{second:06d}" in row
+    assert "Repair" in row and "crackling line" in row and "Not scheduled" in row
+    assert "<td>New</td>" in row
+    assert f"WO-{first:06d}" not in newest and second_ticket not in newest
+    older = re.search(r'id="timeline-older" href="([^"]+)"', newest).group(1)
+    assert "kind=work_order" in older and f"%7Cwork_order%7C{second}" in older
+    oldest = csr.get(older.replace("&amp;", "&")).get_data(as_text=True)
+    assert f"WO-{first:06d}" in oldest and f"WO-{second:06d}" not in oldest
+    assert first_ticket not in oldest and 'id="timeline-older"' not in oldest

@@ -38,6 +38,7 @@ from app.models.types import utcnow
 from app.services.acquisition import credit_check, fraud
 from app.services.crm import customer_rules as rules
 from app.services.crm import customers, identity
+from app.services.crm import regions as crm_regions
 from app.services.crm.identity import Applicant, Finding
 from app.services.orders import orders
 from app.services.platform import audit, validation
@@ -470,9 +471,7 @@ def waiting_for_review(region_ids) -> list[Application]:
 def form_choices(region_ids) -> tuple[list[Region], list[Product]]:
     """What an application form offers: the regions, and the products priced in their
     currencies."""
-    regions = list(
-        db.session.scalars(scoped(select(Region).order_by(Region.code), Region, region_ids))
-    )
+    regions = crm_regions.of(region_ids)
     products = db.session.scalars(
         select(Product)
         .where(Product.currency.in_({region.currency for region in regions}))

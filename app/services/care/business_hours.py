@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from app.extensions import db
 from app.models.crm import Region
 from app.models.tickets import BusinessHours
+from app.services.crm import regions as crm_regions
 from app.services.platform.errors import DomainError
 
 DEFAULT_WEEKDAYS = "12345"
@@ -116,8 +116,7 @@ def calendar_for(region: Region) -> Calendar:
 
 def all_hours() -> list[tuple[Region, Calendar]]:
     """Every region with its business hours, by code (the SLA screen)."""
-    regions = db.session.scalars(select(Region).order_by(Region.code)).all()
-    return [(region, calendar_for(region)) for region in regions]
+    return [(region, calendar_for(region)) for region in crm_regions.of(None)]
 
 
 def _clock(field: str, value: str) -> time:

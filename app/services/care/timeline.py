@@ -1,6 +1,6 @@
 """The customer's timeline (the 360° page): everything that happened with a customer in one
-stream, newest first — contacts, orders, bills, payments, dunning steps, messages sent —
-filterable by kind and read a page at a time.
+stream, newest first — contacts, tickets, repair visits, orders, bills, payments, dunning
+steps, messages sent — filterable by kind and read a page at a time.
 
 It is a registry of sources. A source is a function answering "the newest `limit` entries
 of this customer older than the cursor" with one set-based query on its own table; the
@@ -32,6 +32,7 @@ from app.models.interactions import Interaction
 from app.models.orders import Order, OrderLine
 from app.models.payments import Payment
 from app.models.tickets import Ticket
+from app.models.work_orders import WorkOrder, WorkOrderKind
 from app.services.platform.errors import DomainError
 
 PAGE_SIZE = 30
@@ -208,6 +209,22 @@ def tickets(whose: Whose, cursor: Cursor | None, limit: int) -> list[Entry]:
     return [Entry("ticket", row.created_at, row) for row in rows]
 
 
+def work_orders(whose: Whose, cursor: Cursor | None, limit: int) -> list[Entry]:
+    """The repair visits to the customer's lines, when they were raised (their status,
+    visit and result as they are now). Planned works are not here: a customer one touches
+    has its notice in the stream (a communication of kind planned_work), while finding them
+    from the works would read every work order of the region and match the customer's lines
+    and address as they are now, not as they were then."""
+    query = (
+        select(WorkOrder)
+        .where(WorkOrder.customer_id == whose.customer_id, WorkOrder.kind == WorkOrderKind.REPAIR)
+        .where(older(WorkOrder.created_at, WorkOrder.id, "work_order", cursor))
+        .options(selectinload(WorkOrder.service), selectinload(WorkOrder.assignee))
+    )
+    rows = _newest(query, WorkOrder.created_at, WorkOrder.id, limit)
+    return [Entry("work_order", row.created_at, row) for row in rows]
+
+
 def disputes(whose: Whose, cursor: Cursor | None, limit: int) -> list[Entry]:
     query = (
         select(Dispute)
@@ -224,6 +241,7 @@ Fetch = Callable[[Whose, "Cursor | None", int], list[Entry]]
 SOURCES: dict[str, Fetch] = {
     "interaction": interactions,
     "ticket": tickets,
+    "work_order": work_orders,
     "order": orders,
     "invoice": invoices,
     "payment": payments,

@@ -14,6 +14,7 @@ from app.models.crm import Region
 from app.services.platform import bank_ids, import_frame
 from app.services.platform.editing import edit_rule
 from app.services.platform.errors import DomainError
+from app.services.platform.scoping import scoped
 from app.services.platform.validation import check_currency, check_language, check_length, check_ref
 
 REGION_COLUMNS = ("code", "name", "country", "timezone", "currency", "vat_rate", "language")
@@ -194,9 +195,12 @@ def import_regions(path) -> import_frame.ImportSummary:
     )
 
 
-def all_regions() -> list[Region]:
-    """Every region, by code (forms that offer a choice of region)."""
-    return list(db.session.scalars(db.select(Region).order_by(Region.code)))
+def of(region_ids) -> list[Region]:
+    """The regions among `region_ids` (every region when None, a user who sees them all),
+    by code: what a form offers as the choice of region."""
+    return list(
+        db.session.scalars(scoped(db.select(Region), Region, region_ids).order_by(Region.code))
+    )
 
 
 def ids_of(codes) -> list[int]:

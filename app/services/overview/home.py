@@ -3,7 +3,8 @@
 from sqlalchemy import func
 
 from app.extensions import db
-from app.models.crm import BillingAccount, Customer, Region, Service, ServiceStatus
+from app.models.crm import BillingAccount, Customer, Service, ServiceStatus
+from app.services.crm import regions as crm_regions
 from app.services.platform.scoping import scoped
 
 
@@ -18,13 +19,11 @@ def figures(region_ids) -> list[dict]:
     )
     customer_counts = dict(db.session.execute(scoped(customers, Customer, region_ids)).all())
     service_counts = dict(db.session.execute(scoped(services, Customer, region_ids)).all())
-    regions = db.session.scalars(db.select(Region).order_by(Region.code)).all()
     return [
         {
             "region": region,
             "customers": customer_counts.get(region.id, 0),
             "active_services": service_counts.get(region.id, 0),
         }
-        for region in regions
-        if region_ids is None or region.id in region_ids
+        for region in crm_regions.of(region_ids)
     ]

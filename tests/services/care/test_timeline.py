@@ -1,6 +1,6 @@
-"""The customer's timeline (app/services/care/timeline.py): interactions, orders, invoices,
-payments, dunning steps and messages in one stream, newest first, filtered by kind, read a
-page at a time by keyset without skipping or repeating an entry."""
+"""The customer's timeline (app/services/care/timeline.py): interactions, tickets, repair
+visits, orders, invoices, payments, dunning steps and messages in one stream, newest first,
+filtered by kind, read a page at a time by keyset without skipping or repeating an entry."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -8,13 +8,15 @@ import pytest
 from sqlalchemy import event
 
 from app.extensions import db
-from app.services.care import disputes, interactions, tickets, timeline
+from app.models.crm import Region
+from app.services.care import disputes, interactions, tickets, timeline, work_orders
 from app.services.care.timeline import Cursor, Whose
 from app.services.dunning import runs
 from app.services.orders import orders
 from app.services.payments import payments
 from app.services.platform.actor import acting_as
 from app.services.platform.errors import DomainError
+from app.services.platform.users import ensure_user
 from tests.services.payments.billed import billed_account, invoices_of
 
 LETTER_DAY = date(2026, 3, 3)
@@ -27,8 +29,8 @@ def _whose(account) -> Whose:
 @pytest.fixture
 def account(ctx, tmp_path):
     """A customer with two bills, their emails, a dunning email (+5) and letter (+15), a
-    payment, an order, a ticket, a dispute and contacts, two of them at the same moment as
-    the letter's day."""
+    payment, an order, a ticket, a fault ticket with its repair visit, a dispute and
+    contacts, two of them at the same moment as the letter's day."""
     account = billed_account(tmp_path, "TL1")
     for day in (date(2026, 2, 17), LETTER_DAY):
         runs.run(day)
@@ -36,6 +38,7 @@ def account(ctx, tmp_path):
     orders.create("TL1", None, [], note="a second line, maybe")
     tickets.create(account.customer_id, None, category="billing", priority="normal",
                    subject="the letter is wrong")  # fmt: skip
+    work_orders.create_repair(_fault(account))
     with acting_as("csr"):
         disputes.open_dispute(invoices_of(account)[1], "10.00", "roaming charged at home", None)
     customer = account.customer
@@ -44,6 +47,12 @@ def account(ctx, tmp_path):
         interactions.record(customer, "call", "inbound", "about the letter", at=at,
                             now=midnight + timedelta(days=1))  # fmt: skip
     return account
+
+
+def _fault(account, at=None):
+    return tickets.create(account.customer_id, None, category="network_fault",
+                          priority="high", subject="no dial tone",
+                          service=account.services[0].id, now=at)  # fmt: skip
 
 
 def _everything(whose, kinds=None) -> list[timeline.Entry]:
@@ -93,7 +102,8 @@ def test_another_customers_entries_never_show(account, tmp_path):
 
 
 def test_a_page_costs_the_same_few_queries_however_long_the_history(account):
-    """Set-based: a query or two per source, never one per entry."""
+    """Set-based: a few queries per source (its rows and what they show), never one per
+    entry."""
     whose = _whose(account)
 
     def queries() -> int:
@@ -112,7 +122,7 @@ def test_a_page_costs_the_same_few_queries_however_long_the_history(account):
     for n in range(200):
         interactions.record(customer, "email", "outbound", f"newsletter {n}",
                             at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=n))  # fmt: skip
-    assert queries() == few <= 20
+    assert queries() == few <= 3 * len(timeline.SOURCES)
 
 
 @pytest.mark.parametrize(
@@ -128,3 +138,28 @@ def test_a_cursor_no_page_wrote_is_refused(text):
 def test_a_cursor_reads_back_as_written():
     cursor = Cursor(datetime(2026, 3, 3, 8, 0, 0, 123456, tzinfo=UTC), "dunning_step", 42)
     assert Cursor.parse(cursor.text()) == cursor
+
+
+def test_a_repair_stands_when_raised_with_its_visit_technician_and_result(account):
+    """Only the customer's own repairs: a planned work on their line shows as its notice."""
+    whose = _whose(account)
+    raised = datetime(2026, 3, 5, 9, tzinfo=UTC)
+    visited = datetime(2026, 3, 6, 10, 30, tzinfo=UTC)
+    rome = db.session.scalar(db.select(Region).filter_by(code="IT-C"))
+    fixer = ensure_user("fixer", ["Technician"], "Xy7!long-enough-pass", first_name="Fixer",
+                        last_name="Test", email="fixer@test.example", regions=[rome])  # fmt: skip
+    repair = work_orders.create_repair(_fault(account, raised), now=raised)
+    assert repair.assignee == fixer
+    work_orders.schedule(repair, "2026-03-06", "11:00", "13:00", now=raised)
+    work_orders.finish(work_orders.start(repair, now=visited), "fixed", 45, now=visited)
+    work = work_orders.create_planned(account.customer.region_id, None, title="Cabinet swap",
+                                      lines=account.services[0].service_id, now=raised)  # fmt: skip
+    work_orders.schedule(work, "2026-03-10", "01:00", "05:00", now=raised)
+    repairs = _everything(whose, ["work_order"])
+    assert len(repairs) == 2 and work.id not in {e.record.id for e in repairs}
+    shown = next(e for e in repairs if e.record.id == repair.id)
+    # it stands when it was raised, however it moved since; its outcome as it is now
+    assert shown.at == raised < shown.record.updated_at
+    assert (shown.record.status, shown.record.result, shown.record.minutes) == ("done", "fixed", 45)
+    notices = [e.record for e in _everything(whose, ["communication"])]
+    assert any(n.kind == "planned_work" and n.details == {"work_order": work.id} for n in notices)

@@ -1,5 +1,6 @@
 """Regions' legal entities: each region names its own on its documents; a new one starts
-from the settings' operator (OPERATOR_*), and an import of regions leaves them as edited."""
+from the settings' operator (OPERATOR_*), and an import of regions leaves them as edited;
+the regions a form offers a user, by code."""
 
 import pytest
 
@@ -117,3 +118,13 @@ def test_the_demo_regions_have_bank_details_their_codes_take(ctx):
         "044525225",
         "30101810400000000225",
     )
+
+
+def test_the_regions_a_user_works_by_code(ctx):
+    every = regions.of(None)
+    codes = [region.code for region in every]
+    assert codes == sorted(codes) and {"IT-C", "KR-SEL", "RU-MOW"} <= set(codes)
+    by_code = {region.code: region.id for region in every}
+    chosen = [by_code["RU-MOW"], by_code["IT-C"]]
+    assert [region.code for region in regions.of(chosen)] == ["IT-C", "RU-MOW"]
+    assert regions.of([]) == []
