@@ -40,6 +40,8 @@ class AbonentUser(User):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), nullable=True)
     regions: Mapped[list[Region]] = relationship(secondary=user_region)
     customer: Mapped[Customer | None] = relationship()
+    # the portal's language, once the customer chose one (before: the browser's)
+    language: Mapped[str | None] = mapped_column(String(5), nullable=True)
     # sessions and API tokens carry it and end when it changes (app/services/platform/sessions.py)
     security_stamp: Mapped[str] = mapped_column(
         String(32), default=lambda: secrets.token_hex(16), server_default=""

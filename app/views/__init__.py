@@ -17,6 +17,7 @@ from app.views import (
     numbers,
     orders,
     payments,
+    portal,
     prepaid,
     price_call,
     provisioning,
@@ -61,3 +62,4 @@ MENU_ORDER = (
 def register(appbuilder) -> None:
     for module in MENU_ORDER:
         module.register(appbuilder)
+    portal.register(appbuilder)

@@ -31,6 +31,14 @@ def account_language_sql(account, customer, region):
     )
 
 
+def portal_language(chosen: str | None, accept_languages) -> str:
+    """The portal's language: the one the customer chose, else the best of the browser's
+    (its Accept-Language), else English."""
+    if is_language(chosen):
+        return chosen
+    return accept_languages.best_match(LANGUAGE_CODES) or DEFAULT_LANGUAGE
+
+
 def in_english(message) -> str:
     """A lazily translated message as text kept for staff of every language to read later
     (a step's note, a case's history): in English, like the CLI's."""
