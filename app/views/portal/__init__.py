@@ -70,7 +70,12 @@ def _navigation():
     }
 
 
-def register(_appbuilder) -> None:
+def register(appbuilder) -> None:
     from app.views.portal import auth, home  # noqa: F401  (their routes join the blueprint)
 
     current_app.register_blueprint(portal)
+    security = appbuilder.sm
+    if security.is_auth_limited:
+        # the portal's sign-in is a door like the staff one, limited alike
+        limited = security.limiter.limit(security.auth_rate_limit, methods=["POST"])
+        current_app.view_functions["portal.login"] = limited(auth.login)

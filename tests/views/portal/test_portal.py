@@ -57,3 +57,13 @@ def test_the_browser_language_until_the_customer_chooses_one(app, portal_login):
     other = portal_login(email)
     page = other.get("/portal/", headers={"Accept-Language": "it"})
     assert '<html lang="ru">' in page.get_data(as_text=True)
+
+
+def test_the_portal_sign_in_is_rate_limited(app):
+    email = _customer(app)
+    browser = PortalBrowser(app.test_client())
+    codes = [
+        browser.post("/portal/login", {"email": email, "password": "guess"}).status_code
+        for _ in range(12)
+    ]
+    assert codes[0] == 401 and 429 in codes
