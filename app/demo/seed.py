@@ -279,6 +279,8 @@ STAFF = (
     ("csr_ko", ["CSR"], ("KR-SEL",), "지우", "박"),
     ("csr_ru", ["CSR"], ("RU-MOW",), "Мария", "Смирнова"),
 )
+# the demo customer (by number in each region) whose user signs in to the portal
+PORTAL_NUMBER = 5
 PORTAL = {
     "IT-C": "customer.it@example.com",
     "KR-SEL": "customer.ko@example.com",
@@ -358,7 +360,8 @@ def _customer_rows(demo: DemoRegion, region: Region, numbers: range, today: date
         )
         if subsidiary:
             parents[ref] = _ref(demo, n - n % GROUP_EVERY + 1)
-        postpaid = company or rnd.random() < 0.75
+        # the portal's demo customer has bills to pay and, below, a prepaid line to top up
+        postpaid = company or rnd.random() < 0.75 or n == PORTAL_NUMBER
         bill_day = 1 + n % 28
         accounts.append(
             {
@@ -381,6 +384,18 @@ def _customer_rows(demo: DemoRegion, region: Region, numbers: range, today: date
                     "product_code": demo.product_codes[2 if company else line % 2]
                     if postpaid
                     else demo.product_codes[0] + PREPAID_SUFFIX,
+                    "status": ServiceStatus.ACTIVE,
+                    "activated_on": since,
+                }
+            )
+        if n == PORTAL_NUMBER:
+            accounts.append({**accounts[-1], "ref": f"{ref}-P", "bill_every": 1,
+                             "payment_mode": PaymentMode.PREPAID, "pays_to": None})  # fmt: skip
+            services.append(
+                {
+                    "account_ref": f"{ref}-P",
+                    "service_id": f"{demo.number_prefix}8{n:07d}",
+                    "product_code": demo.product_codes[0] + PREPAID_SUFFIX,
                     "status": ServiceStatus.ACTIVE,
                     "activated_on": since,
                 }
@@ -495,7 +510,9 @@ def seed_users(regions: dict[str, Region], password: str) -> None:
         )
     for code, email in PORTAL.items():
         demo = next(d for d in DEMO_REGIONS if d.code == code)
-        customer = db.session.scalar(db.select(Customer).where(Customer.ref == _ref(demo, 5)))
+        customer = db.session.scalar(
+            db.select(Customer).where(Customer.ref == _ref(demo, PORTAL_NUMBER))
+        )
         if customer is None:
             continue
         customer.email = email
@@ -652,7 +669,9 @@ def seed(customers: int = 300, today: date | None = None, usage_history: bool = 
         rating_runs.rate_pending()
         bulk.analyze("usage_charge", "allowance_usage")
     seed_bills(today)
-    payments.pay_bills(today)
+    portal_accounts = [f"{_ref(demo, PORTAL_NUMBER)}-A" for demo in DEMO_REGIONS]
+    payments.pay_bills(today, keep_latest_open=portal_accounts)
+    payments.seed_vouchers(today)
     dunning.seed_dunning(today)
     acquisition.seed_applications()
     password = demo_password()

@@ -2,6 +2,7 @@
 
 from collections import Counter
 from datetime import date
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from app.demo import rates, seed
@@ -93,6 +94,32 @@ def test_demo_users_and_portal_customers(ctx):
     assert [r.name for r in portal.roles] == ["Customer"]
     assert portal.customer.region.code == "KR-SEL"
     assert portal.customer.email == "customer.ko@example.com"
+    # something to do on the portal: a bill to pay and a prepaid line to top up
+    for email in seed.PORTAL.values():
+        customer = sm.find_user(username=email).customer
+        modes = {account.payment_mode: account for account in customer.accounts}
+        assert set(modes) == {"postpaid", "prepaid"}
+        assert [line.status for line in modes["prepaid"].services] == ["active"]
+        bills = db.session.scalars(db.select(Invoice).filter_by(account_id=modes["postpaid"].id))
+        assert any(bill.balance_due > 0 for bill in bills)
+
+
+def test_demo_voucher_cards_top_up_a_prepaid_line(ctx, app):
+    from app.services.prepaid import redemption
+
+    seed.seed(customers=15)
+    path = Path(app.config["INSTANCE_DIR"]) / "demo_vouchers.csv"
+    cards = path.read_text().splitlines()
+    assert cards[0] == "serial,pin,face_value,currency,expires_on" and len(cards) == 31
+    seed.seed(customers=15)  # run again: no new cards, the file unchanged
+    assert path.read_text().splitlines() == cards
+    euro_pin = next(row.split(",")[1] for row in cards[1:] if row.split(",")[3] == "EUR")
+    user = appbuilder.sm.find_user(username=seed.PORTAL["IT-C"])
+    prepaid = next(a for a in user.customer.accounts if a.payment_mode == "prepaid")
+    before = prepaid.balance
+    redemption.redeem(prepaid.services[0], euro_pin)
+    db.session.refresh(prepaid)
+    assert prepaid.balance == before + 10
 
 
 def test_demo_catalog_holds_every_product_the_demo_lines_use(ctx):
