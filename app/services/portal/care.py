@@ -29,6 +29,7 @@ from app.models.interactions import InteractionChannel, InteractionDirection
 from app.models.knowledge import Article, ArticleCategory
 from app.models.security import AbonentUser
 from app.models.tickets import Ticket, TicketComment, TicketPriority, TicketStatus
+from app.models.types import LARGEST_INTEGER
 from app.services.billing import invoices
 from app.services.care import disputes as dispute_service
 from app.services.care import interactions, knowledge
@@ -65,17 +66,32 @@ def tickets(user: AbonentUser, before: int | None = None, size: int = PAGE_SIZE)
     query = _owned_tickets(user).options(
         selectinload(Ticket.service), selectinload(Ticket.customer).selectinload(Customer.region)
     )
+    before = _before(before)
     if before is not None:
         query = query.where(Ticket.id < before)
     rows = list(db.session.scalars(query.order_by(Ticket.id.desc()).limit(size + 1)))
     return Page(rows[:size], rows[size - 1].id if len(rows) > size else None)
 
 
-def ticket(user: AbonentUser, ticket_id) -> Ticket:
+def _key(value, field: str) -> int:
+    """A record's id from an address: a number a column can hold, else not found (an id
+    past the column's range would be an error of the database, not a 404)."""
     try:
-        key = int(ticket_id)
+        key = int(value)
     except (TypeError, ValueError):
-        raise NotFound("ticket", _l("not found")) from None
+        raise NotFound(field, _l("not found")) from None
+    if not 0 < key <= LARGEST_INTEGER:
+        raise NotFound(field, _l("not found"))
+    return key
+
+
+def _before(value: int | None) -> int | None:
+    """Where a page starts (an id), or None for the first page."""
+    return value if value is not None and 0 < value <= LARGEST_INTEGER else None
+
+
+def ticket(user: AbonentUser, ticket_id) -> Ticket:
+    key = _key(ticket_id, "ticket")
     found = db.session.scalar(_owned_tickets(user).where(Ticket.id == key))
     if found is None:
         raise NotFound("ticket", _l("not found"))
@@ -199,6 +215,7 @@ def disputes(user: AbonentUser, before: int | None = None, size: int = PAGE_SIZE
     query = _owned_disputes(user).options(
         selectinload(Dispute.invoice), selectinload(Dispute.changes)
     )
+    before = _before(before)
     if before is not None:
         query = query.where(Dispute.id < before)
     rows = list(db.session.scalars(query.order_by(Dispute.id.desc()).limit(size + 1)))
@@ -206,10 +223,7 @@ def disputes(user: AbonentUser, before: int | None = None, size: int = PAGE_SIZE
 
 
 def dispute(user: AbonentUser, dispute_id) -> Dispute:
-    try:
-        key = int(dispute_id)
-    except (TypeError, ValueError):
-        raise NotFound("dispute", _l("not found")) from None
+    key = _key(dispute_id, "dispute")
     found = db.session.scalar(
         _owned_disputes(user)
         .where(Dispute.id == key)

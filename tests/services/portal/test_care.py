@@ -92,8 +92,9 @@ def test_the_list_holds_the_users_tickets_only_newest_first(anna, other):
     one = care.tickets(anna, size=1)
     assert [t.id for t in one.rows] == [second.id] and one.older == second.id
     assert [t.id for t in care.tickets(anna, before=one.older, size=1).rows] == [first.id]
+    assert len(care.tickets(anna, before=10**12).rows) == 2  # past any id: the first page
     assert care.ticket(anna, first.id) == first
-    for key in (theirs.id, "x", None, 10**9):
+    for key in (theirs.id, "x", None, 0, 10**12):
         with pytest.raises(NotFound):
             care.ticket(anna, key)
 

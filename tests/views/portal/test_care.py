@@ -183,13 +183,14 @@ def test_records_of_another_customer_answer_404(app, portal_login, tmp_path):
         dispute_id = db.session.scalar(select(Dispute.id))
     browser = portal_login(intruder)
     for address in (url, f"/portal/tickets/{ticket_id}", f"/portal/disputes/{dispute_id}",
-                    "/portal/invoices/NOPE-1/dispute", "/portal/tickets/999999"):  # fmt: skip
+                    "/portal/invoices/NOPE-1/dispute", "/portal/tickets/999999",
+                    "/portal/tickets/99999999999", "/portal/disputes/99999999999"):  # fmt: skip
         assert browser.get(address).status_code == 404, address
     page = "/portal/tickets"
     assert browser.post(url, {"amount": "1", "reason": "x"}, page=page).status_code == 404
     reply = browser.post(f"/portal/tickets/{ticket_id}/reply", {"comment": "hi"}, page=page)
     assert reply.status_code == 404
-    listed = browser.get("/portal/tickets").get_data(as_text=True)
+    listed = browser.get("/portal/tickets?before=99999999999").get_data(as_text=True)
     assert "No signal at home" not in listed
     assert f"D-{dispute_id:06d}" not in browser.get("/portal/disputes").get_data(as_text=True)
     with app.app_context():
