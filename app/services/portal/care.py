@@ -166,9 +166,9 @@ def open_ticket(user: AbonentUser, *, category, subject, description, line=None)
     return created
 
 
-def reply(user: AbonentUser, ticket_: Ticket, body: str | None, reopen: bool = False) -> Ticket:
-    """The customer's comment on their ticket, for staff and the customer to read. A
-    ticket waiting for the customer goes back to work with it; a resolved one, when the
+def reply(ticket_: Ticket, body: str | None, reopen: bool = False) -> Ticket:
+    """The customer's comment on their ticket (found through `ticket`), for staff and the
+    customer to read. A ticket waiting for the customer goes back to work with it; a resolved one, when the
     customer says the problem is still there (`reopen`), is reopened."""
     body = (body or "").strip()
     if not can_reply(ticket_):

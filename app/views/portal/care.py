@@ -123,7 +123,7 @@ def ticket_reply(ticket_id):
     form = request.form
     reopen = form.get("action") == "reopen"
     try:
-        service.reply(g.customer_user, found, form.get("comment", ""), reopen=reopen)
+        service.reply(found, form.get("comment", ""), reopen=reopen)
     except DomainError as exc:
         field, error = _refused(exc)
         return _ticket_page(found, form, error, field, 422)
