@@ -138,6 +138,18 @@ def public_articles(language: str, query: str | None = None,
     return search(query, language=language, public_only=True, limit=limit)
 
 
+def public_versions(slug: str) -> list[Article]:
+    """The public articles of a group of translations (the portal's page of one article),
+    by language; an internal one is not among them."""
+    return list(
+        db.session.scalars(
+            select(Article)
+            .where(Article.slug == str(slug)[:100], Article.public.is_(True))
+            .order_by(Article.language)
+        )
+    )
+
+
 def get(article_id: int, *, public_only: bool = False) -> Article:
     article = db.session.get(Article, article_id)
     if article is None or (public_only and not article.public):

@@ -182,3 +182,12 @@ def test_articles_are_linked_from_a_ticket_and_suggested_by_its_subject(library)
 def test_suggestions_are_in_the_customers_language(library):
     ticket = _ticket("Non riesco a pagare la bolletta", language="it")
     assert [a.title for a in knowledge.suggested(ticket)] == ["Come pagare la bolletta"]
+
+
+def test_the_public_versions_of_an_article_leave_internal_ones_out(ctx):
+    english = _article("en", "Paying by card", "Pay with your card.", slug="pay-card")
+    _article("ko", "카드 결제", "카드로 결제하세요.", slug="pay-card")
+    _article("it", "Pagare con la carta", "Bozza interna.", slug="pay-card", public=False)
+    assert [a.language for a in knowledge.public_versions("pay-card")] == ["en", "ko"]
+    assert english in knowledge.public_versions("pay-card")
+    assert knowledge.public_versions("nothing-here") == []
