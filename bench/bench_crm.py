@@ -160,12 +160,14 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn serving run:app on a free local port, for the duration of a `with` block."""
+    """gunicorn serving run:app on a free local port, for the duration of a `with` block:
+    sync workers, or with `threads` > 1 gthread workers of that many threads each (many
+    clients at once, idle keep-alive connections holding no thread)."""
 
-    def __init__(self, env: dict, workers: int, log: Path):
+    def __init__(self, env: dict, workers: int, log: Path, threads: int = 1):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env, self.workers, self.log = env, workers, log
+        self.env, self.workers, self.log, self.threads = env, workers, log, threads
 
     def __enter__(self) -> Server:
         command = [
@@ -173,6 +175,7 @@ class Server:
             f"--workers={self.workers}",
             f"--bind=127.0.0.1:{self.port}",
             "--timeout=120",
+            *(["--worker-class=gthread", f"--threads={self.threads}"] if self.threads > 1 else []),
             "run:app",
         ]
         self.log_file = self.log.open("wb")
