@@ -168,8 +168,9 @@ def open_ticket(user: AbonentUser, *, category, subject, description, line=None)
 
 def reply(ticket_: Ticket, body: str | None, reopen: bool = False) -> Ticket:
     """The customer's comment on their ticket (found through `ticket`), for staff and the
-    customer to read. A ticket waiting for the customer goes back to work with it; a resolved one, when the
-    customer says the problem is still there (`reopen`), is reopened."""
+    customer to read. A ticket waiting for the customer goes back to work with it; a
+    resolved one, when the customer says the problem is still there (`reopen`), is
+    reopened."""
     body = (body or "").strip()
     if not can_reply(ticket_):
         raise DomainError("comment", _l("this request is closed: open a new one"))

@@ -51,13 +51,14 @@ def _guard():
     user = current_user if current_user.is_authenticated else None
     chosen = user.language if is_customer(user) and user.language else session.get(CHOSEN)
     session["locale"] = portal_language(chosen, request.accept_languages)
+    if is_customer(user):
+        g.customer_user = user  # public pages too show a signed-in customer their menu
     if request.endpoint in PUBLIC:
         return None
     if user is None:
         return redirect(url_for("portal.login", next=request.full_path.rstrip("?")))
     if not is_customer(user):
         return redirect("/")  # staff work in the admin screens
-    g.customer_user = user
     return None
 
 

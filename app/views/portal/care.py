@@ -11,7 +11,6 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from app.models.tickets import TicketCategory
 from app.services.platform.errors import DomainError, NotFound
@@ -184,17 +183,9 @@ def dispute(dispute_id):
 # --------------------------------------------------------------------------- help
 
 
-def _reader() -> None:
-    """A public page shows the navigation to a signed-in customer (the guard leaves public
-    pages alone, so it does not set g.customer_user for them)."""
-    if access.is_customer(current_user):
-        g.customer_user = current_user
-
-
 @portal.get("/help")
 @public
 def help():  # the endpoint portal.help: its name is the function's
-    _reader()
     query = request.args.get("q", "").strip()[:200]
     return render_template(
         "portal/care_help.html",
@@ -207,7 +198,6 @@ def help():  # the endpoint portal.help: its name is the function's
 @portal.get("/help/<slug>")
 @public
 def help_article(slug):
-    _reader()
     article = _found(service.help_article, slug, _page_language())
     return render_template(
         "portal/care_help_article.html",
