@@ -62,6 +62,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "portal"
 def shot(page, step: str) -> None:
     """A screenshot of the page at a step of a portal test."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("document.fonts.ready.then(() => true)")  # a web font still loading
     page.screenshot(path=str(SCREENSHOTS / f"{step}.png"), full_page=True)
 
 
