@@ -6,9 +6,10 @@ import io
 import re
 from datetime import datetime
 
+from app.extensions import db
 from app.services.platform.actor import acting_as
 from tests.services.care.ticketed import customer
-from tests.services.portal.used import cdr, rated_line
+from tests.services.portal.used import cdr, rated_line, this_cycle
 from tests.views.portal.conftest import portal_user
 
 FEBRUARY = {"from": "2026-02-05", "to": "2026-03-04"}
@@ -107,3 +108,22 @@ def test_another_customer_s_line_answers_404(app, tmp_path, portal_login):
         assert browser.get(url, query_string={"line_id": line_id}).status_code == 404
         assert browser.get(url, query_string={"line_id": "nope"}).status_code == 404
     assert browser.get("/portal/usage").status_code == 200  # their own line
+
+
+def test_the_home_page_shows_this_cycle_s_usage_against_the_allowances(app, tmp_path, portal_login):
+    moments = this_cycle(3)
+    with app.app_context(), acting_as():
+        line = rated_line(
+            tmp_path,
+            cdr("h1", "voice", moments[0], "393471234567", 400)
+            + cdr("h2", "sms", moments[1], "393471234567", 1)
+            + cdr("h3", "data", moments[2], "internet", 5 * 1_048_576),
+        )
+        line.status = "active"
+        db.session.commit()
+        line_id = line.id
+    html = portal_login(portal_user(app, "CU1")).get("/portal/").get_data(as_text=True)
+    shown = html.split(f'id="line-{line_id}"')[1].split("</li>")[0]
+    # Smart 5: 5 minutes, 2 SMS, 10 MB; 300 of the 400 seconds are covered
+    assert "6:40 min / 5:00 min" in shown and "1 / 2" in shown and "5.0 MiB / 10.0 MiB" in shown
+    assert re.findall(r'aria-valuenow="(\d+)"', shown) == ["100", "50", "50"]
