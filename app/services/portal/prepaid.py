@@ -106,7 +106,7 @@ def redeem_voucher(user: AbonentUser, account_: BillingAccount, line_id, pin: st
 
 
 def lines(account_: BillingAccount) -> list[Service]:
-    """The lines a voucher may be redeemed on: the account's, but those terminated."""
+    """The lines the voucher form offers: the account's, but those terminated."""
     return sorted(
         (line for line in account_.services if line.status != "terminated"),
         key=lambda line: line.service_id,

@@ -13,22 +13,22 @@ from app.views.portal import menu_entry, portal
 menu_entry(30, "portal.usage", _l("Usage"))
 
 
-def _line():
-    """The line asked for (`line_id`), else the user's first; None when they have none."""
+def _line(lines):
+    """The line asked for (`line_id`; another customer's: 404), else the user's first;
+    None when they have none."""
     asked = request.args.get("line_id", "").strip()
-    try:
-        if asked:
+    if asked:
+        try:
             return access.line(g.customer_user, asked)
-    except NotFound:
-        abort(404)
-    lines = access.lines(g.customer_user)
+        except NotFound:
+            abort(404)
     return lines[0] if lines else None
 
 
 @portal.get("/usage")
 def usage():
-    line = _line()
     lines = access.lines(g.customer_user)
+    line = _line(lines)
     error, shown = None, None
     if line is not None:
         try:
@@ -49,7 +49,7 @@ def usage():
 
 @portal.get("/usage.csv")
 def usage_csv():
-    line = _line()
+    line = _line(access.lines(g.customer_user))
     if line is None:
         abort(404)
     try:
