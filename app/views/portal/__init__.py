@@ -72,7 +72,8 @@ def _navigation():
 
 
 def register(appbuilder) -> None:
-    from app.views.portal import auth, care, home  # noqa: F401  (their routes join the blueprint)
+    # their routes join the blueprint
+    from app.views.portal import auth, care, home, prepaid, usage  # noqa: F401
 
     current_app.register_blueprint(portal)
     security = appbuilder.sm
