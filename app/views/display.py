@@ -3,7 +3,7 @@
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_format_datetime
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import format_date, format_decimal, get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
@@ -306,10 +306,10 @@ def local_datetime(value, timezone: str = "UTC") -> str:
 def usage_units(usage_type: str, units: int) -> str:
     """Usage as people count it: minutes and seconds, MiB, messages."""
     if usage_type == "voice":
-        return f"{units // 60}:{units % 60:02d} min"
+        return gettext("%(time)s min", time=f"{units // 60}:{units % 60:02d}")
     if usage_type == "data":
-        return f"{format_decimal(units / 1_048_576, format='#,##0.0')} MiB"
-    return format_decimal(units)
+        return gettext("%(amount)s MiB", amount=format_decimal(units / 1_048_576, format="#,##0.0"))
+    return ngettext("%(count)s message", "%(count)s messages", units, count=format_decimal(units))
 
 
 def changes_text(changes: dict | None) -> Markup:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.billing import Invoice
-from app.models.crm import BillingAccount, Service
+from app.models.crm import BillingAccount, Service, ServiceStatus
 from app.models.security import AbonentUser
 from app.models.tickets import Ticket, TicketStatus
 from app.services.billing import invoice_status
@@ -23,6 +23,7 @@ from app.services.usage.line_usage import CycleUsage, current_cycle_usage
 LATEST_BILLS = 5
 OPEN_TICKETS = 5
 TICKET_DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+NO_CYCLE = (ServiceStatus.PENDING, ServiceStatus.TERMINATED)
 
 
 @dataclass
@@ -78,5 +79,7 @@ def home(user: AbonentUser) -> Home:
             .limit(OPEN_TICKETS)
         )
     )
-    usage = current_cycle_usage([line.id for line in lines if line.status == "active"])
+    # a barred or suspended line's cycle goes on; a terminated or pending one has none
+    running = [line.id for line in lines if line.status not in NO_CYCLE]
+    usage = current_cycle_usage(running)
     return Home(summaries, usage, bills, tickets)

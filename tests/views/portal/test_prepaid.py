@@ -56,7 +56,7 @@ def test_the_balance_and_its_history_newest_first(app, tmp_path, portal_login, m
     rows = [re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", row.split("</tr>")[0])).strip()
             for row in history.split("<tr>")[2:]]  # fmt: skip
     assert [row.split(" Europe/Rome ")[1] for row in rows] == [
-        "Usage · SMS 393471234567, 1 -€0.10 €0.05",
+        "Usage · SMS 393471234567, 1 message -€0.10 €0.05",
         "Top-up €0.15 €0.15",
     ]
     assert 'id="prepaid-balance">€0.05<' in html

@@ -97,7 +97,7 @@ def test_the_csv_for_a_spreadsheet_in_the_customer_s_language(app, tmp_path, por
     assert started == "2026-02-09T10:00:00+01:00" and number == "393471234567"
     assert (quantity, covered, charge, currency) == ("1:30 min", "1:30 min", "0.0000", "EUR")
     # kept as text, never run
-    assert table[2][2] == "'" + attack and table[2][3:] == ["1", "1", "0.0000", "EUR"]
+    assert table[2][2] == "'" + attack and table[2][3:] == ["1 messaggio", "1 messaggio", "0.0000", "EUR"]
 
 
 def test_another_customer_s_line_answers_404(app, tmp_path, portal_login):
@@ -125,5 +125,9 @@ def test_the_home_page_shows_this_cycle_s_usage_against_the_allowances(app, tmp_
     html = portal_login(portal_user(app, "CU1")).get("/portal/").get_data(as_text=True)
     shown = html.split(f'id="line-{line_id}"')[1].split("</li>")[0]
     # Smart 5: 5 minutes, 2 SMS, 10 MB; 300 of the 400 seconds are covered
-    assert "6:40 min / 5:00 min" in shown and "1 / 2" in shown and "5.0 MiB / 10.0 MiB" in shown
+    assert (
+        "6:40 min / 5:00 min" in shown
+        and "1 message / 2 messages" in shown
+        and "5.0 MiB / 10.0 MiB" in shown
+    )
     assert re.findall(r'aria-valuenow="(\d+)"', shown) == ["100", "50", "50"]
