@@ -71,7 +71,7 @@ def _navigation():
 
 
 def register(appbuilder) -> None:
-    from app.views.portal import auth, home  # noqa: F401  (their routes join the blueprint)
+    from app.views.portal import auth, bills, home  # noqa: F401  (their routes join the blueprint)
 
     current_app.register_blueprint(portal)
     security = appbuilder.sm
