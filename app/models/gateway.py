@@ -57,6 +57,9 @@ class CheckoutSession(Model):
     # the gateway's own id of the session, and the page it hosts for paying
     provider_ref: Mapped[str | None] = mapped_column(String(255))
     checkout_url: Mapped[str | None] = mapped_column(String(2000))
+    # where the gateway sends the customer back when not to the gateway's own result page
+    # (the portal's); the sandbox's card page reads it as a real gateway keeps its own
+    return_url: Mapped[str | None] = mapped_column(String(2000))
     status: Mapped[str] = mapped_column(String(16), default=CheckoutStatus.CREATED, index=True)
     # why it was declined or failed (a code: declined, insufficient_funds, ...)
     failure: Mapped[str | None] = mapped_column(String(200))

@@ -32,6 +32,9 @@ class LineAction(StrEnum):
     SUSPEND = "suspend"
     RESUME = "resume"
     TERMINATE = "terminate"
+    # the line's `account` has its charges billed to the order's account (docs/billing.md,
+    # consolidated billing): set on approval, nothing goes to the network
+    BILL_TO = "bill_to"
 
 
 class TerminationReason(StrEnum):
@@ -46,6 +49,7 @@ class OrderSource(StrEnum):
     API = "api"
     ACQUISITION = "acquisition"
     DUNNING = "dunning"  # barring, suspension, termination and restoring for non-payment
+    PORTAL = "portal"  # asked for by the customer on the portal (docs/portal.md)
 
 
 class TaskStatus(StrEnum):
@@ -108,13 +112,17 @@ class OrderLine(Model):
     # a new line: the number asked for, or the one reserved on approval
     number: Mapped[str | None] = mapped_column(String(15))
     reason: Mapped[str | None] = mapped_column(String(16))
+    # a `bill_to` line: the account to be billed to the order's account
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("billing_account.id"), index=True)
 
     order: Mapped[Order] = relationship(back_populates="lines")
     service: Mapped[Service | None] = relationship()
+    account: Mapped[BillingAccount | None] = relationship()
     task: Mapped[ProvisioningTask | None] = relationship(back_populates="line", uselist=False)
 
     def __str__(self) -> str:
-        return f"{self.action} {self.number or self.product_code or ''}".strip()
+        shown = self.account.ref if self.account is not None else self.number or self.product_code
+        return f"{self.action} {shown or ''}".strip()
 
 
 class OrderStatusChange(Model):

@@ -48,6 +48,7 @@ LINE_ACTION_LABELS = {
     "suspend": _l("Suspend"),
     "resume": _l("Resume"),
     "terminate": _l("Terminate"),
+    "bill_to": _l("Bill to this order's account"),
 }
 TERMINATION_LABELS = {
     "moved": _l("Moved away"),
@@ -60,6 +61,7 @@ SOURCE_LABELS = {
     "api": _l("API"),
     "acquisition": _l("Acquisition"),
     "dunning": _l("Dunning"),
+    "portal": _l("Portal"),
 }
 TASK_ACTION_LABELS = {
     "activate": _l("Activate"),
@@ -195,6 +197,12 @@ PAYMENT_PURPOSE_LABELS = {
     "topup": _l("Top-up"),
 }
 PAYMENT_STATUS_LABELS = {"posted": _l("Posted"), "reversed": _l("Reversed")}
+# what the customer is told of an online payment that did not go through, by the gateway's
+# reason (the gateway's result page, the portal's)
+CHECKOUT_FAILURE_TEXTS = {
+    "insufficient_funds": _l("The payment failed: insufficient funds on the card."),
+    "card_declined": _l("The card was declined. No money was taken."),
+}
 ENTRY_KIND_LABELS = {
     "invoice": _l("Invoice"),
     "void": _l("Invoice voided"),
@@ -281,6 +289,11 @@ ENUM_FORMATTERS = {
     "language": label_for(LANGUAGE_NAMES),
     "bill_every": label_for(BILL_EVERY_LABELS),
 }
+
+
+def checkout_failure_text(failure: str | None):
+    """The customer's words for a gateway's reason; None for one without words of its own."""
+    return CHECKOUT_FAILURE_TEXTS.get(failure or "")
 
 
 def local_date(value) -> str:
@@ -378,6 +391,7 @@ def register(app) -> None:
             "payment_method_label": label_for(PAYMENT_METHOD_LABELS),
             "payment_purpose_label": label_for(PAYMENT_PURPOSE_LABELS),
             "payment_status_label": label_for(PAYMENT_STATUS_LABELS),
+            "checkout_failure_text": checkout_failure_text,
             "entry_kind_label": label_for(ENTRY_KIND_LABELS),
             "interaction_channel_label": label_for(INTERACTION_CHANNEL_LABELS),
             "interaction_direction_label": label_for(INTERACTION_DIRECTION_LABELS),

@@ -30,7 +30,7 @@ from app.services.gateway.interface import BadEvent
 from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import current_region_ids
 from app.views.base import ScopedModelView, visible_account
-from app.views.display import label_for, local_amount, local_datetime
+from app.views.display import checkout_failure_text, label_for, local_amount, local_datetime
 
 STATUS_LABELS = {
     CheckoutStatus.CREATED: _l("Waiting for payment"),
@@ -38,11 +38,6 @@ STATUS_LABELS = {
     CheckoutStatus.DECLINED: _l("Declined"),
     CheckoutStatus.FAILED: _l("Failed"),
     CheckoutStatus.EXPIRED: _l("Expired"),
-}
-# what the customer is told, by the gateway's reason
-FAILURE_TEXTS = {
-    "insufficient_funds": _l("The payment failed: insufficient funds on the card."),
-    "card_declined": _l("The card was declined. No money was taken."),
 }
 
 public = Blueprint("gateway", __name__, url_prefix="/gateway")
@@ -65,7 +60,7 @@ def sandbox_page(ref):
         abort(404)
     session = _session(session.token)
     if session.status != CheckoutStatus.CREATED:
-        return redirect(url_for("gateway.result", token=session.token))
+        return redirect(_back(session))
     card = sandbox_host.Card()
     if request.method == "POST":
         card = sandbox_host.check_card(
@@ -76,7 +71,7 @@ def sandbox_page(ref):
         )
         if not card.errors:
             sandbox_host.charge(session, card)
-            return redirect(url_for("gateway.result", token=session.token))
+            return redirect(_back(session))
     with force_locale(session.language):
         page = render_template("gateway/sandbox_card.html", session=session, errors=card.errors)
     return page, 422 if card.errors else 200
@@ -89,7 +84,7 @@ def result(token):
         return render_template(
             "gateway/result.html",
             session=session,
-            failure=FAILURE_TEXTS.get(session.failure or ""),
+            failure=checkout_failure_text(session.failure),
         )
 
 
@@ -106,6 +101,12 @@ def webhook(provider):
         return jsonify(error=exc.reason), 400
     return jsonify(received=receipt.event_id, outcome=receipt.outcome,
                    duplicate=receipt.duplicate)  # fmt: skip
+
+
+def _back(session: CheckoutSession):
+    """Where the customer goes after the card page: where the session was started from
+    asked (the portal), else the gateway's result page."""
+    return session.return_url or url_for("gateway.result", token=session.token)
 
 
 def _session(token: str) -> CheckoutSession:

@@ -68,6 +68,10 @@ class LineForm(DynamicForm):
         widget=Select2Widget(),
         validate_choice=False,
     )
+    account_ref = text_field(
+        _l("Billed account"),
+        _l("Bill to this order's account: the account whose charges move to it"),
+    )
 
 
 class OrderView(ScopedModelView):

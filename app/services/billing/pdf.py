@@ -531,7 +531,7 @@ def _credit_note_context(note: CreditNote, language: str) -> dict:
     lines = []
     for credited in note.lines:
         line = credited.invoice_line
-        label = _label(line, formats if invoice.months > 1 else None)
+        label = line_label(line, formats if invoice.months > 1 else None)
         if line.number:
             label = f"{gettext('Line %(number)s', number=line.number)} · {label}"
         lines.append((label, formats.money(credited.amount)))
@@ -576,7 +576,7 @@ def _sections(invoice: Invoice, formats: Formats) -> list[Section]:
             title = gettext("Line %(number)s", number=line.number) if line.number else None
             groups[line.number] = Group(title, font)
         groups[line.number].lines.append(
-            (_label(line, by_month), _line_quantity(line, formats), formats.money(line.amount))
+            (line_label(line, by_month), line_quantity(line, formats), formats.money(line.amount))
         )
         totals[line.account_id] += line.amount
     owners = {
@@ -603,7 +603,7 @@ def _sections(invoice: Invoice, formats: Formats) -> list[Section]:
     return sections
 
 
-def _label(line, by_month: Formats | None = None) -> str:
+def line_label(line, by_month: Formats | None = None) -> str:
     """What a line bills; `by_month`: the formats to name a fee line's month in (a bill of
     several months has a fee line per month)."""
     if line.kind == LineKind.RECURRING:
@@ -633,7 +633,7 @@ def _usage_label(usage_type: str) -> str:
     }[usage_type]
 
 
-def _line_quantity(line, formats: Formats) -> str:
+def line_quantity(line, formats: Formats) -> str:
     if line.kind == LineKind.RECURRING:
         return ngettext("%(num)d day", "%(num)d days", int(line.quantity))
     if line.kind == LineKind.USAGE:

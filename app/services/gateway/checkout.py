@@ -38,10 +38,16 @@ CLOSING = {
 
 
 def start(
-    account: BillingAccount, *, invoice: Invoice | None = None, amount=None
+    account: BillingAccount,
+    *,
+    invoice: Invoice | None = None,
+    amount=None,
+    return_to: str | None = None,
 ) -> CheckoutSession:
     """A checkout for the invoice's balance due, or (no invoice: a prepaid account) a
-    top-up of `amount`; opened on the gateway, committed. DomainError when refused."""
+    top-up of `amount`; opened on the gateway, committed. DomainError when refused.
+    `return_to`: the endpoint (taking the session's `token`) the gateway sends the customer
+    back to, the portal's result page; by default the gateway's own result page."""
     if invoice is not None:
         if invoice.account_id != account.id:
             raise DomainError("invoice", _l("the invoice is not the account's"))
@@ -69,9 +75,12 @@ def start(
         expires_at=now + timedelta(seconds=current_app.config["CHECKOUT_SESSION_TTL"]),
     )
     session.account, session.invoice = account, invoice
+    if return_to is not None:
+        session.return_url = url_for(return_to, token=session.token, _external=True)
     try:
-        opened = gateway.open(session, url_for("gateway.result", token=session.token,
-                                               _external=True))  # fmt: skip
+        back = session.return_url or url_for("gateway.result", token=session.token,
+                                             _external=True)  # fmt: skip
+        opened = gateway.open(session, back)
         session.provider_ref, session.checkout_url = opened.provider_ref, opened.checkout_url
         db.session.add(session)
         db.session.commit()

@@ -3,7 +3,9 @@ or failed with the reason. Every move is kept with who, when and why.
 
 Lines are checked when they are entered and again on submission; approval adds the credit
 checks (products the account's credit class may buy, its line limit, its credit limit),
-reserves the numbers of new lines and hands each line to provisioning.
+reserves the numbers of new lines and hands each line to provisioning. A `bill_to` line
+(another account billed to the order's, docs/billing.md) is carried out on approval, with
+nothing sent to the network: an order of such lines alone is completed then.
 """
 
 from decimal import Decimal
@@ -27,6 +29,7 @@ from app.models.orders import (
     TaskStatus,
     TerminationReason,
 )
+from app.services.crm import consolidation
 from app.services.crm import customer_rules as rules
 from app.services.crm.customers import resolve_ref
 from app.services.orders import lifecycle, number_pool, provisioning
@@ -38,7 +41,7 @@ from app.services.platform.money import round_money
 from app.services.platform.scoping import scoped
 
 OS = OrderStatus
-LINE_FIELDS = ("action", "product_code", "service_id", "number", "reason")
+LINE_FIELDS = ("action", "product_code", "service_id", "number", "reason", "account_ref")
 S = ServiceStatus
 # the statuses a line must be in for each change
 ACTION_FROM = {
@@ -160,11 +163,14 @@ def _add_line(
     service_id: str | None = None,
     number: str | None = None,
     reason: str | None = None,
+    account_ref: str | None = None,
 ) -> OrderLine:
     _require_status(order, OS.DRAFT)
     validation.check_choice("action", validation.required("action", action), list(LineAction))
     line = OrderLine(action=action)
-    if action == LineAction.ADD:
+    if action == LineAction.BILL_TO:
+        line.account = _billed_account(order, account_ref)
+    elif action == LineAction.ADD:
         product = _product_for(order.account, product_code)
         line.product_code = product.code
         if number:
@@ -193,6 +199,21 @@ def _add_line(
             )
     order.lines.append(line)
     return line
+
+
+def _billed_account(order: Order, account_ref: str | None) -> BillingAccount:
+    """The account a `bill_to` line bills to the order's: one of the same customer group's
+    (the same region, which check_bill_to requires), once per order."""
+    validation.required("account_ref", account_ref)
+    account = db.session.scalar(
+        db.select(BillingAccount).where(BillingAccount.ref == account_ref.strip())
+    )
+    if account is None or account.customer.region_id != order.account.customer.region_id:
+        raise DomainError("account_ref", _l("unknown account %(ref)s", ref=account_ref))
+    if any(line.account is account for line in order.lines):
+        raise DomainError("account_ref", _l("%(ref)s is already in this order", ref=account.ref))
+    consolidation.check(account, order.account, "account_ref")
+    return account
 
 
 def _product(code: str | None) -> Product | None:
@@ -271,6 +292,9 @@ def _recheck_lines(order: Order) -> None:
     """Lines may have gone stale since they were entered: a line changed by another order,
     a number taken meanwhile."""
     for line in order.lines:
+        if line.account is not None:
+            consolidation.check(line.account, order.account, "account_ref")
+            _check_not_busy(order, OrderLine.account_id == line.account_id, line.account.ref)
         if line.service is not None:
             _check_action_allowed(line.action, line.service)
             busy = db.session.scalar(
@@ -291,6 +315,19 @@ def _recheck_lines(order: Order) -> None:
                         order=busy,
                     ),
                 )
+
+
+def _check_not_busy(order: Order, same, ref: str) -> None:
+    """No other open order may be changing what this line changes."""
+    busy = db.session.scalar(
+        db.select(Order.ref)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(same, Order.id != order.id, Order.status.in_(OPEN))
+    )
+    if busy is not None:
+        raise DomainError(
+            "account_ref", _l("%(ref)s has an open order %(order)s", ref=ref, order=busy)
+        )
 
 
 def credit_refusals(order: Order) -> list[str]:
@@ -406,9 +443,14 @@ def approve(order: Order) -> list[str]:
         else:
             move(order, OS.APPROVED)
             for line in order.lines:
+                if line.action == LineAction.BILL_TO:
+                    consolidation.bill_to(line.account, order.account)
+                    continue
                 if line.action == LineAction.ADD:
                     _open_new_line(order, line)
                 provisioning.create_task(line)
+            if all(line.action == LineAction.BILL_TO for line in order.lines):
+                move(order, OS.COMPLETED)  # nothing for the network to do
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -73,7 +73,7 @@ def _navigation():
 
 def register(appbuilder) -> None:
     # their routes join the blueprint
-    from app.views.portal import auth, care, home, prepaid, usage  # noqa: F401
+    from app.views.portal import auth, bills, care, home, prepaid, usage  # noqa: F401
 
     current_app.register_blueprint(portal)
     security = appbuilder.sm
