@@ -216,3 +216,8 @@ DUNNING_PROMISE_MAX_DAYS = int(os.environ.get("DUNNING_PROMISE_MAX_DAYS", "30"))
 # directory), each under its SHA-256; larger uploads are refused
 ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR", "")
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
+
+# The portal's emailed links (docs/portal.md): an invitation to set one's password is valid
+# this many seconds (7 days), a password-reset link this many (1 hour); each works once
+PORTAL_INVITATION_TTL = int(os.environ.get("PORTAL_INVITATION_TTL", str(7 * 24 * 3600)))
+PORTAL_RESET_TTL = int(os.environ.get("PORTAL_RESET_TTL", "3600"))

@@ -14,6 +14,7 @@ from app.services.care import disputes, planned_works, tickets
 from app.services.dunning import messages
 from app.services.dunning import runs as dunning_runs
 from app.services.orders import lifecycle, number_pool, provisioning
+from app.services.portal import accounts as portal_accounts
 from app.services.prepaid import low_balance
 
 DAILY_GRACE = timedelta(hours=23)
@@ -103,5 +104,12 @@ JOBS = [
         {"trigger": "interval", "minutes": 5},
         planned_works.send_notices,
         timedelta(minutes=5),
+    ),
+    Job(
+        "portal-emails",
+        # a customer waiting for a password link should not wait long
+        {"trigger": "interval", "minutes": 1},
+        portal_accounts.send_due,
+        timedelta(minutes=1),
     ),
 ]

@@ -34,6 +34,9 @@ class CommunicationKind(StrEnum):
     DISPUTE_DECISION = "dispute_decision"  # a bill dispute decided, and why
     TICKET_UPDATE = "ticket_update"  # a trouble ticket opened, waiting for the customer, resolved
     PLANNED_WORK = "planned_work"  # planned works will interrupt the customer's lines
+    # the portal (docs/portal.md): a link to set one's password, or to reset it
+    PORTAL_INVITATION = "portal_invite"
+    PASSWORD_RESET = "password_reset"
 
 
 class CommunicationStatus(StrEnum):

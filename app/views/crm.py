@@ -1,6 +1,6 @@
 """Admin screens of the CRM core. Rules live in app/services/crm/customers.py."""
 
-from flask import Response, abort, stream_with_context
+from flask import Response, abort, flash, redirect, stream_with_context, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -31,14 +31,16 @@ from app.security import (
     CUSTOMERS,
     REGIONS,
     SERVICES,
+    VIEW_METHOD_PERMISSIONS,
     RegionScope,
 )
 from app.services.crm import customers, regions
 from app.services.crm.identity import DOCUMENT_TYPES
 from app.services.dataio import exports
 from app.services.overview import customer360
-from app.services.platform.errors import NotFound
+from app.services.platform.errors import DomainError, NotFound
 from app.services.platform.scoping import current_region_ids
+from app.services.portal import accounts as portal_accounts
 from app.views.base import AbonentModelView, ScopedModelView
 from app.views.display import (
     BILL_EVERY_LABELS,
@@ -202,6 +204,8 @@ class RegionView(AbonentModelView):
 class CustomerView(ScopedModelView):
     datamodel = SQLAInterface(Customer)
     class_permission_name = CUSTOMERS
+    # inviting a customer to the portal is work on the customer
+    method_permission_name = {**VIEW_METHOD_PERMISSIONS, "invite": "write"}
     list_title = _l("Customers")
     show_title = _l("Customer")
     add_title = _l("Add customer")
@@ -252,13 +256,32 @@ class CustomerView(ScopedModelView):
             view = customer360.load(int(pk), current_region_ids(), shown, before)
         except (NotFound, ValueError):
             abort(404)
+        portal_user = portal_accounts.portal_user(view.customer)
         return self.render_template(
             "customer360.html",
             view=view,
             title=view.customer.name,
             appbuilder=self.appbuilder,
+            portal_user=portal_user,
+            portal_ready=portal_user is not None and portal_accounts.has_password(portal_user),
             **timeline_context(shown, asked),
         )
+
+    @expose("/invite/<pk>", methods=["POST"])
+    @has_access
+    def invite(self, pk):
+        """Invite the customer to the portal: their user, and an email to set a password."""
+        customer = self.datamodel.get(pk, self._base_filters)
+        if customer is None:
+            abort(404)
+        try:
+            portal_accounts.invite(customer)
+        except DomainError as exc:
+            flash(exc.message, "danger")
+        else:
+            flash(_l("The invitation to the portal is on its way to %(email)s",
+                     email=customer.email), "success")  # fmt: skip
+        return redirect(url_for("CustomerView.show", pk=customer.id))
 
 
 class AccountView(ScopedModelView):

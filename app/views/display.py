@@ -120,6 +120,8 @@ COMMUNICATION_KIND_LABELS = {
     "dispute_decision": _l("Dispute decision"),
     "ticket_update": _l("Ticket update"),
     "planned_work": _l("Planned works notice"),
+    "portal_invite": _l("Portal invitation"),
+    "password_reset": _l("Portal password reset"),
 }
 TICKET_CATEGORY_LABELS = {
     "network_fault": _l("Network fault"),

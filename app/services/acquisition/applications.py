@@ -89,7 +89,7 @@ def submit(data: dict, source: str = ApplicationSource.STAFF, now=None) -> Appli
     stores nothing but an audit row of the attempt) when the input is malformed."""
     now = now or utcnow()
     try:
-        parsed = parse(data)
+        parsed = parse(data, open_regions(source))
     except InvalidApplication as exc:
         audit.record_change("application", 0, "refused", {"errors": exc.errors})
         db.session.commit()
@@ -158,10 +158,17 @@ def submit(data: dict, source: str = ApplicationSource.STAFF, now=None) -> Appli
     return application
 
 
-def parse(data: dict) -> Parsed:
+def open_regions(source: str) -> list[int] | None:
+    """The regions an application may be for: staff and API users apply in their own; a
+    visitor of the portal in any (None)."""
+    return None if source == ApplicationSource.PORTAL else current_region_ids()
+
+
+def parse(data: dict, region_ids: list[int] | None) -> Parsed:
     """The application's fields, or InvalidApplication with a reason for each bad one."""
     errors = {name: str(_l("unknown field")) for name in sorted(set(data) - set(FIELDS))}
-    values: dict = {}
+    # the fields checked so far, and the regions the region must be one of
+    values: dict = {"region_ids": region_ids}
     for name in FIELDS:  # in order: the region (its currency) before the amounts
         raw = data.get(name)
         values[name] = None
@@ -223,8 +230,7 @@ def _email(value) -> str:
     return validation.required("email", check_email(_text("email", value)))
 
 
-def _region(value) -> Region:
-    region_ids = current_region_ids()
+def _region(value, region_ids) -> Region:
     region = customers.resolve_ref(Region, _text("region", value), region_ids, "region")
     return rules.check_region_allowed(region, region_ids)
 
@@ -270,7 +276,7 @@ CHECKS = {
     "country": lambda value, _values: _text("country", value).strip().upper(),
     "document_type": lambda value, _values: _text("document_type", value).strip().lower(),
     "email": lambda value, _values: _email(value),
-    "region": lambda value, _values: _region(value),
+    "region": lambda value, values: _region(value, values["region_ids"]),
     "monthly_income": lambda value, values: _amount("monthly_income", value, values["region"]),
     "existing_debt": lambda value, values: _amount("existing_debt", value, values["region"]),
     "credit_history": lambda value, _values: validation.check_choice(

@@ -73,7 +73,7 @@ def _navigation():
 
 def register(appbuilder) -> None:
     # their routes join the blueprint
-    from app.views.portal import auth, bills, care, home, prepaid, usage  # noqa: F401
+    from app.views.portal import account, auth, bills, care, home, prepaid, signup, usage  # noqa: F401
 
     current_app.register_blueprint(portal)
     security = appbuilder.sm
@@ -81,3 +81,6 @@ def register(appbuilder) -> None:
         # the portal's sign-in is a door like the staff one, limited alike
         limited = security.limiter.limit(security.auth_rate_limit, methods=["POST"])
         current_app.view_functions["portal.login"] = limited(auth.login)
+        # asking for a reset link and applying are doors too
+        current_app.view_functions["portal.forgot"] = limited(account.forgot)
+        current_app.view_functions["portal.signup"] = limited(signup.signup)
