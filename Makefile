@@ -54,9 +54,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/python scripts/check_translations.py
 
-# The browser tests drive Debian's chromium (Playwright's own browser download is not used).
+# The browser tests drive Debian's chromium (Playwright's own browser download is not used);
+# Korean pages need a Hangul font to be read in their screenshots (Nanum, as the bills')
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+	@fc-list 2>/dev/null | grep -qi nanum || { apt-get update -qq && apt-get install -y -qq fonts-nanum; }
 
 # in random order, on every core (pytest-xdist: each worker its own database)
 pytest: translations chromium
@@ -67,7 +69,7 @@ pytest: translations chromium
 test: lint pytest
 
 babel-extract: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _ln:1,2 -k lazy_ngettext:1,2 -o app/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _ln:1,2 -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -o app/translations/messages.pot .
 
 babel-update: babel-extract
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete

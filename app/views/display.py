@@ -321,7 +321,8 @@ def local_datetime(value, timezone: str = "UTC") -> str:
 def usage_units(usage_type: str, units: int) -> str:
     """Usage as people count it: minutes and seconds, MiB, messages."""
     if usage_type == "voice":
-        return gettext("%(time)s min", time=f"{units // 60}:{units % 60:02d}")
+        minutes_seconds = f"{units // 60}:{units % 60:02d}"
+        return gettext("%(time)s min", time=minutes_seconds)
     if usage_type == "data":
         return gettext("%(amount)s MiB", amount=format_decimal(units / 1_048_576, format="#,##0.0"))
     return ngettext("%(count)s message", "%(count)s messages", units, count=format_decimal(units))

@@ -27,7 +27,7 @@ from app.services.gateway import checkout
 from app.services.ledger import history
 from app.services.platform import bulk
 from app.services.platform.errors import DomainError, NotFound
-from app.services.portal import access
+from app.services.portal import access, bills
 from app.services.prepaid import redemption
 
 PAGE = 25
@@ -123,4 +123,4 @@ def topup_limits(currency: str) -> tuple[Decimal, Decimal] | None:
 def start_topup(account_: BillingAccount, amount: str) -> CheckoutSession:
     """A card top-up of `amount` on the gateway; the session to send the customer to.
     DomainError (field `amount`) when the amount is refused."""
-    return checkout.start(account_, amount=amount)
+    return checkout.start(account_, amount=amount, return_to=bills.RESULT_ENDPOINT)

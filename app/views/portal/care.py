@@ -9,7 +9,7 @@ and a customer who cannot sign in is the one who most needs them."""
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 
 from app.models.tickets import TicketCategory
@@ -25,7 +25,7 @@ menu_entry(60, "portal.help", _l("Help"))
 # what a refused form's message calls each field the services name
 FIELD_LABELS = {
     "category": _l("Category"),
-    "service": _l("Line"),
+    "service": lazy_pgettext("phone line", "Line"),
     "subject": _l("Subject"),
     "description": _l("Description"),
     "comment": _l("Your message"),
