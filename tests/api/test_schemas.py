@@ -139,7 +139,7 @@ SERVICES = [
     (intake, "import_records"),
     (applications, "submit"),
 ]
-ACTIONS = "add, change_product, bar, suspend, resume, terminate"
+ACTIONS = "add, change_product, bar, suspend, resume, terminate, bill_to"
 
 
 @pytest.mark.parametrize(

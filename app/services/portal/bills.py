@@ -22,9 +22,8 @@ from app.models.crm import BillingAccount
 from app.models.gateway import CheckoutSession
 from app.models.payments import Payment, PaymentAllocation
 from app.models.security import AbonentUser
-from app.services.billing import invoice_status, pdf, settlement
+from app.services.billing import invoice_status, pdf, settlement, statement
 from app.services.gateway import checkout
-from app.services.ledger import statement as ledger_statement
 from app.services.platform import validation
 from app.services.platform.errors import NotFound
 from app.services.portal import access
@@ -188,5 +187,5 @@ def statement_pdf(
     its region's calendar (DomainError naming the field when they are not a valid range)."""
     account = access.account(user, validation.required("account_id", account_id))
     today = datetime.now(ZoneInfo(account.customer.region.timezone)).date()
-    first, last = ledger_statement.check_range(start, end, today)
-    return account, ledger_statement.render(ledger_statement.statement(account, first, last))
+    first, last = statement.check_range(start, end, today)
+    return account, statement.render(statement.statement(account, first, last))

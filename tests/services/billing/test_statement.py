@@ -9,7 +9,7 @@ import pytest
 from app.extensions import db
 from app.models.ledger import LedgerEntry
 from app.models.payments import PaymentMethod
-from app.services.ledger import statement
+from app.services.billing import statement
 from app.services.payments import payments
 from app.services.platform.errors import DomainError
 from tests.services.payments.billed import billed_account
