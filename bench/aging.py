@@ -36,6 +36,7 @@ from bench_crm import (  # noqa: E402
     RESULTS,
     child,
     engine_database,
+    fresh_statistics,
     machine,
     server_version,
     write_section,
@@ -76,7 +77,6 @@ def issue_day(month: int) -> date:
 
 
 def setup_phase(url: str, invoices: int) -> dict:
-    from sqlalchemy import text
 
     from app.demo import seed as demo
     from app.extensions import db
@@ -126,21 +126,10 @@ def setup_phase(url: str, invoices: int) -> dict:
                     rows[table] = []
                 db.session.commit()
         counts["invoices"], counts["accounts"] = invoice_id, accounts
-        _statistics(db, text, bulk)
+        fresh_statistics(db, bulk)
         counts["load_s"] = time.perf_counter() - started
         db.session.remove()
     return dict(counts)
-
-
-def _statistics(db, text, bulk) -> None:
-    """Fresh planner statistics on PostgreSQL, as autovacuum would leave them."""
-    db.session.commit()
-    if bulk.is_postgresql():
-        with db.engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-            connection.execute(text("VACUUM ANALYZE"))
-    else:
-        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
 
 COLUMNS = {

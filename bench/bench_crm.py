@@ -258,6 +258,22 @@ def measure(client: Client, kinds: list[Kind], requests: int, warmup: int) -> No
                 kind.errors += 1
 
 
+def fresh_statistics(db, bulk) -> None:
+    """Fresh planner statistics after a bulk load, as autovacuum (PostgreSQL) or `PRAGMA
+    optimize` would leave them, and SQLite's write-ahead log folded into the file."""
+    from sqlalchemy import text
+
+    db.session.commit()
+    if bulk.is_postgresql():
+        with db.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            connection.execute(text("VACUUM ANALYZE"))
+    else:
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]

@@ -42,6 +42,7 @@ from bench_crm import (  # noqa: E402
     RESULTS,
     child,
     engine_database,
+    fresh_statistics,
     machine,
     server_version,
     write_section,
@@ -129,23 +130,10 @@ def setup_phase(url: str, accounts: int, overdue: int) -> dict:
                     f"(SELECT max(id) FROM {table}))"
                 )
         db.session.commit()
-        _statistics(db, bulk)
+        fresh_statistics(db, bulk)
         load_s = time.perf_counter() - started
         db.session.remove()
     return {"accounts": accounts, "overdue": late, "load_s": load_s}
-
-
-def _statistics(db, bulk) -> None:
-    from sqlalchemy import text
-
-    db.session.commit()
-    if bulk.is_postgresql():
-        with db.engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-            connection.execute(text("VACUUM ANALYZE"))
-    else:
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
 
 
 def work_phase(url: str, letters_count: int) -> dict:

@@ -66,6 +66,7 @@ from bench_crm import (  # noqa: E402
     child,
     child_env,
     engine_database,
+    fresh_statistics,
     machine,
     percentile,
     server_version,
@@ -176,7 +177,7 @@ def setup_phase(url: str, args) -> dict:
                                  f"(SELECT max(id) FROM {table}))")  # fmt: skip
             db.session.commit()
         started = time.perf_counter()
-        _statistics(db, bulk)
+        fresh_statistics(db, bulk)
         timings["analyze_s"] = time.perf_counter() - started
         db.session.remove()
     return {"timings": timings, "counts": counts}
@@ -348,21 +349,6 @@ def _portal_users(args) -> int:
     bulk.insert_rows("ab_user_role", ("id", "user_id", "role_id"), links)
     db.session.commit()
     return len(wanted)
-
-
-def _statistics(db, bulk) -> None:
-    """Fresh planner statistics, as autovacuum (PostgreSQL) or `PRAGMA optimize` would leave."""
-    from sqlalchemy import text
-
-    db.session.commit()
-    if bulk.is_postgresql():
-        with db.engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-            connection.execute(text("VACUUM ANALYZE"))
-    else:
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
-        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
 
 # --------------------------------------------------------------------------- samples (child)
