@@ -389,17 +389,23 @@ def _customer_rows(demo: DemoRegion, region: Region, numbers: range, today: date
                 }
             )
         if n == PORTAL_NUMBER:
-            accounts.append({**accounts[-1], "ref": f"{ref}-P", "bill_every": 1,
-                             "payment_mode": PaymentMode.PREPAID, "pays_to": None})  # fmt: skip
-            services.append(
-                {
-                    "account_ref": f"{ref}-P",
-                    "service_id": f"{demo.number_prefix}8{n:07d}",
-                    "product_code": demo.product_codes[0] + PREPAID_SUFFIX,
-                    "status": ServiceStatus.ACTIVE,
-                    "activated_on": since,
-                }
-            )
+            # a prepaid line to top up, and a second postpaid account to ask to be billed
+            # together with the first
+            for suffix, digit, mode, product in (
+                ("P", 8, PaymentMode.PREPAID, demo.product_codes[0] + PREPAID_SUFFIX),
+                ("B", 7, PaymentMode.POSTPAID, demo.product_codes[1]),
+            ):
+                accounts.append({**accounts[-1], "ref": f"{ref}-{suffix}", "bill_every": 1,
+                                 "payment_mode": mode, "pays_to": None})  # fmt: skip
+                services.append(
+                    {
+                        "account_ref": f"{ref}-{suffix}",
+                        "service_id": f"{demo.number_prefix}{digit}{n:07d}",
+                        "product_code": product,
+                        "status": ServiceStatus.ACTIVE,
+                        "activated_on": since,
+                    }
+                )
         if company:
             contacts.append(
                 {

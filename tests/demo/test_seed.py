@@ -99,6 +99,10 @@ def test_demo_users_and_portal_customers(ctx):
         customer = sm.find_user(username=email).customer
         modes = {account.payment_mode: account for account in customer.accounts}
         assert set(modes) == {"postpaid", "prepaid"}
+        # two postpaid accounts: the portal may ask to have them billed together
+        postpaid = [a for a in customer.accounts if a.payment_mode == "postpaid"]
+        assert len(postpaid) == 2 and len({a.currency for a in postpaid}) == 1
+        modes["postpaid"] = min(postpaid, key=lambda a: a.ref)
         assert [line.status for line in modes["prepaid"].services] == ["active"]
         bills = db.session.scalars(db.select(Invoice).filter_by(account_id=modes["postpaid"].id))
         assert any(bill.balance_due > 0 for bill in bills)
