@@ -613,6 +613,10 @@ def customer_flow(browser: Browser, user: dict, features: dict, load: Load, dead
         browser.close()
 
 
+RESULT_RELOAD = 3  # seconds, as the result page's own refresh
+RESULT_WAIT = 30
+
+
 def _pay(browser: Browser, number: str, expiry: str, log, step: dict) -> None:
     """Start the bill's payment, on to the sandbox's card page, pay with the success card,
     see the result say paid."""
@@ -633,7 +637,15 @@ def _pay(browser: Browser, number: str, expiry: str, log, step: dict) -> None:
     for hop in hops[1:]:
         log("pay: result", hop)
     expect(hops[0], 302, where="pay: card submit")
-    expect(hops[-1], 200, b'id="result-paid"', "pay: result")
+    # the gateway's webhook comes after the card page answered: the result page reloads
+    # itself every few seconds until it shows the payment, as a browser would
+    result, waited = hops[-1], 0
+    while b'id="result-processing"' in result.body and waited < RESULT_WAIT:
+        time.sleep(RESULT_RELOAD)
+        waited += RESULT_RELOAD
+        result = browser.request("GET", hops[0].location)
+        log("pay: result", result)
+    expect(result, 200, b'id="result-paid"', "pay: result")
 
 
 def load_phase(base: str, users: list[dict], features: dict, args) -> dict:

@@ -15,6 +15,7 @@ import json
 import logging
 import re
 import secrets
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -24,6 +25,7 @@ from datetime import date
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from app.extensions import db
 from app.models.gateway import CheckoutSession
 from app.services.gateway import webhooks
 from app.services.gateway.sandbox import SIGNATURE_HEADER
@@ -93,6 +95,10 @@ def charge(session: CheckoutSession, card: Card) -> None:
 
 
 def deliver(body: bytes, signed: str) -> None:
+    """Tell the app, as a real gateway does: after the card page has answered, not within
+    its request — posting to the app's own address from inside one of its requests would
+    hold a worker while waiting for another, and a busy app would time itself out. The
+    customer's result page waits for the event (it reloads itself)."""
     config = current_app.config
     url = config["SANDBOX_WEBHOOK_URL"]
     headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signed}
@@ -102,14 +108,24 @@ def deliver(body: bytes, signed: str) -> None:
     if not url:
         webhooks.receive("sandbox", body, headers)
         return
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=config["SANDBOX_WEBHOOK_TIMEOUT"]):
+    app = current_app._get_current_object()
+    threading.Thread(target=_post, args=(app, url, body, headers), daemon=True).start()
+
+
+def _post(app, url: str, body: bytes, headers: dict) -> None:
+    with app.app_context():
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=app.config["SANDBOX_WEBHOOK_TIMEOUT"]):
+                return
+        except urllib.error.HTTPError as exc:
+            # the app answered and refused it: as a real gateway, the sandbox does not insist
+            log.error("sandbox webhook to %s refused: %s", url, exc.code)
             return
-    except urllib.error.HTTPError as exc:
-        # the app answered and refused it: as a real gateway, the sandbox does not insist
-        log.error("sandbox webhook to %s refused: %s", url, exc.code)
-        return
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-        log.info("sandbox webhook to %s not delivered over HTTP (%s): delivered here", url, exc)
-    webhooks.receive("sandbox", body, headers)
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+            log.info("sandbox webhook to %s not delivered over HTTP (%s): delivered here",
+                     url, exc)  # fmt: skip
+        try:
+            webhooks.receive("sandbox", body, headers)
+        finally:
+            db.session.remove()
