@@ -24,7 +24,7 @@ from email.message import EmailMessage
 
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -97,21 +97,9 @@ def get(ticket_id: int, region_ids) -> Ticket:
     return ticket
 
 
-def _in_regions(query, region_ids):
-    """The region scope as a correlated EXISTS. The queue walks a filter's (…, id) index
-    newest first and checks each ticket's customer; as `customer_id IN (the region's
-    customers)` SQLite would rather read every ticket of the region and sort them (a second
-    and more at a million tickets)."""
-    if region_ids is None:
-        return query
-    return query.where(
-        exists().where(Customer.id == Ticket.customer_id, Customer.region_id.in_(region_ids))
-    )
-
-
 def _filtered(region_ids, *, status=None, priority=None, category=None, breached=None,
               assignee_id=None, team=None, customer_id=None):  # fmt: skip
-    query = _in_regions(select(Ticket), region_ids)
+    query = scoped(select(Ticket), Ticket, region_ids)
     for column, value in (
         (Ticket.status, status),
         (Ticket.priority, priority),
