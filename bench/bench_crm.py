@@ -301,6 +301,17 @@ def engine_database(engine: str, tmp: Path, pg_server: str):
     return pg_server.rsplit("/", 1)[0] + f"/{name}", drop
 
 
+def bench_databases(args, tmp: Path) -> dict:
+    """engine → (url, drop) of the databases a bench runs on: the one given by --reuse or
+    --database (kept), else a fresh one of each --engine (dropped by `drop`)."""
+    given = args.reuse or args.database
+    if given:
+        engine = "postgresql" if given.startswith("postgresql") else "sqlite"
+        return {engine: (given, lambda: None)}
+    names = ["postgresql", "sqlite"] if args.engine == "both" else [args.engine]
+    return {engine: engine_database(engine, tmp, args.pg_server) for engine in names}
+
+
 def child_env(tmp: Path, **extra: str) -> dict:
     """The environment of a child running the app: its own instance folder and secret key,
     cookies over plain HTTP."""

@@ -47,9 +47,9 @@ from bench_crm import (  # noqa: E402
     RESULTS,
     Client,
     Server,
+    bench_databases,
     child,
     child_env,
-    engine_database,
     fresh_statistics,
     machine,
     percentile,
@@ -479,14 +479,7 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory(prefix="abonent-bench-care-") as tmpdir:
         tmp = Path(tmpdir)
-        given = args.reuse or args.database
-        if given:
-            engine = "postgresql" if given.startswith("postgresql") else "sqlite"
-            engines = {engine: (given, lambda: None)}
-        else:
-            names = ["postgresql", "sqlite"] if args.engine == "both" else [args.engine]
-            engines = {e: engine_database(e, tmp, args.pg_server) for e in names}
-        for engine, (url, drop) in engines.items():
+        for engine, (url, drop) in bench_databases(args, tmp).items():
             version = server_version(args, engine)
             print(f"[{engine}] {version}, {args.tickets:,} tickets, {args.interactions:,} "
                   "interactions …", flush=True)  # fmt: skip

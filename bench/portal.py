@@ -63,9 +63,9 @@ from bench_crm import (  # noqa: E402
     PG_SERVER,
     RESULTS,
     Server,
+    bench_databases,
     child,
     child_env,
-    engine_database,
     fresh_statistics,
     machine,
     percentile,
@@ -885,14 +885,7 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory(prefix="abonent-bench-portal-") as tmpdir:
         tmp = Path(tmpdir)
-        given = args.reuse or args.database
-        if given:
-            engine = "postgresql" if given.startswith("postgresql") else "sqlite"
-            engines = {engine: (given, lambda: None)}
-        else:
-            names = ["postgresql", "sqlite"] if args.engine == "both" else [args.engine]
-            engines = {e: engine_database(e, tmp, args.pg_server) for e in names}
-        for engine, (url, drop) in engines.items():
+        for engine, (url, drop) in bench_databases(args, tmp).items():
             version = server_version(args, engine)
             print(f"[{engine}] {version}, {args.customers:,} customers …", flush=True)
             try:
