@@ -263,6 +263,41 @@ def _failed(
     return outcome
 
 
+def queue_email(
+    account_id: int,
+    kind: str,
+    language: str,
+    subject: str,
+    recipient: str | None,
+    now: datetime,
+    body: str | None = None,
+    details: dict | None = None,
+) -> Communication:
+    """An email of the account's communications, queued for `send_due` (added to the
+    session); failed at once, saying why in its language, when there is no address."""
+    communication = Communication(
+        account_id=account_id,
+        kind=kind,
+        channel=DeliveryChannel.EMAIL,
+        language=language,
+        subject=subject,
+        recipient=recipient,
+        status=CS.QUEUED,
+        attempts=0,
+        created_at=now,
+        next_attempt_at=now,
+        body=body,
+        details=details,
+    )
+    if not recipient:
+        communication.status = CS.FAILED
+        communication.next_attempt_at = None
+        with force_locale(language):
+            communication.last_error = str(_l("the customer has no email address"))
+    db.session.add(communication)
+    return communication
+
+
 def email(communication: Communication, config, kind: str, body: str) -> EmailMessage:
     """The communication as an email with this body, in its language."""
     message = EmailMessage()

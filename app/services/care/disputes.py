@@ -33,8 +33,8 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models.billing import Invoice
-from app.models.communications import Communication, CommunicationKind, CommunicationStatus
-from app.models.crm import BillingAccount, DeliveryChannel
+from app.models.communications import Communication, CommunicationKind
+from app.models.crm import BillingAccount
 from app.models.disputes import Dispute, DisputeChange, DisputeLine, DisputeStatus
 from app.models.types import utcnow
 from app.services.billing import delivery, invoice_status, invoices
@@ -408,26 +408,16 @@ def _queue_decision(dispute, status, credited, text, note) -> Communication:
                 **values,
             )
     now = utcnow()
-    communication = Communication(
-        account_id=account.id,
-        kind=CommunicationKind.DISPUTE_DECISION,
-        channel=DeliveryChannel.EMAIL,
-        language=language,
-        subject=decision_subject(dispute, language),
-        recipient=customer.email,
-        body=body,
-        details={"dispute": dispute.id, "status": str(status)},
-        status=CommunicationStatus.QUEUED,
-        attempts=0,
-        created_at=now,
-        next_attempt_at=now,
+    communication = delivery.queue_email(
+        account.id,
+        CommunicationKind.DISPUTE_DECISION,
+        language,
+        decision_subject(dispute, language),
+        customer.email,
+        now,
+        body,
+        {"dispute": dispute.id, "status": str(status)},
     )
-    if not customer.email:
-        communication.status = CommunicationStatus.FAILED
-        communication.next_attempt_at = None
-        with force_locale(language):
-            communication.last_error = str(_l("the customer has no email address"))
-    db.session.add(communication)
     db.session.flush()
     return communication
 

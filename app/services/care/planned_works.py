@@ -22,8 +22,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models.communications import Communication, CommunicationKind, CommunicationStatus
-from app.models.crm import BillingAccount, Customer, DeliveryChannel, Service, ServiceStatus
+from app.models.communications import Communication, CommunicationKind
+from app.models.crm import BillingAccount, Customer, Service, ServiceStatus
 from app.models.tickets import Ticket, TicketCategory
 from app.models.work_orders import PlannedWorkLine, WorkOrder, WorkOrderKind, WorkOrderStatus
 from app.services.billing import delivery
@@ -109,26 +109,8 @@ def queue_notices(work_order: WorkOrder, now: datetime) -> int:
                 zone=zone,
                 operator=customer.region.legal_name,
             )
-            no_email = str(_l("the customer has no email address"))
-        communication = Communication(
-            account_id=account.id,
-            kind=CommunicationKind.PLANNED_WORK,
-            channel=DeliveryChannel.EMAIL,
-            language=language,
-            subject=subject,
-            recipient=customer.email,
-            status=CommunicationStatus.QUEUED,
-            attempts=0,
-            created_at=now,
-            next_attempt_at=now,
-            body=body,
-            details={"work_order": work_order.id},
-        )
-        if not customer.email:
-            communication.status = CommunicationStatus.FAILED
-            communication.next_attempt_at = None
-            communication.last_error = no_email
-        db.session.add(communication)
+        delivery.queue_email(account.id, CommunicationKind.PLANNED_WORK, language, subject,
+                             customer.email, now, body, {"work_order": work_order.id})  # fmt: skip
     work_order.notified_at = now
     return len(by_account)
 

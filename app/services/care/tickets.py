@@ -28,8 +28,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models.communications import Communication, CommunicationKind, CommunicationStatus
-from app.models.crm import BillingAccount, Customer, DeliveryChannel, Service
+from app.models.communications import Communication, CommunicationKind
+from app.models.crm import BillingAccount, Customer, Service
 from app.models.security import AbonentUser
 from app.models.tickets import (
     Ticket,
@@ -437,26 +437,16 @@ def _tell(ticket: Ticket, event: str, note: str | None, now: datetime) -> None:
     language = customer_language(customer)
     with force_locale(language):
         subject, body = _words(event, ticket, note)
-    communication = Communication(
-        account_id=account.id,
-        kind=CommunicationKind.TICKET_UPDATE,
-        channel=DeliveryChannel.EMAIL,
-        language=language,
-        subject=subject[: Communication.__table__.c.subject.type.length],
-        recipient=customer.email,
-        status=CommunicationStatus.QUEUED,
-        attempts=0,
-        created_at=now,
-        next_attempt_at=now,
-        body=body,
-        details={"ticket": ticket.id, "event": event},
+    delivery.queue_email(
+        account.id,
+        CommunicationKind.TICKET_UPDATE,
+        language,
+        subject[: Communication.__table__.c.subject.type.length],
+        customer.email,
+        now,
+        body,
+        {"ticket": ticket.id, "event": event},
     )
-    if not customer.email:
-        communication.status = CommunicationStatus.FAILED
-        communication.next_attempt_at = None
-        with force_locale(language):
-            communication.last_error = str(_l("the customer has no email address"))
-    db.session.add(communication)
 
 
 def _message(communication: Communication, config) -> EmailMessage:

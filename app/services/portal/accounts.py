@@ -22,8 +22,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.extensions import appbuilder, db
-from app.models.communications import Communication, CommunicationKind, CommunicationStatus
-from app.models.crm import BillingAccount, Customer, DeliveryChannel
+from app.models.communications import Communication, CommunicationKind
+from app.models.crm import BillingAccount, Customer
 from app.models.security import AbonentUser
 from app.models.types import utcnow
 from app.services.billing import delivery
@@ -219,21 +219,15 @@ def _queue(kind: str, user: AbonentUser, account: BillingAccount, now: datetime)
     language = _language(user)
     with force_locale(language):
         subject, body = _words(kind, user)
-    db.session.add(
-        Communication(
-            account_id=account.id,
-            kind=kind,
-            channel=DeliveryChannel.EMAIL,
-            language=language,
-            subject=subject[: Communication.__table__.c.subject.type.length],
-            recipient=user.email,
-            status=CommunicationStatus.QUEUED,
-            attempts=0,
-            created_at=now,
-            next_attempt_at=now,
-            body=body,
-            details={"user": user.id, "address": _address(KINDS[kind][1])},
-        )
+    delivery.queue_email(
+        account.id,
+        kind,
+        language,
+        subject[: Communication.__table__.c.subject.type.length],
+        user.email,
+        now,
+        body,
+        {"user": user.id, "address": _address(KINDS[kind][1])},
     )
 
 

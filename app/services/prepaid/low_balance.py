@@ -19,13 +19,12 @@ from email.message import EmailMessage
 
 from flask import current_app
 from flask_babel import force_locale, gettext
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models.communications import Communication, CommunicationKind, CommunicationStatus
-from app.models.crm import BillingAccount, Customer, DeliveryChannel, PaymentMode, Region
+from app.models.communications import Communication, CommunicationKind
+from app.models.crm import BillingAccount, Customer, PaymentMode, Region
 from app.models.ledger import LedgerEntry
 from app.models.prepaid import LowBalanceNotice
 from app.models.types import utcnow
@@ -141,24 +140,8 @@ def _due(currency: str, threshold: Decimal):
 
 def _queue(row, currency: str, threshold: Decimal, now: datetime) -> None:
     account_id, balance, entry_id, language, email = row
-    communication = Communication(
-        account_id=account_id,
-        kind=CommunicationKind.LOW_BALANCE,
-        channel=DeliveryChannel.EMAIL,
-        language=language,
-        subject=notice_subject(language),
-        recipient=email,
-        status=CommunicationStatus.QUEUED,
-        attempts=0,
-        created_at=now,
-        next_attempt_at=now,
-    )
-    if not email:
-        communication.status = CommunicationStatus.FAILED
-        communication.next_attempt_at = None
-        with force_locale(language):
-            communication.last_error = str(_l("the customer has no email address"))
-    db.session.add(communication)
+    communication = delivery.queue_email(account_id, CommunicationKind.LOW_BALANCE, language,
+                                         notice_subject(language), email, now)  # fmt: skip
     db.session.flush()
     db.session.add(
         LowBalanceNotice(
