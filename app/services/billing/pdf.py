@@ -17,6 +17,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -563,41 +564,67 @@ def _load(invoice: Invoice) -> None:
     ).unique().one()
 
 
-def _sections(invoice: Invoice, formats: Formats) -> list[Section]:
-    """The lines by account (the payer's first, then each child's), and in each by line
-    number; what is not a line's (discounts, adjustments) last."""
-    by_account: dict[int, dict[str | None, Group]] = defaultdict(dict)
-    font = _font(invoice.language)
-    totals: dict[int, object] = defaultdict(int)
+@dataclass
+class AccountLines:
+    """An account's part of a bill: its total and its lines by phone line, each line as
+    (label, quantity, amount); the account's own lines (discounts, adjustments) last."""
+
+    account_id: int
+    total: Decimal
+    groups: list[tuple[str | None, list[tuple[str, str, Decimal]]]]
+
+
+def account_lines(invoice: Invoice, formats: Formats) -> list[AccountLines]:
+    """The bill's lines as the bill shows them, in `formats`' language (the PDF and the
+    portal's bill page): by account (the payer's first, then each child's), and in each by
+    line number; what is not a line's (discounts, adjustments) last."""
+    by_account: dict[int, dict[str | None, list]] = defaultdict(dict)
+    totals: dict[int, Decimal] = defaultdict(Decimal)
     by_month = formats if invoice.months > 1 else None  # a fee line per month: say which
     for line in invoice.lines:
-        groups = by_account[line.account_id]
-        if line.number not in groups:
-            title = gettext("Line %(number)s", number=line.number) if line.number else None
-            groups[line.number] = Group(title, font)
-        groups[line.number].lines.append(
-            (line_label(line, by_month), line_quantity(line, formats), formats.money(line.amount))
-        )
+        lines = by_account[line.account_id].setdefault(line.number, [])
+        lines.append((line_label(line, by_month), line_quantity(line, formats), line.amount))
         totals[line.account_id] += line.amount
+    parts = []
+    for account_id, groups in by_account.items():
+        ordered = [(key, lines) for key, lines in groups.items() if key is not None]
+        ordered += [(key, lines) for key, lines in groups.items() if key is None]
+        titled = [
+            (gettext("Line %(number)s", number=key) if key else None, lines)
+            for key, lines in ordered
+        ]
+        parts.append(AccountLines(account_id, totals[account_id], titled))
+    return parts
+
+
+def _sections(invoice: Invoice, formats: Formats) -> list[Section]:
+    font = _font(invoice.language)
+    parts = account_lines(invoice, formats)
     owners = {
         account_id: (ref, name)
         for account_id, ref, name in db.session.execute(
             select(BillingAccount.id, BillingAccount.ref, Customer.name)
             .join(Customer, BillingAccount.customer_id == Customer.id)
-            .where(BillingAccount.id.in_(list(by_account)))
+            .where(BillingAccount.id.in_([part.account_id for part in parts]))
         )
     }
     sections = []
-    for account_id, groups in by_account.items():
-        ordered = [g for key, g in groups.items() if key is not None]
-        ordered += [g for key, g in groups.items() if key is None]
-        ref, name = owners[account_id]
+    for part in parts:
+        ref, name = owners[part.account_id]
+        groups = [
+            Group(
+                title,
+                font,
+                [(label, quantity, formats.money(amount)) for label, quantity, amount in lines],
+            )  # fmt: skip
+            for title, lines in part.groups
+        ]
         sections.append(
             Section(
                 ref,
                 gettext("Account %(ref)s, %(name)s", ref=ref, name=name),
-                formats.money(totals[account_id]),
-                ordered,
+                formats.money(part.total),
+                groups,
             )
         )
     return sections

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -100,33 +100,21 @@ def bill(user: AbonentUser, number: str) -> Bill:
     invoice = access.invoice(user, number)
     zone = ZoneInfo(invoice.customer.region.timezone)
     formats = pdf.Formats(str(get_locale()), invoice.currency, zone)
-    by_month = formats if invoice.months > 1 else None
-    by_account: dict[int, dict[str | None, Group]] = {}
-    totals: dict[int, Decimal] = {}
-    for line in invoice.lines:
-        groups = by_account.setdefault(line.account_id, {})
-        if line.number not in groups:
-            title = gettext("Line %(number)s", number=line.number) if line.number else None
-            groups[line.number] = Group(title)
-        groups[line.number].lines.append(
-            (pdf.line_label(line, by_month), pdf.line_quantity(line, formats), line.amount)
-        )
-        totals[line.account_id] = totals.get(line.account_id, Decimal(0)) + line.amount
+    parts = pdf.account_lines(invoice, formats)
     refs = dict(
         db.session.execute(
             select(BillingAccount.id, BillingAccount.ref).where(
-                BillingAccount.id.in_(list(by_account))
+                BillingAccount.id.in_([part.account_id for part in parts])
             )
         ).all()
     )
     sections = [
         Section(
-            refs[account_id],
-            totals[account_id],
-            [g for key, g in groups.items() if key is not None]
-            + [g for key, g in groups.items() if key is None],
+            refs[part.account_id],
+            part.total,
+            [Group(title, lines) for title, lines in part.groups],
         )
-        for account_id, groups in by_account.items()
+        for part in parts
     ]
     notes = [note for note in invoice.credit_notes if note.status == CreditNoteStatus.APPROVED]
     return Bill(
